@@ -1,0 +1,36 @@
+# The two set-up commands of the README:
+#   make demo   installs vosengine and runs the demo on the embedded defaults
+#   make test   installs vosengine with its test extras and runs the whole test suite
+PYTHON ?= python3
+PIP ?= $(PYTHON) -m pip
+
+.PHONY: demo test install install-test lint typecheck pytest bench compare
+
+demo: install
+	$(PYTHON) examples/demo.py
+
+install:
+	$(PIP) install --quiet .
+
+install-test:
+	$(PIP) install --quiet -e '.[test]'
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+typecheck:
+	$(PYTHON) -m mypy
+
+pytest:
+	$(PYTHON) -m pytest
+
+test: install-test lint typecheck pytest
+
+bench: install-test
+	$(PIP) install --quiet -e '.[bench]'
+	$(PYTHON) -m pytest benchmarks --benchmark-enable --benchmark-group-by=group
+
+compare:
+	$(PIP) install --quiet -e '.[bench]'
+	$(PYTHON) benchmarks/compare_prefix.py

@@ -1,0 +1,249 @@
+"""Side-by-side longest-prefix benchmark: vosengine.PrefixTable against its peers.
+
+One run, the same data for every structure:
+
+* ``random``: 200,000 unique random prefixes of 1-8 digits, 1,000,000 random 11-12 digit
+  numbers (seeded);
+* ``real``: the 287,454 geographic prefixes that ``phonenumbers`` ships, looked up with
+  1,000,000 numbers that extend real prefixes to 11-13 digits;
+* ``build-1m``: the build of 1,000,000 random prefixes.
+
+Peers: a dict scanned from the longest key length down, marisa-trie (``prefixes()``),
+datrie (``longest_prefix_item``) and the pure-Python twin. Every lookup returns the matched
+prefix with its value. Rates are medians of ``--passes`` passes; memory is the growth of the
+process's resident set while building the structure in a fresh subprocess, with the key
+strings already allocated (structures that keep Python ``str`` keys reference those).
+
+    python benchmarks/compare_prefix.py            # everything (datrie builds take ~30 s)
+    python benchmarks/compare_prefix.py --quick    # 100k numbers, no 1M build
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.data import random_numbers, random_prefixes, real_numbers, real_prefixes
+from vosengine import _prefix_py
+from vosengine.prefix import IMPLEMENTATION, PrefixTable
+
+Pairs = list[tuple[str, object]]
+
+
+def _dict_build(pairs: Pairs) -> Callable[[str], object]:
+    table = dict(pairs)
+    longest_key = max(map(len, table))
+
+    def longest(number: str) -> object:
+        for length in range(min(len(number), longest_key), 0, -1):
+            key = number[:length]
+            value = table.get(key)
+            if value is not None:
+                return key, value
+        return None
+
+    longest.keep = table  # type: ignore[attr-defined]
+    return longest
+
+
+def _marisa_build(pairs: Pairs) -> Callable[[str], object]:
+    import marisa_trie
+
+    trie = marisa_trie.Trie([key for key, _ in pairs])
+    values: list[object] = [None] * len(trie)
+    for key, value in pairs:
+        values[trie[key]] = value
+    prefixes = trie.prefixes
+    index = trie.__getitem__
+
+    def longest(number: str) -> object:
+        found = prefixes(number)
+        if found:
+            key = found[-1]
+            return key, values[index(key)]
+        return None
+
+    longest.keep = (trie, values)  # type: ignore[attr-defined]
+    return longest
+
+
+def _datrie_build(pairs: Pairs) -> Callable[[str], object]:
+    import datrie
+
+    trie = datrie.Trie("0123456789")
+    for key, value in pairs:
+        trie[key] = value
+    return _datrie_longest(trie)
+
+
+def _datrie_longest(trie: object) -> Callable[[str], object]:
+    item = trie.longest_prefix_item  # type: ignore[attr-defined]
+
+    def longest(number: str) -> object:
+        return item(number, None)
+
+    longest.keep = trie  # type: ignore[attr-defined]
+    return longest
+
+
+def _twin_build(pairs: Pairs) -> Callable[[str], object]:
+    return _prefix_py.PrefixTable(pairs).longest
+
+
+def _ours_build(pairs: Pairs) -> Callable[[str], object]:
+    return PrefixTable(pairs).longest
+
+
+BUILDERS: dict[str, Callable[[Pairs], Callable[[str], object]]] = {
+    "dict scan": _dict_build,
+    "marisa-trie": _marisa_build,
+    "datrie": _datrie_build,
+    "python twin": _twin_build,
+    "vosengine": _ours_build,
+}
+
+
+def deck(name: str, quick: bool) -> tuple[Pairs, list[str]]:
+    n_numbers = 100_000 if quick else 1_000_000
+    if name == "random":
+        keys = random_prefixes(200_000)
+        return [(key, i) for i, key in enumerate(keys)], random_numbers(n_numbers)
+    if name == "real":
+        real = real_prefixes()
+        pairs: Pairs = [(key, area) for key, area in real]
+        return pairs, real_numbers([key for key, _ in real], n_numbers)
+    if name == "build-1m":
+        keys = random_prefixes(1_000_000)
+        return [(key, i) for i, key in enumerate(keys)], []
+    raise SystemExit(f"unknown deck {name!r}")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure_memory(structure: str, deck_name: str) -> int:
+    """Run in a subprocess: RSS growth while building ``structure`` on ``deck_name``."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-of", structure, deck_name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip())
+
+
+def timed(fn: Callable[[], object], passes: int) -> float:
+    times = []
+    for _ in range(passes):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[dict[str, object]]:
+    pairs, numbers = deck(deck_name, quick)
+    rows: list[dict[str, object]] = []
+    reference = None
+    for name, build in BUILDERS.items():
+        if name in skip:
+            continue
+        build_passes = 1 if name in ("datrie", "python twin") else passes
+        build_s = timed(lambda build=build: build(pairs), build_passes)
+        row: dict[str, object] = {"structure": name, "build_s": build_s}
+        if numbers:
+            longest = build(pairs)
+
+            def loop(longest: Callable[[str], object] = longest) -> None:
+                for number in numbers:
+                    longest(number)
+
+            row["single_per_s"] = len(numbers) / timed(loop, passes)
+            got = [longest(number) for number in numbers[:20_000]]
+            if reference is None:
+                reference = got
+            assert got == reference, f"{name} disagrees with {rows[0]['structure']}"
+            if name == "vosengine":
+                table = longest.__self__  # type: ignore[attr-defined]
+                many = table.longest_many
+                row["batch_per_s"] = len(numbers) / timed(lambda many=many: many(numbers), passes)
+        if not quick:
+            row["rss_mib"] = measure_memory(name, deck_name) / 2**20
+        rows.append(row)
+        print(f"  {deck_name:8} {name:12} done", file=sys.stderr)
+    return rows
+
+
+def fmt_rate(value: object) -> str:
+    return f"{value / 1e6:.2f} M/s" if isinstance(value, float) else "-"
+
+
+def report(deck_name: str, rows: list[dict[str, object]]) -> str:
+    by = {row["structure"]: row for row in rows}
+    lines = [
+        f"### {deck_name}",
+        "",
+        "| structure | build s | longest() single calls | × datrie | × dict | "
+        "longest_many() | × datrie single | RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    datrie = by.get("datrie", {}).get("single_per_s")
+    dict_rate = by.get("dict scan", {}).get("single_per_s")
+    for row in rows:
+        single = row.get("single_per_s")
+        batch = row.get("batch_per_s")
+
+        def ratio(a: object, b: object) -> str:
+            return f"{a / b:.1f}×" if isinstance(a, float) and isinstance(b, float) else "-"
+
+        rss = row.get("rss_mib")
+        lines.append(
+            f"| {row['structure']} | {row['build_s']:.3f} | {fmt_rate(single)} | "
+            f"{ratio(single, datrie)} | {ratio(single, dict_rate)} | {fmt_rate(batch)} | "
+            f"{ratio(batch, datrie)} | {f'{rss:.1f}' if isinstance(rss, float) else '-'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100k numbers, no 1M build")
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--decks", default="random,real,build-1m")
+    parser.add_argument("--memory-of", nargs=2, metavar=("STRUCTURE", "DECK"))
+    args = parser.parse_args()
+    if args.memory_of:
+        structure, deck_name = args.memory_of
+        pairs, _ = deck(deck_name, quick=True)
+        gc.collect()
+        before = rss_bytes()
+        kept = BUILDERS[structure](pairs)
+        gc.collect()
+        print(rss_bytes() - before)
+        del kept
+        return
+    print(f"vosengine.prefix.IMPLEMENTATION = {IMPLEMENTATION!r}", file=sys.stderr)
+    results = {}
+    for deck_name in args.decks.split(","):
+        if args.quick and deck_name == "build-1m":
+            continue
+        skip = {"datrie", "python twin"} if deck_name == "build-1m" else set()
+        results[deck_name] = run_deck(deck_name, args.quick, args.passes, skip)
+        print(report(deck_name, results[deck_name]))
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Build script for the optional compiled prefix engine.
+
+The extension is optional: when the C compiler or Cython is missing, setuptools warns and the
+package installs with the pure-Python twin (``vosengine._prefix_py``). Set
+``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
+"""
+
+import os
+
+from setuptools import Extension, setup
+
+ext_modules = []
+if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
+    try:
+        from Cython.Build import cythonize
+    except ImportError:  # pragma: no cover - Cython is a build requirement
+        print("warning: Cython is not available; vosengine installs without _prefix")
+    else:
+        ext_modules = cythonize(
+            [
+                Extension(
+                    "vosengine._prefix",
+                    ["src/vosengine/_prefix.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                )
+            ],
+            compiler_directives={
+                "language_level": 3,
+                "embedsignature": True,
+                "boundscheck": False,
+                "wraparound": False,
+                "cdivision": True,
+                "initializedcheck": False,
+            },
+        )
+
+setup(ext_modules=ext_modules)

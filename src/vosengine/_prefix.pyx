@@ -1,0 +1,550 @@
+# cython: language_level=3, embedsignature=True
+"""Compiled prefix table: a bitmap-compressed trie over the alphabet ``#*0123456789``.
+
+Layout: one contiguous array of 16-byte nodes (allocated with ``PyMem_Malloc``, so that
+``tracemalloc`` sees it), breadth first, so the hot top levels share a few cache lines:
+
+* ``bitmap`` -- bit ``c`` is set when the node has a child for alphabet symbol ``c``;
+* ``child``  -- index of the node's first child; a node's children are contiguous, so the
+  child for symbol ``c`` is ``child + popcount(bitmap & ((1 << c) - 1))``;
+* ``value``  -- a borrowed pointer to the value of the key that ends here, or NULL. The
+  table's ``_values`` list owns the references (and shows them to the garbage collector).
+
+Keys are not stored: a lookup returns the matched slice of the number (a fresh, cache-hot
+``str``) and the walk touches no Python object but the value it returns; ``items()``
+rebuilds the keys by a depth-first walk, in key order.
+
+A table is never mutated after ``__init__``: any number of threads may read it at once.
+The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject
+from libc.stdint cimport int32_t, uint8_t, uint16_t
+from libc.string cimport memset
+
+from collections.abc import Mapping
+from types import GenericAlias
+
+from .errors import InvalidArgument, InvalidArgumentType, NotFound
+
+cdef extern from "Python.h":
+    bint PyUnicode_Check(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+    int PyUnicode_1BYTE_KIND
+
+__all__ = ["ALPHABET", "PrefixTable"]
+
+#: The characters a prefix may be made of, in key order ("#" < "*" < "0" < ... < "9").
+ALPHABET = "#*0123456789"
+
+cdef enum:
+    SYMBOLS = 12
+    # Index given to a character outside the alphabet: bit 15 is never set in a bitmap, so
+    # the walk's child test fails for it without a separate range check.
+    NO_SYMBOL = 15
+
+ctypedef struct Node:
+    uint16_t bitmap
+    int32_t child
+    PyObject* value
+
+cdef uint8_t CHAR_INDEX[256]
+cdef uint8_t POPCOUNT[4096]
+
+
+cdef void _init_tables():
+    cdef int i, c
+    for i in range(256):
+        CHAR_INDEX[i] = NO_SYMBOL
+    for i, c in enumerate(b"#*0123456789"):
+        CHAR_INDEX[c] = i
+    for i in range(4096):
+        POPCOUNT[i] = (POPCOUNT[i >> 1] if i else 0) + (i & 1)
+
+
+_init_tables()
+
+
+cdef inline uint8_t _symbol(Py_UCS4 ch) noexcept nogil:
+    return CHAR_INDEX[ch] if ch < 256 else NO_SYMBOL
+
+
+def _pair_error(Py_ssize_t index, object item):
+    return InvalidArgument(f"item {index}: expected a (prefix, value) pair, got {item!r}")
+
+
+cdef object _key_error(object key, Py_ssize_t index):
+    """The error for an invalid key at input position ``index``."""
+    cdef Py_ssize_t position
+    if not PyUnicode_Check(key):
+        return InvalidArgumentType(
+            f"prefix {key!r} at item {index}: expected a str, got {type(key).__name__}"
+        )
+    if PyUnicode_GET_LENGTH(key) == 0:
+        return InvalidArgument(f"prefix {key!r} at item {index}: a prefix may not be empty")
+    for position, char in enumerate(key):
+        if _symbol(ord(char)) == NO_SYMBOL:
+            return InvalidArgument(
+                f"prefix {key!r} at item {index}: character {char!r} at position {position}"
+                f" is not one of {ALPHABET!r}"
+            )
+    raise AssertionError("unreachable: the key is valid")  # pragma: no cover
+
+
+cdef class PrefixTable:
+    """An immutable map from digit-string prefixes to values, with longest-prefix lookup.
+
+    Keys are non-empty strings over ``0123456789*#``. Build a table from a mapping or an
+    iterable of ``(prefix, value)`` pairs; when a prefix occurs more than once, the last
+    occurrence wins. A table never changes after construction, so any number of threads may
+    read it at once; derive a changed copy with :meth:`with_items` or :meth:`without`.
+
+    A lookup walks the number from its first character and stops at the first character
+    outside the key alphabet: ``"12a3"`` is looked up as ``"12"``. Lookups accept any ``str``
+    and never raise for one.
+
+    >>> table = PrefixTable([("1", "NANP"), ("1212", "New York"), ("44", "UK")])
+    >>> table.longest("12125551234")
+    ('1212', 'New York')
+    >>> table.matches("12125551234")
+    [('1', 'NANP'), ('1212', 'New York')]
+    >>> table.longest("33123") is None
+    True
+    """
+
+    cdef Node* _nodes
+    cdef Py_ssize_t _n_nodes
+    cdef list _values
+    cdef Py_ssize_t _max_len
+
+    def __cinit__(self):
+        self._nodes = NULL
+        self._n_nodes = 0
+        self._values = []
+        self._max_len = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self._nodes)
+        self._nodes = NULL
+
+    def __init__(self, source=()):
+        if self._nodes != NULL:
+            raise InvalidArgument("a PrefixTable is immutable; build a new one instead")
+        items = source.items() if isinstance(source, Mapping) else source
+        cdef Py_ssize_t cap = 1024, n_temp = 1, index = 0, length, position, max_len = 0
+        cdef Py_ssize_t slot
+        cdef int32_t* children = <int32_t*>PyMem_Malloc(cap * SYMBOLS * sizeof(int32_t))
+        cdef int32_t* slots = <int32_t*>PyMem_Malloc(cap * sizeof(int32_t))
+        cdef int32_t* grown
+        cdef int32_t node, nxt
+        cdef int kind
+        cdef void* data
+        cdef uint8_t symbol
+        cdef list values = []
+        try:
+            if children == NULL or slots == NULL:
+                raise MemoryError()
+            memset(children, 0, cap * SYMBOLS * sizeof(int32_t))
+            memset(slots, 0, cap * sizeof(int32_t))
+            # Phase 1: a plain 12-way trie; 0 means "no child" (the root is nobody's child)
+            # and slots[node] is 1 + the index in values of the key that ends at node.
+            for item in items:
+                try:
+                    key, value = item
+                except (TypeError, ValueError):
+                    raise _pair_error(index, item) from None
+                if PyUnicode_Check(item) or isinstance(item, bytes):
+                    raise _pair_error(index, item)
+                if not PyUnicode_Check(key):
+                    raise _key_error(key, index)
+                length = PyUnicode_GET_LENGTH(key)
+                if length == 0:
+                    raise _key_error(key, index)
+                kind = PyUnicode_KIND(key)
+                data = PyUnicode_DATA(key)
+                node = 0
+                for position in range(length):
+                    symbol = _symbol(PyUnicode_READ(kind, data, position))
+                    if symbol == NO_SYMBOL:
+                        raise _key_error(key, index)
+                    nxt = children[node * SYMBOLS + symbol]
+                    if nxt == 0:
+                        if n_temp == cap:
+                            grown = <int32_t*>PyMem_Realloc(
+                                children, 2 * cap * SYMBOLS * sizeof(int32_t))
+                            if grown == NULL:
+                                raise MemoryError()
+                            children = grown
+                            memset(children + cap * SYMBOLS, 0, cap * SYMBOLS * sizeof(int32_t))
+                            grown = <int32_t*>PyMem_Realloc(slots, 2 * cap * sizeof(int32_t))
+                            if grown == NULL:
+                                raise MemoryError()
+                            slots = grown
+                            memset(slots + cap, 0, cap * sizeof(int32_t))
+                            cap *= 2
+                        nxt = <int32_t>n_temp
+                        n_temp += 1
+                        children[node * SYMBOLS + symbol] = nxt
+                    node = nxt
+                slot = slots[node]
+                if slot == 0:
+                    values.append(value)
+                    slots[node] = <int32_t>len(values)
+                else:  # a repeated prefix: the last occurrence wins
+                    values[slot - 1] = value
+                if length > max_len:
+                    max_len = length
+                index += 1
+            self._compact(children, slots, n_temp, values)
+            self._max_len = max_len
+        finally:
+            PyMem_Free(children)
+            PyMem_Free(slots)
+
+    cdef int _compact(self, const int32_t* children, const int32_t* slots, Py_ssize_t n_temp,
+                      list values) except -1:
+        """Phase 2: lay the 12-way trie out as bitmap nodes, breadth first."""
+        cdef Node* nodes = <Node*>PyMem_Malloc(n_temp * sizeof(Node))
+        cdef int32_t* order = <int32_t*>PyMem_Malloc(n_temp * sizeof(int32_t))
+        cdef Py_ssize_t place, next_free = 1
+        cdef int32_t temp, child, slot
+        cdef int symbol
+        cdef uint16_t bitmap
+        if nodes == NULL or order == NULL:
+            PyMem_Free(nodes)
+            PyMem_Free(order)
+            raise MemoryError()
+        order[0] = 0
+        for place in range(n_temp):
+            temp = order[place]
+            slot = slots[temp]
+            nodes[place].value = <PyObject*>values[slot - 1] if slot else NULL
+            nodes[place].child = <int32_t>next_free
+            bitmap = 0
+            for symbol in range(SYMBOLS):
+                child = children[temp * SYMBOLS + symbol]
+                if child:
+                    bitmap |= 1 << symbol
+                    order[next_free] = child
+                    next_free += 1
+            nodes[place].bitmap = bitmap
+            if not bitmap:
+                nodes[place].child = 0
+        PyMem_Free(order)
+        self._nodes = nodes
+        self._n_nodes = n_temp
+        self._values = values
+        return 0
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    cdef inline const Node* _walk(self, object number, Py_ssize_t* depth) noexcept:
+        """The deepest node with a value on ``number``'s path (NULL if none), and its depth.
+
+        ``number`` must be a ``str``.
+        """
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(number), i
+        cdef int kind = PyUnicode_KIND(number)
+        cdef const uint8_t* text
+        cdef void* data
+        cdef const Node* nodes = self._nodes
+        cdef const Node* node = nodes
+        cdef const Node* best = NULL
+        cdef unsigned int bitmap, symbol
+        if n > self._max_len:
+            n = self._max_len
+        if kind == PyUnicode_1BYTE_KIND:
+            text = <const uint8_t*>PyUnicode_DATA(number)
+            for i in range(n):
+                symbol = CHAR_INDEX[text[i]]
+                bitmap = node.bitmap
+                if not (bitmap >> symbol) & 1:
+                    break
+                node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
+                if node.value != NULL:
+                    best = node
+                    depth[0] = i + 1
+        else:
+            data = PyUnicode_DATA(number)
+            for i in range(n):
+                symbol = _symbol(PyUnicode_READ(kind, data, i))
+                bitmap = node.bitmap
+                if not (bitmap >> symbol) & 1:
+                    break
+                node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
+                if node.value != NULL:
+                    best = node
+                    depth[0] = i + 1
+        return best
+
+    cdef const Node* _exact(self, object key) noexcept:
+        """The node of exactly ``key`` if a key ends there, else NULL (any object)."""
+        if not PyUnicode_Check(key):
+            return NULL
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(key), i
+        cdef int kind = PyUnicode_KIND(key)
+        cdef void* data = PyUnicode_DATA(key)
+        cdef const Node* nodes = self._nodes
+        cdef const Node* node = nodes
+        cdef unsigned int bitmap, symbol
+        if n == 0 or n > self._max_len:
+            return NULL
+        for i in range(n):
+            symbol = _symbol(PyUnicode_READ(kind, data, i))
+            bitmap = node.bitmap
+            if not (bitmap >> symbol) & 1:
+                return NULL
+            node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
+        return node if node.value != NULL else NULL
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def longest(self, number):
+        """The longest key that is a prefix of ``number``, with its value, or ``None``.
+
+        O(k) in the number's length, k bounded by the longest key; allocates only the
+        returned pair and the matched slice of ``number``.
+
+        >>> PrefixTable({"44": 1, "4420": 2}).longest("442071234567")
+        ('4420', 2)
+        """
+        if not PyUnicode_Check(number):
+            raise _number_error(number)
+        cdef Py_ssize_t depth = 0
+        cdef const Node* found = self._walk(number, &depth)
+        if found == NULL:
+            return None
+        return ((<str>number)[:depth], <object>found.value)
+
+    def longest_value(self, number, default=None):
+        """The value of the longest key that is a prefix of ``number``, or ``default``.
+
+        The same walk as :meth:`longest` without building a pair.
+
+        >>> PrefixTable({"44": 1}).longest_value("4471", default=0)
+        1
+        """
+        if not PyUnicode_Check(number):
+            raise _number_error(number)
+        cdef Py_ssize_t depth = 0
+        cdef const Node* found = self._walk(number, &depth)
+        if found == NULL:
+            return default
+        return <object>found.value
+
+    def longest_many(self, numbers):
+        """:meth:`longest` for each number, in order: the batch form for throughput.
+
+        >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
+        [('1', 'a'), None]
+        """
+        cdef list seq = numbers if type(numbers) is list else list(numbers)
+        cdef Py_ssize_t n = len(seq), i, depth = 0
+        cdef list result = [None] * n
+        cdef const Node* found
+        for i in range(n):
+            number = seq[i]
+            if not PyUnicode_Check(number):
+                raise _number_error(number, i)
+            found = self._walk(number, &depth)
+            if found != NULL:
+                result[i] = ((<str>number)[:depth], <object>found.value)
+        return result
+
+    def matches(self, number):
+        """Every key that is a prefix of ``number``, with its value, shortest first.
+
+        >>> PrefixTable({"4": 0, "44": 1, "447": 2}).matches("4471")
+        [('4', 0), ('44', 1), ('447', 2)]
+        """
+        if not PyUnicode_Check(number):
+            raise _number_error(number)
+        cdef Py_ssize_t n = min(PyUnicode_GET_LENGTH(number), self._max_len), i
+        cdef int kind = PyUnicode_KIND(number)
+        cdef void* data = PyUnicode_DATA(number)
+        cdef const Node* nodes = self._nodes
+        cdef const Node* node = nodes
+        cdef unsigned int bitmap, symbol
+        cdef list found = []
+        for i in range(n):
+            symbol = _symbol(PyUnicode_READ(kind, data, i))
+            bitmap = node.bitmap
+            if not (bitmap >> symbol) & 1:
+                break
+            node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
+            if node.value != NULL:
+                found.append(((<str>number)[:i + 1], <object>node.value))
+        return found
+
+    # -- exact access -----------------------------------------------------------------------
+
+    def __len__(self):
+        return len(self._values)
+
+    def __contains__(self, prefix):
+        return self._exact(prefix) != NULL
+
+    def __getitem__(self, prefix):
+        cdef const Node* node = self._exact(prefix)
+        if node == NULL:
+            raise NotFound(f"prefix {prefix!r} is not in the table")
+        return <object>node.value
+
+    def get(self, prefix, default=None):
+        """The value stored under exactly ``prefix``, or ``default``."""
+        cdef const Node* node = self._exact(prefix)
+        if node == NULL:
+            return default
+        return <object>node.value
+
+    def items(self):
+        """Every ``(prefix, value)`` pair, in key order (``#`` < ``*`` < ``0`` < ... < ``9``,
+        shorter first). O(total length of the keys): the keys are rebuilt from the trie."""
+        cdef list out = []
+        cdef Py_ssize_t size = self._max_len + 1, depth = 0
+        cdef char* key = <char*>PyMem_Malloc(size)
+        cdef int32_t* path = <int32_t*>PyMem_Malloc(size * sizeof(int32_t))
+        cdef int* next_symbol = <int*>PyMem_Malloc(size * sizeof(int))
+        cdef const Node* node
+        cdef const Node* child
+        cdef int symbol
+        cdef bint descended
+        try:
+            if key == NULL or path == NULL or next_symbol == NULL:
+                raise MemoryError()
+            path[0] = 0
+            next_symbol[0] = 0
+            while depth >= 0:
+                node = self._nodes + path[depth]
+                descended = False
+                for symbol in range(next_symbol[depth], SYMBOLS):
+                    if (node.bitmap >> symbol) & 1:
+                        next_symbol[depth] = symbol + 1
+                        key[depth] = ALPHABET_BYTES[symbol]
+                        depth += 1
+                        path[depth] = node.child + POPCOUNT[node.bitmap & ((1u << symbol) - 1)]
+                        next_symbol[depth] = 0
+                        child = self._nodes + path[depth]
+                        if child.value != NULL:
+                            out.append((key[:depth].decode("ascii"), <object>child.value))
+                        descended = True
+                        break
+                if not descended:
+                    depth -= 1
+        finally:
+            PyMem_Free(key)
+            PyMem_Free(path)
+            PyMem_Free(next_symbol)
+        return out
+
+    def keys(self):
+        """Every key, in key order."""
+        return [key for key, _ in self.items()]
+
+    def values(self):
+        """Every value, in key order."""
+        return [value for _, value in self.items()]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    # -- derived copies ---------------------------------------------------------------------
+
+    def with_items(self, source):
+        """A new table with ``source``'s pairs added (replacing equal keys). O(n + m).
+
+        >>> PrefixTable({"1": "a"}).with_items({"2": "b"}).items()
+        [('1', 'a'), ('2', 'b')]
+        """
+        added = source.items() if isinstance(source, Mapping) else source
+        return type(self)(self.items() + list(added))
+
+    def without(self, prefixes):
+        """A new table without the given keys; a key that is not in the table is an error.
+
+        >>> PrefixTable({"1": "a", "2": "b"}).without(["1"]).items()
+        [('2', 'b')]
+        """
+        drop = set()
+        for prefix in prefixes:
+            if self._exact(prefix) == NULL:
+                raise NotFound(f"prefix {prefix!r} is not in the table")
+            drop.add(prefix)
+        return type(self)([(k, v) for k, v in self.items() if k not in drop])
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def __eq__(self, other):
+        from ._prefix_py import _is_table
+
+        if not _is_table(other):
+            return NotImplemented
+        return self.items() == other.items()
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (type(self), (self.items(),))
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + self._n_nodes * sizeof(Node)
+
+    def __repr__(self):
+        shown = ", ".join(f"{key!r}: {value!r}" for key, value in self.items()[:5])
+        more = f", ... ({len(self)} prefixes)" if len(self) > 5 else ""
+        return f"PrefixTable({{{shown}{more}}})"
+
+    @classmethod
+    def __class_getitem__(cls, item):
+        return GenericAlias(cls, item)
+
+    def _check(self):
+        """Assert every internal invariant (used by stress and property tests)."""
+        cdef Py_ssize_t i, with_value = 0, max_len = 0, children = 0
+        cdef const Node* node
+        from collections import Counter
+
+        owned = Counter(id(value) for value in self._values)
+        pointed = Counter()
+        assert self._n_nodes >= 1, "no root"
+        for i in range(self._n_nodes):
+            node = self._nodes + i
+            assert node.bitmap < (1 << SYMBOLS), f"node {i}: bitmap {node.bitmap:#x}"
+            if node.bitmap:
+                # breadth first: children come after their parent, blocks in parent order
+                assert i < node.child, f"node {i}: child {node.child} before its parent"
+                assert node.child + POPCOUNT[node.bitmap] <= self._n_nodes, f"node {i}"
+                assert node.child == 1 + children, f"node {i}: children block out of place"
+                children += POPCOUNT[node.bitmap]
+            else:
+                assert node.value != NULL or i == 0, f"node {i}: a leaf without a value"
+            if node.value != NULL:
+                pointed[id(<object>node.value)] += 1
+                with_value += 1
+        assert children == self._n_nodes - 1, "not every node is some node's child"
+        assert self._nodes[0].value == NULL, "the root holds a value"
+        assert pointed == owned, "node values and owned values differ"
+        items = self.items()
+        assert len(items) == with_value == len(self._values)
+        assert [key for key, _ in items] == sorted(key for key, _ in items), "key order"
+        for key, value in items:
+            assert self.get(key) is value, f"key {key!r} does not lead to its value"
+            max_len = max(max_len, len(key))
+        assert max_len == self._max_len, "max_len"
+
+
+cdef bytes ALPHABET_BYTES = b"#*0123456789"
+
+
+cdef object _number_error(object number, object index=None):
+    where = "" if index is None else f" at index {index}"
+    return InvalidArgumentType(
+        f"number {number!r}{where}: expected a str, got {type(number).__name__}")

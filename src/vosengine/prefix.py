@@ -1,0 +1,44 @@
+"""The prefix engine: :class:`PrefixTable`, compiled when possible.
+
+``vosengine.prefix`` picks one of two implementations with the identical API:
+
+* ``vosengine._prefix`` -- the Cython module built at install time (``IMPLEMENTATION ==
+  "cython"``);
+* ``vosengine._prefix_py`` -- the pure-Python twin (``IMPLEMENTATION == "python"``), used when
+  the compiled module is missing or when the environment variable
+  ``VOSENGINE_NO_EXTENSIONS`` is set to a non-empty value other than ``0``.
+
+``EXTENSION_ERROR`` holds the reason the compiled module is not in use (``None`` when it is).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+__all__ = ["ALPHABET", "EXTENSION_ERROR", "IMPLEMENTATION", "PrefixTable"]
+
+IMPLEMENTATION: str
+EXTENSION_ERROR: str | None
+
+if TYPE_CHECKING:
+    from ._prefix_py import ALPHABET, PrefixTable
+
+    IMPLEMENTATION = "python"
+    EXTENSION_ERROR = None
+elif os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
+    from ._prefix_py import ALPHABET, PrefixTable
+
+    IMPLEMENTATION = "python"
+    EXTENSION_ERROR = "disabled by VOSENGINE_NO_EXTENSIONS"
+else:
+    try:
+        from ._prefix import ALPHABET, PrefixTable
+    except ImportError as error:
+        from ._prefix_py import ALPHABET, PrefixTable
+
+        IMPLEMENTATION = "python"
+        EXTENSION_ERROR = f"vosengine._prefix could not be imported: {error}"
+    else:
+        IMPLEMENTATION = "cython"
+        EXTENSION_ERROR = None

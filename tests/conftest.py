@@ -1,0 +1,47 @@
+"""Shared fixtures: every prefix-table test and benchmark gets its implementation here."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from vosengine import _prefix_py
+
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _compiled() -> Any:
+    try:
+        from vosengine import _prefix
+    except ImportError as error:
+        if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
+            raise
+        pytest.skip(f"compiled prefix module not built: {error}")
+    return _prefix.PrefixTable
+
+
+PREFIX_IMPLEMENTATIONS = ["cython", "python"]
+
+
+@pytest.fixture(params=PREFIX_IMPLEMENTATIONS)
+def table_cls(request: pytest.FixtureRequest) -> Any:
+    """The ``PrefixTable`` class of one implementation (compiled, then pure Python)."""
+    if request.param == "cython":
+        return _compiled()
+    return _prefix_py.PrefixTable
+
+
+@pytest.fixture(scope="session")
+def both_table_classes() -> tuple[Any, Any]:
+    """Both implementations at once, for differential tests."""
+    return _compiled(), _prefix_py.PrefixTable
