@@ -10,7 +10,7 @@ One run, the same data for every structure:
 
 Peers: a dict scanned from the longest key length down, marisa-trie (``prefixes()``),
 datrie (``longest_prefix_item``) and the pure-Python twin. Every lookup returns the matched
-prefix with its value. Rates are medians of ``--passes`` passes; memory is the growth of the
+prefix with its value. Rates are medians of ``--passes`` passes, taken round-robin; memory is the growth of the
 process's resident set while building the structure in a fresh subprocess, with the key
 strings already allocated (structures that keep Python ``str`` keys reference those).
 
@@ -154,36 +154,45 @@ def timed(fn: Callable[[], object], passes: int) -> float:
 
 
 def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[dict[str, object]]:
+    """Build every structure, then time the lookups round-robin (one pass of each structure
+    in turn, ``passes`` times) so that the machine's noise falls on all of them alike."""
     pairs, numbers = deck(deck_name, quick)
-    rows: list[dict[str, object]] = []
-    reference = None
+    rows: dict[str, dict[str, object]] = {}
+    lookups: dict[str, Callable[[str], object]] = {}
     for name, build in BUILDERS.items():
         if name in skip:
             continue
         build_passes = 1 if name in ("datrie", "python twin") else passes
-        build_s = timed(lambda build=build: build(pairs), build_passes)
-        row: dict[str, object] = {"structure": name, "build_s": build_s}
+        rows[name] = {
+            "structure": name,
+            "build_s": timed(lambda build=build: build(pairs), build_passes),
+        }
         if numbers:
-            longest = build(pairs)
-
-            def loop(longest: Callable[[str], object] = longest) -> None:
-                for number in numbers:
-                    longest(number)
-
-            row["single_per_s"] = len(numbers) / timed(loop, passes)
-            got = [longest(number) for number in numbers[:20_000]]
-            if reference is None:
-                reference = got
-            assert got == reference, f"{name} disagrees with {rows[0]['structure']}"
-            if name == "vosengine":
-                table = longest.__self__  # type: ignore[attr-defined]
-                many = table.longest_many
-                row["batch_per_s"] = len(numbers) / timed(lambda many=many: many(numbers), passes)
+            lookups[name] = build(pairs)
         if not quick:
-            row["rss_mib"] = measure_memory(name, deck_name) / 2**20
-        rows.append(row)
-        print(f"  {deck_name:8} {name:12} done", file=sys.stderr)
-    return rows
+            rows[name]["rss_mib"] = measure_memory(name, deck_name) / 2**20
+        print(f"  {deck_name:8} {name:12} built", file=sys.stderr)
+    if numbers:
+        reference = [lookups["dict scan"](number) for number in numbers[:20_000]]
+        for name, longest in lookups.items():
+            got = [longest(number) for number in numbers[:20_000]]
+            assert got == reference, f"{name} disagrees with the dict scan"
+        table = lookups["vosengine"].__self__  # type: ignore[attr-defined]
+        assert table.longest_many(numbers[:20_000]) == reference
+        samples: dict[str, list[float]] = {name: [] for name in [*lookups, "batch"]}
+        for _ in range(passes):
+            for name, longest in lookups.items():
+
+                def loop(longest: Callable[[str], object] = longest) -> None:
+                    for number in numbers:
+                        longest(number)
+
+                samples[name].append(timed(loop, 1))
+            samples["batch"].append(timed(lambda: table.longest_many(numbers), 1))
+        for name in lookups:
+            rows[name]["single_per_s"] = len(numbers) / statistics.median(samples[name])
+        rows["vosengine"]["batch_per_s"] = len(numbers) / statistics.median(samples["batch"])
+    return list(rows.values())
 
 
 def fmt_rate(value: object) -> str:
@@ -220,7 +229,7 @@ def report(deck_name: str, rows: list[dict[str, object]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100k numbers, no 1M build")
-    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--decks", default="random,real,build-1m")
     parser.add_argument("--memory-of", nargs=2, metavar=("STRUCTURE", "DECK"))
     args = parser.parse_args()

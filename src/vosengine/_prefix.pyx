@@ -1,4 +1,4 @@
-# cython: language_level=3, embedsignature=True
+# cython: language_level=3, embedsignature=True, always_allow_keywords=False
 """Compiled prefix table: a bitmap-compressed trie over the alphabet ``#*0123456789``.
 
 Layout: one contiguous array of 16-byte nodes (allocated with ``PyMem_Malloc``, so that
@@ -18,7 +18,8 @@ A table is never mutated after ``__init__``: any number of threads may read it a
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.mem cimport PyMem_Calloc, PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, uint8_t, uint16_t
 from libc.string cimport memset
@@ -27,6 +28,16 @@ from collections.abc import Mapping
 from types import GenericAlias
 
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define VOS_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define VOS_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void VOS_PREFETCH(const void* p) noexcept nogil
 
 cdef extern from "Python.h":
     bint PyUnicode_Check(object o)
@@ -43,6 +54,9 @@ ALPHABET = "#*0123456789"
 
 cdef enum:
     SYMBOLS = 12
+    # Batch lookups walk this many numbers in lock step, prefetching each one's next node,
+    # so that their cache misses overlap instead of queueing one after another.
+    LANES = 16
     # Index given to a character outside the alphabet: bit 15 is never set in a bitmap, so
     # the walk's child test fails for it without a separate range check.
     NO_SYMBOL = 15
@@ -268,6 +282,8 @@ cdef class PrefixTable:
                 if node.value != NULL:
                     best = node
                     depth[0] = i + 1
+                    # the caller will touch the value: start fetching it while we walk on
+                    VOS_PREFETCH(node.value)
         else:
             data = PyUnicode_DATA(number)
             for i in range(n):
@@ -336,23 +352,128 @@ cdef class PrefixTable:
             return default
         return <object>found.value
 
+    cdef int _walk_lanes(self, list seq, Py_ssize_t start, Py_ssize_t count,
+                         const Node** best, Py_ssize_t* depth) except -1:
+        """Walk ``seq[start:start + count]`` (count <= LANES) in lock step.
+
+        Fills ``best[l]`` (NULL for no match) and ``depth[l]`` for each lane ``l``.
+        """
+        cdef const Node* nodes = self._nodes
+        cdef const Node* node[LANES]
+        cdef const uint8_t* text[LANES]
+        cdef Py_ssize_t length[LANES]
+        cdef Py_ssize_t pos[LANES]
+        cdef bint live[LANES]
+        cdef Py_ssize_t lane, active = 0
+        cdef const Node* current
+        cdef unsigned int bitmap, symbol
+        for lane in range(count):
+            number = seq[start + lane]
+            if not PyUnicode_Check(number):
+                raise _number_error(number, start + lane)
+            best[lane] = NULL
+            depth[lane] = 0
+            if PyUnicode_KIND(number) != PyUnicode_1BYTE_KIND:
+                best[lane] = self._walk(number, &depth[lane])
+                live[lane] = False
+                continue
+            text[lane] = <const uint8_t*>PyUnicode_DATA(number)
+            length[lane] = min(PyUnicode_GET_LENGTH(number), self._max_len)
+            pos[lane] = 0
+            node[lane] = nodes
+            live[lane] = True
+            active += 1
+        while active:
+            for lane in range(count):
+                if not live[lane]:
+                    continue
+                current = node[lane]  # prefetched one round ago
+                if current.value != NULL:
+                    best[lane] = current
+                    depth[lane] = pos[lane]
+                if pos[lane] == length[lane]:
+                    live[lane] = False
+                    active -= 1
+                    continue
+                symbol = CHAR_INDEX[text[lane][pos[lane]]]
+                bitmap = current.bitmap
+                if not (bitmap >> symbol) & 1:
+                    live[lane] = False
+                    active -= 1
+                    continue
+                node[lane] = nodes + current.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
+                VOS_PREFETCH(node[lane])
+                pos[lane] += 1
+        for lane in range(count):
+            if best[lane] != NULL:
+                VOS_PREFETCH(best[lane].value)
+        return 0
+
     def longest_many(self, numbers):
         """:meth:`longest` for each number, in order: the batch form for throughput.
+
+        Walks several numbers in lock step so that their memory accesses overlap. In a large
+        batch, numbers that match the same key share one result pair (pairs are immutable).
 
         >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
         [('1', 'a'), None]
         """
         cdef list seq = numbers if type(numbers) is list else list(numbers)
-        cdef Py_ssize_t n = len(seq), i, depth = 0
+        cdef Py_ssize_t n = len(seq), start, lane, count, i
         cdef list result = [None] * n
-        cdef const Node* found
-        for i in range(n):
-            number = seq[i]
-            if not PyUnicode_Check(number):
-                raise _number_error(number, i)
-            found = self._walk(number, &depth)
-            if found != NULL:
-                result[i] = ((<str>number)[:depth], <object>found.value)
+        cdef const Node* best[LANES]
+        cdef Py_ssize_t depth[LANES]
+        cdef PyObject** memo = NULL
+        cdef Py_ssize_t slot
+        # Sharing pairs pays when the batch is large against the table: the memo costs a
+        # scan of one pointer per node at the end.
+        if n >= self._n_nodes // 4:
+            memo = <PyObject**>PyMem_Calloc(self._n_nodes, sizeof(PyObject*))
+            if memo == NULL:
+                raise MemoryError()
+        try:
+            for start in range(0, n, LANES):
+                count = min(LANES, n - start)
+                self._walk_lanes(seq, start, count, best, depth)
+                for lane in range(count):
+                    if best[lane] == NULL:
+                        continue
+                    if memo == NULL:
+                        result[start + lane] = (
+                            (<str>seq[start + lane])[:depth[lane]], <object>best[lane].value
+                        )
+                        continue
+                    slot = best[lane] - self._nodes
+                    if memo[slot] == NULL:
+                        pair = ((<str>seq[start + lane])[:depth[lane]], <object>best[lane].value)
+                        Py_INCREF(pair)
+                        memo[slot] = <PyObject*>pair
+                    result[start + lane] = <object>memo[slot]
+        finally:
+            if memo != NULL:
+                for i in range(self._n_nodes):
+                    if memo[i] != NULL:
+                        Py_DECREF(<object>memo[i])
+                PyMem_Free(memo)
+        return result
+
+    def longest_value_many(self, numbers, default=None):
+        """:meth:`longest_value` for each number, in order (the batch form).
+
+        >>> PrefixTable({"1": "a"}).longest_value_many(["15", "25"], default="-")
+        ['a', '-']
+        """
+        cdef list seq = numbers if type(numbers) is list else list(numbers)
+        cdef Py_ssize_t n = len(seq), start, lane, count
+        cdef list result = [default] * n
+        cdef const Node* best[LANES]
+        cdef Py_ssize_t depth[LANES]
+        for start in range(0, n, LANES):
+            count = min(LANES, n - start)
+            self._walk_lanes(seq, start, count, best, depth)
+            for lane in range(count):
+                if best[lane] != NULL:
+                    result[start + lane] = <object>best[lane].value
         return result
 
     def matches(self, number):

@@ -99,7 +99,7 @@ class PrefixTable(Generic[V]):
                 return position
         return limit
 
-    def longest(self, number: str) -> tuple[str, V] | None:
+    def longest(self, number: str, /) -> tuple[str, V] | None:
         """The longest key that is a prefix of ``number``, with its value, or ``None``.
 
         O(k) dictionary probes, k = the longest key's length.
@@ -114,7 +114,11 @@ class PrefixTable(Generic[V]):
                 return key, mapping[key]
         return None
 
-    def longest_value(self, number: str, default: D | None = None) -> V | D | None:
+    @overload
+    def longest_value(self, number: str, /) -> V | None: ...
+    @overload
+    def longest_value(self, number: str, /, default: D) -> V | D: ...
+    def longest_value(self, number: str, /, default: object = None) -> object:
         """The value of the longest key that is a prefix of ``number``, or ``default``.
 
         The same walk as :meth:`longest` without building a pair.
@@ -125,7 +129,7 @@ class PrefixTable(Generic[V]):
         found = self.longest(number)
         return default if found is None else found[1]
 
-    def longest_many(self, numbers: Iterable[str]) -> list[tuple[str, V] | None]:
+    def longest_many(self, numbers: Iterable[str], /) -> list[tuple[str, V] | None]:
         """:meth:`longest` for each number, in order: the batch form for throughput.
 
         >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
@@ -134,7 +138,24 @@ class PrefixTable(Generic[V]):
         longest = self.longest
         return [longest(number) for number in numbers]
 
-    def matches(self, number: str) -> list[tuple[str, V]]:
+    @overload
+    def longest_value_many(self, numbers: Iterable[str], /) -> list[V | None]: ...
+    @overload
+    def longest_value_many(self, numbers: Iterable[str], /, default: D) -> list[V | D]: ...
+    def longest_value_many(self, numbers: Iterable[str], /, default: object = None) -> list[Any]:
+        """:meth:`longest_value` for each number, in order (the batch form).
+
+        >>> PrefixTable({"1": "a"}).longest_value_many(["15", "25"], default="-")
+        ['a', '-']
+        """
+        longest = self.longest
+        out: list[Any] = []
+        for number in numbers:
+            found = longest(number)
+            out.append(default if found is None else found[1])
+        return out
+
+    def matches(self, number: str, /) -> list[tuple[str, V]]:
         """Every key that is a prefix of ``number``, with its value, shortest first.
 
         >>> PrefixTable({"4": 0, "44": 1, "447": 2}).matches("4471")
