@@ -1,0 +1,134 @@
+"""Number sections: the allowed and blocked prefixes of an account (VOS3000 §2.4.6).
+
+A :class:`NumberSection` holds two sets of prefixes. Within one section **the longest
+matching entry decides**: allowed ``880`` with blocked ``8801`` blocks ``88017...`` and allows
+``8802...``. A number that matches no entry is allowed only when the section has no allowed
+entries (an allow-list closes everything it does not name; a block-list alone opens
+everything it does not name). The empty section allows every number.
+
+Across an agent chain every level must allow a number; that rule lives in
+:meth:`vosengine.accounts.AccountDirectory.number_allowed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from .errors import InvalidArgument
+from .prefix import ALPHABET, PrefixTable
+
+__all__ = ["NumberSection", "SectionVerdict", "validate_prefix"]
+
+_ALPHABET = frozenset(ALPHABET)
+
+
+def validate_prefix(prefix: object, field: str) -> str:
+    """Return ``prefix`` if it is a non-empty string over ``0-9*#``, else raise naming ``field``.
+
+    >>> validate_prefix("8801", "allowed")
+    '8801'
+    """
+    if not isinstance(prefix, str):
+        raise InvalidArgument(f"{field}: prefix {prefix!r} is not a str")
+    if not prefix:
+        raise InvalidArgument(f"{field}: a prefix may not be empty")
+    for position, char in enumerate(prefix):
+        if char not in _ALPHABET:
+            raise InvalidArgument(
+                f"{field}: prefix {prefix!r} has {char!r} at position {position};"
+                f" a prefix is made of {ALPHABET!r}"
+            )
+    return prefix
+
+
+def _prefix_set(value: Iterable[str], field: str) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidArgument(f"{field}: expected a collection of prefixes, got the str {value!r}")
+    try:
+        items = list(value)
+    except TypeError:
+        raise InvalidArgument(
+            f"{field}: expected a collection of prefixes, got {value!r}"
+        ) from None
+    return frozenset(validate_prefix(prefix, field) for prefix in items)
+
+
+def _allowed_set(value: Iterable[str]) -> frozenset[str]:
+    return _prefix_set(value, "allowed")
+
+
+def _blocked_set(value: Iterable[str]) -> frozenset[str]:
+    return _prefix_set(value, "blocked")
+
+
+@attrs.frozen(kw_only=True)
+class SectionVerdict:
+    """What one number section says of a number: allowed or not, and which entry decided
+    (``None`` when no entry matched)."""
+
+    allowed: bool
+    entry: str | None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@attrs.frozen(kw_only=True)
+class NumberSection:
+    """Allowed and blocked prefixes of one account. Immutable; equal sections compare equal.
+
+    >>> section = NumberSection(allowed={"880"}, blocked={"8801"})
+    >>> section.decide("8802123").allowed, section.decide("88017123").allowed
+    (True, False)
+    >>> section.decide("91123")
+    SectionVerdict(allowed=False, entry=None)
+    """
+
+    allowed: frozenset[str] = attrs.field(default=frozenset(), converter=_allowed_set)
+    blocked: frozenset[str] = attrs.field(default=frozenset(), converter=_blocked_set)
+    _table: PrefixTable[bool] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        both = self.allowed & self.blocked
+        if both:
+            raise InvalidArgument(
+                f"blocked: prefix {min(both)!r} is also allowed; a prefix is one or the other"
+            )
+        table = PrefixTable(
+            [(prefix, True) for prefix in self.allowed]
+            + [(prefix, False) for prefix in self.blocked]
+        )
+        object.__setattr__(self, "_table", table)
+
+    @property
+    def is_open(self) -> bool:
+        """True when the section allows every number (no entries at all)."""
+        return not self.allowed and not self.blocked
+
+    def decide(self, number: str) -> SectionVerdict:
+        """The verdict for ``number``: the longest matching entry decides. O(len(number))."""
+        found = self._table.longest(number)
+        if found is None:
+            return SectionVerdict(allowed=not self.allowed, entry=None)
+        return SectionVerdict(allowed=found[1], entry=found[0])
+
+    def allows(self, number: str) -> bool:
+        """``decide(number).allowed`` without building the verdict."""
+        verdict = self._table.longest_value(number)
+        if verdict is None:
+            return not self.allowed
+        return verdict
+
+    def to_dict(self) -> dict[str, list[str]]:
+        """Plain, JSON-able data: ``{"allowed": [...], "blocked": [...]}``, sorted."""
+        return {"allowed": sorted(self.allowed), "blocked": sorted(self.blocked)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Iterable[str]]) -> NumberSection:
+        """The inverse of :meth:`to_dict`."""
+        unknown = set(data) - {"allowed", "blocked"}
+        if unknown:
+            raise InvalidArgument(f"number_section: unknown field {min(unknown)!r}")
+        return cls(allowed=data.get("allowed", ()), blocked=data.get("blocked", ()))
