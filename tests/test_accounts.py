@@ -475,3 +475,203 @@ def test_bad_snapshots_are_rejected(mutate: Callable[[dict[str, Any]], None], me
     mutate(data)
     with pytest.raises(InvalidArgument, match=message):
         AccountDirectory.from_dict(data)
+
+
+# -- model-based -------------------------------------------------------------------------
+
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import (  # noqa: E402
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+)
+
+auth_st = st.sampled_from([m for m in Authorization if m.value]).map(lambda m: m) | st.builds(
+    lambda flags: Authorization(flags), st.integers(0, 255)
+)
+status_st = st.sampled_from([AccountStatus.ACTIVE, AccountStatus.LOCKED, AccountStatus.INACTIVE])
+prefix_st = st.text(alphabet="0189", min_size=1, max_size=3)
+
+
+class DirectoryMachine(RuleBasedStateMachine):
+    """Random operation sequences against a plain model of the tree."""
+
+    ids = Bundle("ids")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.d = AccountDirectory()
+        self.parent: dict[str, str | None] = {}
+        self.auth: dict[str, Authorization] = {}
+        self.status: dict[str, AccountStatus] = {}
+        self.sections: dict[str, NumberSection] = {}
+        self.counter = 0
+
+    # the model's own answers
+    def model_children(self, account_id: str) -> list[str]:
+        return [a for a, p in self.parent.items() if p == account_id]
+
+    def model_subtree(self, account_id: str) -> set[str]:
+        out: set[str] = set()
+        todo = self.model_children(account_id)
+        while todo:
+            current = todo.pop()
+            out.add(current)
+            todo.extend(self.model_children(current))
+        return out
+
+    def model_chain(self, account_id: str) -> list[str]:
+        chain: list[str] = []
+        current: str | None = account_id
+        while current is not None:
+            chain.append(current)
+            current = self.parent[current]
+        return chain
+
+    @rule(
+        target=ids,
+        data=st.data(),
+        auth=auth_st,
+        status=status_st,
+        allowed=st.frozensets(prefix_st, max_size=2),
+        blocked=st.frozensets(prefix_st, max_size=2),
+    )
+    def add(
+        self,
+        data: st.DataObject,
+        auth: Authorization,
+        status: AccountStatus,
+        allowed: frozenset[str],
+        blocked: frozenset[str],
+    ) -> str:
+        self.counter += 1
+        new_id = f"a{self.counter}"
+        parent = (
+            data.draw(st.none() | st.sampled_from(sorted(self.parent))) if self.parent else None
+        )
+        section = NumberSection(allowed=allowed - blocked, blocked=blocked)
+        account = Account(
+            id=new_id, parent_id=parent, authorizations=auth, status=status, number_section=section
+        )
+        if parent is not None and auth & ~self.auth[parent]:
+            unchanged(self.d, lambda: self.d.add(account, actor=OP, now=NOW), AuthorizationNotHeld)
+            account = attrs_evolve(account, authorizations=auth & self.auth[parent])
+        self.d.add(account, actor=OP, now=NOW)
+        self.parent[new_id] = parent
+        self.auth[new_id] = account.authorizations
+        self.status[new_id] = status
+        self.sections[new_id] = section
+        return new_id
+
+    @rule(account_id=ids, auth=auth_st)
+    def revoke(self, account_id: str, auth: Authorization) -> None:
+        if account_id not in self.parent:
+            return
+        self.d.revoke(account_id, auth, actor=OP, now=NOW)
+        for sub in {account_id} | self.model_subtree(account_id):
+            self.auth[sub] &= ~auth
+
+    @rule(account_id=ids, auth=auth_st)
+    def grant(self, account_id: str, auth: Authorization) -> None:
+        if account_id not in self.parent:
+            return
+        parent = self.parent[account_id]
+        if parent is not None and auth & ~self.auth[parent]:
+            unchanged(
+                self.d,
+                lambda: self.d.grant(account_id, auth, actor=OP, now=NOW),
+                AuthorizationNotHeld,
+            )
+            return
+        self.d.grant(account_id, auth, actor=OP, now=NOW)
+        self.auth[account_id] |= auth
+
+    @rule(account_id=ids, new_parent=ids)
+    def move(self, account_id: str, new_parent: str) -> None:
+        if account_id not in self.parent or new_parent not in self.parent:
+            return
+        if new_parent == account_id or new_parent in self.model_subtree(account_id):
+            unchanged(
+                self.d,
+                lambda: self.d.move(account_id, new_parent, actor=OP, now=NOW),
+                HierarchyError,
+            )
+        elif self.auth[account_id] & ~self.auth[new_parent]:
+            unchanged(
+                self.d,
+                lambda: self.d.move(account_id, new_parent, actor=OP, now=NOW),
+                AuthorizationNotHeld,
+            )
+        else:
+            self.d.move(account_id, new_parent, actor=OP, now=NOW)
+            self.parent[account_id] = new_parent
+
+    @rule(account_id=consumes(ids), cascade=st.booleans())
+    def remove(self, account_id: str, cascade: bool) -> None:
+        if account_id not in self.parent:
+            return
+        below = self.model_subtree(account_id)
+        if below and not cascade:
+            unchanged(self.d, lambda: self.d.remove(account_id, actor=OP, now=NOW), HierarchyError)
+            return
+        removed = self.d.remove(account_id, actor=OP, now=NOW, cascade=cascade)
+        assert set(removed) == below | {account_id}
+        for gone in removed:
+            del self.parent[gone], self.auth[gone], self.status[gone], self.sections[gone]
+
+    @rule(actor=ids, victim=ids, action=st.sampled_from(list(AgentAction)))
+    def scope_isolation(self, actor: str, victim: str, action: AgentAction) -> None:
+        if actor not in self.parent or victim not in self.parent:
+            return
+        decision = self.d.check(actor, action, victim, now=NOW)
+        if decision:
+            assert victim == actor or victim in self.model_subtree(actor)
+            assert all(self.status[a] is AccountStatus.ACTIVE for a in self.model_chain(actor))
+        elif victim not in self.model_subtree(actor) and victim != actor:
+            assert "outside the scope" in decision.reason
+
+    @rule(account_id=ids, number=st.text(alphabet="01289", max_size=6))
+    def numbers(self, account_id: str, number: str) -> None:
+        if account_id not in self.parent:
+            return
+        expected = all(self.sections[a].allows(number) for a in self.model_chain(account_id))
+        assert self.d.number_allowed(account_id, number) is expected
+        assert bool(self.d.number_check(account_id, number)) is expected
+
+    @invariant()
+    def matches_the_model(self) -> None:
+        self.d._check()
+        assert len(self.d) == len(self.parent)
+        for account_id, parent in self.parent.items():
+            account = self.d.get(account_id)
+            assert account.parent_id == parent
+            assert account.authorizations == self.auth[account_id]
+            if parent is not None:  # the subset rule
+                assert not (self.auth[account_id] & ~self.auth[parent])
+            children = self.model_children(account_id)
+            expected = AccountCategory.AGENT if children else AccountCategory.ACCOUNT
+            assert self.d.category(account_id) is expected
+            assert set(self.d.sub_accounts(account_id, Scope.ALL)) == self.model_subtree(account_id)
+            worst = max(
+                (self.status[a] for a in self.model_chain(account_id)), key=lambda s: s.severity
+            )
+            assert self.d.effective_status(account_id, NOW) is worst
+
+
+def attrs_evolve(account: Account, **changes: Any) -> Account:
+    import attrs
+
+    return attrs.evolve(account, **changes)
+
+
+TestDirectoryMachine = DirectoryMachine.TestCase
+TestDirectoryMachine.settings = settings(
+    max_examples=150 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 40,
+    stateful_step_count=30,
+    deadline=None,
+)

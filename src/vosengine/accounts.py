@@ -674,13 +674,6 @@ class AccountDirectory:
         if isinstance(actor, Operator):
             return Decision(allowed=True, reason=f"{actor} acts outside the agent tree")
         agent = self.get(actor)
-        verdict = self.status_verdict(agent.id, now)
-        if not verdict:
-            whose = "" if verdict.account_id == agent.id else f" (its agent {verdict.account_id!r})"
-            return Decision(
-                allowed=False,
-                reason=f"agent {agent.id!r} is {verdict.status.value}{whose}",
-            )
         rule = _TARGET_RULE.get(action, "own")
         if rule == "self":
             in_scope = target == agent.id
@@ -696,6 +689,13 @@ class AccountDirectory:
                 allowed=False,
                 reason=f"account {target!r} is outside the scope of agent {agent.id!r}"
                 f" ({action.value} is limited to {where})",
+            )
+        verdict = self.status_verdict(agent.id, now)
+        if not verdict:
+            whose = "" if verdict.account_id == agent.id else f" (its agent {verdict.account_id!r})"
+            return Decision(
+                allowed=False,
+                reason=f"agent {agent.id!r} is {verdict.status.value}{whose}",
             )
         needed = REQUIRED_AUTHORIZATION[action]
         if needed and not (agent.authorizations & needed):
