@@ -621,8 +621,20 @@ class AccountDirectory:
         return StatusVerdict(status=worst, account_id=worst_id)
 
     def effective_status(self, account_id: str, now: datetime) -> AccountStatus:
-        """The worst status of the account and every agent above it."""
-        return self.status_verdict(account_id, now).status
+        """The worst status of the account and every agent above it. O(depth)."""
+        if now.utcoffset() is None:
+            _check_aware(now, "now")
+        accounts = self._accounts
+        account = self.get(account_id)
+        worst = account.own_status(now)
+        parent = account.parent_id
+        while parent is not None:
+            agent = accounts[parent]
+            status = agent.own_status(now)
+            if _SEVERITY[status] > _SEVERITY[worst]:
+                worst = status
+            parent = agent.parent_id
+        return worst
 
     def _section_chain(self, account_id: str) -> tuple[tuple[str, NumberSection], ...]:
         chain = self._section_chains.get(account_id)

@@ -52,7 +52,7 @@ def to_decimal(value: object, field: str) -> Decimal:
     """
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, bool) or isinstance(value, float):
+    elif isinstance(value, bool | float):
         raise InvalidArgumentType(
             f"{field}: {value!r} is a {type(value).__name__}; amounts are Decimal, int or str"
         )
