@@ -56,7 +56,7 @@ cdef enum:
     SYMBOLS = 12
     # Batch lookups walk this many numbers in lock step, prefetching each one's next node,
     # so that their cache misses overlap instead of queueing one after another.
-    LANES = 16
+    LANES = 32
     # Index given to a character outside the alphabet: bit 15 is never set in a bitmap, so
     # the walk's child test fails for it without a separate range check.
     NO_SYMBOL = 15
@@ -435,6 +435,10 @@ cdef class PrefixTable:
             for start in range(0, n, LANES):
                 count = min(LANES, n - start)
                 self._walk_lanes(seq, start, count, best, depth)
+                if memo != NULL:
+                    for lane in range(count):
+                        if best[lane] != NULL:
+                            VOS_PREFETCH(memo + (best[lane] - self._nodes))
                 for lane in range(count):
                     if best[lane] == NULL:
                         continue
