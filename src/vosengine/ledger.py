@@ -1,0 +1,716 @@
+"""Balances, credit limits, overdraft rules and reservations for calls in progress.
+
+Per account the ledger keeps a ``balance``, a ``credit_limit`` (how far below zero the
+balance may go) and the sum of open ``reserved`` amounts; what a new call may still use is
+``available = balance + credit_limit - reserved``.
+
+Operations, as VOS3000 offers them: :meth:`~InMemoryLedger.recharge`,
+:meth:`~InMemoryLedger.deduct`, :meth:`~InMemoryLedger.adjust` (±),
+:meth:`~InMemoryLedger.transfer` and :meth:`~InMemoryLedger.set_credit_limit`. Each writes a
+:class:`PaymentRecord` and takes an **idempotency key**: repeating a call with the same key and
+the same arguments (a retried request) returns the first result and changes nothing; the same
+key with other arguments is an :class:`IdempotencyConflict`.
+
+Calls in progress: :meth:`~InMemoryLedger.reserve` holds an amount against ``available``,
+:meth:`~InMemoryLedger.settle` charges the call's real cost and frees the hold,
+:meth:`~InMemoryLedger.release` frees it unused. A reservation beyond ``available`` follows the
+account's :class:`OverdraftAction`: ``BLOCK`` refuses it, ``WARN`` allows it and emits an
+event, ``SUSPEND`` refuses it and emits an event that asks the host to suspend the account.
+Crossing the low-balance threshold emits an event too. Events queue up until
+:meth:`~InMemoryLedger.drain_events`.
+
+Who may pay whom: when the ledger is given an :class:`~vosengine.accounts.AccountDirectory`,
+an agent actor (an account id) may pay into its own account only with the *payment for this
+account* authorization and into its sub-accounts only with *payment for sub accounts*; an
+:class:`~vosengine.accounts.Operator` may pay anywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+import attrs
+
+from .accounts import AccountDirectory, Actor, AgentAction, Decision, Operator, PermissionDenied
+from .errors import InvalidArgument, InvalidArgumentType, NotFound, VosEngineError
+from .money import ZERO, to_decimal
+
+__all__ = [
+    "Balance",
+    "IdempotencyConflict",
+    "InMemoryLedger",
+    "InsufficientFunds",
+    "Ledger",
+    "LedgerEvent",
+    "LedgerEventKind",
+    "OverdraftAction",
+    "PaymentKind",
+    "PaymentRecord",
+    "Reservation",
+    "UnknownLedgerAccount",
+    "UnknownReservation",
+]
+
+T = TypeVar("T")
+
+
+class UnknownLedgerAccount(NotFound):
+    """The ledger has no account with this id."""
+
+
+class UnknownReservation(NotFound):
+    """No open reservation has this id (settled, released, or never made)."""
+
+
+class InsufficientFunds(VosEngineError):
+    """The account cannot cover the amount (``available`` shows what it has)."""
+
+    def __init__(self, message: str, *, account_id: str, available: Decimal) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.available = available
+
+
+class IdempotencyConflict(InvalidArgument):
+    """An idempotency key was used before for a different request."""
+
+
+class OverdraftAction(enum.Enum):
+    """What happens when a call would need more than an account has available."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    SUSPEND = "suspend"
+
+
+class PaymentKind(enum.Enum):
+    RECHARGE = "recharge"
+    DEDUCT = "deduct"
+    ADJUST = "adjust"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    CREDIT_LIMIT = "credit_limit"
+    CALL = "call"
+
+
+class LedgerEventKind(enum.Enum):
+    LOW_BALANCE = "low_balance"
+    OVERDRAFT_WARNING = "overdraft_warning"
+    SUSPEND_ACCOUNT = "suspend_account"
+    CALL_BLOCKED = "call_blocked"
+
+
+@attrs.frozen(kw_only=True)
+class Balance:
+    account_id: str
+    balance: Decimal
+    credit_limit: Decimal
+    reserved: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance + self.credit_limit - self.reserved
+
+
+@attrs.frozen(kw_only=True)
+class PaymentRecord:
+    """One money movement. ``amount`` is signed (what the balance moved by); for
+    ``CREDIT_LIMIT`` it is the new limit and the balance does not move."""
+
+    id: int
+    kind: PaymentKind
+    account_id: str
+    amount: Decimal
+    balance_after: Decimal
+    actor: str
+    memo: str
+    at: datetime
+    key: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Reservation:
+    id: int
+    account_id: str
+    amount: Decimal
+    call_id: str
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class LedgerEvent:
+    kind: LedgerEventKind
+    account_id: str
+    available: Decimal
+    at: datetime
+    detail: str
+
+
+class Ledger(Protocol):
+    """What a ledger offers; :class:`InMemoryLedger` is the embedded default."""
+
+    def open_account(
+        self,
+        account_id: str,
+        *,
+        credit_limit: Decimal = ...,
+        overdraft: OverdraftAction = ...,
+        low_balance: Decimal | None = ...,
+    ) -> Balance: ...
+
+    def balance(self, account_id: str) -> Balance: ...
+
+    def recharge(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = ...,
+    ) -> PaymentRecord: ...
+
+    def deduct(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = ...,
+    ) -> PaymentRecord: ...
+
+    def adjust(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = ...,
+    ) -> PaymentRecord: ...
+
+    def transfer(
+        self,
+        source: str,
+        target: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = ...,
+    ) -> tuple[PaymentRecord, PaymentRecord]: ...
+
+    def set_credit_limit(
+        self,
+        account_id: str,
+        limit: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = ...,
+    ) -> PaymentRecord: ...
+
+    def reserve(
+        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
+    ) -> Reservation: ...
+
+    def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord: ...
+
+    def release(self, reservation_id: int, *, now: datetime) -> None: ...
+
+    def drain_events(self) -> list[LedgerEvent]: ...
+
+
+class _State:
+    __slots__ = ("balance", "credit_limit", "low_balance", "overdraft", "reserved")
+
+    def __init__(
+        self, credit_limit: Decimal, overdraft: OverdraftAction, low_balance: Decimal | None
+    ) -> None:
+        self.balance = ZERO
+        self.credit_limit = credit_limit
+        self.reserved = ZERO
+        self.overdraft = overdraft
+        self.low_balance = low_balance
+
+    def available(self) -> Decimal:
+        return self.balance + self.credit_limit - self.reserved
+
+
+class InMemoryLedger:
+    """The embedded ledger: everything in this process, guarded by one lock.
+
+    Thread-safe: every operation holds the ledger's lock for its check-then-apply, so
+    concurrent reservations can never take an account past its credit limit. ``decimals``
+    bounds the amounts it accepts (an amount with more decimals is an error, never silently
+    rounded). ``directory`` enables the agent payment rules.
+    """
+
+    def __init__(self, *, decimals: int = 4, directory: AccountDirectory | None = None) -> None:
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
+        self.decimals = decimals
+        self.directory = directory
+        self._lock = threading.Lock()
+        self._accounts: dict[str, _State] = {}
+        self._records: list[PaymentRecord] = []
+        self._reservations: dict[int, Reservation] = {}
+        self._done: dict[str, tuple[tuple[Any, ...], Any]] = {}
+        self._events: list[LedgerEvent] = []
+        self._ids = itertools.count(1)
+        self._reservation_ids = itertools.count(1)
+        self._settled_total = ZERO
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
+        amount = to_decimal(value, field)
+        if amount.as_tuple().exponent < -self.decimals:  # type: ignore[operator]
+            raise InvalidArgument(f"{field}: {amount} has more than {self.decimals} decimals")
+        if positive and amount <= 0:
+            raise InvalidArgument(f"{field}: {amount} is not positive")
+        return amount
+
+    def _state(self, account_id: str) -> _State:
+        try:
+            return self._accounts[account_id]
+        except (KeyError, TypeError):
+            raise UnknownLedgerAccount(f"ledger account {account_id!r} does not exist") from None
+
+    def _check_payer(self, actor: Actor, account_id: str, now: datetime) -> str:
+        if isinstance(actor, Operator):
+            return str(actor)
+        if not isinstance(actor, str):
+            raise InvalidArgumentType(
+                f"actor: expected an Operator or an agent account id, got {actor!r}"
+            )
+        if self.directory is None:
+            raise PermissionDenied(
+                _denied(f"agent {actor!r} cannot pay: this ledger has no account directory")
+            )
+        action = AgentAction.PAY_SELF if actor == account_id else AgentAction.PAY_SUB
+        self.directory.require(actor, action, account_id, now=now)
+        return f"agent:{actor}"
+
+    def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
+        if not isinstance(key, str) or not key:
+            raise InvalidArgument(f"key: expected a non-empty idempotency key, got {key!r}")
+        done = self._done.get(key)
+        if done is not None:
+            if done[0] != request:
+                raise IdempotencyConflict(
+                    f"key: {key!r} was used for {done[0][0]} on {done[0][1]!r} with other arguments"
+                )
+            result: T = done[1]
+            return result
+        result = run()
+        self._done[key] = (request, result)
+        return result
+
+    def _record(
+        self,
+        kind: PaymentKind,
+        account_id: str,
+        amount: Decimal,
+        state: _State,
+        actor: str,
+        memo: str,
+        now: datetime,
+        key: str | None,
+    ) -> PaymentRecord:
+        record = PaymentRecord(
+            id=next(self._ids),
+            kind=kind,
+            account_id=account_id,
+            amount=amount,
+            balance_after=state.balance,
+            actor=actor,
+            memo=memo,
+            at=now,
+            key=key,
+        )
+        self._records.append(record)
+        return record
+
+    def _watch(self, account_id: str, state: _State, before: Decimal, now: datetime) -> None:
+        threshold = state.low_balance
+        if threshold is not None:
+            after = state.available()
+            if after < threshold <= before:
+                self._events.append(
+                    LedgerEvent(
+                        kind=LedgerEventKind.LOW_BALANCE,
+                        account_id=account_id,
+                        available=after,
+                        at=now,
+                        detail=f"available {after} fell below {threshold}",
+                    )
+                )
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def open_account(
+        self,
+        account_id: str,
+        *,
+        credit_limit: Decimal = ZERO,
+        overdraft: OverdraftAction = OverdraftAction.BLOCK,
+        low_balance: Decimal | None = None,
+    ) -> Balance:
+        """Open an account with a zero balance."""
+        if not isinstance(account_id, str) or not account_id:
+            raise InvalidArgument(f"account_id: expected a non-empty str, got {account_id!r}")
+        limit = self._amount(credit_limit, "credit_limit", positive=False)
+        if limit < 0:
+            raise InvalidArgument(f"credit_limit: {limit} is negative")
+        if not isinstance(overdraft, OverdraftAction):
+            raise InvalidArgumentType(f"overdraft: expected an OverdraftAction, got {overdraft!r}")
+        threshold = (
+            None
+            if low_balance is None
+            else self._amount(low_balance, "low_balance", positive=False)
+        )
+        with self._lock:
+            if account_id in self._accounts:
+                raise InvalidArgument(f"account_id: ledger account {account_id!r} exists")
+            self._accounts[account_id] = _State(limit, overdraft, threshold)
+            return self._balance(account_id)
+
+    def _balance(self, account_id: str) -> Balance:
+        state = self._state(account_id)
+        return Balance(
+            account_id=account_id,
+            balance=state.balance,
+            credit_limit=state.credit_limit,
+            reserved=state.reserved,
+        )
+
+    def balance(self, account_id: str) -> Balance:
+        """The account's balance, credit limit, reserved and available amounts."""
+        with self._lock:
+            return self._balance(account_id)
+
+    def records(self, account_id: str | None = None) -> list[PaymentRecord]:
+        """Payment records, oldest first (of one account, or all)."""
+        with self._lock:
+            return [r for r in self._records if account_id is None or r.account_id == account_id]
+
+    def open_reservations(self, account_id: str | None = None) -> list[Reservation]:
+        with self._lock:
+            return [
+                r
+                for r in self._reservations.values()
+                if account_id is None or r.account_id == account_id
+            ]
+
+    def drain_events(self) -> list[LedgerEvent]:
+        """The events since the last call, oldest first."""
+        with self._lock:
+            events, self._events = self._events, []
+            return events
+
+    # -- payments --------------------------------------------------------------------------
+
+    def _move(
+        self,
+        kind: PaymentKind,
+        account_id: str,
+        delta: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str,
+        require_funds: bool,
+    ) -> PaymentRecord:
+        with self._lock:
+            state = self._state(account_id)
+
+            def run() -> PaymentRecord:
+                label = self._check_payer(actor, account_id, now)
+                if require_funds and delta < 0 and state.available() + delta < 0:
+                    raise InsufficientFunds(
+                        f"account {account_id!r} has {state.available()} available,"
+                        f" {-delta} needed",
+                        account_id=account_id,
+                        available=state.available(),
+                    )
+                before = state.available()
+                state.balance += delta
+                self._watch(account_id, state, before, now)
+                return self._record(kind, account_id, delta, state, label, memo, now, key)
+
+            return self._idempotent(key, (kind.value, account_id, delta, str(actor), memo), run)
+
+    def recharge(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = "",
+    ) -> PaymentRecord:
+        """Add ``amount`` (> 0) to the balance."""
+        amount = self._amount(amount, "amount")
+        return self._move(
+            PaymentKind.RECHARGE,
+            account_id,
+            amount,
+            key=key,
+            actor=actor,
+            now=now,
+            memo=memo,
+            require_funds=False,
+        )
+
+    def deduct(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = "",
+    ) -> PaymentRecord:
+        """Take ``amount`` (> 0) from the balance; refused beyond what is available."""
+        amount = self._amount(amount, "amount")
+        return self._move(
+            PaymentKind.DEDUCT,
+            account_id,
+            -amount,
+            key=key,
+            actor=actor,
+            now=now,
+            memo=memo,
+            require_funds=True,
+        )
+
+    def adjust(
+        self,
+        account_id: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = "",
+    ) -> PaymentRecord:
+        """Move the balance by ``amount`` (either sign, not zero): a correction, never
+        refused for lack of funds."""
+        amount = self._amount(amount, "amount", positive=False)
+        if amount == 0:
+            raise InvalidArgument("amount: an adjustment of 0 moves nothing")
+        return self._move(
+            PaymentKind.ADJUST,
+            account_id,
+            amount,
+            key=key,
+            actor=actor,
+            now=now,
+            memo=memo,
+            require_funds=False,
+        )
+
+    def transfer(
+        self,
+        source: str,
+        target: str,
+        amount: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = "",
+    ) -> tuple[PaymentRecord, PaymentRecord]:
+        """Move ``amount`` from ``source`` to ``target`` (both records, or neither). The
+        actor must be allowed to pay into ``target``; ``source`` must have it available."""
+        amount = self._amount(amount, "amount")
+        if source == target:
+            raise InvalidArgument("target: cannot transfer to the same account")
+        with self._lock:
+            src, dst = self._state(source), self._state(target)
+
+            def run() -> tuple[PaymentRecord, PaymentRecord]:
+                label = self._check_payer(actor, target, now)
+                if not isinstance(actor, Operator) and actor != source:
+                    raise PermissionDenied(
+                        _denied(f"agent {actor!r} can only transfer from its own account")
+                    )
+                if src.available() < amount:
+                    raise InsufficientFunds(
+                        f"account {source!r} has {src.available()} available, {amount} needed",
+                        account_id=source,
+                        available=src.available(),
+                    )
+                before = src.available()
+                src.balance -= amount
+                dst.balance += amount
+                self._watch(source, src, before, now)
+                return (
+                    self._record(
+                        PaymentKind.TRANSFER_OUT, source, -amount, src, label, memo, now, key
+                    ),
+                    self._record(
+                        PaymentKind.TRANSFER_IN, target, amount, dst, label, memo, now, key
+                    ),
+                )
+
+            return self._idempotent(
+                key, ("transfer", source, target, amount, str(actor), memo), run
+            )
+
+    def set_credit_limit(
+        self,
+        account_id: str,
+        limit: Decimal,
+        *,
+        key: str,
+        actor: Actor,
+        now: datetime,
+        memo: str = "",
+    ) -> PaymentRecord:
+        """Set how far below zero the balance may go (>= 0)."""
+        limit = self._amount(limit, "limit", positive=False)
+        if limit < 0:
+            raise InvalidArgument(f"limit: {limit} is negative")
+        with self._lock:
+            state = self._state(account_id)
+
+            def run() -> PaymentRecord:
+                label = self._check_payer(actor, account_id, now)
+                before = state.available()
+                state.credit_limit = limit
+                self._watch(account_id, state, before, now)
+                return self._record(
+                    PaymentKind.CREDIT_LIMIT, account_id, limit, state, label, memo, now, key
+                )
+
+            return self._idempotent(key, ("credit_limit", account_id, limit, str(actor), memo), run)
+
+    # -- calls in progress -----------------------------------------------------------------
+
+    def reserve(
+        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
+    ) -> Reservation:
+        """Hold ``amount`` (>= 0) for a call. Beyond ``available`` the overdraft action
+        decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
+        ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
+        amount = self._amount(amount, "amount", positive=False)
+        if amount < 0:
+            raise InvalidArgument(f"amount: {amount} is negative")
+        with self._lock:
+            state = self._state(account_id)
+            before = state.available()
+            if amount > before:
+                if state.overdraft is OverdraftAction.WARN:
+                    self._events.append(
+                        LedgerEvent(
+                            kind=LedgerEventKind.OVERDRAFT_WARNING,
+                            account_id=account_id,
+                            available=before,
+                            at=now,
+                            detail=f"call {call_id!r} holds {amount} with {before} available",
+                        )
+                    )
+                else:
+                    suspend = state.overdraft is OverdraftAction.SUSPEND
+                    self._events.append(
+                        LedgerEvent(
+                            kind=LedgerEventKind.SUSPEND_ACCOUNT
+                            if suspend
+                            else LedgerEventKind.CALL_BLOCKED,
+                            account_id=account_id,
+                            available=before,
+                            at=now,
+                            detail=f"call {call_id!r} needs {amount} with {before} available",
+                        )
+                    )
+                    raise InsufficientFunds(
+                        f"account {account_id!r} has {before} available, call {call_id!r}"
+                        f" needs {amount}",
+                        account_id=account_id,
+                        available=before,
+                    )
+            reservation = Reservation(
+                id=next(self._reservation_ids),
+                account_id=account_id,
+                amount=amount,
+                call_id=call_id,
+                at=now,
+            )
+            state.reserved += amount
+            self._reservations[reservation.id] = reservation
+            self._watch(account_id, state, before, now)
+            return reservation
+
+    def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord:
+        """Charge a call's cost (>= 0, may exceed what was held) and free its hold."""
+        charge = self._amount(charge, "charge", positive=False)
+        if charge < 0:
+            raise InvalidArgument(f"charge: {charge} is negative")
+        with self._lock:
+            reservation = self._reservations.pop(reservation_id, None)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            state = self._accounts[reservation.account_id]
+            before = state.available()
+            state.reserved -= reservation.amount
+            state.balance -= charge
+            self._settled_total += charge
+            self._watch(reservation.account_id, state, before + reservation.amount, now)
+            return self._record(
+                PaymentKind.CALL,
+                reservation.account_id,
+                -charge,
+                state,
+                "system",
+                reservation.call_id,
+                now,
+                None,
+            )
+
+    def release(self, reservation_id: int, *, now: datetime) -> None:
+        """Free a hold unused (the call failed)."""
+        with self._lock:
+            reservation = self._reservations.pop(reservation_id, None)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            self._accounts[reservation.account_id].reserved -= reservation.amount
+
+    def _check(self) -> None:
+        """Assert the ledger's invariants: money is conserved and holds add up."""
+        with self._lock:
+            for account_id, state in self._accounts.items():
+                moved = sum(
+                    (
+                        r.amount
+                        for r in self._records
+                        if r.account_id == account_id and r.kind is not PaymentKind.CREDIT_LIMIT
+                    ),
+                    ZERO,
+                )
+                assert moved == state.balance, (account_id, moved, state.balance)
+                held = sum(
+                    (r.amount for r in self._reservations.values() if r.account_id == account_id),
+                    ZERO,
+                )
+                assert held == state.reserved, (account_id, held, state.reserved)
+
+
+def _denied(reason: str) -> Decision:
+    return Decision(allowed=False, reason=reason)

@@ -1,0 +1,420 @@
+"""Money and rating: hand-computed examples for every documented rule, and properties."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from vosengine.errors import InvalidArgument, InvalidArgumentType
+from vosengine.money import Rounding, RoundingRule, round_division, to_decimal
+from vosengine.rating import (
+    Rate,
+    RateDeckError,
+    RateNotFound,
+    RateTable,
+    TariffWindow,
+    billed_seconds,
+    hold_seconds,
+)
+from vosengine.testing import amounts, durations_ms, rate_tables, rates, rounding_rules
+
+D = Decimal
+AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
+
+
+def table(
+    *rows: Rate, decimals: int = 4, mode: Rounding = Rounding.HALF_UP, **kw: object
+) -> RateTable:
+    return RateTable(rows, rounding=RoundingRule(mode=mode, decimals=decimals), **kw)  # type: ignore[arg-type]
+
+
+# -- money -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "mode", "expected"),
+    [
+        (5, 2, Rounding.HALF_UP, 3),
+        (5, 2, Rounding.HALF_DOWN, 2),
+        (5, 2, Rounding.HALF_EVEN, 2),
+        (7, 2, Rounding.HALF_EVEN, 4),
+        (-5, 2, Rounding.HALF_UP, -3),
+        (-5, 2, Rounding.HALF_DOWN, -2),
+        (1, 3, Rounding.UP, 1),
+        (-1, 3, Rounding.UP, -1),
+        (2, 3, Rounding.DOWN, 0),
+        (-2, 3, Rounding.DOWN, 0),
+        (-1, 3, Rounding.FLOOR, -1),
+        (-1, 3, Rounding.CEILING, 0),
+        (1, 3, Rounding.HALF_UP, 0),
+        (2, 3, Rounding.HALF_UP, 1),
+        (6, 3, Rounding.UP, 2),
+    ],
+)
+def test_round_division(n: int, d: int, mode: Rounding, expected: int) -> None:
+    assert round_division(n, d, mode) == expected
+
+
+@given(
+    n=st.integers(-(10**9), 10**9), d=st.integers(1, 10**6), mode=st.sampled_from(list(Rounding))
+)
+def test_round_division_agrees_with_decimal(n: int, d: int, mode: Rounding) -> None:
+    import decimal
+
+    names = {
+        Rounding.UP: decimal.ROUND_UP,
+        Rounding.DOWN: decimal.ROUND_DOWN,
+        Rounding.CEILING: decimal.ROUND_CEILING,
+        Rounding.FLOOR: decimal.ROUND_FLOOR,
+        Rounding.HALF_UP: decimal.ROUND_HALF_UP,
+        Rounding.HALF_DOWN: decimal.ROUND_HALF_DOWN,
+        Rounding.HALF_EVEN: decimal.ROUND_HALF_EVEN,
+    }
+    with decimal.localcontext(prec=60):
+        expected = (Decimal(n) / Decimal(d)).quantize(Decimal(1), rounding=names[mode])
+    assert round_division(n, d, mode) == expected
+
+
+def test_rounding_rule_apply_and_validation() -> None:
+    assert RoundingRule(mode=Rounding.HALF_EVEN, decimals=2).apply(D("0.125")) == D("0.12")
+    assert RoundingRule(mode=Rounding.HALF_UP, decimals=2).apply(D("0.125")) == D("0.13")
+    assert RoundingRule(mode=Rounding.UP, decimals=0).apply(D("0.0001")) == D("1")
+    assert RoundingRule(decimals=4).quantum == D("0.0001")
+    with pytest.raises(InvalidArgument, match="decimals: 7 is outside 0..6"):
+        RoundingRule(decimals=7)
+    with pytest.raises(InvalidArgumentType, match="rounding: expected a Rounding"):
+        RoundingRule(mode="half_up")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [0.1, True, float("nan")])
+def test_floats_are_refused_as_money(bad: object) -> None:
+    with pytest.raises(InvalidArgumentType, match="price: .* amounts are Decimal, int or str"):
+        to_decimal(bad, "price")
+
+
+@pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", ""])
+def test_bad_amount_strings(bad: str) -> None:
+    with pytest.raises(InvalidArgument, match="price"):
+        to_decimal(bad, "price")
+
+
+# -- the documented rules, by hand -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "next_", "hold", "billed"),
+    [
+        (60, 60, 61, 120),
+        (30, 6, 31, 36),
+        (6, 6, 7, 12),
+        (1, 1, 7, 7),
+        (60, 60, 60, 60),
+        (60, 60, 1, 60),
+        (30, 6, 30, 30),
+        (30, 6, 37, 42),
+        (60, 1, 61, 61),
+    ],
+)
+def test_increments(first: int, next_: int, hold: int, billed: int) -> None:
+    assert billed_seconds(hold, first, next_) == billed
+    rate = Rate(prefix="1", price="0.6", first_increment=first, next_increment=next_)
+    charge = table(rate).price("15551234", hold * 1000, AT)
+    assert charge.billed_seconds == billed
+    assert charge.amount == D("0.01") * billed  # 0.6 per minute is 0.01 a second
+
+
+def test_hold_seconds_from_milliseconds() -> None:
+    assert hold_seconds(60_001) == 61
+    assert hold_seconds(60_000) == 60
+    assert hold_seconds(1) == 1
+    assert hold_seconds(0) == 0
+    assert hold_seconds(60_499, Rounding.HALF_UP) == 60
+    assert hold_seconds(60_500, Rounding.HALF_UP) == 61
+    assert hold_seconds(60_999, Rounding.FLOOR) == 60
+    with pytest.raises(InvalidArgument, match="duration_ms: -1 is negative"):
+        hold_seconds(-1)
+    with pytest.raises(InvalidArgumentType, match="duration_ms"):
+        hold_seconds(1.5)  # type: ignore[arg-type]
+    t = table(
+        Rate(prefix="1", price="0.6", first_increment=1, next_increment=1),
+        duration_rounding=Rounding.FLOOR,
+    )
+    assert t.price("1", 60_999, AT).billed_seconds == 60
+
+
+def test_connect_fee_and_rounding_once_on_the_total() -> None:
+    rate = Rate(prefix="44", price="0.0100", connect_fee="0.05")
+    assert table(rate).price("4420", 61_000, AT).amount == D("0.0700")
+    # 100 s at 0.0125/min on 1/1: exact 0.0208333..., rounded once to 0.0208. Rounding each
+    # second (0.000208 -> 0.0002) would drift to 0.0200.
+    fine = Rate(prefix="44", price="0.0125", first_increment=1, next_increment=1)
+    assert table(fine).price("44", 100_000, AT).amount == D("0.0208")
+    assert table(fine, mode=Rounding.UP).price("44", 100_000, AT).amount == D("0.0209")
+    assert table(fine, decimals=6).price("44", 100_000, AT).amount == D("0.020833")
+    assert table(fine, decimals=0, mode=Rounding.UP).price("44", 1000, AT).amount == D("1")
+
+
+def test_free_and_grace_seconds() -> None:
+    free = Rate(prefix="1", price="0.60", free_seconds=10, connect_fee="0.10")
+    t = table(free)
+    assert t.price("1", 65_000, AT).billed_seconds == 60  # 55 chargeable -> 60
+    assert t.price("1", 71_000, AT).billed_seconds == 120
+    assert t.price("1", 8_000, AT).billed_seconds == 0
+    assert t.price("1", 8_000, AT).amount == D("0.1000")  # free time still pays the fee
+    grace = Rate(prefix="1", price="0.60", grace_seconds=5, connect_fee="0.10")
+    t = table(grace)
+    assert t.price("1", 5_000, AT).amount == 0  # within grace: nothing, not even the fee
+    assert t.price("1", 6_000, AT).amount == D("0.7000")
+
+
+def test_min_and_max_charge_clamp_after_rounding() -> None:
+    rate = Rate(
+        prefix="1",
+        price="0.60",
+        min_charge="0.25",
+        max_charge="1.00",
+        first_increment=1,
+        next_increment=1,
+    )
+    t = table(rate)
+    assert t.price("1", 10_000, AT).amount == D("0.25")  # 0.10 lifted to the minimum
+    assert t.price("1", 61_000, AT).amount == D("0.6100")
+    assert t.price("1", 120_000, AT).amount == D("1.00")  # 1.20 cut to the maximum
+    assert t.price("1", 600_000, AT).amount == D("1.00")
+    assert t.price("1", 0, AT).amount == 0  # zero-duration calls cost nothing at all
+    with pytest.raises(InvalidArgument, match="max_charge: 1 is below min_charge 2"):
+        Rate(prefix="1", price="1", min_charge="2", max_charge="1")
+
+
+def test_longest_prefix_and_rate_not_found() -> None:
+    t = table(Rate(prefix="44", price="0.6"), Rate(prefix="447", price="1.2"))
+    assert t.price("447700900123", 60_000, AT).amount == D("1.2000")
+    assert t.price("442071234567", 60_000, AT).amount == D("0.6000")
+    with pytest.raises(RateNotFound, match="no rate in force for '33123'"):
+        t.price("33123", 60_000, AT)
+    assert t.price_many([("33", 1000, AT), ("44", 60_000, AT)])[0] is None
+    assert t.amounts_many(["33", "44"], [1000, 60_000], [AT, AT]) == [None, D("0.6000")]
+
+
+def test_effective_dates_pick_the_version_and_fall_back_to_shorter_prefixes() -> None:
+    cut = datetime(2026, 12, 1, tzinfo=UTC)
+    t = table(
+        Rate(prefix="1", price="0.6"),
+        Rate(prefix="1212", price="1.2", effective_until=cut),
+        Rate(prefix="1212", price="2.4", effective_from=cut),
+        Rate(prefix="1213", price="3.0", effective_from=cut),
+    )
+    assert t.lookup("12125550100", AT).price == D("1.2")  # type: ignore[union-attr]
+    assert t.lookup("12125550100", cut).price == D("2.4")  # type: ignore[union-attr]
+    # 1213 is not in force yet: the shorter prefix 1 rates it
+    assert t.lookup("12135550100", AT).price == D("0.6")  # type: ignore[union-attr]
+    # a call across the effective date is split there: 30 s at 1.2/min + 30 s at 2.4/min
+    across = t.price("12125550100", 60_000, cut - timedelta(seconds=30))
+    assert [part.seconds for part in across.parts] == [30, 30]
+    assert across.amount == D("1.8000")  # 0.6 + 1.2
+    with pytest.raises(InvalidArgument, match="two rates are in force at the same time"):
+        table(Rate(prefix="9", price="1"), Rate(prefix="9", price="2", effective_from=cut))
+
+
+def test_tariff_windows_and_a_call_across_peak_end() -> None:
+    peak = TariffWindow(name="peak", days=range(5), start=time(8), end=time(20))
+    t = table(
+        Rate(prefix="1", price="0.60", first_increment=1, next_increment=1),  # off-peak
+        Rate(prefix="1", price="1.20", first_increment=1, next_increment=1, window="peak"),
+        windows=[peak],
+        timezone="America/New_York",
+    )
+    # Monday 2026-11-23: 19:59 in New York is 00:59 UTC on Tuesday
+    answer = datetime(2026, 11, 24, 0, 59, tzinfo=UTC)
+    assert t.window_at(answer) == "peak"
+    assert t.window_at(answer + timedelta(minutes=1)) is None
+    charge = t.price("12125550100", 120_000, answer)
+    assert [(p.rate.window, p.seconds) for p in charge.parts] == [("peak", 60), (None, 60)]
+    assert charge.amount == D("1.8000")  # 60 s at 1.20/min + 60 s at 0.60/min
+    assert sum(p.amount for p in charge.parts) == Fraction(18, 10)
+    # Saturday: no peak
+    saturday = datetime(2026, 11, 28, 15, tzinfo=UTC)
+    assert t.price("1", 60_000, saturday).amount == D("0.6000")
+    with pytest.raises(InvalidArgument, match="'night' is not one of the table's windows"):
+        table(Rate(prefix="1", price="1", window="night"), windows=[peak])
+    with pytest.raises(InvalidArgument, match="end: 08:00:00 is not after start"):
+        TariffWindow(name="night", days={0}, start=time(20), end=time(8))
+    with pytest.raises(InvalidArgument, match="unknown time zone"):
+        table(Rate(prefix="1", price="1"), timezone="Mars/Olympus")
+
+
+def test_overnight_window_as_two_parts_with_midnight_end() -> None:
+    night = [
+        TariffWindow(name="night", days=range(7), start=time(20), end=time(0)),
+        TariffWindow(name="night", days=range(7), start=time(0), end=time(8)),
+    ]
+    t = table(
+        Rate(prefix="1", price="1.20", first_increment=1, next_increment=1),
+        Rate(prefix="1", price="0.60", first_increment=1, next_increment=1, window="night"),
+        windows=night,
+    )
+    assert t.window_at(datetime(2026, 11, 23, 23, 59, tzinfo=UTC)) == "night"
+    assert t.window_at(datetime(2026, 11, 24, 0, 0, tzinfo=UTC)) == "night"
+    charge = t.price("1", 120_000, datetime(2026, 11, 24, 7, 59, tzinfo=UTC))
+    assert charge.amount == D("1.8000")
+
+
+# -- max call time -----------------------------------------------------------------------
+
+
+def test_max_call_seconds_by_hand() -> None:
+    t = table(Rate(prefix="1", price="0.60", connect_fee="0.10"))  # 60/60
+    assert t.max_call_seconds("1", D("0.70"), AT) == 60
+    assert t.max_call_seconds("1", D("0.69"), AT) == 0
+    assert t.max_call_seconds("1", D("1.30"), AT) == 120
+    assert t.max_call_seconds("1", D("-1"), AT) == 0
+    six = table(Rate(prefix="1", price="0.60", first_increment=30, next_increment=6))
+    assert six.max_call_seconds("1", D("0.35"), AT) == 30  # 30 s cost 0.30, 36 s 0.36
+    capped = table(Rate(prefix="1", price="0.60", max_charge="1"))
+    assert capped.max_call_seconds("1", D("1"), AT, limit=3600) == 3600
+    with pytest.raises(RateNotFound):
+        t.max_call_seconds("2", D("1"), AT)
+
+
+@given(rate=rates(), available=amounts(max_value=20), rule=rounding_rules())
+def test_max_call_seconds_is_tight(rate: Rate, available: Decimal, rule: RoundingRule) -> None:
+    t = RateTable([rate], rounding=rule)
+    limit = 20_000
+    best = t.max_call_seconds(rate.prefix, available, AT, limit=limit)
+    assert 0 <= best <= limit
+    assert t.price(rate.prefix, best * 1000, AT).amount <= available
+    grid_next = (
+        rate.free_seconds + rate.first_increment if best == 0 else best + rate.next_increment
+    )
+    if grid_next <= limit:
+        assert t.price(rate.prefix, grid_next * 1000, AT).amount > available
+    if best:
+        assert (best - rate.free_seconds - rate.first_increment) % rate.next_increment == 0
+
+
+# -- properties --------------------------------------------------------------------------
+
+
+@given(rate=rates(), a=durations_ms(), b=durations_ms(), rule=rounding_rules())
+def test_cost_is_monotone_in_duration(rate: Rate, a: int, b: int, rule: RoundingRule) -> None:
+    t = RateTable([rate], rounding=rule)
+    low, high = sorted((a, b))
+    assert t.price(rate.prefix, low, AT).amount <= t.price(rate.prefix, high, AT).amount
+
+
+@given(rate=rates(limits=False), ms=durations_ms(), rule=rounding_rules())
+def test_a_billed_call_costs_at_least_its_connect_fee(
+    rate: Rate, ms: int, rule: RoundingRule
+) -> None:
+    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, AT)
+    if rate.is_charged(charge.hold_seconds):
+        assert charge.amount >= rule.apply(rate.connect_fee)
+    else:
+        assert charge.amount == 0
+
+
+@given(rate=rates(limits=False), ms=durations_ms(), rule=rounding_rules())
+def test_rounding_error_is_below_one_unit(rate: Rate, ms: int, rule: RoundingRule) -> None:
+    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, AT)
+    exact = Fraction(rate.connect_fee) if rate.is_charged(charge.hold_seconds) else Fraction(0)
+    exact += sum((p.amount for p in charge.parts), Fraction(0))
+    assert abs(Fraction(charge.amount) - exact) < Fraction(rule.quantum)
+    assert charge.amount == charge.amount.quantize(rule.quantum)
+
+
+@given(t=rate_tables(), data=st.data())
+def test_batch_amounts_equal_single_prices(t: RateTable, data: st.DataObject) -> None:
+    prefixes = [rate.prefix for rate in t]
+    numbers = data.draw(
+        st.lists(
+            st.one_of(st.sampled_from(prefixes), st.text("0123456789", max_size=8)).flatmap(
+                lambda p: st.text("0123456789", max_size=6).map(lambda tail: p + tail)
+            ),
+            max_size=20,
+        )
+    )
+    durations = data.draw(st.lists(durations_ms(), min_size=len(numbers), max_size=len(numbers)))
+    when = [AT] * len(numbers)
+    expected = []
+    for number, ms in zip(numbers, durations, strict=True):
+        try:
+            expected.append(t.price(number, ms, AT).amount)
+        except RateNotFound:
+            expected.append(None)
+    assert t.amounts_many(numbers, durations, when) == expected
+    assert [c and c.amount for c in t.price_many(zip(numbers, durations, when))] == expected
+
+
+@given(rate=rates(), ms=durations_ms(max_seconds=4000), minutes=st.integers(0, 1440))
+def test_split_calls_sum_their_parts(rate: Rate, ms: int, minutes: int) -> None:
+    """With peak and off-peak at the same price, splitting changes nothing."""
+    import attrs
+
+    peak = TariffWindow(name="peak", days=range(7), start=time(8), end=time(20))
+    same = attrs.evolve(rate, window="peak")
+    split = RateTable([rate, same], windows=[peak])
+    whole = RateTable([rate])
+    at = AT.replace(hour=0) + timedelta(minutes=minutes)
+    assume(rate.effective_from is None)
+    assert split.price(rate.prefix, ms, at).amount == whole.price(rate.prefix, ms, at).amount
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+
+DECK = """prefix,area,price,first_increment,next_increment,connect_fee,effective_from
+44,United Kingdom,0.0120,30,6,0.0100,
+447,UK Mobile,0.0450,1,1,,
+880,Bangladesh,0.0310,60,60,,2026-01-01T00:00:00+00:00
+"""
+
+
+def test_csv_import_export_round_trip() -> None:
+    t = RateTable.from_csv(DECK)
+    assert len(t) == 3
+    assert t.lookup("4479", AT).area == "UK Mobile"  # type: ignore[union-attr]
+    assert t.price("4420", 31_000, AT).amount == D("0.0172")  # 0.01 + 36 s at 0.012/min
+    again = RateTable.from_csv(t.to_csv())
+    assert again.rates == t.rates
+
+
+@pytest.mark.parametrize(
+    ("deck", "message"),
+    [
+        ("prefix,price\n44,0.1\n4x,0.2\n", "row 3, column 'prefix': prefix '4x' has 'x'"),
+        ("prefix,price\n44,abc\n", "row 2, column 'price': 'abc' is not a decimal number"),
+        ("prefix,price\n44,-1\n", "row 2, column 'price': -1 is negative"),
+        ("prefix,price,first_increment\n44,1,6.5\n", "row 2, column 'first_increment'"),
+        ("prefix,price,first_increment\n44,1,0\n", "column 'first_increment': 0 is below 1"),
+        ("prefix,price\n44,1,3\n", "row 2: expected 2 cells, got 3"),
+        ("prefix,cost\n44,1\n", "row 1, column 'cost': unknown column"),
+        ("area,price\nUK,1\n", "missing required column 'prefix'"),
+        ("", "row 1: the deck is empty"),
+        ("prefix,price\n44,\n", "row 2, column 'price': is empty"),
+        ("prefix,price,effective_from\n44,1,yesterday\n", "'yesterday' is not an ISO 8601"),
+        ("prefix,price\n44,1\n44,2\n", "prefix '44': two rates are in force"),
+        ("prefix,price,effective_from\n44,1,2026-01-01\n", "no time zone"),
+    ],
+)
+def test_a_broken_row_fails_the_whole_import(deck: str, message: str) -> None:
+    import re
+
+    with pytest.raises(RateDeckError, match=re.escape(message)) as info:
+        RateTable.from_csv(deck)
+    assert isinstance(info.value, InvalidArgument)
+
+
+def test_rates_reject_bad_fields() -> None:
+    with pytest.raises(InvalidArgumentType, match="price: 0.01 is a float"):
+        Rate(prefix="1", price=0.01)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="effective_until: .* is not after"):
+        Rate(prefix="1", price="1", effective_from=AT, effective_until=AT)
+    with pytest.raises(InvalidArgument, match="prefix"):
+        Rate(prefix="", price="1")
+    with pytest.raises(InvalidArgument, match="unit_seconds: 0 is below 1"):
+        Rate(prefix="1", price="1", unit_seconds=0)
