@@ -85,7 +85,7 @@ def test_rounding_rule_apply_and_validation() -> None:
     assert RoundingRule(mode=Rounding.HALF_UP, decimals=2).apply(D("0.125")) == D("0.13")
     assert RoundingRule(mode=Rounding.UP, decimals=0).apply(D("0.0001")) == D("1")
     assert RoundingRule(decimals=4).quantum == D("0.0001")
-    with pytest.raises(InvalidArgument, match="decimals: 7 is outside 0..6"):
+    with pytest.raises(InvalidArgument, match=r"decimals: 7 is outside 0..6"):
         RoundingRule(decimals=7)
     with pytest.raises(InvalidArgumentType, match="rounding: expected a Rounding"):
         RoundingRule(mode="half_up")  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def test_rounding_rule_apply_and_validation() -> None:
 
 @pytest.mark.parametrize("bad", [0.1, True, float("nan")])
 def test_floats_are_refused_as_money(bad: object) -> None:
-    with pytest.raises(InvalidArgumentType, match="price: .* amounts are Decimal, int or str"):
+    with pytest.raises(InvalidArgumentType, match=r"price: .* amounts are Decimal, int or str"):
         to_decimal(bad, "price")
 
 
@@ -347,7 +347,7 @@ def test_batch_amounts_equal_single_prices(t: RateTable, data: st.DataObject) ->
         except RateNotFound:
             expected.append(None)
     assert t.amounts_many(numbers, durations, when) == expected
-    assert [c and c.amount for c in t.price_many(zip(numbers, durations, when))] == expected
+    assert [c and c.amount for c in t.price_many(zip(numbers, durations, when, strict=True))] == expected
 
 
 @given(rate=rates(), ms=durations_ms(max_seconds=4000), minutes=st.integers(0, 1440))
@@ -410,9 +410,9 @@ def test_a_broken_row_fails_the_whole_import(deck: str, message: str) -> None:
 
 
 def test_rates_reject_bad_fields() -> None:
-    with pytest.raises(InvalidArgumentType, match="price: 0.01 is a float"):
+    with pytest.raises(InvalidArgumentType, match=r"price: 0.01 is a float"):
         Rate(prefix="1", price=0.01)  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgument, match="effective_until: .* is not after"):
+    with pytest.raises(InvalidArgument, match=r"effective_until: .* is not after"):
         Rate(prefix="1", price="1", effective_from=AT, effective_until=AT)
     with pytest.raises(InvalidArgument, match="prefix"):
         Rate(prefix="", price="1")
