@@ -347,7 +347,9 @@ def test_batch_amounts_equal_single_prices(t: RateTable, data: st.DataObject) ->
         except RateNotFound:
             expected.append(None)
     assert t.amounts_many(numbers, durations, when) == expected
-    assert [c and c.amount for c in t.price_many(zip(numbers, durations, when, strict=True))] == expected
+    assert [
+        c and c.amount for c in t.price_many(zip(numbers, durations, when, strict=True))
+    ] == expected
 
 
 @given(rate=rates(), ms=durations_ms(max_seconds=4000), minutes=st.integers(0, 1440))
