@@ -1,0 +1,298 @@
+"""The ledger: payments, idempotency, reservations, overdraft rules, threads, conservation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from vosengine.accounts import (
+    RETAIL,
+    Account,
+    AccountDirectory,
+    Authorization,
+    Operator,
+    PermissionDenied,
+)
+from vosengine.errors import InvalidArgument, InvalidArgumentType
+from vosengine.ledger import (
+    IdempotencyConflict,
+    InMemoryLedger,
+    InsufficientFunds,
+    LedgerEventKind,
+    OverdraftAction,
+    PaymentKind,
+    UnknownLedgerAccount,
+    UnknownReservation,
+)
+from vosengine.testing import ledgers_with_operations
+
+D = Decimal
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+OP = Operator("billing")
+
+
+def snapshot(ledger: InMemoryLedger) -> tuple[Any, ...]:
+    return (
+        [ledger.balance(a) for a in sorted(ledger._accounts)],
+        ledger.records(),
+        ledger.open_reservations(),
+    )
+
+
+def refused(ledger: InMemoryLedger, call: Any, error: type[BaseException], match: str) -> None:
+    before = snapshot(ledger)
+    with pytest.raises(error, match=match):
+        call()
+    assert snapshot(ledger) == before
+    ledger._check()
+
+
+def make(**kw: Any) -> InMemoryLedger:
+    ledger = InMemoryLedger(**kw)
+    ledger.open_account("alice", credit_limit=D("10"))
+    ledger.open_account("bob")
+    return ledger
+
+
+def test_payments_write_records_and_move_balances() -> None:
+    ledger = make()
+    first = ledger.recharge("alice", D("100"), key="k1", actor=OP, now=NOW, memo="top-up")
+    assert first.kind is PaymentKind.RECHARGE
+    assert first.balance_after == D("100")
+    assert first.actor == "operator:billing"
+    ledger.deduct("alice", D("30.5"), key="k2", actor=OP, now=NOW)
+    ledger.adjust("alice", D("-0.5"), key="k3", actor=OP, now=NOW)
+    out, into = ledger.transfer("alice", "bob", D("20"), key="k4", actor=OP, now=NOW)
+    assert (out.amount, into.amount) == (D("-20"), D("20"))
+    assert ledger.balance("alice").balance == D("49.0")
+    assert ledger.balance("bob").balance == D("20")
+    limit = ledger.set_credit_limit("bob", D("5"), key="k5", actor=OP, now=NOW)
+    assert limit.kind is PaymentKind.CREDIT_LIMIT
+    assert ledger.balance("bob").available == D("25")
+    assert [r.id for r in ledger.records()] == [1, 2, 3, 4, 5, 6]
+    ledger._check()
+
+
+def test_idempotency_keys() -> None:
+    ledger = make()
+    first = ledger.recharge("alice", D("5"), key="retry-me", actor=OP, now=NOW)
+    again = ledger.recharge("alice", D("5"), key="retry-me", actor=OP, now=NOW)
+    assert again is first
+    assert ledger.balance("alice").balance == D("5")
+    assert len(ledger.records()) == 1
+    refused(
+        ledger,
+        lambda: ledger.recharge("alice", D("6"), key="retry-me", actor=OP, now=NOW),
+        IdempotencyConflict,
+        "'retry-me' was used for recharge on 'alice' with other arguments",
+    )
+    pair = ledger.transfer("alice", "bob", D("1"), key="t", actor=OP, now=NOW)
+    assert ledger.transfer("alice", "bob", D("1"), key="t", actor=OP, now=NOW) is pair
+    refused(
+        ledger,
+        lambda: ledger.recharge("alice", D("1"), key="", actor=OP, now=NOW),
+        InvalidArgument,
+        "key",
+    )
+
+
+def test_funds_and_credit_limits() -> None:
+    ledger = make()
+    ledger.deduct("alice", D("10"), key="a", actor=OP, now=NOW)  # the credit limit covers it
+    assert ledger.balance("alice").balance == D("-10")
+    refused(
+        ledger,
+        lambda: ledger.deduct("alice", D("0.0001"), key="b", actor=OP, now=NOW),
+        InsufficientFunds,
+        "has 0 available",
+    )
+    refused(
+        ledger,
+        lambda: ledger.transfer("bob", "alice", D("1"), key="c", actor=OP, now=NOW),
+        InsufficientFunds,
+        "'bob' has 0 available",
+    )
+    ledger.adjust("alice", D("-5"), key="d", actor=OP, now=NOW)  # corrections are not refused
+    assert ledger.balance("alice").available == D("-5")
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (
+            lambda l: l.recharge("alice", 1.5, key="x", actor=OP, now=NOW),
+            InvalidArgumentType,
+            "amount: 1.5 is a float",
+        ),
+        (
+            lambda l: l.recharge("alice", D("0.00001"), key="x", actor=OP, now=NOW),
+            InvalidArgument,
+            "more than 4 decimals",
+        ),
+        (
+            lambda l: l.recharge("alice", D("0"), key="x", actor=OP, now=NOW),
+            InvalidArgument,
+            "not positive",
+        ),
+        (
+            lambda l: l.recharge("carol", D("1"), key="x", actor=OP, now=NOW),
+            UnknownLedgerAccount,
+            "'carol' does not exist",
+        ),
+        (
+            lambda l: l.adjust("alice", D("0"), key="x", actor=OP, now=NOW),
+            InvalidArgument,
+            "adjustment of 0",
+        ),
+        (
+            lambda l: l.transfer("alice", "alice", D("1"), key="x", actor=OP, now=NOW),
+            InvalidArgument,
+            "same account",
+        ),
+        (
+            lambda l: l.set_credit_limit("alice", D("-1"), key="x", actor=OP, now=NOW),
+            InvalidArgument,
+            "negative",
+        ),
+        (lambda l: l.settle(99, D("1"), now=NOW), UnknownReservation, "99"),
+        (lambda l: l.release(99, now=NOW), UnknownReservation, "99"),
+        (lambda l: l.reserve("alice", D("-1"), "c", now=NOW), InvalidArgument, "negative"),
+        (
+            lambda l: l.recharge("alice", D("1"), key="x", actor="alice", now=NOW),
+            PermissionDenied,
+            "no account directory",
+        ),
+    ],
+)
+def test_bad_input_changes_nothing(call: Any, error: type[BaseException], match: str) -> None:
+    ledger = make()
+    ledger.recharge("alice", D("3"), key="seed", actor=OP, now=NOW)
+    refused(ledger, lambda: call(ledger), error, match)
+
+
+def test_reservations_settle_and_release() -> None:
+    ledger = make()
+    ledger.recharge("alice", D("5"), key="r", actor=OP, now=NOW)
+    hold = ledger.reserve("alice", D("12"), "call-1", now=NOW)
+    assert ledger.balance("alice").available == D("3")
+    record = ledger.settle(hold.id, D("12.5"), now=NOW)  # may cost more than was held
+    assert record.kind is PaymentKind.CALL
+    assert record.amount == D("-12.5")
+    assert ledger.balance("alice").reserved == 0
+    assert ledger.balance("alice").balance == D("-7.5")
+    second = ledger.reserve("alice", D("2"), "call-2", now=NOW)
+    ledger.release(second.id, now=NOW)
+    assert ledger.balance("alice").available == D("2.5")
+    with pytest.raises(UnknownReservation):
+        ledger.settle(second.id, D("1"), now=NOW)
+    ledger._check()
+
+
+def test_overdraft_actions_and_low_balance_events() -> None:
+    ledger = InMemoryLedger()
+    ledger.open_account("block", overdraft=OverdraftAction.BLOCK)
+    ledger.open_account("warn", overdraft=OverdraftAction.WARN)
+    ledger.open_account("suspend", overdraft=OverdraftAction.SUSPEND, low_balance=D("3"))
+    for account in ("block", "warn", "suspend"):
+        ledger.recharge(account, D("5"), key=account, actor=OP, now=NOW)
+    with pytest.raises(InsufficientFunds, match="call 'c1' needs 6"):
+        ledger.reserve("block", D("6"), "c1", now=NOW)
+    ledger.reserve("warn", D("6"), "c2", now=NOW)
+    assert ledger.balance("warn").available == D("-1")
+    with pytest.raises(InsufficientFunds):
+        ledger.reserve("suspend", D("6"), "c3", now=NOW)
+    hold = ledger.reserve("suspend", D("4"), "c4", now=NOW)  # 5 -> 1 available: low balance
+    kinds = [(e.kind, e.account_id) for e in ledger.drain_events()]
+    assert kinds == [
+        (LedgerEventKind.CALL_BLOCKED, "block"),
+        (LedgerEventKind.OVERDRAFT_WARNING, "warn"),
+        (LedgerEventKind.SUSPEND_ACCOUNT, "suspend"),
+        (LedgerEventKind.LOW_BALANCE, "suspend"),
+    ]
+    assert ledger.drain_events() == []
+    ledger.release(hold.id, now=NOW)
+    ledger._check()
+
+
+def test_agent_payment_authorizations() -> None:
+    directory = AccountDirectory()
+    directory.add(Account(id="agent", authorizations=RETAIL), actor=OP, now=NOW)
+    directory.add(Account(id="cust", parent_id="agent"), actor=OP, now=NOW)
+    directory.add(Account(id="other"), actor=OP, now=NOW)
+    directory.add(Account(id="limited", authorizations=Authorization.ACCOUNT), actor=OP, now=NOW)
+    directory.add(Account(id="lcust", parent_id="limited"), actor=OP, now=NOW)
+    ledger = InMemoryLedger(directory=directory)
+    for account in ("agent", "cust", "other", "limited", "lcust"):
+        ledger.open_account(account)
+    ledger.recharge("agent", D("50"), key="seed", actor=OP, now=NOW)
+    ledger.recharge("cust", D("5"), key="a1", actor="agent", now=NOW)  # payment for sub
+    ledger.recharge("agent", D("5"), key="a2", actor="agent", now=NOW)  # payment for self
+    ledger.transfer("agent", "cust", D("5"), key="a3", actor="agent", now=NOW)
+    assert ledger.balance("cust").balance == D("10")
+    refused(
+        ledger,
+        lambda: ledger.recharge("other", D("1"), key="a4", actor="agent", now=NOW),
+        PermissionDenied,
+        "outside the scope",
+    )
+    refused(
+        ledger,
+        lambda: ledger.recharge("lcust", D("1"), key="a5", actor="limited", now=NOW),
+        PermissionDenied,
+        "lacks the 'payment_sub' authorization",
+    )
+    refused(
+        ledger,
+        lambda: ledger.transfer("cust", "agent", D("1"), key="a6", actor="agent", now=NOW),
+        PermissionDenied,
+        "can only transfer from its own account",
+    )
+
+
+def test_concurrent_reservations_never_pass_the_credit_limit() -> None:
+    ledger = InMemoryLedger()
+    ledger.open_account("shared", credit_limit=D("100"))
+    ledger.recharge("shared", D("900"), key="seed", actor=OP, now=NOW)
+    granted: list[Any] = []
+    lock = threading.Lock()
+
+    def caller(worker: int) -> None:
+        for i in range(200):
+            try:
+                hold = ledger.reserve("shared", D("1.5"), f"{worker}-{i}", now=NOW)
+            except InsufficientFunds:
+                continue
+            with lock:
+                granted.append(hold)
+
+    threads = [threading.Thread(target=caller, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(granted) == 666  # floor(1000 / 1.5)
+    assert ledger.balance("shared").available == D("1.0")
+    assert ledger.balance("shared").available >= 0
+    for hold in granted[:300]:
+        ledger.settle(hold.id, D("1"), now=NOW)
+    ledger._check()
+
+
+@given(state=ledgers_with_operations())
+def test_the_ledger_conserves_money(state: tuple[InMemoryLedger, list[Any]]) -> None:
+    ledger, applied = state
+    ledger._check()
+    total = sum((ledger.balance(a).balance for a in ledger._accounts), D(0))
+    recharged = sum((op[2] for op in applied if op[0] in ("recharge", "adjust")), D(0))
+    deducted = sum((op[2] for op in applied if op[0] == "deduct"), D(0))
+    settled = sum((op[2] for op in applied if op[0] == "settle"), D(0))
+    assert total == recharged - deducted - settled
+    for account in ledger._accounts:
+        balance = ledger.balance(account)
+        held = sum((r.amount for r in ledger.open_reservations(account)), D(0))
+        assert balance.reserved == held
