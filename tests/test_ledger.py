@@ -109,13 +109,13 @@ def test_funds_and_credit_limits() -> None:
         ledger,
         lambda: ledger.deduct("alice", D("0.0001"), key="b", actor=OP, now=NOW),
         InsufficientFunds,
-        "has 0 available",
+        "has 0.0000 available",
     )
     refused(
         ledger,
         lambda: ledger.transfer("bob", "alice", D("1"), key="c", actor=OP, now=NOW),
         InsufficientFunds,
-        "'bob' has 0 available",
+        "'bob' has 0.0000 available",
     )
     ledger.adjust("alice", D("-5"), key="d", actor=OP, now=NOW)  # corrections are not refused
     assert ledger.balance("alice").available == D("-5")

@@ -94,28 +94,42 @@ def round_division(numerator: int, denominator: int, mode: Rounding) -> int:
     >>> round_division(5, 2, Rounding.HALF_EVEN), round_division(-5, 2, Rounding.HALF_UP)
     (2, -3)
     """
+    return _round(numerator, denominator, _CODES[mode])
+
+
+# Small integer codes for the modes: the hot path compares ints, not enum members.
+_UP, _DOWN, _CEILING, _FLOOR, _HALF_UP, _HALF_DOWN, _HALF_EVEN = range(7)
+_CODES = {
+    Rounding.UP: _UP,
+    Rounding.DOWN: _DOWN,
+    Rounding.CEILING: _CEILING,
+    Rounding.FLOOR: _FLOOR,
+    Rounding.HALF_UP: _HALF_UP,
+    Rounding.HALF_DOWN: _HALF_DOWN,
+    Rounding.HALF_EVEN: _HALF_EVEN,
+}
+
+
+def _round(numerator: int, denominator: int, code: int) -> int:
     quotient, remainder = divmod(numerator, denominator)  # floor; 0 <= remainder < d
     if remainder == 0:
         return quotient
-    negative = numerator < 0
-    if mode is Rounding.FLOOR:
-        return quotient
-    if mode is Rounding.CEILING:
-        return quotient + 1
-    if mode is Rounding.DOWN:
-        return quotient + 1 if negative else quotient
-    if mode is Rounding.UP:
-        return quotient if negative else quotient + 1
-    twice = 2 * remainder
-    if twice < denominator:
-        return quotient
-    if twice > denominator:
-        return quotient + 1
-    if mode is Rounding.HALF_UP:
-        return quotient if negative else quotient + 1
-    if mode is Rounding.HALF_DOWN:
-        return quotient + 1 if negative else quotient
-    return quotient if quotient % 2 == 0 else quotient + 1  # HALF_EVEN
+    if code >= _HALF_UP:
+        twice = 2 * remainder
+        if twice < denominator:
+            return quotient
+        if twice > denominator:
+            return quotient + 1
+        if code == _HALF_UP:
+            return quotient if numerator < 0 else quotient + 1
+        if code == _HALF_DOWN:
+            return quotient + 1 if numerator < 0 else quotient
+        return quotient if quotient % 2 == 0 else quotient + 1  # HALF_EVEN
+    if code == _UP:
+        return quotient if numerator < 0 else quotient + 1
+    if code == _DOWN:
+        return quotient + 1 if numerator < 0 else quotient
+    return quotient + 1 if code == _CEILING else quotient
 
 
 def _check_decimals(instance: Any, attribute: Any, value: object) -> None:
@@ -142,6 +156,12 @@ class RoundingRule:
 
     mode: Rounding = attrs.field(default=Rounding.HALF_UP, validator=_check_mode)
     decimals: int = attrs.field(default=4, validator=_check_decimals)
+    _scale: int = attrs.field(init=False, eq=False, repr=False)
+    _code: int = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_scale", 10**self.decimals)
+        object.__setattr__(self, "_code", _CODES[self.mode])
 
     @property
     def quantum(self) -> Decimal:
@@ -152,7 +172,7 @@ class RoundingRule:
         """The exact rational ``numerator / denominator`` rounded by this rule."""
         if denominator <= 0:
             raise InvalidArgument(f"denominator: {denominator} is not positive")
-        units = round_division(numerator * 10**self.decimals, denominator, self.mode)
+        units = _round(numerator * self._scale, denominator, self._code)
         return Decimal(units).scaleb(-self.decimals)
 
     def apply(self, amount: Decimal) -> Decimal:

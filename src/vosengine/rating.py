@@ -39,13 +39,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
-from .money import ZERO, Rounding, RoundingRule, decimal_fraction, round_division, to_decimal
+from .money import (
+    _HALF_UP,
+    ZERO,
+    Rounding,
+    RoundingRule,
+    _round,
+    decimal_fraction,
+    round_division,
+    to_decimal,
+)
 from .numbering import validate_prefix
 from .prefix import PrefixTable
 
@@ -174,6 +183,7 @@ class Rate:
     _price_d: int = attrs.field(init=False, eq=False, repr=False)
     _fee_n: int = attrs.field(init=False, eq=False, repr=False)
     _fee_d: int = attrs.field(init=False, eq=False, repr=False)
+    _fast: tuple[Any, ...] | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -195,10 +205,25 @@ class Rate:
             )
         pn, pd = decimal_fraction(self.price)
         fn, fd = decimal_fraction(self.connect_fee)
+        pd *= self.unit_seconds
         object.__setattr__(self, "_price_n", pn)
-        object.__setattr__(self, "_price_d", pd * self.unit_seconds)
+        object.__setattr__(self, "_price_d", pd)
         object.__setattr__(self, "_fee_n", fn)
         object.__setattr__(self, "_fee_d", fd)
+        # everything the batch path needs, in one tuple; None for a dated rate
+        fast = None
+        if self.effective_from is None and self.effective_until is None:
+            fast = (
+                self.grace_seconds,
+                self.free_seconds,
+                self.first_increment,
+                self.next_increment,
+                fn * pd,
+                pn * fd,
+                fd * pd,
+                self.min_charge is not None or self.max_charge is not None,
+            )
+        object.__setattr__(self, "_fast", fast)
 
     def in_force(self, at: datetime) -> bool:
         """Whether ``at`` lies in ``[effective_from, effective_until)`` (window aside)."""
@@ -309,24 +334,38 @@ class TariffWindow:
 
 @attrs.frozen(kw_only=True)
 class ChargePart:
-    """A stretch of billed seconds priced by one rate (``amount`` is exact, unrounded)."""
+    """A stretch of billed seconds priced by one rate."""
 
     rate: Rate
     start: datetime
     seconds: int
-    amount: Fraction
+
+    @property
+    def amount(self) -> Fraction:
+        """The exact, unrounded price of this part (connect fee not included)."""
+        return Fraction(self.seconds * self.rate._price_n, self.rate._price_d)
 
 
-@attrs.frozen(kw_only=True)
-class Charge:
-    """The cost of one call: the rate in force at answer, the seconds, the rounded amount."""
+class Charge(NamedTuple):
+    """The cost of one call: the rate in force at answer, the seconds, the rounded amount.
+
+    ``segments`` holds ``(rate, start, seconds)`` for each stretch of billed time priced by
+    one rate; :attr:`parts` gives them as :class:`ChargePart` values. A named tuple rather
+    than an attrs class: one is built per call on the hot path."""
 
     number: str
     rate: Rate
     hold_seconds: int
     billed_seconds: int
     amount: Decimal
-    parts: tuple[ChargePart, ...]
+    segments: tuple[tuple[Rate, datetime, int], ...]
+
+    @property
+    def parts(self) -> tuple[ChargePart, ...]:
+        return tuple(
+            ChargePart(rate=rate, start=start, seconds=seconds)
+            for rate, start, seconds in self.segments
+        )
 
 
 def _zone(value: str | tzinfo) -> tzinfo:
@@ -376,7 +415,15 @@ class RateTable:
     hold seconds; ``windows`` are the time-of-day windows (first match wins) in ``timezone``.
     """
 
-    __slots__ = ("_by_prefix", "_rates", "duration_rounding", "rounding", "timezone", "windows")
+    __slots__ = (
+        "_by_prefix",
+        "_ceiling",
+        "_rates",
+        "duration_rounding",
+        "rounding",
+        "timezone",
+        "windows",
+    )
 
     def __init__(
         self,
@@ -395,6 +442,7 @@ class RateTable:
                 f"duration_rounding: expected a Rounding mode, got {duration_rounding!r}"
             )
         self.duration_rounding = duration_rounding
+        self._ceiling = duration_rounding is Rounding.CEILING
         self.windows = tuple(windows)
         for window in self.windows:
             if not isinstance(window, TariffWindow):
@@ -456,42 +504,54 @@ class RateTable:
 
     def lookup(self, number: str, at: datetime) -> Rate | None:
         """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number))."""
+        return self._find(number, at)[0]
+
+    def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
+        """The rate in force, and whether it belongs to the longest matching prefix."""
         if at.utcoffset() is None:
             raise InvalidArgument(f"at: {at.isoformat()} has no time zone")
         versions = self._by_prefix.longest_value(number)
         if versions is None:
-            return None
+            return None, False
+        if len(versions) == 1 and not self.windows:
+            only = versions[0]
+            if only.effective_from is None and only.effective_until is None:
+                return only, True
         window = self.window_at(at) if self.windows else None
         found = _pick(versions, at, window)
         if found is not None:
-            return found
+            return found, True
         for _, shorter in reversed(self._by_prefix.matches(number)[:-1]):
             found = _pick(shorter, at, window)
             if found is not None:
-                return found
-        return None
+                return found, False
+        return None, False
 
     # -- pricing ---------------------------------------------------------------------------
 
     def price(self, number: str, duration_ms: int, at: datetime) -> Charge:
         """The :class:`Charge` of a call to ``number`` answered at ``at`` lasting
         ``duration_ms``. Raises :class:`RateNotFound` when no rate is in force."""
-        rate = self.lookup(number, at)
+        rate, longest = self._find(number, at)
         if rate is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
-        return self._charge(number, rate, hold_seconds(duration_ms, self.duration_rounding), at)
+        if type(duration_ms) is int and duration_ms >= 0 and self._ceiling:
+            hold = -(-duration_ms // 1000)
+        else:
+            hold = hold_seconds(duration_ms, self.duration_rounding)
+        return self._charge(number, rate, hold, at, longest)
 
     def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
         """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
         rate is in force."""
         out: list[Charge | None] = []
         for number, duration_ms, at in calls:
-            rate = self.lookup(number, at)
+            rate, longest = self._find(number, at)
             if rate is None:
                 out.append(None)
                 continue
             hold = hold_seconds(duration_ms, self.duration_rounding)
-            out.append(self._charge(number, rate, hold, at))
+            out.append(self._charge(number, rate, hold, at, longest))
         return out
 
     def amounts_many(
@@ -504,96 +564,91 @@ class RateTable:
                 f"amounts_many: {len(numbers)} numbers, {len(durations_ms)} durations and"
                 f" {len(at)} times; the three must have one entry per call"
             )
-        longest = self._by_prefix.longest_value_many(numbers)
+        found_versions = self._by_prefix.longest_value_many(numbers)
         out: list[Decimal | None] = []
         append = out.append
-        rule = self.rounding
         mode = self.duration_rounding
+        ceiling = mode is Rounding.CEILING
         simple = not self.windows
+        scale, code, decimals = self.rounding._scale, self.rounding._code, self.rounding.decimals
+        half_up = code == _HALF_UP
         for number, versions, duration_ms, when in zip(
-            numbers, longest, durations_ms, at, strict=True
+            numbers, found_versions, durations_ms, at, strict=True
         ):
-            rate = None
-            if simple and versions is not None and len(versions) == 1:
-                candidate = versions[0]
-                if candidate.effective_from is None and candidate.effective_until is None:
-                    rate = candidate
-            if rate is None:
-                rate = self.lookup(number, when)
-                if rate is None:
+            rate = versions[0] if simple and versions is not None and len(versions) == 1 else None
+            fast = None if rate is None else rate._fast
+            if (
+                rate is None or fast is None
+            ):  # dated or windowed rates, or no rate: the general path
+                found, longest = self._find(number, when)
+                if found is None:
                     append(None)
                     continue
-                append(self._charge(number, rate, hold_seconds(duration_ms, mode), when).amount)
+                hold = hold_seconds(duration_ms, mode)
+                append(self._charge(number, found, hold, when, longest).amount)
                 continue
-            hold = hold_seconds(duration_ms, mode)
-            if hold <= 0 or hold <= rate.grace_seconds:
+            grace, free, first, step, fee_part, per_second, denominator, limits = fast
+            if ceiling and type(duration_ms) is int and duration_ms >= 0:
+                hold = -(-duration_ms // 1000)
+            else:
+                hold = hold_seconds(duration_ms, mode)
+            if hold <= 0 or hold <= grace:
                 append(ZERO)
                 continue
-            billed = billed_seconds(
-                hold - rate.free_seconds, rate.first_increment, rate.next_increment
-            )
-            append(
-                _clamp(
-                    rate,
-                    rule.round_fraction(
-                        rate._fee_n * rate._price_d + billed * rate._price_n * rate._fee_d,
-                        rate._fee_d * rate._price_d,
-                    ),
-                )
-            )
+            chargeable = hold - free
+            if chargeable <= 0:
+                billed = 0
+            elif chargeable <= first:
+                billed = first
+            else:
+                billed = first + -(-(chargeable - first) // step) * step
+            numerator = (fee_part + billed * per_second) * scale
+            if half_up:  # numerator >= 0: round half up in one division
+                units = (2 * numerator + denominator) // (2 * denominator)
+            else:
+                units = _round(numerator, denominator, code)
+            amount = Decimal(units).scaleb(-decimals)
+            append(_clamp(rate, amount) if limits else amount)
         return out
 
-    def _charge(self, number: str, rate: Rate, hold: int, at: datetime) -> Charge:
-        if not rate.is_charged(hold):
-            return Charge(
-                number=number, rate=rate, hold_seconds=hold, billed_seconds=0, amount=ZERO, parts=()
-            )
-        billed = rate.billed_seconds(hold)
-        start = at + timedelta(seconds=rate.free_seconds)
-        segments = self._segments(number, rate, start, billed)
-        if len(segments) == 1:  # one rate throughout: the integer fast path
+    def _charge(
+        self, number: str, rate: Rate, hold: int, at: datetime, longest: bool = False
+    ) -> Charge:
+        if hold <= 0 or hold <= rate.grace_seconds:
+            return Charge(number, rate, hold, 0, ZERO, ())
+        free = rate.free_seconds
+        billed = billed_seconds(hold - free, rate.first_increment, rate.next_increment)
+        start = at + timedelta(seconds=free) if free else at
+        segments = self._segments(number, rate, start, billed, longest)
+        if len(segments) == 1 and segments[0][0] is rate:  # the integer fast path
             numerator = rate._fee_n * rate._price_d + billed * rate._price_n * rate._fee_d
             denominator = rate._fee_d * rate._price_d
-            part_amount = Fraction(billed * rate._price_n, rate._price_d)
-            parts: tuple[ChargePart, ...] = (
-                ChargePart(rate=rate, start=start, seconds=billed, amount=part_amount),
-            )
         else:
             total = Fraction(rate._fee_n, rate._fee_d)
-            built = []
-            for seg_rate, seg_start, seconds in segments:
-                exact = Fraction(seconds * seg_rate._price_n, seg_rate._price_d)
-                total += exact
-                built.append(
-                    ChargePart(rate=seg_rate, start=seg_start, seconds=seconds, amount=exact)
-                )
-            parts = tuple(built)
+            for seg_rate, _, seconds in segments:
+                total += Fraction(seconds * seg_rate._price_n, seg_rate._price_d)
             numerator, denominator = total.numerator, total.denominator
-        amount = _clamp(rate, self.rounding.round_fraction(numerator, denominator))
-        return Charge(
-            number=number,
-            rate=rate,
-            hold_seconds=hold,
-            billed_seconds=billed,
-            amount=amount,
-            parts=parts,
-        )
+        amount = self.rounding.round_fraction(numerator, denominator)
+        if rate.min_charge is not None or rate.max_charge is not None:
+            amount = _clamp(rate, amount)
+        return Charge(number, rate, hold, billed, amount, segments)
 
     def _segments(
-        self, number: str, rate: Rate, start: datetime, billed: int
-    ) -> list[tuple[Rate, datetime, int]]:
-        """Cut ``[start, start + billed s)`` where the rate in force changes."""
+        self, number: str, rate: Rate, start: datetime, billed: int, longest: bool
+    ) -> tuple[tuple[Rate, datetime, int], ...]:
+        """Cut ``[start, start + billed s)`` where the rate in force changes. ``longest``
+        says ``rate`` belongs to the longest matching prefix."""
+        if not self.windows and longest:
+            if rate.effective_from is None and rate.effective_until is None:
+                return ((rate, start, billed),)  # nothing can take over during the call
+            end = start + timedelta(seconds=billed)
+            if rate.in_force(start) and (
+                rate.effective_until is None or end <= rate.effective_until
+            ):
+                return ((rate, start, billed),)
         end = start + timedelta(seconds=billed)
-        if (
-            not self.windows
-            and rate.in_force(start)
-            and (rate.effective_until is None or end <= rate.effective_until)
-        ):
-            longest = self._by_prefix.longest(number)
-            if longest is not None and longest[0] == rate.prefix:
-                return [(rate, start, billed)]  # nothing can take over during the call
         if billed == 0:
-            return [(rate, start, 0)]
+            return ((rate, start, 0),)
         cuts = sorted(c for c in self._boundaries(number, start, end) if start < c < end)
         out: list[tuple[Rate, datetime, int]] = []
         edges = [start, *cuts, end]
@@ -605,7 +660,7 @@ class RateTable:
                 out[-1] = (seg_rate, out[-1][1], out[-1][2] + seconds)
             else:
                 out.append((seg_rate, seg_start, seconds))
-        return out
+        return tuple(out)
 
     def _boundaries(self, number: str, start: datetime, end: datetime) -> set[datetime]:
         """Instants, on the whole-second grid from ``start``, where the rate may change."""
@@ -644,7 +699,7 @@ class RateTable:
         increment is out of reach. Raises :class:`RateNotFound`.
         """
         available = to_decimal(available, "available")
-        rate = self.lookup(number, at)
+        rate, longest = self._find(number, at)
         if rate is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
         base = rate.free_seconds + rate.first_increment
@@ -653,7 +708,7 @@ class RateTable:
             return base + (k - 1) * rate.next_increment
 
         def cost(hold: int) -> Decimal:
-            return self._charge(number, rate, hold, at).amount
+            return self._charge(number, rate, hold, at, longest).amount
 
         if limit < base or available < 0 or cost(base) > available:
             return 0
