@@ -1,6 +1,6 @@
 """Build script for the optional compiled prefix engine.
 
-The extension is optional: when the C compiler or Cython is missing, setuptools warns and the
+The extensions (the prefix trie and the batch-rating kernel) are optional: when the C compiler or Cython is missing, setuptools warns and the
 package installs with the pure-Python twin (``vosengine._prefix_py``). Set
 ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
@@ -23,7 +23,13 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                     ["src/vosengine/_prefix.pyx"],
                     extra_compile_args=["-O3"],
                     optional=True,
-                )
+                ),
+                Extension(
+                    "vosengine._rating",
+                    ["src/vosengine/_rating.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                ),
             ],
             compiler_directives={
                 "language_level": 3,

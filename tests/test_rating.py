@@ -420,3 +420,53 @@ def test_rates_reject_bad_fields() -> None:
         Rate(prefix="", price="1")
     with pytest.raises(InvalidArgument, match="unit_seconds: 0 is below 1"):
         Rate(prefix="1", price="1", unit_seconds=0)
+
+
+# -- the compiled batch kernel and its Python twin -----------------------------------------
+
+
+def test_batch_kernel_is_in_use_when_built() -> None:
+    import os
+
+    import vosengine.rating as rating
+
+    if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
+        assert rating._kernel is not None
+    if rating._kernel is None:
+        pytest.skip("the compiled batch kernel is not built")
+    assert rating._kernel.__name__ == "vosengine._rating"
+
+
+@given(t=rate_tables(), data=st.data())
+def test_batch_kernel_equals_the_python_twin(t: RateTable, data: st.DataObject) -> None:
+    prefixes = [rate.prefix for rate in t]
+    numbers = data.draw(
+        st.lists(
+            st.one_of(st.sampled_from(prefixes), st.text("0123456789", max_size=6)).map(
+                lambda p: p + "5551234"
+            ),
+            max_size=30,
+        )
+    )
+    durations = data.draw(st.lists(durations_ms(), min_size=len(numbers), max_size=len(numbers)))
+    when = [AT] * len(numbers)
+    assert t.amounts_many(numbers, durations, when) == t._amounts_py(numbers, durations, when)
+
+
+def test_batch_kernel_leaves_what_it_cannot_price_to_python() -> None:
+    cut = datetime(2026, 12, 1, tzinfo=UTC)
+    t = table(
+        Rate(prefix="1", price="0.6"),
+        Rate(prefix="2", price="0.6", effective_until=cut),  # dated
+        Rate(prefix="3", price="1" + "0" * 20),  # too large for 64-bit arithmetic
+        Rate(prefix="4", price="0.6", min_charge="1"),  # clamped
+    )
+    numbers = ["15", "25", "35", "45", "55", "15"]
+    durations = [61_000, 61_000, 61_000, 1_000, 61_000, 10**16]
+    when = [AT] * len(numbers)
+    expected = t._amounts_py(numbers, durations, when)
+    assert expected[:5] == [D("1.2000"), D("1.2000"), D("2" + "0" * 20), D("1"), None]
+    assert t.amounts_many(numbers, durations, when) == expected
+    assert t.amounts_many(tuple(numbers), tuple(durations), when) == expected
+    with pytest.raises(InvalidArgument, match="one entry per call"):
+        t.amounts_many(numbers, durations[:2], when)

@@ -33,8 +33,10 @@ The rules (user-facing contracts; each is tested with hand-computed examples):
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -57,6 +59,19 @@ from .money import (
 )
 from .numbering import validate_prefix
 from .prefix import PrefixTable
+
+
+def _load_kernel() -> Any:
+    """The compiled batch-rating kernel (``vosengine._rating``), or None."""
+    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module("vosengine._rating")
+    except ImportError:  # not built: the Python loop prices every call
+        return None
+
+
+_kernel = _load_kernel()
 
 __all__ = [
     "CSV_COLUMNS",
@@ -418,6 +433,7 @@ class RateTable:
     __slots__ = (
         "_by_prefix",
         "_ceiling",
+        "_kernel_table",
         "_rates",
         "duration_rounding",
         "rounding",
@@ -468,6 +484,7 @@ class RateTable:
             (prefix, tuple(versions)) for prefix, versions in grouped.items()
         )
         self._rates = tuple(all_rates)
+        self._kernel_table: PrefixTable[Any] | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -564,6 +581,45 @@ class RateTable:
                 f"amounts_many: {len(numbers)} numbers, {len(durations_ms)} durations and"
                 f" {len(at)} times; the three must have one entry per call"
             )
+        if _kernel is not None and not self.windows and self._ceiling:
+            kernel_table = self._kernel_table
+            if kernel_table is None:  # built on first use; a race builds it twice, harmlessly
+                kernel_table = PrefixTable(
+                    (
+                        prefix,
+                        _kernel.params_for(versions[0]) if len(versions) == 1 else _kernel.SLOW,
+                    )
+                    for prefix, versions in self._by_prefix.items()
+                )
+                self._kernel_table = kernel_table
+            rule = self.rounding
+            out, slow = _kernel.fast_amounts(
+                kernel_table.longest_value_many(numbers),
+                durations_ms if type(durations_ms) is list else list(durations_ms),
+                rule._scale,
+                rule._code,
+                rule.decimals,
+                ZERO,
+                _clamp,
+            )
+            for index in slow:
+                found, longest = self._find(numbers[index], at[index])
+                if found is None:
+                    out[index] = None
+                    continue
+                hold = hold_seconds(durations_ms[index], self.duration_rounding)
+                out[index] = self._charge(numbers[index], found, hold, at[index], longest).amount
+            result: list[Decimal | None] = out
+            return result
+        return self._amounts_py(numbers, durations_ms, at)
+
+    def _amounts_py(
+        self,
+        numbers: Sequence[str],
+        durations_ms: Sequence[int],
+        at: Sequence[datetime],
+    ) -> list[Decimal | None]:
+        """The pure-Python twin of the compiled batch kernel (``vosengine._rating``)."""
         found_versions = self._by_prefix.longest_value_many(numbers)
         out: list[Decimal | None] = []
         append = out.append
