@@ -1,8 +1,8 @@
-"""Build script for the optional compiled prefix engine.
+"""Build script for the optional compiled modules: the prefix trie and the batch-rating kernel.
 
-The extensions (the prefix trie and the batch-rating kernel) are optional: when the C compiler or Cython is missing, setuptools warns and the
-package installs with the pure-Python twin (``vosengine._prefix_py``). Set
-``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
+Both are optional: when the C compiler or Cython is missing, setuptools warns and the package
+installs with the pure-Python twins (``vosengine._prefix_py``, ``RateTable._amounts_py``).
+Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
 
 import os
