@@ -1,0 +1,340 @@
+"""HTTP digest authentication for SIP (RFC 7616, RFC 8760; RFC 3261 §22).
+
+Server side: :class:`DigestAuthenticator` issues challenges and checks credentials. Nonces
+are stateless -- ``base64(timestamp ‖ HMAC(secret, timestamp ‖ realm))`` -- so a restarted
+switch or a second node with the same secret verifies them; past ``nonce_lifetime`` a nonce
+is *stale* and the answer is a new challenge with ``stale=true``. Replays are refused by
+remembering the highest ``nc`` seen per nonce (in this process; a cluster shares nothing
+here). Every secret comparison is constant-time.
+
+Client side: :func:`answer_challenge` computes the Authorization value for a challenge.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import hmac
+import struct
+from collections.abc import Callable
+
+import attrs
+
+from ..errors import InvalidArgument
+from ._headers import Challenge
+
+__all__ = [
+    "ALGORITHMS",
+    "DigestAuthenticator",
+    "DigestOutcome",
+    "DigestResult",
+    "answer_challenge",
+    "digest_response",
+    "ha1",
+]
+
+
+def _hasher(name: str) -> Callable[[bytes], str]:
+    def digest(data: bytes) -> str:
+        return hashlib.new(name, data).hexdigest()
+
+    return digest
+
+
+#: The digest algorithms, by the name used in the ``algorithm`` parameter.
+ALGORITHMS: dict[str, Callable[[bytes], str]] = {
+    "MD5": _hasher("md5"),
+    "SHA-256": _hasher("sha256"),
+    "SHA-512-256": _hasher("sha512_256"),
+}
+
+
+def _base(algorithm: str) -> tuple[Callable[[bytes], str], bool]:
+    upper = algorithm.upper()
+    session = upper.endswith("-SESS")
+    name = upper[:-5] if session else upper
+    if name not in ALGORITHMS:
+        raise InvalidArgument(f"algorithm: {algorithm!r} is not one of {sorted(ALGORITHMS)}")
+    return ALGORITHMS[name], session
+
+
+def ha1(username: str, realm: str, password: str, algorithm: str = "MD5") -> str:
+    """``H(username:realm:password)``: what a credential store may keep instead of the
+    password."""
+    digest, _ = _base(algorithm)
+    return digest(f"{username}:{realm}:{password}".encode())
+
+
+def digest_response(
+    *,
+    algorithm: str,
+    ha1_value: str,
+    nonce: str,
+    method: str,
+    uri: str,
+    qop: str | None,
+    nc: str | None,
+    cnonce: str | None,
+    body: bytes = b"",
+) -> str:
+    """The ``response`` value of RFC 7616 §3.4.1 (``-sess`` and ``auth-int`` included)."""
+    digest, session = _base(algorithm)
+    key = ha1_value
+    if session:
+        key = digest(f"{ha1_value}:{nonce}:{cnonce}".encode())
+    a2 = f"{method}:{uri}:{digest(body)}" if qop == "auth-int" else f"{method}:{uri}"
+    if qop:
+        return digest(f"{key}:{nonce}:{nc}:{cnonce}:{qop}:{digest(a2.encode())}".encode())
+    return digest(f"{key}:{nonce}:{digest(a2.encode())}".encode())
+
+
+class DigestOutcome(enum.Enum):
+    OK = "ok"
+    #: the nonce was ours but is too old: challenge again with stale=true
+    STALE = "stale"
+    #: the credentials do not match (wrong password, wrong realm, forged nonce ...)
+    FAILED = "failed"
+    #: a nonce count that was already used: a replay
+    REPLAY = "replay"
+    #: the credentials are not well formed (missing parameter, unknown algorithm ...)
+    MALFORMED = "malformed"
+
+
+@attrs.frozen(kw_only=True)
+class DigestResult:
+    outcome: DigestOutcome
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.outcome is DigestOutcome.OK
+
+
+_NONCE_STAMP = struct.Struct(">Q")
+
+
+class DigestAuthenticator:
+    """Issues digest challenges for ``realm`` and verifies credentials against them.
+
+    ``secret`` keys the nonce HMAC (share it between nodes that must accept each other's
+    nonces). ``algorithms`` are offered in order (one WWW-Authenticate each); ``qop`` is
+    ``("auth",)`` by default, ``("auth", "auth-int")`` to offer both, ``()`` for RFC 2069
+    style. ``now`` everywhere is seconds (float or int) from any fixed epoch.
+
+    Not thread-safe (the replay table is plain state): use one per thread or a lock.
+    """
+
+    def __init__(
+        self,
+        realm: str,
+        secret: bytes,
+        *,
+        algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
+        qop: tuple[str, ...] = ("auth",),
+        nonce_lifetime: float = 300,
+        opaque: str | None = None,
+        max_tracked_nonces: int = 100_000,
+    ) -> None:
+        if not realm or '"' in realm:
+            raise InvalidArgument(f"realm: {realm!r} is empty or holds a quote")
+        if not isinstance(secret, bytes) or len(secret) < 16:
+            raise InvalidArgument("secret: expected at least 16 random bytes")
+        for algorithm in algorithms:
+            _base(algorithm)
+        if not algorithms:
+            raise InvalidArgument("algorithms: offer at least one")
+        for option in qop:
+            if option not in ("auth", "auth-int"):
+                raise InvalidArgument(f"qop: {option!r} is not 'auth' or 'auth-int'")
+        if nonce_lifetime <= 0:
+            raise InvalidArgument(f"nonce_lifetime: {nonce_lifetime} is not positive")
+        self.realm = realm
+        self._secret = secret
+        self.algorithms = algorithms
+        self.qop = qop
+        self.nonce_lifetime = nonce_lifetime
+        self.opaque = opaque
+        self._max_tracked = max_tracked_nonces
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    # -- nonces ---------------------------------------------------------------------------------
+
+    def _mac(self, stamp: bytes) -> bytes:
+        return hmac.new(self._secret, stamp + self.realm.encode(), hashlib.sha256).digest()[:16]
+
+    def nonce(self, now: float) -> str:
+        """A fresh nonce for ``now`` (microsecond timestamp + HMAC)."""
+        stamp = _NONCE_STAMP.pack(int(now * 1_000_000))
+        return base64.urlsafe_b64encode(stamp + self._mac(stamp)).decode().rstrip("=")
+
+    def _nonce_time(self, nonce: str) -> float | None:
+        try:
+            raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
+        except (ValueError, TypeError):
+            return None
+        if len(raw) != 24:
+            return None
+        stamp, mac = raw[:8], raw[8:]
+        if not hmac.compare_digest(mac, self._mac(stamp)):
+            return None
+        return float(_NONCE_STAMP.unpack(stamp)[0]) / 1_000_000
+
+    # -- challenges ------------------------------------------------------------------------------
+
+    def challenge(self, now: float, *, stale: bool = False) -> list[str]:
+        """WWW-Authenticate (or Proxy-Authenticate) values, one per offered algorithm."""
+        nonce = self.nonce(now)
+        out = []
+        for algorithm in self.algorithms:
+            parts = [f'realm="{self.realm}"', f'nonce="{nonce}"']
+            if self.opaque is not None:
+                parts.append(f'opaque="{self.opaque}"')
+            if stale:
+                parts.append("stale=true")
+            parts.append(f"algorithm={algorithm}")
+            if self.qop:
+                parts.append(f'qop="{",".join(self.qop)}"')
+            out.append("Digest " + ", ".join(parts))
+        return out
+
+    # -- verification ----------------------------------------------------------------------------
+
+    def verify(
+        self,
+        credentials: Challenge,
+        *,
+        method: str,
+        now: float,
+        password: str | None = None,
+        ha1_value: str | None = None,
+        body: bytes = b"",
+    ) -> DigestResult:
+        """Check Authorization ``credentials`` for a request with ``method`` (and ``body``,
+        for auth-int) against the user's ``password`` or stored ``ha1_value``."""
+        params = credentials.params
+        if credentials.scheme.lower() != "digest":
+            return _result(DigestOutcome.MALFORMED, f"scheme {credentials.scheme!r}")
+        for name in ("username", "realm", "nonce", "uri", "response"):
+            if name not in params:
+                return _result(DigestOutcome.MALFORMED, f"missing {name}")
+        algorithm = params.get("algorithm", "MD5")
+        try:
+            _base(algorithm)
+        except InvalidArgument:
+            return _result(DigestOutcome.MALFORMED, f"unknown algorithm {algorithm!r}")
+        if algorithm.upper().split("-SESS")[0] not in {a.upper() for a in self.algorithms}:
+            return _result(DigestOutcome.FAILED, f"algorithm {algorithm!r} was not offered")
+        if params["realm"] != self.realm:
+            return _result(DigestOutcome.FAILED, f"realm {params['realm']!r} is not ours")
+        if self.opaque is not None and not hmac.compare_digest(
+            params.get("opaque", "").encode(), self.opaque.encode()
+        ):
+            return _result(DigestOutcome.FAILED, "opaque does not match")
+        qop = params.get("qop")
+        nc = params.get("nc")
+        cnonce = params.get("cnonce")
+        if qop is not None:
+            if qop not in self.qop:
+                return _result(DigestOutcome.FAILED, f"qop {qop!r} was not offered")
+            if nc is None or cnonce is None or len(nc) != 8:
+                return _result(DigestOutcome.MALFORMED, "qop needs nc (8 hex digits) and cnonce")
+            try:
+                count = int(nc, 16)
+            except ValueError:
+                return _result(DigestOutcome.MALFORMED, f"nc {nc!r} is not hexadecimal")
+        elif self.qop:
+            return _result(DigestOutcome.FAILED, "qop is required")
+        else:
+            count = 0
+        issued = self._nonce_time(params["nonce"])
+        if issued is None:
+            return _result(DigestOutcome.FAILED, "the nonce is not one of ours")
+        if password is None and ha1_value is None:
+            raise InvalidArgument("verify: give the user's password or its ha1_value")
+        key = (
+            ha1_value
+            if ha1_value is not None
+            else ha1(
+                params["username"], self.realm, password or "", algorithm.upper().split("-SESS")[0]
+            )
+        )
+        expected = digest_response(
+            algorithm=algorithm,
+            ha1_value=key,
+            nonce=params["nonce"],
+            method=method,
+            uri=params["uri"],
+            qop=qop,
+            nc=nc,
+            cnonce=cnonce,
+            body=body,
+        )
+        if not hmac.compare_digest(expected.encode(), params["response"].lower().encode()):
+            return _result(DigestOutcome.FAILED, "the response does not match")
+        if now - issued > self.nonce_lifetime:
+            return _result(DigestOutcome.STALE, "the nonce has expired")
+        if qop is not None:
+            last = self._seen.get(params["nonce"])
+            if last is not None and count <= last[1]:
+                return _result(DigestOutcome.REPLAY, f"nonce count {nc} was used already")
+            self._remember(params["nonce"], issued, count, now)
+        return _result(DigestOutcome.OK, "authenticated")
+
+    def _remember(self, nonce: str, issued: float, count: int, now: float) -> None:
+        seen = self._seen
+        seen[nonce] = (issued, count)
+        if len(seen) > self._max_tracked:
+            horizon = now - self.nonce_lifetime
+            for old in [n for n, (t, _) in seen.items() if t < horizon]:
+                del seen[old]
+            while len(seen) > self._max_tracked:  # still full: forget the oldest
+                del seen[next(iter(seen))]
+
+
+def _result(outcome: DigestOutcome, reason: str) -> DigestResult:
+    return DigestResult(outcome=outcome, reason=reason)
+
+
+def answer_challenge(
+    challenge: Challenge,
+    *,
+    method: str,
+    uri: str,
+    username: str,
+    password: str,
+    cnonce: str,
+    nc: int = 1,
+    body: bytes = b"",
+) -> str:
+    """The Authorization value answering a WWW-Authenticate ``challenge`` (the client side).
+    ``cnonce`` is the caller's random string; ``nc`` the count of requests on this nonce."""
+    params = challenge.params
+    algorithm = params.get("algorithm", "MD5")
+    realm, nonce = params["realm"], params["nonce"]
+    offered = [q.strip() for q in params.get("qop", "").split(",") if q.strip()]
+    qop = "auth" if "auth" in offered else ("auth-int" if "auth-int" in offered else None)
+    nc_text = f"{nc:08x}"
+    response = digest_response(
+        algorithm=algorithm,
+        ha1_value=ha1(username, realm, password, algorithm.upper().split("-SESS")[0]),
+        nonce=nonce,
+        method=method,
+        uri=uri,
+        qop=qop,
+        nc=nc_text if qop else None,
+        cnonce=cnonce if qop else None,
+        body=body,
+    )
+    parts = [
+        f'username="{username}"',
+        f'realm="{realm}"',
+        f'nonce="{nonce}"',
+        f'uri="{uri}"',
+        f'response="{response}"',
+        f"algorithm={algorithm}",
+    ]
+    if qop:
+        parts += [f"qop={qop}", f"nc={nc_text}", f'cnonce="{cnonce}"']
+    if "opaque" in params:
+        parts.append(f'opaque="{params["opaque"]}"')
+    return "Digest " + ", ".join(parts)
