@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: demo test install install-test lint typecheck pytest bench compare
+.PHONY: demo test install install-test lint typecheck pytest bench compare fuzz
 
 demo: install
 	$(PYTHON) examples/demo.py
@@ -34,3 +34,8 @@ bench: install-test
 compare:
 	$(PIP) install --quiet -e '.[bench]'
 	$(PYTHON) benchmarks/compare_prefix.py
+
+fuzz:
+	$(PIP) install --quiet -e '.[fuzz]'
+	corpus=$$(mktemp -d) && cp fuzz/seeds/* $$corpus/ && \
+	    $(PYTHON) fuzz/fuzz_sip.py -max_total_time=60 -artifact_prefix=$$corpus/ $$corpus

@@ -30,6 +30,12 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                     extra_compile_args=["-O3"],
                     optional=True,
                 ),
+                Extension(
+                    "vosengine.sip._sipfast",
+                    ["src/vosengine/sip/_sipfast.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                ),
             ],
             compiler_directives={
                 "language_level": 3,

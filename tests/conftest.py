@@ -45,3 +45,27 @@ def table_cls(request: pytest.FixtureRequest) -> Any:
 def both_table_classes() -> tuple[Any, Any]:
     """Both implementations at once, for differential tests."""
     return _compiled(), _prefix_py.PrefixTable
+
+
+SIP_FAST_NAMES = {
+    "vosengine.sip._message": ("_FAST", "_C_CSEQ", "_C_UINT", "_C_REQUEST_LINE"),
+    "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR"),
+}
+
+
+@pytest.fixture(params=["compiled", "python"])
+def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a SIP test with the compiled fast paths, then with the pure-Python twins only."""
+    import importlib
+
+    modules = {name: importlib.import_module(name) for name in SIP_FAST_NAMES}
+    if request.param == "compiled":
+        if modules["vosengine.sip._message"]._FAST is None:
+            if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
+                pytest.fail("the compiled SIP fast paths are not built")
+            pytest.skip("the compiled SIP fast paths are not built")
+    else:
+        for name, attributes in SIP_FAST_NAMES.items():
+            for attribute in attributes:
+                monkeypatch.setattr(modules[name], attribute, None)
+    return str(request.param)

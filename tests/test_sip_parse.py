@@ -20,6 +20,8 @@ from vosengine.sip import (
     parse_uri,
 )
 
+pytestmark = pytest.mark.usefixtures("sip_impl")
+
 
 def msg(text: str, body: bytes = b"") -> bytes:
     """Lines joined with CRLF (the test texts use LF), then the body."""
@@ -617,3 +619,57 @@ def test_mutated_messages_parse_or_raise_parse_error(seed: bytes, edits: list) -
 def test_non_bytes_input_is_a_library_type_error() -> None:
     with pytest.raises(TypeError):
         parse("OPTIONS sip:a@b SIP/2.0\r\n\r\n")  # type: ignore[arg-type]
+
+
+def outcome(data: bytes) -> object:
+    """Everything a parse yields (or its error), as plain data."""
+    try:
+        m = parse(data)
+        m.validate()
+        start = (m.method, m.uri_text) if isinstance(m, Request) else (m.status, m.reason)
+        return (
+            start,
+            [(k, v) for k, _, v in m.fields],
+            m.via,
+            m.from_,
+            m.to,
+            m.cseq,
+            m.call_id,
+            m.contacts,
+            m.max_forwards,
+            m.content_length,
+            m.body,
+        )
+    except ParseError as error:
+        return ("error", error.status)
+
+
+def both_ways(data: bytes) -> tuple[object, object]:
+    import importlib
+
+    from tests.conftest import SIP_FAST_NAMES
+
+    modules = {name: importlib.import_module(name) for name in SIP_FAST_NAMES}
+    compiled = outcome(data)
+    saved = {(n, a): getattr(modules[n], a) for n, attrs in SIP_FAST_NAMES.items() for a in attrs}
+    try:
+        for name, attribute in saved:
+            setattr(modules[name], attribute, None)
+        python = outcome(data)
+    finally:
+        for (name, attribute), value in saved.items():
+            setattr(modules[name], attribute, value)
+    return compiled, python
+
+
+@given(
+    seed=st.sampled_from(SEEDS),
+    edits=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=6)), max_size=4),
+)
+def test_compiled_fast_paths_equal_the_python_twins(seed: bytes, edits: list) -> None:  # type: ignore[type-arg]
+    data = bytearray(seed)
+    for position, chunk in edits:
+        position %= max(1, len(data))
+        data[position : position + len(chunk)] = chunk
+    compiled, python = both_ways(bytes(data))
+    assert compiled == python

@@ -23,6 +23,8 @@ from vosengine.sip import (
 )
 from vosengine.sip._headers import parse_auth
 
+pytestmark = pytest.mark.usefixtures("sip_impl")
+
 SECRET = b"0123456789abcdef-server-secret"
 REALM = "vos.example.com"
 

@@ -8,8 +8,10 @@ accepts every bit of linear white space RFC 3261 allows.
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ._errors import ParseError
 from ._uri import Uri, parse_uri
@@ -26,6 +28,22 @@ __all__ = [
     "parse_vias",
     "split_commas",
 ]
+
+
+def _load_fast() -> tuple[Any, Any]:
+    """The compiled fast paths for Via and name-addr values, or (None, None)."""
+    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
+        return None, None
+    try:
+        fast = importlib.import_module("vosengine.sip._sipfast")
+    except ImportError:
+        return None, None
+    return fast.via, fast.name_addr
+
+
+_C_VIA, _C_NAME_ADDR = _load_fast()
+# builds a named tuple straight from a tuple of its fields (no argument parsing)
+_new = tuple.__new__
 
 TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
 _TOKEN_RE = re.compile(TOKEN)
@@ -245,11 +263,15 @@ _NAME_ADDR_FAST = re.compile(
 def parse_name_addr(value: str, where: str) -> NameAddr:
     """A From / To / Contact / Route value: ``"Display" <uri>;params``, ``token <uri>``,
     ``<uri>`` or a bare addr-spec ``uri;params`` (its ``;params`` are header parameters)."""
+    if _C_NAME_ADDR is not None:
+        fast = _C_NAME_ADDR(value)
+        if fast is not None:
+            return _new(NameAddr, fast)
     display: str | None = None
     match = _NAME_ADDR_FAST.match(value)
     if match:
         quoted, plain, uri, params_text = match.groups()
-        display = quoted if quoted is not None else (plain or None)
+        display = quoted if quoted is not None else (" ".join(plain.split()) or None)
         if not params_text:
             return NameAddr(display, uri, ())
         params = _fast_params(params_text[1:])
@@ -334,6 +356,10 @@ def _fast_params(text: str) -> Params | None:
 
 def parse_vias(value: str, where: str = "Via") -> list[Via]:
     """Every Via in one header field value."""
+    if _C_VIA is not None:
+        fast = _C_VIA(value)
+        if fast is not None:
+            return [_new(Via, fast)]
     if value[:8] == "SIP/2.0/" and "," not in value and '"' not in value:
         transport, space, rest = value[8:].partition(" ")
         hostport, semicolon, params_text = rest.partition(";")

@@ -15,6 +15,8 @@ runs before acting. **Any input either parses or raises** ``ParseError``, nothin
 
 from __future__ import annotations
 
+import importlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -48,6 +50,8 @@ __all__ = [
 
 #: Largest header block ``StreamFramer`` buffers before giving up on a peer.
 MAX_HEADER_BYTES = 65_536
+#: The largest Content-Length a message may declare.
+MAX_CONTENT_LENGTH = 2**31 - 1
 #: Largest body ``StreamFramer`` accepts.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -66,6 +70,23 @@ _SPELLING = {
 _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length", "expires")
 _KEYS: dict[str, str] = {}
 _MISSING = object()
+
+
+def _load_fast() -> Any:
+    """The compiled fast paths (``vosengine.sip._sipfast``), or None (pure-Python twins)."""
+    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module("vosengine.sip._sipfast")
+    except ImportError:
+        return None
+
+
+_C = _load_fast()
+_FAST = _C.split_head if _C is not None else None
+_C_CSEQ = _C.cseq if _C is not None else None
+_C_UINT = _C.uint if _C is not None else None
+_C_REQUEST_LINE = _C.request_line if _C is not None else None
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -123,6 +144,9 @@ class Message:
             index.setdefault(key, []).append(value)
         if not isinstance(body, bytes | bytearray):
             raise InvalidArgumentType(f"body: expected bytes, got {type(body).__name__}")
+        if "content-length" not in index:  # a message the host builds always carries one
+            built.append(("content-length", "Content-Length", str(len(body))))
+            index["content-length"] = [str(len(body))]
         self.fields = built
         self._index = index
         self.body = bytes(body)
@@ -158,7 +182,7 @@ class Message:
 
     @property
     def top_via(self) -> Via | None:
-        vias = self.via
+        vias = self._typed("via")
         return vias[0] if vias else None
 
     @property
@@ -229,7 +253,8 @@ class Message:
         raise NotImplementedError
 
     def serialize(self) -> bytes:
-        """The message as bytes; Content-Length is written to match the body."""
+        """The message as bytes. Content-Length, when the message has one (every message the
+        host builds does), is written to match the body."""
         lines = [self.start_line()]
         has_length = False
         for key, name, value in self.fields:
@@ -237,10 +262,9 @@ class Message:
                 if has_length:
                     continue
                 has_length = True
-                value = str(len(self.body))
+                if not (value.isdigit() and value.isascii() and int(value) == len(self.body)):
+                    value = str(len(self.body))
             lines.append(f"{name.rstrip(' ' + chr(9))}: {value}")
-        if not has_length:
-            lines.append(f"Content-Length: {len(self.body)}")
         head = "\r\n".join(lines) + "\r\n\r\n"
         return head.encode("utf-8", "surrogateescape") + self.body
 
@@ -371,16 +395,23 @@ def _one(message: Message, key: str) -> str | None:
 
 
 def _p_via(message: Message) -> list[Via]:
+    values = message._index.get("via")
+    if not values:
+        return []
+    if len(values) == 1:
+        return parse_vias(values[0])
     out: list[Via] = []
-    for value in _values(message, "via"):
+    for value in values:
         out.extend(parse_vias(value))
     return out
 
 
 def _p_name_addr(key: str) -> Any:
+    where = spelling(key)
+
     def parse(message: Message) -> NameAddr | None:
         value = _one(message, key)
-        return None if value is None else parse_name_addr(value, spelling(key))
+        return None if value is None else parse_name_addr(value, where)
 
     return parse
 
@@ -394,13 +425,27 @@ def _p_call_id(message: Message) -> str | None:
 
 def _p_cseq(message: Message) -> CSeq | None:
     value = _one(message, "cseq")
-    return None if value is None else parse_cseq(value)
+    if value is None:
+        return None
+    if _C_CSEQ is not None:
+        fast = _C_CSEQ(value)
+        if fast is not None:
+            return tuple.__new__(CSeq, fast)
+    return parse_cseq(value)
 
 
 def _p_uint(key: str, maximum: int) -> Any:
+    where = spelling(key)
+
     def parse(message: Message) -> int | None:
         value = _one(message, key)
-        return None if value is None else parse_uint(value, spelling(key), maximum)
+        if value is None:
+            return None
+        if _C_UINT is not None:
+            fast = _C_UINT(value, maximum)
+            if fast is not None:
+                return fast  # type: ignore[no-any-return]
+        return parse_uint(value, where, maximum)
 
     return parse
 
@@ -436,7 +481,7 @@ _PARSERS: dict[str, Any] = {
     "call-id": _p_call_id,
     "cseq": _p_cseq,
     "max-forwards": _p_uint("max-forwards", 255),
-    "content-length": _p_uint("content-length", 2**31 - 1),
+    "content-length": _p_uint("content-length", MAX_CONTENT_LENGTH),
     "contact": _p_contact,
     "expires": _p_uint("expires", 2**32 - 1),
     "date": _p_date,
@@ -459,9 +504,10 @@ def parse(data: bytes) -> Request | Response:
     >>> msg.method, msg.top_via.branch, msg.from_.tag, msg.cseq.number
     ('OPTIONS', 'z9hG4bK1', '1', 1)
     """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
-    data = bytes(data)
+    if type(data) is not bytes:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
+        data = bytes(data)
     start = 0
     while data.startswith(b"\r\n", start):  # keep-alive CRLFs before a message
         start += 2
@@ -472,9 +518,17 @@ def parse(data: bytes) -> Request | Response:
         gap = 2
         if end == -1:
             raise ParseError("incomplete message: no empty line after the headers")
-    message = _parse_head(data[start:end])
+    message = _head(data, start, end)
     body_start = end + gap
-    length = message._typed("content-length")
+    lengths = message._index.get("content-length")
+    length = None
+    if lengths is not None:
+        if len(lengths) == 1 and _C_UINT is not None:
+            length = _C_UINT(lengths[0], MAX_CONTENT_LENGTH)
+        if length is None:
+            length = message._typed("content-length")  # the checks, and their errors
+        else:
+            message._cache["content-length"] = length
     available = len(data) - body_start
     if length is None:
         message.body = data[body_start:]
@@ -487,7 +541,24 @@ def parse(data: bytes) -> Request | Response:
     return message
 
 
-def _parse_head(raw: bytes) -> Request | Response:
+def _head(data: bytes, start: int, end: int) -> Request | Response:
+    """The message (without body) of the header block ``data[start:end]``."""
+    split = _FAST(data, start, end, _KEYS, _key) if _FAST is not None else None
+    if split is None:
+        split = _split_head_py(data[start:end])
+    first, fields, index = split
+    message: Request | Response
+    if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
+        message = _status_line(first)
+    else:
+        message = _request_line(first)
+    message.fields = fields
+    message._index = index
+    return message
+
+
+def _split_head_py(raw: bytes) -> tuple[str, list[tuple[str, str, str]], dict[str, list[str]]]:
+    """The pure-Python twin of the compiled splitter (``vosengine.sip._sipfast``)."""
     head = raw.decode("utf-8", "surrogateescape")
     if "\n " in head or "\n\t" in head:
         head = _FOLD.sub(" ", head)
@@ -497,14 +568,8 @@ def _parse_head(raw: bytes) -> Request | Response:
         if "\r" in head:
             raise ParseError("stray CR or LF in the header block")
         lines = head.split("\n")  # bare LF line ends, as some peers send
-    first = lines[0]
-    message: Request | Response
-    if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
-        message = _status_line(first)
-    else:
-        message = _request_line(first)
-    fields = message.fields
-    index = message._index
+    fields: list[tuple[str, str, str]] = []
+    index: dict[str, list[str]] = {}
     keys = _KEYS
     for line in lines[1:]:
         name, colon, value = line.partition(":")
@@ -519,7 +584,7 @@ def _parse_head(raw: bytes) -> Request | Response:
             index[key] = [value]
         else:
             bucket.append(value)
-    return message
+    return lines[0], fields, index
 
 
 def _version(text: str, where: str) -> str:
@@ -534,6 +599,9 @@ def _version(text: str, where: str) -> str:
 
 
 def _request_line(line: str) -> Request:
+    fast = _C_REQUEST_LINE(line) if _C_REQUEST_LINE is not None else None
+    if fast is not None:
+        return _new_request(fast[0], fast[1], "SIP/2.0")
     parts = line.split(" ")
     if len(parts) != 3 or not all(parts):
         raise ParseError(f"request line {line[:80]!r} is not 'METHOD SP URI SP SIP/2.0'")
@@ -542,6 +610,10 @@ def _request_line(line: str) -> Request:
         raise ParseError(f"request line: method {method[:30]!r} is not a token")
     version = _version(version, "request line")
     _check_request_uri(uri)
+    return _new_request(method, uri, version)
+
+
+def _new_request(method: str, uri: str, version: str) -> Request:
     request = Request.__new__(Request)
     request.method = method
     request.uri_text = uri
@@ -650,7 +722,7 @@ class StreamFramer:
             return None
         if end > self.max_header_bytes:
             raise ParseError("header block too large", status=413)
-        message = _parse_head(bytes(buffer[:end]))
+        message = _head(bytes(buffer[:end]), 0, end)
         length = message._typed("content-length")
         if length is None:
             raise ParseError("a message on a stream needs Content-Length")
