@@ -16,9 +16,30 @@ import atheris
 
 with atheris.instrument_imports():
     from vosengine.sip import ParseError, parse
+    from vosengine.sip import _message
+
+
+def same_split(data: bytes) -> None:
+    """The compiled header splitter agrees with its Python twin (or defers to it)."""
+    end = data.find(b"\r\n\r\n")
+    if _message._FAST is None or end == -1:
+        return
+    try:
+        fast = _message._FAST(data, 0, end, _message._KEYS, _message._key)
+    except ParseError:
+        fast = "error"
+    if fast is None:
+        return  # the compiled splitter deferred to the twin
+    try:
+        twin = _message._split_head_py(data[:end])
+    except ParseError:
+        twin = "error"
+    if twin != fast:
+        raise AssertionError(f"compiled and Python splitters differ on {data!r}")
 
 
 def check(data: bytes) -> None:
+    same_split(data)
     try:
         message = parse(data)
         message.validate()

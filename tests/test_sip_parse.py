@@ -673,3 +673,11 @@ def test_compiled_fast_paths_equal_the_python_twins(seed: bytes, edits: list) ->
         data[position : position + len(chunk)] = chunk
     compiled, python = both_ways(bytes(data))
     assert compiled == python
+
+
+def test_a_fold_at_the_very_end_of_the_header_block() -> None:
+    """Found by the fuzzer: a continuation line of only white space before the blank line."""
+    data = build("OPTIONS sip:user@example.com SIP/2.0", note="X-Note: value\r\n ")
+    m = parse(data)
+    assert m.header("x-note") == "value"
+    assert parse(bytes(m)) == m

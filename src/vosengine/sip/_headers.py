@@ -441,6 +441,7 @@ def parse_uint(value: str, where: str, maximum: int) -> int:
 
 # -- authentication --------------------------------------------------------------------------
 
+_UNQUOTE = re.compile(r"\\(.)", re.S)
 _AUTH_PARAM = re.compile(
     rf'[ \t]*({TOKEN})[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|({TOKEN}))[ \t]*(,|$)', re.S
 )
@@ -462,7 +463,12 @@ def parse_auth(value: str, where: str) -> Challenge:
             )
         name = match.group(1).lower()
         quoted = match.group(2)
-        value_text = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else match.group(3)
+        if quoted is None:
+            value_text = match.group(3)
+        elif "\\" in quoted:
+            value_text = _UNQUOTE.sub(r"\1", quoted)
+        else:
+            value_text = quoted
         if name in params:
             raise ParseError(f"{where}: parameter {name!r} appears twice")
         params[name] = value_text

@@ -674,16 +674,22 @@ def make_response(
 ) -> Response:
     """A response to ``request`` (RFC 3261 §8.2.6): its Via, From, To (with ``to_tag``
     added when the request's To has none), Call-ID and CSeq, then ``headers``."""
-    fields: list[tuple[str, str]] = [("Via", value) for value in request.headers("via")]
-    fields.append(("From", request.header("from") or ""))
+    extra = Response(status, reason, headers, body)  # checks status, reason, headers, body
+    copied: list[tuple[str, str, str]] = [("via", "Via", v) for v in request.headers("via")]
     to = request.header("to") or ""
     if to_tag is not None and request.to is not None and request.to.tag is None:
         to = f"{to};tag={to_tag}"
-    fields.append(("To", to))
-    fields.append(("Call-ID", request.header("call-id") or ""))
-    fields.append(("CSeq", request.header("cseq") or ""))
-    fields.extend(headers)
-    return Response(status, reason, fields, body)
+    copied += [
+        ("from", "From", request.header("from") or ""),
+        ("to", "To", to),
+        ("call-id", "Call-ID", request.header("call-id") or ""),
+        ("cseq", "CSeq", request.header("cseq") or ""),
+    ]
+    index = extra._index
+    for key, _, value in reversed(copied):
+        index.setdefault(key, []).insert(0, value)
+    extra.fields[:0] = copied
+    return extra
 
 
 # -- stream framing ----------------------------------------------------------------------

@@ -58,14 +58,16 @@ def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object k
         name = PyUnicode_DecodeUTF8(buf + pos, name_end - pos, "surrogateescape")
         value_start = colon + 1
         value_end = line_end
-        while value_start < value_end and _ws(buf[value_start]):
-            value_start += 1
-        while value_end > value_start and _ws(buf[value_end - 1]):
-            value_end -= 1
-        value = PyUnicode_DecodeUTF8(buf + value_start, value_end - value_start,
-                                     "surrogateescape")
-        if folded:
-            value = _unfold(value)
+        if folded:  # unfold first, then trim, as the twin does
+            value = _unfold(PyUnicode_DecodeUTF8(buf + value_start, value_end - value_start,
+                                                 "surrogateescape"))
+        else:
+            while value_start < value_end and _ws(buf[value_start]):
+                value_start += 1
+            while value_end > value_start and _ws(buf[value_end - 1]):
+                value_end -= 1
+            value = PyUnicode_DecodeUTF8(buf + value_start, value_end - value_start,
+                                         "surrogateescape")
         key = keys.get(name)
         if key is None:
             key = key_of(name)
