@@ -15,8 +15,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from vosengine.sip import ParseError, parse
-    from vosengine.sip import _message
+    from vosengine.sip import ParseError, _message, parse
 
 
 def same_split(data: bytes) -> None:
