@@ -182,24 +182,38 @@ class Message:
 
     @property
     def top_via(self) -> Via | None:
-        vias = self._typed("via")
+        vias = self._cache.get("via", _MISSING)
+        if vias is _MISSING:
+            vias = self._typed("via")
         return vias[0] if vias else None
 
     @property
     def from_(self) -> NameAddr | None:
-        return self._typed("from")  # type: ignore[no-any-return]
+        value = self._cache.get("from", _MISSING)
+        if value is _MISSING:
+            value = self._typed("from")
+        return value  # type: ignore[no-any-return]
 
     @property
     def to(self) -> NameAddr | None:
-        return self._typed("to")  # type: ignore[no-any-return]
+        value = self._cache.get("to", _MISSING)
+        if value is _MISSING:
+            value = self._typed("to")
+        return value  # type: ignore[no-any-return]
 
     @property
     def call_id(self) -> str | None:
-        return self._typed("call-id")  # type: ignore[no-any-return]
+        value = self._cache.get("call-id", _MISSING)
+        if value is _MISSING:
+            value = self._typed("call-id")
+        return value  # type: ignore[no-any-return]
 
     @property
     def cseq(self) -> CSeq | None:
-        return self._typed("cseq")  # type: ignore[no-any-return]
+        value = self._cache.get("cseq", _MISSING)
+        if value is _MISSING:
+            value = self._typed("cseq")
+        return value  # type: ignore[no-any-return]
 
     @property
     def max_forwards(self) -> int | None:
@@ -418,7 +432,7 @@ def _p_name_addr(key: str) -> Any:
 
 def _p_call_id(message: Message) -> str | None:
     value = _one(message, "call-id")
-    if value is not None and (not value or any(c in value for c in " \t")):
+    if value is not None and (not value or " " in value or "\t" in value):
         raise ParseError(f"Call-ID: {value!r} is not a word[@word]")
     return value
 
