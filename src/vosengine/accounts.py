@@ -854,33 +854,25 @@ class AccountDirectory:
         self, account_id: str, authorizations: Authorization, *, actor: Actor, now: datetime
     ) -> Account:
         """Add authorizations to an account; its parent must hold them."""
-        if not isinstance(authorizations, Authorization):
-            raise InvalidArgumentType(
-                f"authorizations: expected an Authorization, got {authorizations!r}"
-            )
-        account = self.get(account_id)
+        current = self._authorizations_of(account_id, authorizations)
         return self.update(
-            account_id,
-            actor=actor,
-            now=now,
-            authorizations=account.authorizations | authorizations,
+            account_id, actor=actor, now=now, authorizations=current | authorizations
         )
 
     def revoke(
         self, account_id: str, authorizations: Authorization, *, actor: Actor, now: datetime
     ) -> Account:
         """Remove authorizations from an account and from every account below it."""
-        if not isinstance(authorizations, Authorization):
-            raise InvalidArgumentType(
-                f"authorizations: expected an Authorization, got {authorizations!r}"
-            )
-        account = self.get(account_id)
+        current = self._authorizations_of(account_id, authorizations)
         return self.update(
-            account_id,
-            actor=actor,
-            now=now,
-            authorizations=account.authorizations & ~authorizations,
+            account_id, actor=actor, now=now, authorizations=current & ~authorizations
         )
+
+    def _authorizations_of(self, account_id: str, change: object) -> Authorization:
+        """The account's authorizations, once ``change`` is known to be an Authorization."""
+        if not isinstance(change, Authorization):
+            raise InvalidArgumentType(f"authorizations: expected an Authorization, got {change!r}")
+        return self.get(account_id).authorizations
 
     def _revocations(self, account_id: str, kept: Authorization) -> list[tuple[Account, Account]]:
         """(before, after) for every account below ``account_id`` that holds more than

@@ -107,6 +107,17 @@ cdef void _init_tables():
 _init_tables()
 
 
+cdef inline Py_ssize_t _span(str text, Py_ssize_t pos, Py_ssize_t n, bint* table) noexcept:
+    """The index of the first character from ``pos`` that ``table`` does not admit."""
+    cdef Py_UCS4 ch
+    while pos < n:
+        ch = text[pos]
+        if ch >= 256 or not table[ch]:
+            break
+        pos += 1
+    return pos
+
+
 cdef object _params(str text, Py_ssize_t pos, Py_ssize_t n):
     """``;name[=value]...`` from ``text[pos:n]`` with plain tokens, else None."""
     cdef list out = []
@@ -117,22 +128,14 @@ cdef object _params(str text, Py_ssize_t pos, Py_ssize_t n):
             return None
         pos += 1
         name_start = pos
-        while pos < n:
-            ch = text[pos]
-            if ch >= 256 or not TOKEN[ch]:
-                break
-            pos += 1
+        pos = _span(text, pos, n, TOKEN)
         name_end = pos
         if name_end == name_start:
             return None
         if pos < n and text[pos] == "=":
             pos += 1
             value_start = pos
-            while pos < n:
-                ch = text[pos]
-                if ch >= 256 or not TOKEN[ch]:
-                    break
-                pos += 1
+            pos = _span(text, pos, n, TOKEN)
             if pos == value_start:
                 return None
             out.append((text[name_start:name_end].lower(), text[value_start:pos]))
@@ -149,21 +152,13 @@ def via(str value):
     if n < 10 or not value.startswith("SIP/2.0/"):
         return None
     start = pos
-    while pos < n:
-        ch = value[pos]
-        if ch >= 256 or not TOKEN[ch]:
-            break
-        pos += 1
+    pos = _span(value, pos, n, TOKEN)
     if pos == start or pos >= n or value[pos] != " ":
         return None
     transport = value[start:pos].upper()
     pos += 1
     start = pos
-    while pos < n:
-        ch = value[pos]
-        if ch >= 256 or not HOST[ch]:
-            break
-        pos += 1
+    pos = _span(value, pos, n, HOST)
     if pos == start:
         return None
     host = value[start:pos].lower()
