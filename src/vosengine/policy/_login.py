@@ -1,0 +1,80 @@
+"""Login security as pure functions of ``now``: lockout, password policy, idle sessions."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+
+from ..errors import InvalidArgument
+
+__all__ = ["LoginLockout", "password_problems", "session_expired"]
+
+
+class LoginLockout:
+    """Locks a login after ``threshold`` failures within ``window``, for ``lock_for``.
+    Not thread-safe: guard it with the caller's lock."""
+
+    def __init__(
+        self,
+        *,
+        threshold: int = 5,
+        window: timedelta = timedelta(minutes=15),
+        lock_for: timedelta = timedelta(minutes=15),
+    ) -> None:
+        if threshold < 1 or window <= timedelta(0) or lock_for <= timedelta(0):
+            raise InvalidArgument("lockout: threshold >= 1 and positive window and lock_for")
+        self.threshold = threshold
+        self.window = window
+        self.lock_for = lock_for
+        self._failures: dict[str, deque[datetime]] = {}
+        self._locked: dict[str, datetime] = {}
+
+    def locked_until(self, login: str, now: datetime) -> datetime | None:
+        until = self._locked.get(login)
+        if until is None or now >= until:
+            self._locked.pop(login, None)
+            return None
+        return until
+
+    def record_failure(self, login: str, now: datetime) -> datetime | None:
+        """Count a failed login; returns the lock's end when this failure locks it."""
+        times = self._failures.setdefault(login, deque())
+        times.append(now)
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) >= self.threshold and self.locked_until(login, now) is None:
+            times.clear()
+            self._locked[login] = now + self.lock_for
+            return self._locked[login]
+        return None
+
+    def record_success(self, login: str) -> None:
+        self._failures.pop(login, None)
+
+
+def password_problems(password: str, *, login: str | None = None, minimum: int = 12) -> list[str]:
+    """Why ``password`` is too weak (empty when it is good): length, character classes, and
+    not containing the login name.
+
+    >>> password_problems("Tr0ub4dor&3-horse")
+    []
+    """
+    problems = []
+    if len(password) < minimum:
+        problems.append(f"shorter than {minimum} characters")
+    if not any(c.islower() for c in password):
+        problems.append("no lower-case letter")
+    if not any(c.isupper() for c in password):
+        problems.append("no upper-case letter")
+    if not any(c.isdigit() for c in password):
+        problems.append("no digit")
+    if all(c.isalnum() for c in password):
+        problems.append("no symbol")
+    if login and login.lower() in password.lower():
+        problems.append("contains the login name")
+    return problems
+
+
+def session_expired(last_activity: datetime, now: datetime, *, idle: timedelta) -> bool:
+    """Whether a session idle since ``last_activity`` has timed out at ``now``."""
+    return now - last_activity >= idle

@@ -1,0 +1,238 @@
+"""Admin policy: roles, grants and denies, scope, IP and time rules, API keys, review, and the
+compiled decisions against Casbin's own enforce()."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vosengine.accounts import FULL, Account, AccountDirectory, Operator
+from vosengine.errors import InvalidArgument
+from vosengine.policy import (
+    MODULES,
+    Admin,
+    LoginLockout,
+    LoginWindow,
+    Policy,
+    Role,
+    UnknownSubject,
+    password_problems,
+    session_expired,
+)
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+OP = Operator("root")
+
+
+def directory() -> AccountDirectory:
+    d = AccountDirectory()
+    for agent in ("agent-a", "agent-b"):
+        d.add(Account(id=agent, authorizations=FULL), actor=OP, now=NOW)
+        d.add(Account(id=f"{agent}-sub", parent_id=agent, authorizations=FULL), actor=OP, now=NOW)
+        d.add(Account(id=f"{agent}-cust", parent_id=f"{agent}-sub"), actor=OP, now=NOW)
+    return d
+
+
+def test_roles_default_grants() -> None:
+    policy = Policy()
+    for name, role in [
+        ("root", Role.SUPER_ADMIN),
+        ("ann", Role.ADMIN),
+        ("otto", Role.OPERATOR),
+        ("rita", Role.READ_ONLY),
+    ]:
+        policy.add_admin(Admin(name=name, role=role))
+    assert policy.check_module("root", "system", "manage_admins")
+    assert policy.check_module("ann", "rate", "edit")
+    assert not policy.check_module("ann", "system", "edit_parameters")
+    assert policy.check_module("otto", "account", "add")
+    assert not policy.check_module("otto", "system", "edit_parameters")  # no system config
+    assert policy.check_module("rita", "rate", "view")
+    for module, actions in MODULES.items():  # Read-Only views but never modifies
+        for action in actions:
+            allowed = bool(policy.check_module("rita", module, action))
+            assert allowed == (
+                action in ("view", "query", "view_reports", "view_parameters", "view_logs")
+            ), (module, action)
+    denied = policy.check_module("rita", "account", "edit")
+    assert "has no grant for account.edit" in denied.reason
+
+
+def test_grants_denies_and_changes_take_effect_at_once() -> None:
+    policy = Policy()
+    policy.add_admin(Admin(name="ann", role=Role.ADMIN))
+    assert not policy.check_module("ann", "cdr", "modify")
+    policy.grant("ann", "cdr", "modify")
+    assert policy.check_module("ann", "cdr", "modify")  # no re-login
+    policy.deny("ann", "rate", "delete")
+    decision = policy.check_module("ann", "rate", "delete")
+    assert not decision
+    assert "denied" in decision.reason  # deny beats the role's grant
+    policy.revoke("ann", "rate", "delete")
+    assert policy.check_module("ann", "rate", "delete")
+    with pytest.raises(InvalidArgument, match="unknown module 'billing'"):
+        policy.grant("ann", "billing", "view")
+    with pytest.raises(InvalidArgument, match="'rate' has no action 'fly'"):
+        policy.grant("ann", "rate", "fly")
+    with pytest.raises(UnknownSubject):
+        policy.grant("nobody", "rate", "view")
+    with pytest.raises(UnknownSubject):
+        policy.check_module("nobody", "rate", "view")
+
+
+def test_a_batch_applies_whole_or_not_at_all() -> None:
+    policy = Policy()
+    policy.add_admin(Admin(name="ann", role=Role.READ_ONLY))
+    with pytest.raises(InvalidArgument, match="unknown module"):
+        policy.apply_batch([("grant", "ann", "rate", "edit"), ("grant", "ann", "nope", "x")])
+    assert not policy.check_module("ann", "rate", "edit")
+    policy.apply_batch([("grant", "ann", "rate", "edit"), ("deny", "ann", "rate", "view")])
+    assert policy.check_module("ann", "rate", "edit")
+    assert not policy.check_module("ann", "rate", "view")
+
+
+def test_agent_scope_sub_admins_and_api_keys() -> None:
+    d = directory()
+    policy = Policy(d)
+    policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
+    policy.add_admin(Admin(name="b-admin", role=Role.ADMIN, agent_id="agent-b"))
+    assert policy.check_account("a-admin", "agent-a-cust", "edit")
+    refused = policy.check_account("a-admin", "agent-b-cust", "edit")
+    assert not refused
+    assert "outside the scope of agent 'agent-a'" in refused.reason  # A never touches B's
+    assert not policy.check("b-admin", "view", "account:agent-a-sub")
+    # a sub-admin of agent A's admin, for the sub-agent: intersection of rights and scope
+    policy.add_admin(
+        Admin(name="a-staff", role=Role.OPERATOR, agent_id="agent-a-sub", parent="a-admin")
+    )
+    assert policy.check_account("a-staff", "agent-a-cust", "view")
+    assert not policy.check_account("a-staff", "agent-a-cust", "edit")  # operator role
+    assert not policy.check_account("a-staff", "agent-b-cust", "view")
+    with pytest.raises(InvalidArgument, match="beyond what 'a-admin' may do"):
+        policy.grant("a-staff", "system", "backup")
+    with pytest.raises(InvalidArgument, match="must stay inside the scope"):
+        policy.add_admin(Admin(name="rogue", role=Role.ADMIN, agent_id="agent-b", parent="a-admin"))
+    policy.deny("a-admin", "account", "view")  # the parent loses a right: so does the child
+    assert not policy.check_account("a-staff", "agent-a-cust", "view")
+    policy.revoke("a-admin", "account", "view")
+    # disabling the agent's admin stops its sub-admin
+    policy.set_disabled("a-admin")
+    stopped = policy.check_account("a-staff", "agent-a-cust", "view")
+    assert not stopped
+    assert "its parent 'a-admin'" in stopped.reason
+    policy.set_disabled("a-admin", False)
+    # an API key reaches exactly its admin's scope and rights
+    policy.add_api_key("k1", "a-admin")
+    assert policy.check("key:k1", "edit", "account:agent-a-cust")
+    assert not policy.check("key:k1", "edit", "account:agent-b-cust")
+    assert not policy.check("key:k1", "edit_parameters", "module:system")
+    with pytest.raises(UnknownSubject):
+        policy.check("key:nope", "view", "module:rate")
+
+
+def test_ip_whitelists_and_login_windows() -> None:
+    office = LoginWindow(days={0, 1, 2, 3, 4}, start=time(8), end=time(18), timezone="Asia/Dhaka")
+    policy = Policy()
+    policy.add_admin(
+        Admin(
+            name="ann",
+            role=Role.ADMIN,
+            ip_whitelist=("192.0.2.0/24", "2001:db8::/32"),
+            login_windows=(office,),
+        )
+    )
+    at_work = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # 10:00 in Dhaka, a Wednesday
+    assert policy.check_module("ann", "rate", "view", ip="192.0.2.7", now=at_work)
+    assert policy.check_module("ann", "rate", "view", ip="2001:db8::5", now=at_work)
+    assert not policy.check_module("ann", "rate", "view", ip="198.51.100.1", now=at_work)
+    night = at_work + timedelta(hours=10)
+    outside = policy.check_module("ann", "rate", "view", ip="192.0.2.7", now=night)
+    assert not outside
+    assert "outside the login windows" in outside.reason
+    assert not policy.check_module("ann", "rate", "view")  # conditions need ip and now
+    with pytest.raises(InvalidArgument, match="not an IP address or CIDR"):
+        policy.add_admin(Admin(name="bad", role=Role.ADMIN, ip_whitelist=("300.1.1.1/8",)))
+    with pytest.raises(InvalidArgument, match="is not after start"):
+        LoginWindow(days={0}, start=time(18), end=time(8))
+
+
+def test_clone_and_review() -> None:
+    policy = Policy()
+    policy.add_admin(Admin(name="ann", role=Role.ADMIN, ip_whitelist=("192.0.2.1",)))
+    policy.add_admin(Admin(name="bob", role=Role.ADMIN))
+    policy.grant("ann", "cdr", "modify")
+    policy.deny("ann", "gateway", "delete")
+    policy.clone("ann", "bob")
+    assert policy.effective("bob") == policy.effective("ann")
+    report = policy.review({"ann": "agent_admin"})
+    assert report["can_modify_cdrs"] == ["ann", "bob"]
+    assert report["empty_ip_whitelist"] == ["bob"]
+    assert "cdr.modify" in report["admins"]["ann"]["extra"]
+    assert report["system_rights"] == []
+    with pytest.raises(InvalidArgument, match="unknown template"):
+        policy.review({"ann": "wizard"})
+
+
+# -- the compiled decisions are Casbin's decisions ------------------------------------------
+
+PERMISSIONS = [(m, a) for m, actions in MODULES.items() for a in actions]
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    admins=st.lists(st.sampled_from(list(Role)), min_size=1, max_size=4),
+    changes=st.lists(
+        st.tuples(
+            st.sampled_from(["grant", "deny", "revoke"]),
+            st.integers(0, 3),
+            st.sampled_from(PERMISSIONS),
+        ),
+        max_size=25,
+    ),
+    requests=st.lists(st.tuples(st.integers(0, 3), st.sampled_from(PERMISSIONS)), max_size=40),
+)
+def test_compiled_decisions_equal_casbin_enforce(admins, changes, requests) -> None:  # type: ignore[no-untyped-def]
+    policy = Policy()
+    for index, role in enumerate(admins):
+        policy.add_admin(Admin(name=f"a{index}", role=role))
+    for verb, who, (module, action) in changes:
+        name = f"a{who % len(admins)}"
+        getattr(policy, verb)(name, module, action)
+        for req_who, (req_module, req_action) in requests[:5]:  # interleaved with changes
+            req_name = f"a{req_who % len(admins)}"
+            assert bool(
+                policy.check_module(req_name, req_module, req_action)
+            ) == policy.enforcer.enforce(f"admin:{req_name}", req_module, req_action)
+    for who, (module, action) in requests:
+        name = f"a{who % len(admins)}"
+        assert bool(policy.check_module(name, module, action)) == policy.enforcer.enforce(
+            f"admin:{name}", module, action
+        )
+
+
+# -- login security --------------------------------------------------------------------------------
+
+
+def test_login_lockout_password_policy_and_idle_sessions() -> None:
+    lockout = LoginLockout(
+        threshold=3, window=timedelta(minutes=10), lock_for=timedelta(minutes=15)
+    )
+    assert lockout.record_failure("ann", NOW) is None
+    assert lockout.record_failure("ann", NOW + timedelta(minutes=1)) is None
+    until = lockout.record_failure("ann", NOW + timedelta(minutes=2))
+    assert until == NOW + timedelta(minutes=17)
+    assert lockout.locked_until("ann", NOW + timedelta(minutes=5)) == until
+    assert lockout.locked_until("ann", until) is None
+    assert password_problems("short") == [
+        "shorter than 12 characters",
+        "no upper-case letter",
+        "no digit",
+        "no symbol",
+    ]
+    assert "contains the login name" in password_problems("Ann-Secret-2026!", login="ann")
+    assert password_problems("Corr3ct-Horse-Battery") == []
+    assert session_expired(NOW, NOW + timedelta(minutes=30), idle=timedelta(minutes=30))
+    assert not session_expired(NOW, NOW + timedelta(minutes=29), idle=timedelta(minutes=30))
