@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 def main() -> None:
     rng = random.Random(21)
-    directory, tops, customers = build_tree()
+    directory, _tops, customers = build_tree()
     agents = [a.id for a in directory if directory.is_agent(a.id)]
     started = time.perf_counter()
     policy = Policy(directory)
