@@ -52,9 +52,8 @@ def main() -> None:
     permissions = [(m, a) for m, actions in MODULES.items() for a in actions]
     for i in range(0, 1000, 7):
         module, action = rng.choice(permissions)
-        policy.grant(names[i], module, action) if rng.random() < 0.5 else policy.deny(
-            names[i], module, action
-        )
+        change = policy.grant if rng.random() < 0.5 else policy.deny
+        change(names[i], module, action)
     load_s = time.perf_counter() - started
 
     requests = []
