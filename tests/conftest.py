@@ -48,7 +48,14 @@ def both_table_classes() -> tuple[Any, Any]:
 
 
 SIP_FAST_NAMES = {
-    "vosengine.sip._message": ("_FAST", "_C_CSEQ", "_C_UINT", "_C_REQUEST_LINE"),
+    "vosengine.sip._message": (
+        "_FAST",
+        "_C_CSEQ",
+        "_C_UINT",
+        "_C_REQUEST_LINE",
+        "_C_VIA",
+        "_C_NAME_ADDR",
+    ),
     "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR"),
 }
 

@@ -84,6 +84,8 @@ def _load_fast() -> Any:
 
 _C = _load_fast()
 _FAST = _C.split_head if _C is not None else None
+_C_VIA = _C.via if _C is not None else None
+_C_NAME_ADDR = _C.name_addr if _C is not None else None
 _C_CSEQ = _C.cseq if _C is not None else None
 _C_UINT = _C.uint if _C is not None else None
 _C_REQUEST_LINE = _C.request_line if _C is not None else None
@@ -182,24 +184,45 @@ class Message:
 
     @property
     def top_via(self) -> Via | None:
-        vias = self._cache.get("via", _MISSING)
+        cache = self._cache
+        vias = cache.get("via", _MISSING)
         if vias is _MISSING:
-            vias = self._typed("via")
+            values = self._index.get("via")
+            fast = (
+                _C_VIA(values[0])
+                if _C_VIA is not None and values is not None and len(values) == 1
+                else None
+            )
+            if fast is not None:
+                vias = cache["via"] = [tuple.__new__(Via, fast)]
+            else:
+                vias = self._typed("via")
         return vias[0] if vias else None
+
+    def _name_addr(self, key: str) -> NameAddr | None:
+        """From / To through the compiled fast path when it applies, else the parser."""
+        cache = self._cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            values = self._index.get(key)
+            fast = (
+                _C_NAME_ADDR(values[0])
+                if _C_NAME_ADDR is not None and values is not None and len(values) == 1
+                else None
+            )
+            if fast is not None:
+                value = cache[key] = tuple.__new__(NameAddr, fast)
+            else:
+                value = self._typed(key)
+        return value  # type: ignore[no-any-return]
 
     @property
     def from_(self) -> NameAddr | None:
-        value = self._cache.get("from", _MISSING)
-        if value is _MISSING:
-            value = self._typed("from")
-        return value  # type: ignore[no-any-return]
+        return self._name_addr("from")
 
     @property
     def to(self) -> NameAddr | None:
-        value = self._cache.get("to", _MISSING)
-        if value is _MISSING:
-            value = self._typed("to")
-        return value  # type: ignore[no-any-return]
+        return self._name_addr("to")
 
     @property
     def call_id(self) -> str | None:
