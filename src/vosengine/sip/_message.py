@@ -226,15 +226,32 @@ class Message:
 
     @property
     def call_id(self) -> str | None:
-        value = self._cache.get("call-id", _MISSING)
+        cache = self._cache
+        value = cache.get("call-id", _MISSING)
         if value is _MISSING:
+            values = self._index.get("call-id")
+            if values is not None and len(values) == 1:
+                value = values[0]
+                if value and " " not in value and "\t" not in value:
+                    cache["call-id"] = value
+                    return value
             value = self._typed("call-id")
         return value  # type: ignore[no-any-return]
 
     @property
     def cseq(self) -> CSeq | None:
-        value = self._cache.get("cseq", _MISSING)
+        cache = self._cache
+        value = cache.get("cseq", _MISSING)
         if value is _MISSING:
+            values = self._index.get("cseq")
+            fast = (
+                _C_CSEQ(values[0])
+                if _C_CSEQ is not None and values is not None and len(values) == 1
+                else None
+            )
+            if fast is not None:
+                value = cache["cseq"] = tuple.__new__(CSeq, fast)
+                return value
             value = self._typed("cseq")
         return value  # type: ignore[no-any-return]
 
