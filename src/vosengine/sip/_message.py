@@ -70,6 +70,7 @@ _SPELLING = {
 _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length", "expires")
 _KEYS: dict[str, str] = {}
 _MISSING = object()
+_NEW = object.__new__
 
 
 def _load_fast() -> Any:
@@ -605,6 +606,16 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
         message = _status_line(first)
     else:
+        fast = _C_REQUEST_LINE(first) if _C_REQUEST_LINE is not None else None
+        if fast is not None:  # the common request line, built without a detour
+            request = _NEW(Request)
+            request.method, request.uri_text = fast
+            request.version = "SIP/2.0"
+            request.fields = fields
+            request._index = index
+            request.body = b""
+            request._cache = {}
+            return request
         message = _request_line(first)
     message.fields = fields
     message._index = index
