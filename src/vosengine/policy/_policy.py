@@ -1,17 +1,20 @@
 """The policy facade: may this admin (or API key) do this, on this resource, now, from here?
 
-Casbin is the source of truth for roles, the module permission matrix and per-admin grants and
-denies (model ``models/admin_rbac.conf``; any Casbin adapter can load and save it). Decisions
-do not ask Casbin per call: each subject's effective rights are compiled once from the
-enforcer's policy into sets, and every change drops the compiled form, so a change is visible
-to the very next decision (no re-login). The tests prove the compiled decision equal to
-``casbin.Enforcer.enforce`` for random policies.
+Casbin is the source of truth: roles, the module permission matrix, per-admin grants and
+denies, agent scope bindings, IP whitelists, login windows, disabled flags, sub-admin parents
+and API keys are all policy lines of ``models/admin_policy.conf`` (package data), so any Casbin
+adapter loads and saves the whole policy (:meth:`Policy.save`; a ``Policy`` built on an adapter
+rebuilds its admins from it). Decisions do not ask Casbin per call: each subject's rights and
+conditions are compiled once into sets and integer ranges, and every change drops the compiled
+form, so a change is visible to the very next decision (no re-login).
+:meth:`Policy.casbin_decision` asks the same question of Casbin's own ``enforce`` (with the
+account tree synced into ``g2`` by :meth:`Policy.sync_hierarchy`); the tests prove the two equal
+on random policies.
 
-What Casbin cannot express is enforced here: a sub-admin's rights are the intersection of its
-own grants with its parent's effective rights (and a grant beyond them is refused); an API key
-has exactly its admin's rights and scope; an admin bound to an agent reaches only that agent's
-accounts (the account directory's tree); IP whitelists and login windows are checked on every
-decision.
+What no Casbin matcher says is decided here, the same way in both paths: a sub-admin's rights
+are the intersection with its parent's (a grant beyond them is refused); an API key has exactly
+its admin's rights and scope; an admin without a scope line is global, without a whitelist may
+come from anywhere, without a window may act at any time.
 """
 
 from __future__ import annotations
@@ -121,11 +124,15 @@ def _zone(name: str) -> tzinfo:
         raise InvalidArgument(f"timezone: unknown time zone {name!r}") from None
 
 
+def _days(value: Iterable[int]) -> frozenset[int]:
+    return frozenset(value)
+
+
 @attrs.frozen(kw_only=True)
 class LoginWindow:
     """Days (0 = Monday) and ``[start, end)`` hours in a time zone when a login may act."""
 
-    days: frozenset[int] = attrs.field(converter=frozenset)
+    days: frozenset[int] = attrs.field(converter=_days)
     start: time
     end: time
     timezone: str = "UTC"
@@ -143,6 +150,13 @@ class LoginWindow:
     def contains(self, now: datetime) -> bool:
         local = now.astimezone(self._tz)
         return local.weekday() in self.days and self.start <= local.time() < self.end
+
+
+def _in_window(when: datetime, days: str, start: str, end: str, tz: str) -> bool:
+    """The ``inWindow`` matcher function of the Casbin model (a p4 line)."""
+    local = when.astimezone(_zone(tz))
+    opens, closes = time.fromisoformat(start), time.fromisoformat(end)
+    return str(local.weekday()) in days and opens <= local.time() < closes
 
 
 def _networks(items: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
@@ -227,22 +241,88 @@ class Policy:
     Thread-safe: changes take a lock; decisions read a compiled snapshot."""
 
     def __init__(self, directory: AccountDirectory | None = None, *, adapter: Any = None) -> None:
-        text = resources.files("vosengine.policy").joinpath("models/admin_rbac.conf").read_text()
+        text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
         model = casbin.Enforcer.new_model(text=text)
         self.enforcer = (
             casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
         )
+        self.enforcer.add_function("inWindow", _in_window)
         self.directory = directory
         self._admins: dict[str, Admin] = {}
         self._keys: dict[str, str] = {}
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.RLock()
-        rules = [
-            [f"role:{role.value}", *p.split("."), "allow"]
-            for role, grants in ROLE_GRANTS.items()
-            for p in sorted(grants)
-        ]
-        self.enforcer.add_policies(rules)
+        if not self.enforcer.get_filtered_policy(0, f"role:{Role.SUPER_ADMIN.value}"):
+            rules = [
+                [f"role:{role.value}", *p.split("."), "allow"]
+                for role, grants in ROLE_GRANTS.items()
+                for p in sorted(grants)
+            ]
+            self.enforcer.add_policies(rules)
+        self._load_admins()
+
+    def _load_admins(self) -> None:
+        """Rebuild the admin and API-key views from the Casbin policy (after a load)."""
+        e = self.enforcer
+        admins: dict[str, Admin] = {}
+        roles = {r.value: r for r in Role}
+        for subject, role in e.get_named_grouping_policy("g"):
+            name = subject.removeprefix("admin:")
+            if not subject.startswith("admin:") or role.removeprefix("role:") not in roles:
+                raise InvalidArgument(f"policy: bad role line {subject!r} -> {role!r}")
+            admins[name] = Admin(name=name, role=roles[role.removeprefix("role:")])
+
+        def field(kind: str, name: str) -> list[list[str]]:
+            return e.get_filtered_named_policy(kind, 0, f"admin:{name}")  # type: ignore[no-any-return]
+
+        parents = {
+            child.removeprefix("admin:"): parent.removeprefix("admin:")
+            for child, parent in e.get_named_policy("p7")
+        }
+        for name, admin in list(admins.items()):
+            agents = [line[1].removeprefix("account:") for line in field("p2", name)]
+            windows = tuple(
+                LoginWindow(
+                    days=frozenset(int(d) for d in line[1]),
+                    start=time.fromisoformat(line[2]),
+                    end=time.fromisoformat(line[3]),
+                    timezone=line[4],
+                )
+                for line in field("p4", name)
+            )
+            admins[name] = attrs.evolve(
+                admin,
+                agent_id=agents[0] if agents else None,
+                parent=parents.get(name),
+                disabled=bool(field("p5", name)),
+                ip_whitelist=tuple(line[1] for line in field("p3", name)),
+                login_windows=windows,
+            )
+        self._admins = admins
+        self._keys = {
+            k.removeprefix("key:"): a.removeprefix("admin:") for k, a in e.get_named_policy("p6")
+        }
+        self._changed()
+
+    def save(self) -> None:
+        """Write the whole policy through the Casbin adapter given at construction."""
+        self.enforcer.save_policy()
+
+    def sync_hierarchy(self) -> None:
+        """Load the account tree into Casbin (``g2``) from the directory, so that Casbin's own
+        ``enforce`` can answer scope questions (audits, differential tests). Decisions do not
+        need it: they read the directory."""
+        if self.directory is None:
+            raise InvalidArgument("sync_hierarchy: this policy has no account directory")
+        with self._lock:
+            self.enforcer.remove_filtered_named_grouping_policy("g2", 0)
+            links = [
+                [f"account:{a.id}", f"account:{a.parent_id}"]
+                for a in self.directory
+                if a.parent_id is not None
+            ]
+            if links:
+                self.enforcer.add_named_grouping_policies("g2", links)
 
     # -- changes ---------------------------------------------------------------------------------
 
@@ -250,13 +330,15 @@ class Policy:
         self._compiled = {}
 
     def add_admin(self, admin: Admin) -> None:
-        """Register an admin (its role's grants come from Casbin). A sub-admin names its
-        parent: its scope must lie inside the parent's, and its role's grants are cut to the
-        parent's rights when decided."""
+        """Register an admin: its role, scope, parent, whitelist and windows all go into the
+        Casbin policy. A sub-admin names its parent: its scope must lie inside the parent's,
+        and its rights are cut to the parent's when decided."""
         if not isinstance(admin, Admin):
             raise InvalidArgumentType(f"admin: expected an Admin, got {admin!r}")
         if not isinstance(admin.role, Role):
             raise InvalidArgument(f"role: unknown role {admin.role!r}")
+        if not admin.name or ":" in admin.name:
+            raise InvalidArgument(f"name: {admin.name!r} must be non-empty, without ':'")
         _networks(admin.ip_whitelist)  # a bad CIDR is refused before anything changes
         with self._lock:
             if admin.name in self._admins:
@@ -276,13 +358,38 @@ class Policy:
                 if self.directory is None:
                     raise InvalidArgument("agent_id: this policy has no account directory")
                 self.directory.get(admin.agent_id)
+            subject = f"admin:{admin.name}"
+            e = self.enforcer
+            e.add_grouping_policy(subject, f"role:{admin.role.value}")
+            if admin.agent_id is not None:
+                e.add_named_policy("p2", subject, f"account:{admin.agent_id}")
+            for cidr in admin.ip_whitelist:
+                e.add_named_policy("p3", subject, cidr)
+            for window in admin.login_windows:
+                e.add_named_policy(
+                    "p4",
+                    subject,
+                    "".join(str(d) for d in sorted(window.days)),
+                    window.start.isoformat(),
+                    window.end.isoformat(),
+                    window.timezone,
+                )
+            if admin.parent is not None:
+                e.add_named_policy("p7", subject, f"admin:{admin.parent}")
+            if admin.disabled:
+                e.add_named_policy("p5", subject, "disabled")
             self._admins[admin.name] = admin
-            self.enforcer.add_grouping_policy(f"admin:{admin.name}", f"role:{admin.role.value}")
             self._changed()
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
+        """Disable (or enable) an admin; its sub-admins stop with it."""
         with self._lock:
-            self._admins[name] = attrs.evolve(self._admin(name), disabled=disabled)
+            admin = self._admin(name)
+            if disabled:
+                self.enforcer.add_named_policy("p5", f"admin:{name}", "disabled")
+            else:
+                self.enforcer.remove_named_policy("p5", f"admin:{name}", "disabled")
+            self._admins[name] = attrs.evolve(admin, disabled=disabled)
             self._changed()
 
     def _apply(self, changes: list[tuple[str, str, str, str, str]]) -> None:
@@ -344,6 +451,7 @@ class Policy:
             self._admin(admin)
             if key_id in self._keys:
                 raise InvalidArgument(f"key_id: API key {key_id!r} exists already")
+            self.enforcer.add_named_policy("p6", f"key:{key_id}", f"admin:{admin}")
             self._keys[key_id] = admin
 
     def clone(self, source: str, target: str) -> None:
@@ -496,6 +604,40 @@ class Policy:
             if not any(window.contains(now) for window in windows):
                 return Decision(allowed=False, reason="outside the login windows")
         return None
+
+    def casbin_decision(
+        self,
+        subject: str,
+        module: str,
+        action: str,
+        *,
+        account_id: str | None = None,
+        ip: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """The same question asked of Casbin's own ``enforce`` (slow; for audits and the
+        differential tests). Account scope needs :meth:`sync_hierarchy` first."""
+        e = self.enforcer
+        name = self._subject(subject)
+        chain = self._compile(name).chain
+        for admin in chain:
+            who = f"admin:{admin.name}"
+            if not e.enforce(who, module, action):
+                return False
+            if e.get_filtered_named_policy("p5", 0, who):
+                return False
+            scoped = account_id is not None and e.get_filtered_named_policy("p2", 0, who)
+            if scoped and not e.enforce(e.new_enforce_context("2"), who, f"account:{account_id}"):
+                return False
+        who = f"admin:{name}"
+        if e.get_filtered_named_policy("p3", 0, who) and (
+            ip is None or not e.enforce(e.new_enforce_context("3"), who, ip)
+        ):
+            return False
+        windows = e.get_filtered_named_policy("p4", 0, who)
+        return not windows or (
+            now is not None and bool(e.enforce(e.new_enforce_context("4"), who, now))
+        )
 
     # -- review ------------------------------------------------------------------------------------
 
