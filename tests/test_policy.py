@@ -369,3 +369,42 @@ def test_every_decision_equals_casbin_enforce(data: st.DataObject) -> None:
         ) == policy.casbin_decision(
             name, "account", account_action, account_id=target, ip=ip, now=now
         )
+
+
+def test_directory_changes_reach_the_next_decision() -> None:
+    from vosengine.accounts import AccountStatus
+
+    d = directory()
+    policy = Policy(d)
+    policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
+    policy.add_admin(
+        Admin(name="a-staff", role=Role.OPERATOR, agent_id="agent-a-sub", parent="a-admin")
+    )
+    assert policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
+    d.update("agent-a", actor=OP, now=NOW, status=AccountStatus.LOCKED)
+    stopped = policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
+    assert not stopped
+    assert stopped.reason == "agent 'agent-a' is locked"
+    d.update(
+        "agent-a",
+        actor=OP,
+        now=NOW,
+        status=AccountStatus.ACTIVE,
+        expires_at=NOW + timedelta(days=1),
+    )
+    assert policy.check_account("a-admin", "agent-a-cust", "view", now=NOW)
+    assert not policy.check_account("a-admin", "agent-a-cust", "view", now=NOW + timedelta(days=1))
+    d.move("agent-a-cust", "agent-b", actor=OP, now=NOW)  # out of A's subtree
+    assert not policy.check_account("a-admin", "agent-a-cust", "view", now=NOW)
+    with pytest.raises(InvalidArgument, match="role"):
+        policy.add_admin(Admin(name="x", role="boss"))  # type: ignore[arg-type]
+
+
+def test_agents_act_through_the_directory_rule() -> None:
+    from vosengine.accounts import AgentAction
+
+    policy = Policy(directory())
+    assert policy.check_agent("agent-a", AgentAction.MODIFY_ACCOUNT, "agent-a-cust", now=NOW)
+    refused = policy.check_agent("agent-a", AgentAction.MODIFY_ACCOUNT, "agent-b-cust", now=NOW)
+    assert not refused
+    assert "outside the scope" in refused.reason

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -528,6 +528,7 @@ class AccountDirectory:
         self._lock = threading.RLock()
         # account id -> the non-open number sections from it up to the root, nearest first
         self._section_chains: dict[str, tuple[tuple[str, NumberSection], ...]] = {}
+        self._listeners: list[Callable[[], None]] = []
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -762,6 +763,13 @@ class AccountDirectory:
 
     def _changed(self) -> None:
         self._section_chains.clear()
+        for listener in self._listeners:
+            listener()
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every change to the directory (caches derived from it,
+        such as a policy's compiled decisions, drop themselves)."""
+        self._listeners.append(listener)
 
     def _record(
         self,
@@ -824,6 +832,7 @@ class AccountDirectory:
                     account.id,
                 )
             self._record(now, actor, "add", account.id, None, account)
+            self._changed()
             return account
 
     def update(self, account_id: str, *, actor: Actor, now: datetime, **changes: Any) -> Account:

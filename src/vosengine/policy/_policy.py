@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import casbin
 
-from ..accounts import AccountDirectory
+from ..accounts import AccountDirectory, AccountStatus, AgentAction
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
 
 __all__ = [
@@ -230,7 +230,12 @@ class _Compiled:
     denied: frozenset[str]
     chain: tuple[Admin, ...]  # the admin and every parent above it
     networks: tuple[tuple[int, int, int], ...]
-    disabled: bool
+    # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
+    guarded: bool
+    # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
+    # earliest expiry among them and their agents above
+    agent_block: str | None
+    agent_expiry: datetime | None
     # permission -> its Decision (built once per subject and permission)
     decisions: dict[str, Decision] = attrs.field(factory=dict, eq=False)
 
@@ -248,6 +253,8 @@ class Policy:
         )
         self.enforcer.add_function("inWindow", _in_window)
         self.directory = directory
+        if directory is not None:
+            directory.subscribe(self._changed)
         self._admins: dict[str, Admin] = {}
         self._keys: dict[str, str] = {}
         self._compiled: dict[str, _Compiled] = {}
@@ -486,16 +493,39 @@ class Policy:
                 parent = self._compile(admin.parent)
                 allowed &= parent.allowed - parent.denied
                 chain = (admin, *parent.chain)
+            block, expiry = self._agent_state(chain)
             compiled = _Compiled(
                 admin,
                 frozenset(allowed),
                 frozenset(denied),
                 chain,
                 _networks(admin.ip_whitelist),
-                any(a.disabled for a in chain),
+                any(a.disabled for a in chain) or block is not None or expiry is not None,
+                block,
+                expiry,
             )
             self._compiled[name] = compiled
             return compiled
+
+    def _agent_state(self, chain: tuple[Admin, ...]) -> tuple[str | None, datetime | None]:
+        """Whether a scope agent (or an agent above it) is locked or inactive, and the
+        earliest expiry among them."""
+        if self.directory is None:
+            return None, None
+        expiry: datetime | None = None
+        for admin in chain:
+            if admin.agent_id is None:
+                continue
+            agent_ids = [admin.agent_id, *self.directory.ancestors(admin.agent_id)]
+            for agent_id in agent_ids:
+                account = self.directory.get(agent_id)
+                if account.status is not AccountStatus.ACTIVE:
+                    return f"agent {agent_id!r} is {account.status.value}", None
+                if account.expires_at is not None and (
+                    expiry is None or account.expires_at < expiry
+                ):
+                    expiry = account.expires_at
+        return None, expiry
 
     def _subject(self, subject: str) -> str:
         if subject.startswith("key:"):
@@ -517,7 +547,7 @@ class Policy:
         """May ``subject`` (an admin name or ``key:<id>``) do ``action`` in ``module``?"""
         compiled = self._compiled.get(subject) or self._compile(self._subject(subject))
         permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
-        if compiled.disabled or compiled.networks or compiled.admin.login_windows:
+        if compiled.guarded or compiled.networks or compiled.admin.login_windows:
             refusal = self._conditions(compiled, ip, now)
             if refusal is not None:
                 return refusal
@@ -560,6 +590,16 @@ class Policy:
                 )
         return decision
 
+    def check_agent(
+        self, agent_id: str, action: AgentAction, target: str, *, now: datetime
+    ) -> Decision:
+        """An agent account acting on an account (its self-service portal): the directory's
+        rule of scope and the eight authorizations."""
+        if self.directory is None:
+            raise InvalidArgument("check_agent: this policy has no account directory")
+        decision = self.directory.check(agent_id, action, target, now=now)
+        return Decision(allowed=decision.allowed, reason=decision.reason)
+
     def check(
         self,
         subject: str,
@@ -580,7 +620,15 @@ class Policy:
     def _conditions(
         self, compiled: _Compiled, ip: str | None, now: datetime | None
     ) -> Decision | None:
-        if compiled.disabled:
+        if compiled.guarded:
+            if compiled.agent_block is not None:
+                return Decision(allowed=False, reason=compiled.agent_block)
+            if compiled.agent_expiry is not None and (now is None or now >= compiled.agent_expiry):
+                return Decision(
+                    allowed=False,
+                    reason=f"the agent of {compiled.admin.name!r} expires"
+                    f" {compiled.agent_expiry.isoformat()}: give now= before that",
+                )
             for admin in compiled.chain:
                 if not admin.disabled:
                     continue
@@ -620,6 +668,9 @@ class Policy:
         e = self.enforcer
         name = self._subject(subject)
         chain = self._compile(name).chain
+        block, expiry = self._agent_state(chain)  # directory data, outside Casbin
+        if block is not None or (expiry is not None and (now is None or now >= expiry)):
+            return False
         for admin in chain:
             who = f"admin:{admin.name}"
             if not e.enforce(who, module, action):
