@@ -22,6 +22,14 @@ V = TypeVar("V")
 D = TypeVar("D")
 
 
+def first_bad_character(key: str) -> int | None:
+    """The position of the first character of ``key`` outside the alphabet, or None."""
+    for position, char in enumerate(key):
+        if char not in _ALPHABET_SET:
+            return position
+    return None
+
+
 def _check_prefix(key: object, where: str) -> str:
     """Return ``key`` if it is a valid prefix, else raise naming it and ``where``."""
     if not isinstance(key, str):
@@ -30,12 +38,12 @@ def _check_prefix(key: object, where: str) -> str:
         )
     if not key:
         raise InvalidArgument(f"prefix {key!r}{where}: a prefix may not be empty")
-    for position, char in enumerate(key):
-        if char not in _ALPHABET_SET:
-            raise InvalidArgument(
-                f"prefix {key!r}{where}: character {char!r} at position {position}"
-                f" is not one of {ALPHABET!r}"
-            )
+    position = first_bad_character(key)
+    if position is not None:
+        raise InvalidArgument(
+            f"prefix {key!r}{where}: character {key[position]!r} at position {position}"
+            f" is not one of {ALPHABET!r}"
+        )
     return key
 
 

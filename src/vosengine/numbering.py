@@ -16,12 +16,11 @@ from collections.abc import Iterable
 
 import attrs
 
+from ._prefix_py import first_bad_character
 from .errors import InvalidArgument
 from .prefix import ALPHABET, PrefixTable
 
 __all__ = ["NumberSection", "SectionVerdict", "validate_prefix"]
-
-_ALPHABET = frozenset(ALPHABET)
 
 
 def validate_prefix(prefix: object, field: str) -> str:
@@ -34,12 +33,12 @@ def validate_prefix(prefix: object, field: str) -> str:
         raise InvalidArgument(f"{field}: prefix {prefix!r} is not a str")
     if not prefix:
         raise InvalidArgument(f"{field}: a prefix may not be empty")
-    for position, char in enumerate(prefix):
-        if char not in _ALPHABET:
-            raise InvalidArgument(
-                f"{field}: prefix {prefix!r} has {char!r} at position {position};"
-                f" a prefix is made of {ALPHABET!r}"
-            )
+    position = first_bad_character(prefix)
+    if position is not None:
+        raise InvalidArgument(
+            f"{field}: prefix {prefix!r} has {prefix[position]!r} at position {position};"
+            f" a prefix is made of {ALPHABET!r}"
+        )
     return prefix
 
 

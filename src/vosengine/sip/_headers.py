@@ -53,6 +53,11 @@ _WS = " \t"
 Params = tuple[tuple[str, str | None], ...]
 
 
+def _params_text(params: Params) -> str:
+    """``;name=value;flag`` as written in a header."""
+    return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params)
+
+
 def _find_param(params: Params, name: str) -> str | None:
     for key, value in params:
         if key == name:
@@ -86,10 +91,7 @@ class NameAddr(NamedTuple):
         if self.display_name is not None:
             escaped = self.display_name.replace("\\", "\\\\").replace('"', '\\"')
             text = f'"{escaped}" '
-        text += f"<{self.uri_text}>"
-        for name, value in self.params:
-            text += f";{name}" + (f"={value}" if value is not None else "")
-        return text
+        return f"{text}<{self.uri_text}>{_params_text(self.params)}"
 
 
 class Via(NamedTuple):
@@ -118,10 +120,7 @@ class Via(NamedTuple):
 
     def __str__(self) -> str:
         host = self.host if self.port is None else f"{self.host}:{self.port}"
-        text = f"SIP/2.0/{self.transport} {host}"
-        for name, value in self.params:
-            text += f";{name}" + (f"={value}" if value is not None else "")
-        return text
+        return f"SIP/2.0/{self.transport} {host}{_params_text(self.params)}"
 
 
 class CSeq(NamedTuple):
