@@ -55,6 +55,7 @@ SIP_FAST_NAMES = {
         "_C_REQUEST_LINE",
         "_C_VIA",
         "_C_NAME_ADDR",
+        "_C_STATUS_LINE",
     ),
     "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR"),
 }
@@ -75,4 +76,6 @@ def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         for name, attributes in SIP_FAST_NAMES.items():
             for attribute in attributes:
                 monkeypatch.setattr(modules[name], attribute, None)
+        headers = modules["vosengine.sip._headers"]
+        monkeypatch.setattr(headers, "_find_param", headers._find_param_py)
     return str(request.param)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._errors import ParseError
@@ -42,6 +43,15 @@ def _load_fast() -> tuple[Any, Any]:
 
 
 _C_VIA, _C_NAME_ADDR = _load_fast()
+
+
+def _load_find_param() -> Callable[[Params, str], str | None]:
+    if _C_VIA is None:
+        return _find_param_py
+    return importlib.import_module("vosengine.sip._sipfast").find_param  # type: ignore[no-any-return]
+
+
+_find_param: Callable[[Params, str], str | None] = _load_find_param()
 # builds a named tuple straight from a tuple of its fields (no argument parsing)
 _new = tuple.__new__
 
@@ -58,7 +68,7 @@ def _params_text(params: Params) -> str:
     return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params)
 
 
-def _find_param(params: Params, name: str) -> str | None:
+def _find_param_py(params: Params, name: str) -> str | None:
     for key, value in params:
         if key == name:
             return value if value is not None else ""

@@ -88,6 +88,7 @@ _FAST = _C.split_head if _C is not None else None
 _C_VIA = _C.via if _C is not None else None
 _C_NAME_ADDR = _C.name_addr if _C is not None else None
 _C_CSEQ = _C.cseq if _C is not None else None
+_C_STATUS_LINE = _C.status_line if _C is not None else None
 _C_UINT = _C.uint if _C is not None else None
 _C_REQUEST_LINE = _C.request_line if _C is not None else None
 _FOLD = re.compile(r"\r?\n[ \t]+")
@@ -189,15 +190,16 @@ class Message:
         vias = cache.get("via", _MISSING)
         if vias is _MISSING:
             values = self._index.get("via")
-            fast = (
-                _C_VIA(values[0])
-                if _C_VIA is not None and values is not None and len(values) == 1
-                else None
-            )
+            if not values:
+                return None
+            if len(values) > 1:  # the first field is enough; .via parses the rest
+                return parse_vias(values[0])[0]
+            fast = _C_VIA(values[0]) if _C_VIA is not None else None
             if fast is not None:
-                vias = cache["via"] = [tuple.__new__(Via, fast)]
-            else:
-                vias = self._typed("via")
+                top: Via = tuple.__new__(Via, fast)
+                cache["via"] = [top]
+                return top
+            vias = self._typed("via")
         return vias[0] if vias else None
 
     def _name_addr(self, key: str) -> NameAddr | None:
@@ -604,6 +606,16 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     first, fields, index = split
     message: Request | Response
     if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
+        status = _C_STATUS_LINE(first) if _C_STATUS_LINE is not None else None
+        if status is not None:
+            response = _NEW(Response)
+            response.status, response.reason = status
+            response.version = "SIP/2.0"
+            response.fields = fields
+            response._index = index
+            response.body = b""
+            response._cache = {}
+            return response
         message = _status_line(first)
     else:
         fast = _C_REQUEST_LINE(first) if _C_REQUEST_LINE is not None else None

@@ -307,3 +307,23 @@ def request_line(str line):
         if ch == "<" or ch == ">" or ch == '"' or ch == "\t":
             return None
     return line[:first_space], uri
+
+
+def status_line(str line):
+    """``(code, reason)`` for ``SIP/2.0 NNN reason``, or None."""
+    cdef Py_ssize_t n = len(line)
+    if n < 11 or not line.startswith("SIP/2.0 ") or line[11:12] not in (" ", ""):
+        return None
+    if not ("1" <= line[8] <= "6" and "0" <= line[9] <= "9" and "0" <= line[10] <= "9"):
+        return None
+    return (<int>line[8] - 48) * 100 + (<int>line[9] - 48) * 10 + (<int>line[10] - 48), line[12:]
+
+
+def find_param(tuple params, str name):
+    """The value of parameter ``name`` ('' for a flag), or None: ``_find_param`` in C."""
+    cdef object item
+    for item in params:
+        if (<tuple>item)[0] == name:
+            value = (<tuple>item)[1]
+            return "" if value is None else value
+    return None
