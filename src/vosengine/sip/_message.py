@@ -85,6 +85,12 @@ def _load_fast() -> Any:
 
 _C = _load_fast()
 _FAST = _C.split_head if _C is not None else None
+_COMMON_NAMES = (
+    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Content-Length",
+    "Content-Type", "Expires", "Authorization", "WWW-Authenticate", "Route", "Record-Route",
+    "User-Agent", "Allow", "Supported", "Accept", "Server", "Date", "Min-Expires",
+    "v", "f", "t", "i", "m", "l", "c", "k", "s",
+)  # fmt: skip
 _C_VIA = _C.via if _C is not None else None
 _C_NAME_ADDR = _C.name_addr if _C is not None else None
 _C_CSEQ = _C.cseq if _C is not None else None
@@ -824,3 +830,7 @@ class StreamFramer:
         while (message := self.next_message()) is not None:
             out.append(message)
         return out
+
+
+if _C is not None:
+    _C.set_known_names([(name, _key(name)) for name in _COMMON_NAMES])

@@ -9,6 +9,20 @@ stray CR), so the twin decides those and raises their errors.
 """
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.string cimport memcmp
+
+# Header names as peers usually spell them: (raw bytes, key, name) -- a raw name equal to one
+# of these needs neither decoding nor a dict look-up. Filled by set_known_names().
+cdef dict KNOWN = {}
+
+
+def set_known_names(list names):
+    """``names``: ``(spelling, key)`` pairs, the key being what ``_message._key`` gives."""
+    global KNOWN
+    KNOWN = {}
+    for spelling, key in names:
+        raw = (<str>spelling).encode("ascii")
+        KNOWN.setdefault(len(raw), []).append((raw, key, spelling))
 
 cdef inline bint _ws(char c) noexcept:
     return c == 32 or c == 9
@@ -21,7 +35,7 @@ def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object k
     cdef bint folded
     cdef list fields = []
     cdef dict index = {}
-    cdef object name, value, key, bucket
+    cdef object name, value, key, bucket, entry, raw, candidates
     # start line
     line_end = pos
     while line_end < end and buf[line_end] != 13 and buf[line_end] != 10:
@@ -55,7 +69,17 @@ def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object k
         if colon == -1:
             return None  # no colon: the twin raises the error
         name_end = colon
-        name = PyUnicode_DecodeUTF8(buf + pos, name_end - pos, "surrogateescape")
+        key = None
+        candidates = KNOWN.get(name_end - pos)
+        if candidates is not None:
+            for entry in <list>candidates:
+                raw = (<tuple>entry)[0]
+                if memcmp(<const char*>(<bytes>raw), buf + pos, name_end - pos) == 0:
+                    key = (<tuple>entry)[1]
+                    name = (<tuple>entry)[2]
+                    break
+        if key is None:
+            name = PyUnicode_DecodeUTF8(buf + pos, name_end - pos, "surrogateescape")
         value_start = colon + 1
         value_end = line_end
         if folded:  # unfold first, then trim, as the twin does
@@ -68,9 +92,10 @@ def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object k
                 value_end -= 1
             value = PyUnicode_DecodeUTF8(buf + value_start, value_end - value_start,
                                          "surrogateescape")
-        key = keys.get(name)
         if key is None:
-            key = key_of(name)
+            key = keys.get(name)
+            if key is None:
+                key = key_of(name)
         fields.append((key, name, value))
         bucket = index.get(key)
         if bucket is None:
@@ -107,6 +132,27 @@ cdef void _init_tables():
 _init_tables()
 
 
+cdef inline bint _has_upper(str text, Py_ssize_t start, Py_ssize_t end) noexcept:
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        if "A" <= text[i] <= "Z":
+            return True
+    return False
+
+
+cdef inline bint _has_lower(str text, Py_ssize_t start, Py_ssize_t end) noexcept:
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        if "a" <= text[i] <= "z":
+            return True
+    return False
+
+
+cdef inline object _lowered(str text, Py_ssize_t start, Py_ssize_t end):
+    piece = text[start:end]
+    return piece.lower() if _has_upper(text, start, end) else piece
+
+
 cdef inline Py_ssize_t _span(str text, Py_ssize_t pos, Py_ssize_t n, bint* table) noexcept:
     """The index of the first character from ``pos`` that ``table`` does not admit."""
     cdef Py_UCS4 ch
@@ -138,9 +184,9 @@ cdef object _params(str text, Py_ssize_t pos, Py_ssize_t n):
             pos = _span(text, pos, n, TOKEN)
             if pos == value_start:
                 return None
-            out.append((text[name_start:name_end].lower(), text[value_start:pos]))
+            out.append((_lowered(text, name_start, name_end), text[value_start:pos]))
         else:
-            out.append((text[name_start:name_end].lower(), None))
+            out.append((_lowered(text, name_start, name_end), None))
     return tuple(out)
 
 
@@ -155,13 +201,15 @@ def via(str value):
     pos = _span(value, pos, n, TOKEN)
     if pos == start or pos >= n or value[pos] != " ":
         return None
-    transport = value[start:pos].upper()
+    transport = value[start:pos]
+    if _has_lower(value, start, pos):
+        transport = transport.upper()
     pos += 1
     start = pos
     pos = _span(value, pos, n, HOST)
     if pos == start:
         return None
-    host = value[start:pos].lower()
+    host = _lowered(value, start, pos)
     if pos < n and value[pos] == ":":
         pos += 1
         start = pos
