@@ -227,11 +227,13 @@ class Message:
 
     @property
     def from_(self) -> NameAddr | None:
-        return self._name_addr("from")
+        value = self._cache.get("from", _MISSING)
+        return self._name_addr("from") if value is _MISSING else value
 
     @property
     def to(self) -> NameAddr | None:
-        return self._name_addr("to")
+        value = self._cache.get("to", _MISSING)
+        return self._name_addr("to") if value is _MISSING else value
 
     @property
     def call_id(self) -> str | None:
@@ -572,8 +574,9 @@ def parse(data: bytes) -> Request | Response:
             raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
         data = bytes(data)
     start = 0
-    while data.startswith(b"\r\n", start):  # keep-alive CRLFs before a message
-        start += 2
+    if data[:2] == b"\r\n":
+        while data.startswith(b"\r\n", start):  # keep-alive CRLFs before a message
+            start += 2
     end = data.find(b"\r\n\r\n", start)
     gap = 4
     if end == -1:
