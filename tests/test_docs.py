@@ -22,3 +22,40 @@ def test_the_testing_guide_example_runs() -> None:
     exec(compile(code, "docs/testing.md", "exec"), namespace)
     test = namespace["test_cost_is_monotone_in_duration"]
     test()  # type: ignore[operator]
+
+
+def test_every_module_works_without_the_compiled_extensions() -> None:
+    """With VOSENGINE_NO_EXTENSIONS=1 every module imports and runs on its Python twins."""
+    import subprocess
+    import sys
+
+    code = """
+import vosengine.prefix as prefix, vosengine.rating as rating
+from vosengine.sip import _message, _headers, parse
+from vosengine.policy import Policy, Admin, Role
+from vosengine.rating import Rate, RateTable
+from datetime import datetime, timezone
+assert prefix.IMPLEMENTATION == "python" and rating._kernel is None
+assert _message._FAST is None and _headers._C_VIA is None
+m = parse(b"OPTIONS sip:a@b SIP/2.0\\r\\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\\r\\n"
+          b"From: <sip:a@b>;tag=1\\r\\nTo: <sip:a@b>\\r\\nCall-ID: c\\r\\n"
+          b"CSeq: 1 OPTIONS\\r\\n\\r\\n")
+m.validate()
+assert m.top_via.branch == "z9hG4bK1" and m.from_.tag == "1"
+table = RateTable([Rate(prefix="1", price="0.6")])
+at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+assert str(table.amounts_many(["15"], [61000], [at])[0]) == "1.2000"
+policy = Policy()
+policy.add_admin(Admin(name="a", role=Role.ADMIN))
+assert policy.check_module("a", "rate", "edit")
+print("ok")
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"VOSENGINE_NO_EXTENSIONS": "1", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -51,7 +51,6 @@ def _load_find_param() -> Callable[[Params, str], str | None]:
     return importlib.import_module("vosengine.sip._sipfast").find_param  # type: ignore[no-any-return]
 
 
-_find_param: Callable[[Params, str], str | None] = _load_find_param()
 # builds a named tuple straight from a tuple of its fields (no argument parsing)
 _new = tuple.__new__
 
@@ -73,6 +72,9 @@ def _find_param_py(params: Params, name: str) -> str | None:
         if key == name:
             return value if value is not None else ""
     return None
+
+
+_find_param: Callable[[Params, str], str | None] = _load_find_param()
 
 
 class NameAddr(NamedTuple):
