@@ -366,3 +366,30 @@ def test_unknown_users_and_other_methods() -> None:
     response = reg.handle(options, SOURCE, 1.0)
     assert isinstance(response, Response) and response.status == 405
     assert response.header("allow") == "REGISTER"
+
+
+@pytest.mark.parametrize(
+    ("contact", "to_user", "status"),
+    [
+        ("sip:1001@192.0.2.10?Route=x", "1001", 400),  # addr-spec with headers
+        ('"unterminated <sip:1001@192.0.2.10>', "1001", 400),
+        ("<sip:1001@192.0.2.10>", "1001 x", 400),  # white space inside the To URI
+        ("<sip:1001@192.0.2.10>;expires=99999999999", "1001", 400),
+    ],
+)
+def test_malformed_registers_get_an_error_response_and_change_nothing(
+    contact: str, to_user: str, status: int
+) -> None:
+    reg = make()
+    text = (
+        f"REGISTER sip:{REALM} SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+        f"From: <sip:1001@{REALM}>;tag=a\r\nTo: <sip:{to_user}@{REALM}>\r\nCall-ID: x\r\n"
+        f"CSeq: 1 REGISTER\r\nContact: {contact}\r\nContent-Length: 0\r\n\r\n"
+    )
+    request = parse(text.encode())
+    assert isinstance(request, Request)
+    response = reg.handle(request, SOURCE, 1.0)
+    assert response.status == status
+    assert reg.online() == []
+    assert reg.drain_events() == []
+    assert parse(bytes(response)).status == status  # type: ignore[union-attr]

@@ -763,8 +763,13 @@ def make_response(
     extra = Response(status, reason, headers, body)  # checks status, reason, headers, body
     copied: list[tuple[str, str, str]] = [("via", "Via", v) for v in request.headers("via")]
     to = request.header("to") or ""
-    if to_tag is not None and request.to is not None and request.to.tag is None:
-        to = f"{to};tag={to_tag}"
+    if to_tag is not None:
+        try:
+            tagged = request.to is None or request.to.tag is not None
+        except ParseError:  # a To we cannot read is copied as it came
+            tagged = True
+        if not tagged:
+            to = f"{to};tag={to_tag}"
     copied += [
         ("from", "From", request.header("from") or ""),
         ("to", "To", to),

@@ -226,10 +226,10 @@ class Registrar:
         ip = source[0]
         if request.method != "REGISTER":
             return self._reply(request, 405, headers=[("Allow", "REGISTER")])
-        to = request.to
-        if to is None:  # pragma: no cover - parse() requires To
-            return self._reply(request, 400)
         try:
+            request.validate()  # every header a registrar reads, and the Request-URI
+            to = request.to
+            assert to is not None  # validate() requires it
             aor_uri = to.uri
         except ParseError as error:
             return self._reply(request, error.status, str(error)[:80])
