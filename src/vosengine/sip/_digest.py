@@ -246,7 +246,8 @@ class DigestAuthenticator:
             return _result(DigestOutcome.FAILED, "qop is required")
         else:
             count = 0
-        issued = self._nonce_time(params["nonce"])
+        known = self._seen.get(params["nonce"])  # a nonce whose MAC was checked before
+        issued = known[0] if known is not None else self._nonce_time(params["nonce"])
         if issued is None:
             return _result(DigestOutcome.FAILED, "the nonce is not one of ours")
         if password is None and ha1_value is None:

@@ -292,8 +292,11 @@ class Message:
         """Parse every header an element needs (Via, From, To, Call-ID, CSeq, Max-Forwards,
         Content-Length, Contact, Expires, Date) and check the rules between them; raise
         :class:`~vosengine.sip.ParseError` for the first fault. Values stay cached."""
+        cache, index = self._cache, self._index
         for key in _EAGER:
-            self._typed(key)
+            if key in cache:
+                continue
+            cache[key] = _PARSERS[key](self) if key in index else _ABSENT.get(key)
         if isinstance(self, Request):
             for key in ("via", "from", "to", "call-id", "cseq"):
                 if key not in self._index:
@@ -552,6 +555,8 @@ _PARSERS: dict[str, Any] = {
     "date": _p_date,
 }
 _EAGER = tuple(_PARSERS)
+# what the parsers give for a header that is not there
+_ABSENT: dict[str, Any] = {"via": [], "contact": (False, [])}
 
 
 # -- parse -------------------------------------------------------------------------------
