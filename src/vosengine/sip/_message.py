@@ -19,7 +19,7 @@ import importlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import InvalidArgumentType
 from ._errors import LocalProtocolError, ParseError
@@ -71,6 +71,7 @@ _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length", "e
 _KEYS: dict[str, str] = {}
 _MISSING = object()
 _NEW = object.__new__
+_M = TypeVar("_M", "Request", "Response")
 
 
 def _load_fast() -> Any:
@@ -621,30 +622,30 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     message: Request | Response
     if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
         status = _C_STATUS_LINE(first) if _C_STATUS_LINE is not None else None
-        if status is not None:
+        if status is not None:  # the common status line, built without a detour
             response = _NEW(Response)
             response.status, response.reason = status
-            response.version = "SIP/2.0"
-            response.fields = fields
-            response._index = index
-            response.body = b""
-            response._cache = {}
-            return response
+            return _fill(response, fields, index)
         message = _status_line(first)
     else:
         fast = _C_REQUEST_LINE(first) if _C_REQUEST_LINE is not None else None
         if fast is not None:  # the common request line, built without a detour
             request = _NEW(Request)
             request.method, request.uri_text = fast
-            request.version = "SIP/2.0"
-            request.fields = fields
-            request._index = index
-            request.body = b""
-            request._cache = {}
-            return request
+            return _fill(request, fields, index)
         message = _request_line(first)
     message.fields = fields
     message._index = index
+    return message
+
+
+def _fill(message: _M, fields: list[tuple[str, str, str]], index: dict[str, list[str]]) -> _M:
+    """Set what every parsed SIP/2.0 message starts with."""
+    message.version = "SIP/2.0"
+    message.fields = fields
+    message._index = index
+    message.body = b""
+    message._cache = {}
     return message
 
 
