@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 import casbin
 
-from ..accounts import AccountDirectory, AccountStatus, AgentAction
+from ..accounts import AccountDirectory, AccountStatus, AgentAction, Decision
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
 
 __all__ = [
@@ -104,17 +104,6 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
 
 class UnknownSubject(NotFound):
     """No admin or API key has this name."""
-
-
-@attrs.frozen(kw_only=True)
-class Decision:
-    """Allowed or not, and the rule or missing grant that decided. Truthy when allowed."""
-
-    allowed: bool
-    reason: str
-
-    def __bool__(self) -> bool:
-        return self.allowed
 
 
 def _zone(name: str) -> tzinfo:
@@ -597,8 +586,7 @@ class Policy:
         rule of scope and the eight authorizations."""
         if self.directory is None:
             raise InvalidArgument("check_agent: this policy has no account directory")
-        decision = self.directory.check(agent_id, action, target, now=now)
-        return Decision(allowed=decision.allowed, reason=decision.reason)
+        return self.directory.check(agent_id, action, target, now=now)
 
     def check(
         self,

@@ -274,15 +274,11 @@ class Registrar:
                 if (account.password is not None or account.ha1 is not None)
                 else None
             )
-            if result is None or result.outcome in (DigestOutcome.FAILED, DigestOutcome.MALFORMED):
-                reason = "no secret for the account" if result is None else result.reason
-                return self._fail(request, source, now, aor, username, reason, challenge=True)
-            if result.outcome is DigestOutcome.STALE:
+            if result is not None and result.outcome is DigestOutcome.STALE:
                 return self._challenge(request, now, stale=True)
-            if result.outcome is DigestOutcome.REPLAY:
-                return self._fail(
-                    request, source, now, aor, username, result.reason, challenge=True
-                )
+            if result is None or not result:  # failed, malformed or replayed: challenge again
+                reason = "no secret for the account" if result is None else result.reason
+                return self._fail(request, source, now, aor, username, reason)
             if mine[0].params.get("username") != username:
                 return self._fail(
                     request,
@@ -308,12 +304,12 @@ class Registrar:
         reason: str,
         *,
         status: int = 401,
-        challenge: bool = False,
     ) -> Response:
+        """Count a failed authentication; 401 answers with a new challenge."""
         self._emit(RegistrarEventKind.AUTH_FAILED, aor, None, source, now, reason)
         for entry in self.blacklist.record_failure(source[0], now, user=username):
             self._emit(RegistrarEventKind.BLOCKED, aor, None, source, now, entry.reason)
-        if challenge or status == 401:
+        if status == 401:
             return self._challenge(request, now)
         return self._reply(request, status)
 
