@@ -56,9 +56,18 @@ SIP_FAST_NAMES = {
         "_C_VIA",
         "_C_NAME_ADDR",
         "_C_STATUS_LINE",
+        "_C_PARSE",
     ),
-    "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR"),
+    "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR", "_C_AUTH_PARAMS"),
 }
+
+
+def python_twin_accessors() -> dict[str, Any]:
+    """The pure-Python accessors to set on ``Message`` so that it reads its hot headers as
+    the twin does (the compiled ones live in its base class, ``_sipfast.MessageBase``)."""
+    from vosengine.sip import _message
+
+    return {name: _message._MessageBasePy.__dict__[name] for name in _message._HOT_ACCESSORS}
 
 
 @pytest.fixture(params=["compiled", "python"])
@@ -78,4 +87,7 @@ def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
                 monkeypatch.setattr(modules[name], attribute, None)
         headers = modules["vosengine.sip._headers"]
         monkeypatch.setattr(headers, "_find_param", headers._find_param_py)
+        message = modules["vosengine.sip._message"].Message
+        for name, accessor in python_twin_accessors().items():
+            monkeypatch.setattr(message, name, accessor, raising=False)
     return str(request.param)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from vosengine.sip import (
     SipUri,
     StreamFramer,
     TelUri,
+    _message,
     make_response,
     parse,
     parse_uri,
@@ -601,7 +604,30 @@ def test_arbitrary_bytes_parse_or_raise_parse_error(data: bytes) -> None:
     check_any(data)
 
 
-SEEDS = [WSINV, *INVALID.values(), build("OPTIONS sip:user@example.com SIP/2.0")]
+SEEDS = [
+    WSINV,
+    *INVALID.values(),
+    build("OPTIONS sip:user@example.com SIP/2.0"),
+    build(
+        "REGISTER sip:example.com SIP/2.0",
+        cseq="CSeq: 8 REGISTER",
+        note='Authorization: Digest username="1001", realm="example.com", nonce="a1b2",'
+        ' uri="sip:example.com", response="0123456789abcdef0123456789abcdef", algorithm=MD5,'
+        ' qop=auth, nc=00000001, cnonce="x y"',
+    ),
+    build(
+        "INVITE sip:bob@example.com SIP/2.0",
+        cseq="CSeq: 8 INVITE",
+        to='To: "Bob \\"B\\"" <sip:bob@example.com>;tag=x',
+        via="Via: SIP/2.0/TCP Host.Example.COM:5070;Branch=z9hG4bK1;rport;received=1.2.3.4",
+        note="From: Alice  Smith <sip:a@x>;tag=1",
+    ),
+    build(
+        "SIP/2.0 401 Unauthorized",
+        note='WWW-Authenticate: Digest realm="example.com", nonce="n1", qop="auth,auth-int",'
+        " algorithm=SHA-256, stale=true",
+    ),
+]
 
 
 @given(
@@ -621,44 +647,46 @@ def test_non_bytes_input_is_a_library_type_error() -> None:
         parse("OPTIONS sip:a@b SIP/2.0\r\n\r\n")  # type: ignore[arg-type]
 
 
-def outcome(data: bytes) -> object:
-    """Everything a parse yields (or its error), as plain data."""
+def _read(read: Any) -> object:
     try:
-        m = parse(data)
-        m.validate()
-        start = (m.method, m.uri_text) if isinstance(m, Request) else (m.status, m.reason)
-        return (
-            start,
-            [(k, v) for k, _, v in m.fields],
-            m.via,
-            m.from_,
-            m.to,
-            m.cseq,
-            m.call_id,
-            m.contacts,
-            m.max_forwards,
-            m.content_length,
-            m.body,
-        )
+        return read()
     except ParseError as error:
         return ("error", error.status)
+
+
+def outcome(data: bytes) -> object:
+    """Everything a parse yields (or its error), as plain data. The hot accessors are read
+    first, on the raw values, before ``validate()`` fills the cache through the parsers."""
+    try:
+        m = parse(data)
+    except ParseError as error:
+        return ("error", error.status)
+    start = (m.method, m.uri_text) if isinstance(m, Request) else (m.status, m.reason)
+    hot = [_read(lambda name=name: getattr(m, name)) for name in _message._HOT_ACCESSORS]
+    auth = [_read(lambda name=name: m.auth(name)) for name in ("authorization", "www-authenticate")]
+    try:
+        m.validate()
+        checked = (m.via, m.from_, m.to, m.cseq, m.call_id, m.contacts, m.max_forwards)
+    except ParseError as error:
+        checked = ("error", error.status)
+    return (start, [(k, v) for k, _, v in m.fields], hot, auth, checked, m.content_length, m.body)
 
 
 def both_ways(data: bytes) -> tuple[object, object]:
     import importlib
 
-    from tests.conftest import SIP_FAST_NAMES
+    from tests.conftest import SIP_FAST_NAMES, python_twin_accessors
 
     modules = {name: importlib.import_module(name) for name in SIP_FAST_NAMES}
     compiled = outcome(data)
-    saved = {(n, a): getattr(modules[n], a) for n, attrs in SIP_FAST_NAMES.items() for a in attrs}
-    try:
-        for name, attribute in saved:
-            setattr(modules[name], attribute, None)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, attributes in SIP_FAST_NAMES.items():
+            for attribute in attributes:
+                patch.setattr(modules[name], attribute, None)
+        message = modules["vosengine.sip._message"].Message
+        for name, accessor in python_twin_accessors().items():
+            patch.setattr(message, name, accessor, raising=False)
         python = outcome(data)
-    finally:
-        for (name, attribute), value in saved.items():
-            setattr(modules[name], attribute, value)
     return compiled, python
 
 
@@ -681,3 +709,39 @@ def test_a_fold_at_the_very_end_of_the_header_block() -> None:
     m = parse(data)
     assert m.header("x-note") == "value"
     assert parse(bytes(m)) == m
+
+
+AUTH_NAMES = st.sampled_from(["username", "Realm", "nonce", "uri", "response", "qop", "nc", "x"])
+AUTH_VALUES = st.text(alphabet='abAB09 -.,"=\\;:é\t', max_size=12)
+
+
+@given(
+    items=st.lists(
+        st.tuples(
+            AUTH_NAMES,
+            AUTH_VALUES,
+            st.booleans(),
+            st.sampled_from([", ", ",", " , ", ",\t", "  "]),
+        ),
+        max_size=5,
+    )
+)
+def test_compiled_auth_parameters_equal_the_python_parser(items: list) -> None:  # type: ignore[type-arg]
+    """The compiled Authorization fast path gives what the Python parser gives, or defers."""
+    from vosengine.sip import _headers
+
+    if _headers._C_AUTH_PARAMS is None:
+        pytest.skip("the compiled SIP fast paths are not built")
+    rest = "".join(
+        f'{name}="{value}"{sep}' if quoted else f"{name}={value}{sep}"
+        for name, value, quoted, sep in items
+    )
+    fast = _headers._C_AUTH_PARAMS(rest)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_headers, "_C_AUTH_PARAMS", None)
+        try:
+            python: object = _headers.parse_auth("Digest " + rest, "Authorization").params
+        except ParseError:
+            python = "error"
+    if fast is not None:
+        assert fast == python

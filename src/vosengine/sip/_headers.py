@@ -43,6 +43,9 @@ def _load_fast() -> tuple[Any, Any]:
 
 
 _C_VIA, _C_NAME_ADDR = _load_fast()
+_C_AUTH_PARAMS: Callable[[str], dict[str, str] | None] | None = (
+    importlib.import_module("vosengine.sip._sipfast").auth_params if _C_VIA is not None else None
+)
 
 
 def _load_find_param() -> Callable[[Params, str], str | None]:
@@ -464,6 +467,9 @@ def parse_auth(value: str, where: str) -> Challenge:
     scheme, _, rest = text.partition(" ")
     if not _TOKEN_FULL.match(scheme):
         raise ParseError(f"{where}: missing authentication scheme")
+    fast = _C_AUTH_PARAMS(rest) if _C_AUTH_PARAMS is not None else None
+    if fast is not None:
+        return Challenge(scheme.capitalize() if scheme.lower() == "digest" else scheme, fast)
     params: dict[str, str] = {}
     index, length = 0, len(rest)
     while index < length:

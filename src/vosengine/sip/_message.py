@@ -19,7 +19,7 @@ import importlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgumentType
 from ._errors import LocalProtocolError, ParseError
@@ -70,7 +70,6 @@ _SPELLING = {
 _SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length", "expires")
 _KEYS: dict[str, str] = {}
 _MISSING = object()
-_NEW = object.__new__
 _M = TypeVar("_M", "Request", "Response")
 
 
@@ -98,6 +97,7 @@ _C_CSEQ = _C.cseq if _C is not None else None
 _C_STATUS_LINE = _C.status_line if _C is not None else None
 _C_UINT = _C.uint if _C is not None else None
 _C_REQUEST_LINE = _C.request_line if _C is not None else None
+_C_PARSE = _C.parse_datagram if _C is not None else None
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -126,7 +126,110 @@ def _key(name: str) -> str:
     return key
 
 
-class Message:
+class _MessageBasePy:
+    """The storage of a SIP message and the accessors of the hot path (``top_via``,
+    ``from_``, ``to``, ``call_id``, ``cseq``): the pure-Python twin of the compiled
+    ``vosengine.sip._sipfast.MessageBase``. Values the fast paths do not take go to
+    ``Message._typed`` and its parsers."""
+
+    __slots__ = ("_cache", "_index", "body", "fields")
+
+    _cache: dict[str, Any]
+    _index: dict[str, list[str]]
+    body: bytes
+    fields: list[tuple[str, str, str]]
+
+    def _typed(self, key: str) -> Any:
+        raise NotImplementedError
+
+    @property
+    def top_via(self) -> Via | None:
+        cache = self._cache
+        vias = cache.get("via", _MISSING)
+        if vias is _MISSING:
+            values = self._index.get("via")
+            if not values:
+                return None
+            if len(values) > 1:  # the first field is enough; .via parses the rest
+                return parse_vias(values[0])[0]
+            fast = _C_VIA(values[0]) if _C_VIA is not None else None
+            if fast is not None:
+                top: Via = tuple.__new__(Via, fast)
+                cache["via"] = [top]
+                return top
+            vias = self._typed("via")
+        return vias[0] if vias else None
+
+    @property
+    def from_(self) -> NameAddr | None:
+        value = self._cache.get("from", _MISSING)
+        return _name_addr_of(self, "from") if value is _MISSING else value
+
+    @property
+    def to(self) -> NameAddr | None:
+        value = self._cache.get("to", _MISSING)
+        return _name_addr_of(self, "to") if value is _MISSING else value
+
+    @property
+    def call_id(self) -> str | None:
+        cache = self._cache
+        value = cache.get("call-id", _MISSING)
+        if value is _MISSING:
+            values = self._index.get("call-id")
+            if values is not None and len(values) == 1:
+                value = values[0]
+                if value and " " not in value and "\t" not in value:
+                    cache["call-id"] = value
+                    return value
+            value = self._typed("call-id")
+        return value  # type: ignore[no-any-return]
+
+    @property
+    def cseq(self) -> CSeq | None:
+        cache = self._cache
+        value = cache.get("cseq", _MISSING)
+        if value is _MISSING:
+            values = self._index.get("cseq")
+            fast = (
+                _C_CSEQ(values[0])
+                if _C_CSEQ is not None and values is not None and len(values) == 1
+                else None
+            )
+            if fast is not None:
+                value = cache["cseq"] = tuple.__new__(CSeq, fast)
+                return value
+            value = self._typed("cseq")
+        return value  # type: ignore[no-any-return]
+
+
+def _name_addr_of(message: _MessageBasePy, key: str) -> NameAddr | None:
+    """From / To through the compiled fast path when it applies, else the parser."""
+    cache = message._cache
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        values = message._index.get(key)
+        fast = (
+            _C_NAME_ADDR(values[0])
+            if _C_NAME_ADDR is not None and values is not None and len(values) == 1
+            else None
+        )
+        if fast is not None:
+            value = cache[key] = tuple.__new__(NameAddr, fast)
+        else:
+            value = message._typed(key)
+    return value  # type: ignore[no-any-return]
+
+
+#: the accessors of the hot path, in the order the twins define them
+_HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
+
+if TYPE_CHECKING:
+    _Base = _MessageBasePy
+else:
+    _Base = _C.MessageBase if _C is not None else _MessageBasePy
+
+
+class Message(_Base):
     """Headers and body common to requests and responses.
 
     ``fields`` is the header list in order: ``(key, name, value)`` with ``key`` the
@@ -135,7 +238,7 @@ class Message:
     once and cached; a message is not meant to be changed after parsing -- build a new one.
     """
 
-    __slots__ = ("_cache", "_index", "body", "fields")
+    __slots__ = ()
 
     def __init__(self, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
         built: list[tuple[str, str, str]] = []
@@ -190,82 +293,6 @@ class Message:
     def via(self) -> list[Via]:
         """Every Via, top first."""
         return self._typed("via")  # type: ignore[no-any-return]
-
-    @property
-    def top_via(self) -> Via | None:
-        cache = self._cache
-        vias = cache.get("via", _MISSING)
-        if vias is _MISSING:
-            values = self._index.get("via")
-            if not values:
-                return None
-            if len(values) > 1:  # the first field is enough; .via parses the rest
-                return parse_vias(values[0])[0]
-            fast = _C_VIA(values[0]) if _C_VIA is not None else None
-            if fast is not None:
-                top: Via = tuple.__new__(Via, fast)
-                cache["via"] = [top]
-                return top
-            vias = self._typed("via")
-        return vias[0] if vias else None
-
-    def _name_addr(self, key: str) -> NameAddr | None:
-        """From / To through the compiled fast path when it applies, else the parser."""
-        cache = self._cache
-        value = cache.get(key, _MISSING)
-        if value is _MISSING:
-            values = self._index.get(key)
-            fast = (
-                _C_NAME_ADDR(values[0])
-                if _C_NAME_ADDR is not None and values is not None and len(values) == 1
-                else None
-            )
-            if fast is not None:
-                value = cache[key] = tuple.__new__(NameAddr, fast)
-            else:
-                value = self._typed(key)
-        return value  # type: ignore[no-any-return]
-
-    @property
-    def from_(self) -> NameAddr | None:
-        value = self._cache.get("from", _MISSING)
-        return self._name_addr("from") if value is _MISSING else value
-
-    @property
-    def to(self) -> NameAddr | None:
-        value = self._cache.get("to", _MISSING)
-        return self._name_addr("to") if value is _MISSING else value
-
-    @property
-    def call_id(self) -> str | None:
-        cache = self._cache
-        value = cache.get("call-id", _MISSING)
-        if value is _MISSING:
-            values = self._index.get("call-id")
-            if values is not None and len(values) == 1:
-                value = values[0]
-                if value and " " not in value and "\t" not in value:
-                    cache["call-id"] = value
-                    return value
-            value = self._typed("call-id")
-        return value  # type: ignore[no-any-return]
-
-    @property
-    def cseq(self) -> CSeq | None:
-        cache = self._cache
-        value = cache.get("cseq", _MISSING)
-        if value is _MISSING:
-            values = self._index.get("cseq")
-            fast = (
-                _C_CSEQ(values[0])
-                if _C_CSEQ is not None and values is not None and len(values) == 1
-                else None
-            )
-            if fast is not None:
-                value = cache["cseq"] = tuple.__new__(CSeq, fast)
-                return value
-            value = self._typed("cseq")
-        return value  # type: ignore[no-any-return]
 
     @property
     def max_forwards(self) -> int | None:
@@ -579,6 +606,10 @@ def parse(data: bytes) -> Request | Response:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
         data = bytes(data)
+    if _C_PARSE is not None:
+        fast = _C_PARSE(data, Request, Response, _KEYS, _key)
+        if fast is not None:
+            return fast  # type: ignore[no-any-return]
     start = 0
     if data[:2] == b"\r\n":
         while data.startswith(b"\r\n", start):  # keep-alive CRLFs before a message
@@ -623,14 +654,14 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
         status = _C_STATUS_LINE(first) if _C_STATUS_LINE is not None else None
         if status is not None:  # the common status line, built without a detour
-            response = _NEW(Response)
+            response = Response.__new__(Response)
             response.status, response.reason = status
             return _fill(response, fields, index)
         message = _status_line(first)
     else:
         fast = _C_REQUEST_LINE(first) if _C_REQUEST_LINE is not None else None
         if fast is not None:  # the common request line, built without a detour
-            request = _NEW(Request)
+            request = Request.__new__(Request)
             request.method, request.uri_text = fast
             return _fill(request, fields, index)
         message = _request_line(first)
@@ -848,3 +879,4 @@ class StreamFramer:
 
 if _C is not None:
     _C.set_known_names([(name, _key(name)) for name in _COMMON_NAMES])
+    _C.configure(Via, NameAddr, CSeq, parse_vias)

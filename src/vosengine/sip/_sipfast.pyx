@@ -8,11 +8,19 @@ two). It returns None when the block has a shape it leaves to the twin (bare LF 
 stray CR), so the twin decides those and raises their errors.
 """
 
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    PyUnicode_1BYTE_DATA,
+    PyUnicode_1BYTE_KIND,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_KIND,
+    PyUnicode_Substring,
+)
 from libc.string cimport memcmp
 
 # Header names as peers usually spell them: (raw bytes, key, name) -- a raw name equal to one
 # of these needs neither decoding nor a dict look-up. Filled by set_known_names().
+ctypedef unsigned char Py_UCS1
+
 cdef dict KNOWN = {}
 
 
@@ -30,6 +38,11 @@ cdef inline bint _ws(char c) noexcept:
 
 def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object key_of):
     """``(first_line, fields, index)`` for ``data[start:end]`` with CRLF line ends, or None."""
+    return _split_head(data, start, end, keys, key_of)
+
+
+cdef object _split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys,
+                        object key_of):
     cdef const char* buf = data
     cdef Py_ssize_t pos = start, line_end, colon, name_end, value_start, value_end, scan
     cdef bint folded
@@ -132,200 +145,280 @@ cdef void _init_tables():
 _init_tables()
 
 
-cdef inline bint _has_upper(str text, Py_ssize_t start, Py_ssize_t end) noexcept:
+cdef inline const Py_UCS1* _latin1(str text) noexcept:
+    """The characters of ``text`` when it is stored one byte per character, else NULL (the
+    fast paths then leave the value to the Python parsers)."""
+    if PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND:
+        return NULL
+    return <const Py_UCS1*>PyUnicode_1BYTE_DATA(text)
+
+
+cdef inline bint _has_upper(const Py_UCS1* s, Py_ssize_t start, Py_ssize_t end) noexcept:
     cdef Py_ssize_t i
     for i in range(start, end):
-        if "A" <= text[i] <= "Z":
+        if 65 <= s[i] <= 90:
             return True
     return False
 
 
-cdef inline bint _has_lower(str text, Py_ssize_t start, Py_ssize_t end) noexcept:
+cdef inline bint _has_lower(const Py_UCS1* s, Py_ssize_t start, Py_ssize_t end) noexcept:
     cdef Py_ssize_t i
     for i in range(start, end):
-        if "a" <= text[i] <= "z":
+        if 97 <= s[i] <= 122:
             return True
     return False
 
 
-cdef inline object _lowered(str text, Py_ssize_t start, Py_ssize_t end):
-    piece = text[start:end]
-    return piece.lower() if _has_upper(text, start, end) else piece
+cdef inline object _lowered(str text, const Py_UCS1* s, Py_ssize_t start, Py_ssize_t end):
+    piece = PyUnicode_Substring(text, start, end)
+    return piece.lower() if _has_upper(s, start, end) else piece
 
 
-cdef inline Py_ssize_t _span(str text, Py_ssize_t pos, Py_ssize_t n, bint* table) noexcept:
+cdef inline Py_ssize_t _span(const Py_UCS1* s, Py_ssize_t pos, Py_ssize_t n,
+                             bint* table) noexcept:
     """The index of the first character from ``pos`` that ``table`` does not admit."""
-    cdef Py_UCS4 ch
-    while pos < n:
-        ch = text[pos]
-        if ch >= 256 or not table[ch]:
-            break
+    while pos < n and table[s[pos]]:
         pos += 1
     return pos
 
 
-cdef object _params(str text, Py_ssize_t pos, Py_ssize_t n):
+cdef inline Py_ssize_t _skip_ws(const Py_UCS1* s, Py_ssize_t pos, Py_ssize_t n) noexcept:
+    while pos < n and (s[pos] == 32 or s[pos] == 9):
+        pos += 1
+    return pos
+
+
+cdef object _params(str text, const Py_UCS1* s, Py_ssize_t pos, Py_ssize_t n):
     """``;name[=value]...`` from ``text[pos:n]`` with plain tokens, else None."""
     cdef list out = []
     cdef Py_ssize_t name_start, name_end, value_start
-    cdef Py_UCS4 ch
+    if pos == n:
+        return ()
     while pos < n:
-        if text[pos] != ";":
+        if s[pos] != 59:  # ';'
             return None
         pos += 1
         name_start = pos
-        pos = _span(text, pos, n, TOKEN)
+        pos = _span(s, pos, n, TOKEN)
         name_end = pos
         if name_end == name_start:
             return None
-        if pos < n and text[pos] == "=":
+        if pos < n and s[pos] == 61:  # '='
             pos += 1
             value_start = pos
-            pos = _span(text, pos, n, TOKEN)
+            pos = _span(s, pos, n, TOKEN)
             if pos == value_start:
                 return None
-            out.append((_lowered(text, name_start, name_end), text[value_start:pos]))
+            out.append((_lowered(text, s, name_start, name_end),
+                        PyUnicode_Substring(text, value_start, pos)))
         else:
-            out.append((_lowered(text, name_start, name_end), None))
+            out.append((_lowered(text, s, name_start, name_end), None))
     return tuple(out)
 
 
-def via(str value):
-    """``(transport, host, port, params)`` for ``SIP/2.0/T host[:port];p=v...``, or None."""
+cdef object _via(str value):
+    cdef const Py_UCS1* s = _latin1(value)
     cdef Py_ssize_t n = len(value), pos = 8, start, port_value = 0
-    cdef Py_UCS4 ch
     cdef object port = None
-    if n < 10 or not value.startswith("SIP/2.0/"):
+    if s == NULL or n < 10 or memcmp(s, b"SIP/2.0/", 8) != 0:
         return None
     start = pos
-    pos = _span(value, pos, n, TOKEN)
-    if pos == start or pos >= n or value[pos] != " ":
+    pos = _span(s, pos, n, TOKEN)
+    if pos == start or pos >= n or s[pos] != 32:
         return None
-    transport = value[start:pos]
-    if _has_lower(value, start, pos):
+    transport = PyUnicode_Substring(value, start, pos)
+    if _has_lower(s, start, pos):
         transport = transport.upper()
     pos += 1
     start = pos
-    pos = _span(value, pos, n, HOST)
+    pos = _span(s, pos, n, HOST)
     if pos == start:
         return None
-    host = _lowered(value, start, pos)
-    if pos < n and value[pos] == ":":
+    host = _lowered(value, s, start, pos)
+    if pos < n and s[pos] == 58:  # ':'
         pos += 1
         start = pos
-        while pos < n and "0" <= value[pos] <= "9" and pos - start < 5:
-            port_value = port_value * 10 + (<int>value[pos] - 48)
+        while pos < n and 48 <= s[pos] <= 57 and pos - start < 5:
+            port_value = port_value * 10 + (s[pos] - 48)
             pos += 1
         if pos == start or port_value > 65535:
             return None
         port = port_value
-    params = _params(value, pos, n)
+    params = _params(value, s, pos, n)
     if params is None:
         return None
     return transport, host, port, params
 
 
-def name_addr(str value):
-    """``(display, uri, params)`` for ``"Name" <uri>;p=v``, ``Name <uri>`` or ``<uri>``,
-    or None for anything else."""
-    cdef Py_ssize_t n = len(value), pos = 0, start, lt, gt
-    cdef Py_UCS4 ch
+def via(str value):
+    """``(transport, host, port, params)`` for ``SIP/2.0/T host[:port];p=v...``, or None."""
+    return _via(value)
+
+
+cdef object _name_addr(str value):
+    cdef const Py_UCS1* s = _latin1(value)
+    cdef Py_ssize_t n = len(value), pos = 0, lt, gt
+    cdef Py_UCS1 ch
     cdef object display = None
-    cdef bint spaces
-    if n == 0:
+    cdef bint spaces, colon = False
+    if s == NULL or n == 0:
         return None
-    if value[0] == '"':
+    if s[0] == 34:  # '"'
         pos = 1
-        while pos < n and value[pos] != '"':
-            if value[pos] == "\\":
+        while pos < n and s[pos] != 34:
+            if s[pos] == 92:  # backslash: the Python parser undoes escapes
                 return None
             pos += 1
         if pos >= n:
             return None
-        display = value[1:pos]
+        display = PyUnicode_Substring(value, 1, pos)
         pos += 1
-        while pos < n and value[pos] == " ":
+        while pos < n and s[pos] == 32:
             pos += 1
-        if pos >= n or value[pos] != "<":
+        if pos >= n or s[pos] != 60:
             return None
-    elif value[0] != "<":
-        start = 0
+    elif s[0] != 60:  # a token display name before '<'
         spaces = False
-        while pos < n and value[pos] != "<":
-            ch = value[pos]
-            if ch == " ":
-                if pos > 0 and value[pos - 1] == " ":
+        while pos < n and s[pos] != 60:
+            ch = s[pos]
+            if ch == 32:
+                if pos > 0 and s[pos - 1] == 32:
                     spaces = True
-            elif ch >= 256 or not TOKEN[ch]:
+            elif not TOKEN[ch]:
                 return None
             pos += 1
         if pos >= n:
             return None
         if spaces:
-            display = " ".join(value[start:pos].split()) or None
+            display = " ".join(PyUnicode_Substring(value, 0, pos).split()) or None
         else:
-            display = value[start:pos].rstrip(" ") or None
+            display = PyUnicode_Substring(value, 0, pos).rstrip(" ") or None
     lt = pos
     pos += 1
-    while pos < n and value[pos] != ">":
-        ch = value[pos]
-        if ch == " " or ch == "\t" or ch == "<" or ch == '"':
+    while pos < n and s[pos] != 62:  # '>'
+        ch = s[pos]
+        if ch == 32 or ch == 9 or ch == 60 or ch == 34:
             return None
+        if ch == 58:
+            colon = True
         pos += 1
-    if pos >= n or pos == lt + 1:
+    if pos >= n or pos == lt + 1 or not colon:
         return None
     gt = pos
-    uri = value[lt + 1 : gt]
-    if ":" not in uri:
-        return None
-    params = _params(value, gt + 1, n)
+    params = _params(value, s, gt + 1, n)
     if params is None:
         return None
-    return display, uri, params
+    return display, PyUnicode_Substring(value, lt + 1, gt), params
+
+
+def name_addr(str value):
+    """``(display, uri, params)`` for ``"Name" <uri>;p=v``, ``Name <uri>`` or ``<uri>``,
+    or None for anything else."""
+    return _name_addr(value)
+
+
+cdef object _cseq(str value):
+    cdef const Py_UCS1* s = _latin1(value)
+    cdef Py_ssize_t n = len(value), pos = 0, start
+    cdef long long number = 0
+    if s == NULL:
+        return None
+    while pos < n and 48 <= s[pos] <= 57:
+        number = number * 10 + (s[pos] - 48)
+        if number > 2147483647:
+            return None
+        pos += 1
+    if pos == 0 or pos >= n or s[pos] != 32:
+        return None
+    pos += 1
+    start = pos
+    pos = _span(s, pos, n, TOKEN)
+    if pos != n or pos == start:
+        return None
+    return number, PyUnicode_Substring(value, start, n)
 
 
 def cseq(str value):
     """``(number, method)`` for ``digits SP token`` (number below 2**31), or None."""
-    cdef Py_ssize_t n = len(value), pos = 0, start
-    cdef long long number = 0
-    cdef Py_UCS4 ch
-    while pos < n and "0" <= value[pos] <= "9":
-        number = number * 10 + (<int>value[pos] - 48)
-        if number > 2147483647:
-            return None
-        pos += 1
-    if pos == 0 or pos >= n or value[pos] != " ":
-        return None
-    pos += 1
-    start = pos
-    while pos < n:
-        ch = value[pos]
-        if ch >= 256 or not TOKEN[ch]:
-            return None
-        pos += 1
-    if pos == start:
-        return None
-    return number, value[start:]
+    return _cseq(value)
 
 
-def uint(str value, long long maximum):
-    """The value as an int when it is plain digits up to ``maximum``, else None."""
+cdef object _uint(str value, long long maximum):
+    cdef const Py_UCS1* s = _latin1(value)
     cdef Py_ssize_t n = len(value), pos = 0
     cdef long long number = 0
-    if n == 0 or n > 18:
+    if s == NULL or n == 0 or n > 18:
         return None
     while pos < n:
-        if not ("0" <= value[pos] <= "9"):
+        if not (48 <= s[pos] <= 57):
             return None
-        number = number * 10 + (<int>value[pos] - 48)
+        number = number * 10 + (s[pos] - 48)
         pos += 1
     if number > maximum:
         return None
     return number
 
 
+def uint(str value, long long maximum):
+    """The value as an int when it is plain digits up to ``maximum``, else None."""
+    return _uint(value, maximum)
+
+
+def auth_params(str rest):
+    """The parameters of ``name=value, name="value" ...`` (an Authorization or challenge
+    value after its scheme) as a dict with lower-case names, or None for anything the Python
+    parser must decide: escapes in a quoted value, a repeated name, a syntax error."""
+    cdef const Py_UCS1* s = _latin1(rest)
+    cdef Py_ssize_t n = len(rest), pos = 0, start, name_start, name_end
+    cdef dict params = {}
+    if s == NULL:
+        return None
+    while pos < n:
+        pos = _skip_ws(s, pos, n)
+        name_start = pos
+        pos = _span(s, pos, n, TOKEN)
+        if pos == name_start:
+            return None
+        name_end = pos
+        pos = _skip_ws(s, pos, n)
+        if pos >= n or s[pos] != 61:  # '='
+            return None
+        pos = _skip_ws(s, pos + 1, n)
+        if pos < n and s[pos] == 34:  # '"'
+            pos += 1
+            start = pos
+            while pos < n and s[pos] != 34:
+                if s[pos] == 92:
+                    return None
+                pos += 1
+            if pos >= n:
+                return None
+            value = PyUnicode_Substring(rest, start, pos)
+            pos += 1
+        else:
+            start = pos
+            pos = _span(s, pos, n, TOKEN)
+            if pos == start:
+                return None
+            value = PyUnicode_Substring(rest, start, pos)
+        pos = _skip_ws(s, pos, n)
+        name = _lowered(rest, s, name_start, name_end)
+        if name in params:
+            return None
+        params[name] = value
+        if pos < n:
+            if s[pos] != 44:  # ','
+                return None
+            pos += 1
+    return params
+
+
 def request_line(str line):
     """``(method, uri)`` for ``TOKEN SP sip:... SP SIP/2.0`` in its plain form, else None."""
+    return _request_line(line)
+
+
+cdef object _request_line(str line):
     cdef Py_ssize_t n = len(line), pos = 0, first_space, second_space, at, i
     cdef Py_UCS4 ch
     while pos < n:
@@ -359,6 +452,10 @@ def request_line(str line):
 
 def status_line(str line):
     """``(code, reason)`` for ``SIP/2.0 NNN reason``, or None."""
+    return _status_line(line)
+
+
+cdef object _status_line(str line):
     cdef Py_ssize_t n = len(line)
     if n < 11 or not line.startswith("SIP/2.0 ") or line[11:12] not in (" ", ""):
         return None
@@ -375,3 +472,162 @@ def find_param(tuple params, str name):
             value = (<tuple>item)[1]
             return "" if value is None else value
     return None
+
+
+# -- the message and its hot accessors -------------------------------------------------------
+
+cdef extern from "string.h":
+    const void* memmem(const void* haystack, size_t haystack_len, const void* needle,
+                       size_t needle_len) nogil
+
+cdef object _MISSING = object()
+cdef object VIA_T = tuple
+cdef object NAME_ADDR_T = tuple
+cdef object CSEQ_T = tuple
+cdef object PARSE_VIAS = None
+cdef long long MAX_CONTENT_LENGTH = 2147483647
+
+
+def configure(via_type, name_addr_type, cseq_type, parse_vias):
+    """The value types the accessors build, and the general Via parser (``_headers``)."""
+    global VIA_T, NAME_ADDR_T, CSEQ_T, PARSE_VIAS
+    VIA_T, NAME_ADDR_T, CSEQ_T, PARSE_VIAS = via_type, name_addr_type, cseq_type, parse_vias
+
+
+cdef class MessageBase:
+    """The storage of a SIP message and the accessors of the hot path, compiled: the twin of
+    ``_message._MessageBasePy`` (same attributes, same results; the tests compare the two).
+
+    ``fields``, ``_index``, ``body`` and ``_cache`` are what ``Message`` documents. A value the
+    fast paths do not take is parsed by ``Message._typed`` and its Python parsers."""
+
+    cdef public object fields
+    cdef public dict _index
+    cdef public object body
+    cdef public dict _cache
+
+    def __cinit__(self):
+        self._cache = {}
+
+    @property
+    def top_via(self):
+        cdef dict cache = self._cache
+        vias = cache.get("via", _MISSING)
+        if vias is _MISSING:
+            values = self._index.get("via") if self._index is not None else None
+            if not values:
+                return None
+            if len(values) > 1:  # the first field is enough; .via parses the rest
+                return PARSE_VIAS(values[0])[0]
+            value = values[0]
+            fast = _via(value) if type(value) is str else None
+            if fast is not None:
+                top = tuple.__new__(VIA_T, fast)
+                cache["via"] = [top]
+                return top
+            vias = self._typed("via")
+        return vias[0] if vias else None
+
+    cdef object _name_addr_of(self, str key):
+        cdef dict cache = self._cache
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        values = self._index.get(key) if self._index is not None else None
+        if values is not None and len(values) == 1 and type(values[0]) is str:
+            fast = _name_addr(values[0])
+            if fast is not None:
+                value = tuple.__new__(NAME_ADDR_T, fast)
+                cache[key] = value
+                return value
+        return self._typed(key)
+
+    @property
+    def from_(self):
+        return self._name_addr_of("from")
+
+    @property
+    def to(self):
+        return self._name_addr_of("to")
+
+    @property
+    def call_id(self):
+        cdef dict cache = self._cache
+        value = cache.get("call-id", _MISSING)
+        if value is not _MISSING:
+            return value
+        values = self._index.get("call-id") if self._index is not None else None
+        if values is not None and len(values) == 1:
+            value = values[0]
+            if type(value) is str and value and " " not in value and "\t" not in value:
+                cache["call-id"] = value
+                return value
+        return self._typed("call-id")
+
+    @property
+    def cseq(self):
+        cdef dict cache = self._cache
+        value = cache.get("cseq", _MISSING)
+        if value is not _MISSING:
+            return value
+        values = self._index.get("cseq") if self._index is not None else None
+        if values is not None and len(values) == 1 and type(values[0]) is str:
+            fast = _cseq(values[0])
+            if fast is not None:
+                value = tuple.__new__(CSEQ_T, fast)
+                cache["cseq"] = value
+                return value
+        return self._typed("cseq")
+
+
+def parse_datagram(bytes data, type request_type, type response_type, dict keys,
+                   object key_of):
+    """The message in ``data`` when it has the common shape (CRLF line ends, a plain SIP/2.0
+    start line, at most one plain Content-Length that the body satisfies), else None: then
+    ``_message.parse`` reads it, and raises its errors. ``request_type`` and
+    ``response_type`` are subclasses of :class:`MessageBase`."""
+    cdef const char* buf = data
+    cdef Py_ssize_t n = len(data), start = 0, end, body_start
+    cdef const char* hit
+    cdef MessageBase message
+    while start + 1 < n and buf[start] == 13 and buf[start + 1] == 10:
+        start += 2  # keep-alive CRLFs before a message
+    hit = <const char*>memmem(buf + start, n - start, b"\r\n\r\n", 4)
+    if hit == NULL:
+        return None
+    end = hit - buf
+    split = _split_head(data, start, end, keys, key_of)
+    if split is None:
+        return None
+    first = <str>(<tuple>split)[0]
+    if first.startswith("SIP/"):
+        status = _status_line(first)
+        if status is None:
+            return None
+        message = MessageBase.__new__(response_type)
+        message.status = (<tuple>status)[0]
+        message.reason = (<tuple>status)[1]
+    else:
+        request = _request_line(first)
+        if request is None:
+            return None
+        message = MessageBase.__new__(request_type)
+        message.method = (<tuple>request)[0]
+        message.uri_text = (<tuple>request)[1]
+    message.version = "SIP/2.0"
+    message.fields = (<tuple>split)[1]
+    index = <dict>(<tuple>split)[2]
+    message._index = index
+    body_start = end + 4
+    lengths = index.get("content-length")
+    if lengths is None:
+        message.body = data[body_start:]
+        return message
+    if len(<list>lengths) != 1:
+        return None
+    length = _uint(<str>(<list>lengths)[0], MAX_CONTENT_LENGTH)
+    if length is None or <long long>length > n - body_start:
+        return None
+    message.body = data[body_start : body_start + <Py_ssize_t>length]
+    message._cache["content-length"] = length
+    return message
