@@ -37,8 +37,55 @@ def same_split(data: bytes) -> None:
         raise AssertionError(f"compiled and Python splitters differ on {data!r}")
 
 
+def _hot(message: object, accessors: dict[str, object]) -> list[object]:
+    out: list[object] = []
+    for name in _message._HOT_ACCESSORS:
+        try:
+            out.append(accessors[name].__get__(message))  # type: ignore[attr-defined]
+        except ParseError as error:
+            out.append(("error", error.status))
+    return out
+
+
+COMPILED = {name: getattr(_message._Base, name) for name in _message._HOT_ACCESSORS}
+TWIN = {name: vars(_message._MessageBasePy)[name] for name in _message._HOT_ACCESSORS}
+
+
+def same_parse(data: bytes) -> None:
+    """The compiled datagram parse gives the message the Python path gives (or defers), and
+    the compiled accessors read from it what the Python twins read."""
+    if _message._C_PARSE is None:
+        return
+    fast: object
+    twin: object
+    try:
+        fast = _message._C_PARSE(
+            data, _message.Request, _message.Response, _message._KEYS, _message._key
+        )
+    except ParseError:
+        fast = "error"
+    if fast is None:
+        return
+    saved, _message._C_PARSE = _message._C_PARSE, None
+    try:
+        twin = parse(data)
+    except ParseError:
+        twin = "error"
+    finally:
+        _message._C_PARSE = saved
+    if fast == "error" or twin == "error":
+        if fast != twin:
+            raise AssertionError(f"compiled and Python parses differ on {data!r}")
+        return
+    if twin != fast or twin.body != fast.body:
+        raise AssertionError(f"compiled and Python parses differ on {data!r}")
+    if _hot(fast, COMPILED) != _hot(twin, TWIN):
+        raise AssertionError(f"compiled and Python accessors differ on {data!r}")
+
+
 def check(data: bytes) -> None:
     same_split(data)
+    same_parse(data)
     try:
         message = parse(data)
         message.validate()
