@@ -36,8 +36,17 @@ __all__ = [
 
 
 def _hasher(name: str) -> Callable[[bytes], str]:
-    def digest(data: bytes) -> str:
-        return hashlib.new(name, data).hexdigest()
+    # hashlib's named constructors (hashlib.md5 ...) skip the look-up hashlib.new does
+    constructor = getattr(hashlib, name, None)
+    if constructor is None:
+
+        def digest(data: bytes) -> str:
+            return hashlib.new(name, data).hexdigest()
+
+    else:
+
+        def digest(data: bytes) -> str:
+            return constructor(data).hexdigest()  # type: ignore[no-any-return]
 
     return digest
 
@@ -150,12 +159,18 @@ class DigestAuthenticator:
             raise InvalidArgument(f"nonce_lifetime: {nonce_lifetime} is not positive")
         self.realm = realm
         self._secret = secret
-        self.algorithms = algorithms
+        self._algorithms = algorithms
+        self._offered = frozenset(a.upper() for a in algorithms)
         self.qop = qop
         self.nonce_lifetime = nonce_lifetime
         self.opaque = opaque
         self._max_tracked = max_tracked_nonces
         self._seen: dict[str, tuple[float, int]] = {}
+
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The algorithms offered, in order (fixed at construction)."""
+        return self._algorithms
 
     # -- nonces ---------------------------------------------------------------------------------
 
@@ -222,7 +237,7 @@ class DigestAuthenticator:
             _base(algorithm)
         except InvalidArgument:
             return _result(DigestOutcome.MALFORMED, f"unknown algorithm {algorithm!r}")
-        if algorithm.upper().split("-SESS")[0] not in {a.upper() for a in self.algorithms}:
+        if algorithm.upper().split("-SESS")[0] not in self._offered:
             return _result(DigestOutcome.FAILED, f"algorithm {algorithm!r} was not offered")
         if params["realm"] != self.realm:
             return _result(DigestOutcome.FAILED, f"realm {params['realm']!r} is not ours")

@@ -798,26 +798,29 @@ def make_response(
     """A response to ``request`` (RFC 3261 §8.2.6): its Via, From, To (with ``to_tag``
     added when the request's To has none), Call-ID and CSeq, then ``headers``."""
     extra = Response(status, reason, headers, body)  # checks status, reason, headers, body
-    copied: list[tuple[str, str, str]] = [("via", "Via", v) for v in request.headers("via")]
-    to = request.header("to") or ""
+    index = request._index
+    vias = index.get("via") or []
+    first = [(index.get(key) or ("",))[0] for key in ("from", "to", "call-id", "cseq")]
     if to_tag is not None:
         try:
             tagged = request.to is None or request.to.tag is not None
         except ParseError:  # a To we cannot read is copied as it came
             tagged = True
         if not tagged:
-            to = f"{to};tag={to_tag}"
-    copied += [
-        ("from", "From", request.header("from") or ""),
-        ("to", "To", to),
-        ("call-id", "Call-ID", request.header("call-id") or ""),
-        ("cseq", "CSeq", request.header("cseq") or ""),
-    ]
-    index = extra._index
-    for key, _, value in reversed(copied):
-        index.setdefault(key, []).insert(0, value)
+            first[1] = f"{first[1]};tag={to_tag}"
+    copied: list[tuple[str, str, str]] = [("via", "Via", v) for v in vias]
+    copied += zip(_COPIED_KEYS, _COPIED_NAMES, first, strict=True)
+    out_index = extra._index
+    for key, value in zip(_COPIED_KEYS, first, strict=True):
+        out_index[key] = [value, *out_index.get(key, ())]
+    if vias:
+        out_index["via"] = [*vias, *out_index.get("via", ())]
     extra.fields[:0] = copied
     return extra
+
+
+_COPIED_KEYS = ("from", "to", "call-id", "cseq")
+_COPIED_NAMES = ("From", "To", "Call-ID", "CSeq")
 
 
 # -- stream framing ----------------------------------------------------------------------
