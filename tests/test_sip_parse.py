@@ -745,3 +745,17 @@ def test_compiled_auth_parameters_equal_the_python_parser(items: list) -> None: 
             python = "error"
     if fast is not None:
         assert fast == python
+
+
+def test_messages_pickle_and_copy_with_their_cached_values() -> None:
+    import copy
+    import pickle
+
+    request = parse(build("OPTIONS sip:user@example.com SIP/2.0"))
+    assert request.top_via is not None and request.from_ is not None  # fill the cache
+    response = make_response(request, 200, to_tag="t1")
+    for message in (request, response, copy.deepcopy(request)):
+        again = pickle.loads(pickle.dumps(message))
+        assert type(again) is type(message) and again == message
+        assert again.top_via == message.top_via and again.to == message.to
+        assert again.cseq == message.cseq and bytes(again) == bytes(message)

@@ -367,6 +367,11 @@ class Message(_Base):
     def __bytes__(self) -> bytes:
         return self.serialize()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles the same way whichever base (compiled or Python) the message has."""
+        names = ("fields", "_index", "body", "_cache", *type(self).__slots__)
+        return _restore, (type(self), {name: getattr(self, name) for name in names})
+
     def _same(self, other: Message) -> bool:
         return [(k, v) for k, _, v in self.fields] == [
             (k, v) for k, _, v in other.fields
@@ -667,6 +672,14 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
         message = _request_line(first)
     message.fields = fields
     message._index = index
+    return message
+
+
+def _restore(cls: type[_M], state: dict[str, Any]) -> _M:
+    """A message from what ``Message.__reduce__`` saved."""
+    message = cls.__new__(cls)
+    for name, value in state.items():
+        setattr(message, name, value)
     return message
 
 
