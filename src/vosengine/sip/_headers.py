@@ -31,21 +31,18 @@ __all__ = [
 ]
 
 
-def _load_fast() -> tuple[Any, Any]:
-    """The compiled fast paths for Via and name-addr values, or (None, None)."""
+def _load_fast() -> tuple[Any, Any, Any]:
+    """The compiled fast paths for Via, name-addr and auth values, or Nones."""
     if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
-        return None, None
+        return None, None, None
     try:
         fast = importlib.import_module("vosengine.sip._sipfast")
     except ImportError:
-        return None, None
-    return fast.via, fast.name_addr
+        return None, None, None
+    return fast.via, fast.name_addr, fast.auth_params
 
 
-_C_VIA, _C_NAME_ADDR = _load_fast()
-_C_AUTH_PARAMS: Callable[[str], dict[str, str] | None] | None = (
-    importlib.import_module("vosengine.sip._sipfast").auth_params if _C_VIA is not None else None
-)
+_C_VIA, _C_NAME_ADDR, _C_AUTH_PARAMS = _load_fast()
 
 
 def _load_find_param() -> Callable[[Params, str], str | None]:

@@ -813,7 +813,7 @@ def make_response(
     extra = Response(status, reason, headers, body)  # checks status, reason, headers, body
     index = request._index
     vias = index.get("via") or []
-    first = [(index.get(key) or ("",))[0] for key in ("from", "to", "call-id", "cseq")]
+    first = [(index.get(key) or ("",))[0] for key in _COPIED_KEYS]
     if to_tag is not None:
         try:
             tagged = request.to is None or request.to.tag is not None
@@ -833,7 +833,7 @@ def make_response(
 
 
 _COPIED_KEYS = ("from", "to", "call-id", "cseq")
-_COPIED_NAMES = ("From", "To", "Call-ID", "CSeq")
+_COPIED_NAMES = tuple(spelling(key) for key in _COPIED_KEYS)
 
 
 # -- stream framing ----------------------------------------------------------------------

@@ -486,6 +486,11 @@ cdef object NAME_ADDR_T = tuple
 cdef object CSEQ_T = tuple
 cdef object PARSE_VIAS = None
 cdef long long MAX_CONTENT_LENGTH = 2147483647
+# the fast paths of MessageBase._single
+cdef enum:
+    _NAME_ADDR
+    _CSEQ
+    _CALL_ID
 
 
 def configure(via_type, name_addr_type, cseq_type, parse_vias):
@@ -528,56 +533,44 @@ cdef class MessageBase:
             vias = self._typed("via")
         return vias[0] if vias else None
 
-    cdef object _name_addr_of(self, str key):
+    cdef object _single(self, str key, int kind):
+        """The cached value of a header that appears once, else its value through the fast
+        path of ``kind`` (cached), else ``Message._typed``: the Python parsers decide."""
         cdef dict cache = self._cache
         value = cache.get(key, _MISSING)
         if value is not _MISSING:
             return value
         values = self._index.get(key) if self._index is not None else None
         if values is not None and len(values) == 1 and type(values[0]) is str:
-            fast = _name_addr(values[0])
-            if fast is not None:
-                value = tuple.__new__(NAME_ADDR_T, fast)
+            text = <str>values[0]
+            if kind == _NAME_ADDR:
+                fast = _name_addr(text)
+                value = None if fast is None else tuple.__new__(NAME_ADDR_T, fast)
+            elif kind == _CSEQ:
+                fast = _cseq(text)
+                value = None if fast is None else tuple.__new__(CSEQ_T, fast)
+            else:  # Call-ID: one word, no white space
+                value = text if text and " " not in text and "\t" not in text else None
+            if value is not None:
                 cache[key] = value
                 return value
         return self._typed(key)
 
     @property
     def from_(self):
-        return self._name_addr_of("from")
+        return self._single("from", _NAME_ADDR)
 
     @property
     def to(self):
-        return self._name_addr_of("to")
+        return self._single("to", _NAME_ADDR)
 
     @property
     def call_id(self):
-        cdef dict cache = self._cache
-        value = cache.get("call-id", _MISSING)
-        if value is not _MISSING:
-            return value
-        values = self._index.get("call-id") if self._index is not None else None
-        if values is not None and len(values) == 1:
-            value = values[0]
-            if type(value) is str and value and " " not in value and "\t" not in value:
-                cache["call-id"] = value
-                return value
-        return self._typed("call-id")
+        return self._single("call-id", _CALL_ID)
 
     @property
     def cseq(self):
-        cdef dict cache = self._cache
-        value = cache.get("cseq", _MISSING)
-        if value is not _MISSING:
-            return value
-        values = self._index.get("cseq") if self._index is not None else None
-        if values is not None and len(values) == 1 and type(values[0]) is str:
-            fast = _cseq(values[0])
-            if fast is not None:
-                value = tuple.__new__(CSEQ_T, fast)
-                cache["cseq"] = value
-                return value
-        return self._typed("cseq")
+        return self._single("cseq", _CSEQ)
 
 
 def parse_datagram(bytes data, type request_type, type response_type, dict keys,
