@@ -13,8 +13,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
+
+from . import _extensions
 
 __all__ = ["ALPHABET", "EXTENSION_ERROR", "IMPLEMENTATION", "PrefixTable"]
 
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
 
     IMPLEMENTATION = "python"
     EXTENSION_ERROR = None
-elif os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
+elif _extensions.DISABLED:
     from ._prefix_py import ALPHABET, PrefixTable
 
     IMPLEMENTATION = "python"
-    EXTENSION_ERROR = "disabled by VOSENGINE_NO_EXTENSIONS"
+    EXTENSION_ERROR = _extensions.DISABLED_REASON
 else:
     try:
         from ._prefix import ALPHABET, PrefixTable

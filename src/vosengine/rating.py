@@ -33,10 +33,8 @@ The rules (user-facing contracts; each is tested with hand-computed examples):
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import itertools
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -46,6 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from . import _extensions
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 from .money import (
     _HALF_UP,
@@ -60,18 +59,7 @@ from .money import (
 from .numbering import validate_prefix
 from .prefix import PrefixTable
 
-
-def _load_kernel() -> Any:
-    """The compiled batch-rating kernel (``vosengine._rating``), or None."""
-    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
-        return None
-    try:
-        return importlib.import_module("vosengine._rating")
-    except ImportError:  # not built: the Python loop prices every call
-        return None
-
-
-_kernel = _load_kernel()
+_kernel: Any = _extensions.load("vosengine._rating")[0]
 
 __all__ = [
     "CSV_COLUMNS",

@@ -9,11 +9,11 @@ accepts every bit of linear white space RFC 3261 allows.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from .. import _extensions
 from ._errors import ParseError
 from ._uri import Uri, parse_uri
 
@@ -33,11 +33,8 @@ __all__ = [
 
 def _load_fast() -> tuple[Any, Any, Any]:
     """The compiled fast paths for Via, name-addr and auth values, or Nones."""
-    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
-        return None, None, None
-    try:
-        fast = importlib.import_module("vosengine.sip._sipfast")
-    except ImportError:
+    fast = _extensions.load("vosengine.sip._sipfast")[0]
+    if fast is None:
         return None, None, None
     return fast.via, fast.name_addr, fast.auth_params
 

@@ -15,12 +15,11 @@ runs before acting. **Any input either parses or raises** ``ParseError``, nothin
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import _extensions
 from ..errors import InvalidArgumentType
 from ._errors import LocalProtocolError, ParseError
 from ._headers import (
@@ -75,12 +74,7 @@ _M = TypeVar("_M", "Request", "Response")
 
 def _load_fast() -> Any:
     """The compiled fast paths (``vosengine.sip._sipfast``), or None (pure-Python twins)."""
-    if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") not in ("", "0"):
-        return None
-    try:
-        return importlib.import_module("vosengine.sip._sipfast")
-    except ImportError:
-        return None
+    return _extensions.load("vosengine.sip._sipfast")[0]
 
 
 _C = _load_fast()

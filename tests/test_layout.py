@@ -1,0 +1,18 @@
+"""Rules of the source layout that a reader relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "vosengine"
+
+
+def test_only_one_module_reads_the_extensions_switch() -> None:
+    """``VOSENGINE_NO_EXTENSIONS`` is read in ``_extensions`` alone; every picker asks it."""
+    readers = sorted(
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py*")
+        if path.suffix in (".py", ".pyx")
+        and 'environ.get("VOSENGINE_NO_EXTENSIONS"' in path.read_text(encoding="utf-8")
+    )
+    assert readers == ["_extensions.py"]
