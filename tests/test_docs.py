@@ -30,7 +30,7 @@ def test_every_module_works_without_the_compiled_extensions() -> None:
     import sys
 
     code = """
-import vosengine.prefix as prefix, vosengine.rating as rating
+import vosengine.prefix as prefix, vosengine.rating._table as rating
 from vosengine.sip import _message, _headers, parse
 from vosengine.policy import Policy, Admin, Role
 from vosengine.rating import Rate, RateTable

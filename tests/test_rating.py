@@ -428,7 +428,7 @@ def test_rates_reject_bad_fields() -> None:
 def test_batch_kernel_is_in_use_when_built() -> None:
     import os
 
-    import vosengine.rating as rating
+    import vosengine.rating._table as rating
 
     if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
         assert rating._kernel is not None

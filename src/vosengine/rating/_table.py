@@ -1,0 +1,394 @@
+"""The rate table: rates by prefix, versions by date and window, the price of a call, the
+longest call a balance pays for."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .. import _extensions
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..money import _HALF_UP, ZERO, Rounding, RoundingRule, _round, to_decimal
+from ..prefix import PrefixTable
+from ._deck import read_rates, write_rates
+from ._errors import RateDeckError, RateNotFound
+from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
+from ._versions import check_overlaps, pick, version_key, window_edges, zone
+
+__all__ = ["RateTable"]
+
+_kernel: Any = _extensions.load("vosengine._rating")[0]
+_SECOND = timedelta(seconds=1)
+
+
+class RateTable:
+    """Rates by prefix (longest match), with versions by effective date and tariff windows.
+
+    Immutable: build a new table to change rates (``with_rates``) and swap the reference;
+    readers never see half a table. Thread-safe for any number of readers.
+
+    ``rounding`` rounds each call's total once; ``duration_rounding`` turns milliseconds into
+    hold seconds; ``windows`` are the time-of-day windows (first match wins) in ``timezone``.
+    """
+
+    __slots__ = (
+        "_by_prefix",
+        "_ceiling",
+        "_kernel_table",
+        "_rates",
+        "duration_rounding",
+        "rounding",
+        "timezone",
+        "windows",
+    )
+
+    def __init__(
+        self,
+        rates: Iterable[Rate] = (),
+        *,
+        rounding: RoundingRule | None = None,
+        duration_rounding: Rounding = Rounding.CEILING,
+        windows: Sequence[TariffWindow] = (),
+        timezone: str | tzinfo = "UTC",
+    ) -> None:
+        self.rounding = RoundingRule() if rounding is None else rounding
+        if not isinstance(self.rounding, RoundingRule):
+            raise InvalidArgumentType(f"rounding: expected a RoundingRule, got {rounding!r}")
+        if not isinstance(duration_rounding, Rounding):
+            raise InvalidArgumentType(
+                f"duration_rounding: expected a Rounding mode, got {duration_rounding!r}"
+            )
+        self.duration_rounding = duration_rounding
+        self._ceiling = duration_rounding is Rounding.CEILING
+        self.windows = tuple(windows)
+        for window in self.windows:
+            if not isinstance(window, TariffWindow):
+                raise InvalidArgumentType(f"windows: expected TariffWindow, got {window!r}")
+        self.timezone = zone(timezone)
+        names = {w.name for w in self.windows}
+        grouped: dict[str, list[Rate]] = {}
+        all_rates = []
+        for index, rate in enumerate(rates):
+            if not isinstance(rate, Rate):
+                raise InvalidArgumentType(f"rates[{index}]: expected a Rate, got {rate!r}")
+            if rate.window is not None and rate.window not in names:
+                raise InvalidArgument(
+                    f"rates[{index}].window: {rate.window!r} is not one of the table's windows"
+                    f" {sorted(names)}"
+                )
+            grouped.setdefault(rate.prefix, []).append(rate)
+            all_rates.append(rate)
+        for prefix, versions in grouped.items():
+            versions.sort(key=version_key)
+            check_overlaps(prefix, versions)
+        self._by_prefix: PrefixTable[tuple[Rate, ...]] = PrefixTable(
+            (prefix, tuple(versions)) for prefix, versions in grouped.items()
+        )
+        self._rates = tuple(all_rates)
+        self._kernel_table: PrefixTable[Any] | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rates)
+
+    def __iter__(self) -> Iterator[Rate]:
+        return iter(self._rates)
+
+    @property
+    def rates(self) -> tuple[Rate, ...]:
+        return self._rates
+
+    def with_rates(self, rates: Iterable[Rate]) -> RateTable:
+        """A new table with the same settings and ``rates`` added."""
+        return RateTable(
+            (*self._rates, *rates),
+            rounding=self.rounding,
+            duration_rounding=self.duration_rounding,
+            windows=self.windows,
+            timezone=self.timezone,
+        )
+
+    def window_at(self, at: datetime) -> str | None:
+        """The name of the tariff window active at ``at`` (first match), or ``None``."""
+        if not self.windows:
+            return None
+        local = at.astimezone(self.timezone)
+        weekday, clock = local.weekday(), local.time()
+        for window in self.windows:
+            if window.contains(weekday, clock):
+                return window.name
+        return None
+
+    def lookup(self, number: str, at: datetime) -> Rate | None:
+        """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number))."""
+        return self._find(number, at)[0]
+
+    def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
+        """The rate in force, and whether it belongs to the longest matching prefix."""
+        if at.utcoffset() is None:
+            raise InvalidArgument(f"at: {at.isoformat()} has no time zone")
+        versions = self._by_prefix.longest_value(number)
+        if versions is None:
+            return None, False
+        if len(versions) == 1 and not self.windows:
+            only = versions[0]
+            if only.effective_from is None and only.effective_until is None:
+                return only, True
+        window = self.window_at(at) if self.windows else None
+        found = pick(versions, at, window)
+        if found is not None:
+            return found, True
+        for _, shorter in reversed(self._by_prefix.matches(number)[:-1]):
+            found = pick(shorter, at, window)
+            if found is not None:
+                return found, False
+        return None, False
+
+    # -- pricing ---------------------------------------------------------------------------
+
+    def price(self, number: str, duration_ms: int, at: datetime) -> Charge:
+        """The :class:`Charge` of a call to ``number`` answered at ``at`` lasting
+        ``duration_ms``. Raises :class:`RateNotFound` when no rate is in force."""
+        rate, longest = self._find(number, at)
+        if rate is None:
+            raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
+        if type(duration_ms) is int and duration_ms >= 0 and self._ceiling:
+            hold = -(-duration_ms // 1000)
+        else:
+            hold = hold_seconds(duration_ms, self.duration_rounding)
+        return self._charge(number, rate, hold, at, longest)
+
+    def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
+        """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
+        rate is in force."""
+        out: list[Charge | None] = []
+        for number, duration_ms, at in calls:
+            rate, longest = self._find(number, at)
+            if rate is None:
+                out.append(None)
+                continue
+            hold = hold_seconds(duration_ms, self.duration_rounding)
+            out.append(self._charge(number, rate, hold, at, longest))
+        return out
+
+    def amounts_many(
+        self, numbers: Sequence[str], durations_ms: Sequence[int], at: Sequence[datetime]
+    ) -> list[Decimal | None]:
+        """The amounts alone for parallel sequences of numbers, durations and answer times:
+        the throughput form of :meth:`price_many` (``None`` where no rate is in force)."""
+        if not len(numbers) == len(durations_ms) == len(at):
+            raise InvalidArgument(
+                f"amounts_many: {len(numbers)} numbers, {len(durations_ms)} durations and"
+                f" {len(at)} times; the three must have one entry per call"
+            )
+        if _kernel is not None and not self.windows and self._ceiling:
+            kernel_table = self._kernel_table
+            if kernel_table is None:  # built on first use; a race builds it twice, harmlessly
+                kernel_table = PrefixTable(
+                    (
+                        prefix,
+                        _kernel.params_for(versions[0]) if len(versions) == 1 else _kernel.SLOW,
+                    )
+                    for prefix, versions in self._by_prefix.items()
+                )
+                self._kernel_table = kernel_table
+            rule = self.rounding
+            out, slow = _kernel.fast_amounts(
+                kernel_table.longest_value_many(numbers),
+                durations_ms if type(durations_ms) is list else list(durations_ms),
+                rule._scale,
+                rule._code,
+                rule.decimals,
+                ZERO,
+                clamp,
+            )
+            for index in slow:
+                found, longest = self._find(numbers[index], at[index])
+                if found is None:
+                    out[index] = None
+                    continue
+                hold = hold_seconds(durations_ms[index], self.duration_rounding)
+                out[index] = self._charge(numbers[index], found, hold, at[index], longest).amount
+            result: list[Decimal | None] = out
+            return result
+        return self._amounts_py(numbers, durations_ms, at)
+
+    def _amounts_py(
+        self,
+        numbers: Sequence[str],
+        durations_ms: Sequence[int],
+        at: Sequence[datetime],
+    ) -> list[Decimal | None]:
+        """The pure-Python twin of the compiled batch kernel (``vosengine._rating``)."""
+        found_versions = self._by_prefix.longest_value_many(numbers)
+        out: list[Decimal | None] = []
+        append = out.append
+        mode = self.duration_rounding
+        ceiling = mode is Rounding.CEILING
+        simple = not self.windows
+        scale, code, decimals = self.rounding._scale, self.rounding._code, self.rounding.decimals
+        half_up = code == _HALF_UP
+        for number, versions, duration_ms, when in zip(
+            numbers, found_versions, durations_ms, at, strict=True
+        ):
+            rate = versions[0] if simple and versions is not None and len(versions) == 1 else None
+            fast = None if rate is None else rate._fast
+            if (
+                rate is None or fast is None
+            ):  # dated or windowed rates, or no rate: the general path
+                found, longest = self._find(number, when)
+                if found is None:
+                    append(None)
+                    continue
+                hold = hold_seconds(duration_ms, mode)
+                append(self._charge(number, found, hold, when, longest).amount)
+                continue
+            grace, free, first, step, fee_part, per_second, denominator, limits = fast
+            if ceiling and type(duration_ms) is int and duration_ms >= 0:
+                hold = -(-duration_ms // 1000)
+            else:
+                hold = hold_seconds(duration_ms, mode)
+            if hold <= 0 or hold <= grace:
+                append(ZERO)
+                continue
+            chargeable = hold - free
+            if chargeable <= 0:
+                billed = 0
+            elif chargeable <= first:
+                billed = first
+            else:
+                billed = first + -(-(chargeable - first) // step) * step
+            numerator = (fee_part + billed * per_second) * scale
+            if half_up:  # numerator >= 0: round half up in one division
+                units = (2 * numerator + denominator) // (2 * denominator)
+            else:
+                units = _round(numerator, denominator, code)
+            amount = Decimal(units).scaleb(-decimals)
+            append(clamp(rate, amount) if limits else amount)
+        return out
+
+    def _charge(
+        self, number: str, rate: Rate, hold: int, at: datetime, longest: bool = False
+    ) -> Charge:
+        if hold <= 0 or hold <= rate.grace_seconds:
+            return Charge(number, rate, hold, 0, ZERO, ())
+        free = rate.free_seconds
+        billed = billed_seconds(hold - free, rate.first_increment, rate.next_increment)
+        start = at + timedelta(seconds=free) if free else at
+        segments = self._segments(number, rate, start, billed, longest)
+        if len(segments) == 1 and segments[0][0] is rate:  # the integer fast path
+            numerator = rate._fee_n * rate._price_d + billed * rate._price_n * rate._fee_d
+            denominator = rate._fee_d * rate._price_d
+        else:
+            total = Fraction(rate._fee_n, rate._fee_d)
+            for seg_rate, _, seconds in segments:
+                total += Fraction(seconds * seg_rate._price_n, seg_rate._price_d)
+            numerator, denominator = total.numerator, total.denominator
+        amount = self.rounding.round_fraction(numerator, denominator)
+        if rate.min_charge is not None or rate.max_charge is not None:
+            amount = clamp(rate, amount)
+        return Charge(number, rate, hold, billed, amount, segments)
+
+    def _segments(
+        self, number: str, rate: Rate, start: datetime, billed: int, longest: bool
+    ) -> tuple[tuple[Rate, datetime, int], ...]:
+        """Cut ``[start, start + billed s)`` where the rate in force changes. ``longest``
+        says ``rate`` belongs to the longest matching prefix."""
+        if not self.windows and longest:
+            if rate.effective_from is None and rate.effective_until is None:
+                return ((rate, start, billed),)  # nothing can take over during the call
+            end = start + timedelta(seconds=billed)
+            if rate.in_force(start) and (
+                rate.effective_until is None or end <= rate.effective_until
+            ):
+                return ((rate, start, billed),)
+        end = start + timedelta(seconds=billed)
+        if billed == 0:
+            return ((rate, start, 0),)
+        cuts = sorted(c for c in self._boundaries(number, start, end) if start < c < end)
+        out: list[tuple[Rate, datetime, int]] = []
+        edges = [start, *cuts, end]
+        for seg_start, seg_end in itertools.pairwise(edges):
+            seconds = (seg_end - seg_start) // _SECOND
+            # a gap in the deck is covered by the rate in force at answer
+            seg_rate = self.lookup(number, seg_start) or rate
+            if out and out[-1][0] is seg_rate:
+                out[-1] = (seg_rate, out[-1][1], out[-1][2] + seconds)
+            else:
+                out.append((seg_rate, seg_start, seconds))
+        return tuple(out)
+
+    def _boundaries(self, number: str, start: datetime, end: datetime) -> set[datetime]:
+        """Instants, on the whole-second grid from ``start``, where the rate may change."""
+        cuts: set[datetime] = set()
+        for _, versions in self._by_prefix.matches(number):
+            for version in versions:
+                for edge in (version.effective_from, version.effective_until):
+                    if edge is not None:
+                        cuts.add(edge)
+        if self.windows:
+            cuts |= window_edges(self.windows, self.timezone, start, end)
+        # whole seconds from the start, so that parts stay on the billed-second grid
+        return {start + -(-(c - start) // _SECOND) * _SECOND for c in cuts}
+
+    def max_call_seconds(
+        self, number: str, available: Decimal, at: datetime, *, limit: int = 86_400
+    ) -> int:
+        """The longest hold time, on the increment grid, that ``available`` pays for.
+
+        The grid is 0, then ``free + first``, then ``free + first + k × next``. The answer
+        ``m`` satisfies ``price(m) ≤ available < price(next grid point)``, connect fee and
+        tariff windows included, and stays at or below ``limit`` seconds (a rate with a
+        maximum charge, or a zero price, pays for any length). 0 when even the first
+        increment is out of reach. Raises :class:`RateNotFound`.
+        """
+        available = to_decimal(available, "available")
+        rate, longest = self._find(number, at)
+        if rate is None:
+            raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
+        base = rate.free_seconds + rate.first_increment
+
+        def point(k: int) -> int:  # the k-th grid point, k >= 1
+            return base + (k - 1) * rate.next_increment
+
+        def cost(hold: int) -> Decimal:
+            return self._charge(number, rate, hold, at, longest).amount
+
+        if limit < base or available < 0 or cost(base) > available:
+            return 0
+        low, high = 1, (limit - base) // rate.next_increment + 1
+        if cost(point(high)) <= available:
+            return point(high)
+        while high - low > 1:  # invariant: cost(point(low)) <= available < cost(point(high))
+            middle = (low + high) // 2
+            if cost(point(middle)) <= available:
+                low = middle
+            else:
+                high = middle
+        return point(low)
+
+    # -- CSV -------------------------------------------------------------------------------
+
+    @classmethod
+    def from_csv(cls, text: str | io.TextIOBase, **settings: Any) -> RateTable:
+        """Read a rate deck: a header row naming columns of :data:`CSV_COLUMNS` (``prefix``
+        and ``price`` required), one rate per row. A broken row fails the whole import with
+        its row number, column and reason; nothing is built."""
+        rates = read_rates(text)
+        try:
+            return cls(rates, **settings)
+        except RateDeckError:
+            raise
+        except InvalidArgument as error:
+            raise RateDeckError(str(error)) from None
+
+    def to_csv(self) -> str:
+        """The deck as CSV with every column of :data:`CSV_COLUMNS`; ``from_csv`` reads it
+        back to an equal set of rates."""
+        return write_rates(self._rates)
