@@ -1,7 +1,9 @@
-"""Build script for the optional compiled modules: the prefix trie and the batch-rating kernel.
+"""Build script for the optional compiled modules: the prefix trie, the batch-rating kernel
+and the SIP fast paths.
 
-Both are optional: when the C compiler or Cython is missing, setuptools warns and the package
-installs with the pure-Python twins (``vosengine._prefix_py``, ``RateTable._amounts_py``).
+All are optional: when the C compiler or Cython is missing, setuptools warns and the package
+installs with the pure-Python twins (``vosengine._prefix_py``, ``vosengine.rating._kernel_py``,
+``vosengine.sip._message``'s Python accessors).
 Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
 
@@ -25,8 +27,8 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                     optional=True,
                 ),
                 Extension(
-                    "vosengine._rating",
-                    ["src/vosengine/_rating.pyx"],
+                    "vosengine.rating._kernel",
+                    ["src/vosengine/rating/_kernel.pyx"],
                     extra_compile_args=["-O3"],
                     optional=True,
                 ),

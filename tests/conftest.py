@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from vosengine import _prefix_py
+from vosengine.rating import _kernel_py
 
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
@@ -20,14 +21,21 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-def _compiled() -> Any:
+def _compiled_module(name: str) -> Any:
+    """The compiled module ``name``; skips the test when it is not built (fails when
+    ``VOSENGINE_REQUIRE_EXTENSIONS`` is set)."""
+    import importlib
+
     try:
-        from vosengine import _prefix
+        return importlib.import_module(name)
     except ImportError as error:
         if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
             raise
-        pytest.skip(f"compiled prefix module not built: {error}")
-    return _prefix.PrefixTable
+        pytest.skip(f"compiled module {name} not built: {error}")
+
+
+def _compiled() -> Any:
+    return _compiled_module("vosengine._prefix").PrefixTable
 
 
 PREFIX_IMPLEMENTATIONS = ["cython", "python"]
@@ -45,6 +53,24 @@ def table_cls(request: pytest.FixtureRequest) -> Any:
 def both_table_classes() -> tuple[Any, Any]:
     """Both implementations at once, for differential tests."""
     return _compiled(), _prefix_py.PrefixTable
+
+
+RATING_KERNELS = ["cython", "python"]
+
+
+@pytest.fixture(scope="session", params=RATING_KERNELS)
+def rating_kernel(request: pytest.FixtureRequest) -> Any:
+    """The batch-rating kernel of one implementation (compiled, then pure Python): the one
+    seam through which the rating tests run both (``RateTable._amounts(kernel, ...)``)."""
+    if request.param == "cython":
+        return _compiled_module("vosengine.rating._kernel")
+    return _kernel_py
+
+
+@pytest.fixture(scope="session")
+def both_rating_kernels() -> tuple[Any, Any]:
+    """Both batch-rating kernels at once, for differential tests."""
+    return _compiled_module("vosengine.rating._kernel"), _kernel_py
 
 
 SIP_FAST_NAMES = {

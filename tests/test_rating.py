@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -328,7 +329,9 @@ def test_rounding_error_is_below_one_unit(rate: Rate, ms: int, rule: RoundingRul
 
 
 @given(t=rate_tables(), data=st.data())
-def test_batch_amounts_equal_single_prices(t: RateTable, data: st.DataObject) -> None:
+def test_batch_amounts_equal_single_prices(
+    t: RateTable, data: st.DataObject, rating_kernel: Any
+) -> None:
     prefixes = [rate.prefix for rate in t]
     numbers = data.draw(
         st.lists(
@@ -347,6 +350,7 @@ def test_batch_amounts_equal_single_prices(t: RateTable, data: st.DataObject) ->
         except RateNotFound:
             expected.append(None)
     assert t.amounts_many(numbers, durations, when) == expected
+    assert t._amounts(rating_kernel, numbers, durations, when) == expected
     assert [
         c and c.amount for c in t.price_many(zip(numbers, durations, when, strict=True))
     ] == expected
@@ -428,17 +432,62 @@ def test_rates_reject_bad_fields() -> None:
 def test_batch_kernel_is_in_use_when_built() -> None:
     import os
 
-    import vosengine.rating._table as rating
+    from vosengine.rating import kernel
 
     if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
-        assert rating._kernel is not None
-    if rating._kernel is None:
+        assert kernel.IMPLEMENTATION == "cython", kernel.EXTENSION_ERROR
+    if kernel.IMPLEMENTATION != "cython":
+        assert kernel.KERNEL.__name__ == "vosengine.rating._kernel_py"
+        assert kernel.EXTENSION_ERROR
         pytest.skip("the compiled batch kernel is not built")
-    assert rating._kernel.__name__ == "vosengine._rating"
+    assert kernel.KERNEL.__name__ == "vosengine.rating._kernel"
+    assert kernel.EXTENSION_ERROR is None
+
+
+def test_both_kernels_number_the_rounding_modes_as_money_does(
+    both_rating_kernels: tuple[Any, Any],
+) -> None:
+    from vosengine.money import _CODES
+
+    expected = {mode.value: _CODES[mode] for mode in Rounding}
+    assert len(set(expected.values())) == len(Rounding)
+    for kernel in both_rating_kernels:
+        assert expected == kernel.ROUNDING_CODES, kernel.__name__
+
+
+@pytest.mark.parametrize("mode", list(Rounding))
+def test_each_rounding_mode_prices_alike_in_the_kernel_and_the_table(
+    mode: Rounding, rating_kernel: Any
+) -> None:
+    t = table(Rate(prefix="1", price="0.00015", first_increment=1, next_increment=1), mode=mode)
+    numbers = ["15"] * 8
+    durations = [n * 1000 for n in range(1, 9)]  # 0.0000025 per second: ties and non-ties
+    when = [AT] * len(numbers)
+    expected = [t.price(n, d, AT).amount for n, d in zip(numbers, durations, strict=True)]
+    assert t._amounts(rating_kernel, numbers, durations, when) == expected
+
+
+def test_a_rate_carries_the_terms_the_kernels_price_from(rating_kernel: Any) -> None:
+    rate = Rate(prefix="44", price="0.0120", first_increment=30, next_increment=6,
+                connect_fee="0.01", free_seconds=5, grace_seconds=3)  # fmt: skip
+    terms = rate._terms
+    assert terms is not None
+    assert terms[:4] == (3, 5, 30, 6) and terms.limits is False
+    assert Fraction(terms.fee_part, terms.denominator) == Fraction("0.01")  # connect fee
+    assert Fraction(terms.per_second, terms.denominator) == Fraction("0.0120") / 60
+    params = rating_kernel.params_for(rate)
+    assert type(params) is rating_kernel.Params
+    assert params.rate is rate and params.terms == terms
+    dated = Rate(prefix="44", price="1", effective_until=datetime(2027, 1, 1, tzinfo=UTC))
+    assert dated._terms is None
+    assert rating_kernel.params_for(dated) is rating_kernel.SLOW
 
 
 @given(t=rate_tables(), data=st.data())
-def test_batch_kernel_equals_the_python_twin(t: RateTable, data: st.DataObject) -> None:
+def test_batch_kernel_equals_the_python_twin(
+    t: RateTable, data: st.DataObject, both_rating_kernels: tuple[Any, Any]
+) -> None:
+    compiled, python = both_rating_kernels
     prefixes = [rate.prefix for rate in t]
     numbers = data.draw(
         st.lists(
@@ -450,22 +499,27 @@ def test_batch_kernel_equals_the_python_twin(t: RateTable, data: st.DataObject) 
     )
     durations = data.draw(st.lists(durations_ms(), min_size=len(numbers), max_size=len(numbers)))
     when = [AT] * len(numbers)
-    assert t.amounts_many(numbers, durations, when) == t._amounts_py(numbers, durations, when)
+    assert t._amounts(compiled, numbers, durations, when) == t._amounts(
+        python, numbers, durations, when
+    )
 
 
-def test_batch_kernel_leaves_what_it_cannot_price_to_python() -> None:
+def test_batch_kernel_leaves_what_it_cannot_price_to_the_table(rating_kernel: Any) -> None:
     cut = datetime(2026, 12, 1, tzinfo=UTC)
     t = table(
         Rate(prefix="1", price="0.6"),
         Rate(prefix="2", price="0.6", effective_until=cut),  # dated
         Rate(prefix="3", price="1" + "0" * 20),  # too large for 64-bit arithmetic
         Rate(prefix="4", price="0.6", min_charge="1"),  # clamped
+        Rate(prefix="6", price="0.6", first_increment=10**16),  # a grid too long for 64 bits
     )
-    numbers = ["15", "25", "35", "45", "55", "15"]
-    durations = [61_000, 61_000, 61_000, 1_000, 61_000, 10**16]
+    numbers = ["15", "25", "35", "45", "55", "15", "65"]
+    durations = [61_000, 61_000, 61_000, 1_000, 61_000, 10**16, 1_000]
     when = [AT] * len(numbers)
-    expected = t._amounts_py(numbers, durations, when)
+    expected = [t._amount(n, d, AT) for n, d in zip(numbers, durations, strict=True)]
     assert expected[:5] == [D("1.2000"), D("1.2000"), D("2" + "0" * 20), D("1"), None]
+    assert expected[6] == D("0.6") * 10**16 / 60
+    assert t._amounts(rating_kernel, numbers, durations, when) == expected
     assert t.amounts_many(numbers, durations, when) == expected
     assert t.amounts_many(tuple(numbers), tuple(durations), when) == expected
     with pytest.raises(InvalidArgument, match="one entry per call"):

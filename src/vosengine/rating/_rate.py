@@ -16,6 +16,7 @@ from ..money import ZERO, Rounding, decimal_fraction, round_division, to_decimal
 from ..numbering import validate_prefix
 
 __all__ = [
+    "BillingTerms",
     "Charge",
     "ChargePart",
     "Rate",
@@ -24,6 +25,25 @@ __all__ = [
     "clamp",
     "hold_seconds",
 ]
+
+
+class BillingTerms(NamedTuple):
+    """An undated rate's pricing as integers: the record the batch kernel prices calls from.
+
+    A call of ``hold`` seconds costs nothing when ``hold <= grace``; otherwise its billed
+    seconds are ``billed_seconds(hold - free, first, step)`` and its exact cost is
+    ``(fee_part + billed × per_second) / denominator``. ``limits`` says the rate has a
+    minimum or maximum charge to apply after rounding.
+    """
+
+    grace: int
+    free: int
+    first: int
+    step: int
+    fee_part: int
+    per_second: int
+    denominator: int
+    limits: bool
 
 
 # -- validators ----------------------------------------------------------------------------
@@ -121,7 +141,7 @@ class Rate:
     _price_d: int = attrs.field(init=False, eq=False, repr=False)
     _fee_n: int = attrs.field(init=False, eq=False, repr=False)
     _fee_d: int = attrs.field(init=False, eq=False, repr=False)
-    _fast: tuple[Any, ...] | None = attrs.field(init=False, eq=False, repr=False)
+    _terms: BillingTerms | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -148,20 +168,19 @@ class Rate:
         object.__setattr__(self, "_price_d", pd)
         object.__setattr__(self, "_fee_n", fn)
         object.__setattr__(self, "_fee_d", fd)
-        # everything the batch path needs, in one tuple; None for a dated rate
-        fast = None
+        terms = None  # a dated rate is priced by the table, never by the batch kernel
         if self.effective_from is None and self.effective_until is None:
-            fast = (
-                self.grace_seconds,
-                self.free_seconds,
-                self.first_increment,
-                self.next_increment,
-                fn * pd,
-                pn * fd,
-                fd * pd,
-                self.min_charge is not None or self.max_charge is not None,
+            terms = BillingTerms(
+                grace=self.grace_seconds,
+                free=self.free_seconds,
+                first=self.first_increment,
+                step=self.next_increment,
+                fee_part=fn * pd,
+                per_second=pn * fd,
+                denominator=fd * pd,
+                limits=self.min_charge is not None or self.max_charge is not None,
             )
-        object.__setattr__(self, "_fast", fast)
+        object.__setattr__(self, "_terms", terms)
 
     def in_force(self, at: datetime) -> bool:
         """Whether ``at`` lies in ``[effective_from, effective_until)`` (window aside)."""
@@ -211,19 +230,23 @@ class Rate:
         }
 
 
+_CEILING = Rounding.CEILING
+
+
 def hold_seconds(duration_ms: int, mode: Rounding = Rounding.CEILING) -> int:
     """Whole hold seconds from milliseconds (``CEILING``: 1 ms is 1 s; VOS3000's default).
 
     >>> hold_seconds(60_001), hold_seconds(60_001, Rounding.HALF_UP)
     (61, 60)
     """
-    if isinstance(duration_ms, bool) or not isinstance(duration_ms, int):
-        raise InvalidArgumentType(f"duration_ms: expected an int, got {duration_ms!r}")
-    if duration_ms < 0:
-        raise InvalidArgument(f"duration_ms: {duration_ms} is negative")
-    if mode is Rounding.CEILING:
+    if type(duration_ms) is not int or duration_ms < 0:
+        if isinstance(duration_ms, bool) or not isinstance(duration_ms, int):
+            raise InvalidArgumentType(f"duration_ms: expected an int, got {duration_ms!r}")
+        if duration_ms < 0:
+            raise InvalidArgument(f"duration_ms: {duration_ms} is negative")
+    if mode is _CEILING:
         return -(-duration_ms // 1000)
-    return round_division(duration_ms, 1000, mode)
+    return round_division(int(duration_ms), 1000, mode)
 
 
 def billed_seconds(chargeable: int, first: int, next_: int) -> int:

@@ -9,20 +9,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
+from types import ModuleType
 from typing import Any
 
-from .. import _extensions
 from ..errors import InvalidArgument, InvalidArgumentType
-from ..money import _HALF_UP, ZERO, Rounding, RoundingRule, _round, to_decimal
+from ..money import ZERO, Rounding, RoundingRule, to_decimal
 from ..prefix import PrefixTable
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
 from ._versions import check_overlaps, pick, version_key, window_edges, zone
+from .kernel import KERNEL
 
 __all__ = ["RateTable"]
 
-_kernel: Any = _extensions.load("vosengine._rating")[0]
 _SECOND = timedelta(seconds=1)
 
 
@@ -39,7 +39,7 @@ class RateTable:
     __slots__ = (
         "_by_prefix",
         "_ceiling",
-        "_kernel_table",
+        "_kernel_tables",
         "_rates",
         "duration_rounding",
         "rounding",
@@ -90,7 +90,7 @@ class RateTable:
             (prefix, tuple(versions)) for prefix, versions in grouped.items()
         )
         self._rates = tuple(all_rates)
-        self._kernel_table: PrefixTable[Any] | None = None
+        self._kernel_tables: dict[ModuleType, PrefixTable[Any]] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -158,24 +158,13 @@ class RateTable:
         rate, longest = self._find(number, at)
         if rate is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
-        if type(duration_ms) is int and duration_ms >= 0 and self._ceiling:
-            hold = -(-duration_ms // 1000)
-        else:
-            hold = hold_seconds(duration_ms, self.duration_rounding)
+        hold = hold_seconds(duration_ms, self.duration_rounding)
         return self._charge(number, rate, hold, at, longest)
 
     def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
         """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
         rate is in force."""
-        out: list[Charge | None] = []
-        for number, duration_ms, at in calls:
-            rate, longest = self._find(number, at)
-            if rate is None:
-                out.append(None)
-                continue
-            hold = hold_seconds(duration_ms, self.duration_rounding)
-            out.append(self._charge(number, rate, hold, at, longest))
-        return out
+        return [self._call(number, duration_ms, at) for number, duration_ms, at in calls]
 
     def amounts_many(
         self, numbers: Sequence[str], durations_ms: Sequence[int], at: Sequence[datetime]
@@ -187,91 +176,54 @@ class RateTable:
                 f"amounts_many: {len(numbers)} numbers, {len(durations_ms)} durations and"
                 f" {len(at)} times; the three must have one entry per call"
             )
-        if _kernel is not None and not self.windows and self._ceiling:
-            kernel_table = self._kernel_table
-            if kernel_table is None:  # built on first use; a race builds it twice, harmlessly
-                kernel_table = PrefixTable(
-                    (
-                        prefix,
-                        _kernel.params_for(versions[0]) if len(versions) == 1 else _kernel.SLOW,
-                    )
-                    for prefix, versions in self._by_prefix.items()
-                )
-                self._kernel_table = kernel_table
-            rule = self.rounding
-            out, slow = _kernel.fast_amounts(
-                kernel_table.longest_value_many(numbers),
-                durations_ms if type(durations_ms) is list else list(durations_ms),
-                rule._scale,
-                rule._code,
-                rule.decimals,
-                ZERO,
-                clamp,
-            )
-            for index in slow:
-                found, longest = self._find(numbers[index], at[index])
-                if found is None:
-                    out[index] = None
-                    continue
-                hold = hold_seconds(durations_ms[index], self.duration_rounding)
-                out[index] = self._charge(numbers[index], found, hold, at[index], longest).amount
-            result: list[Decimal | None] = out
-            return result
-        return self._amounts_py(numbers, durations_ms, at)
+        return self._amounts(KERNEL, numbers, durations_ms, at)
 
-    def _amounts_py(
+    def _amounts(
         self,
+        kernel: ModuleType,
         numbers: Sequence[str],
         durations_ms: Sequence[int],
         at: Sequence[datetime],
     ) -> list[Decimal | None]:
-        """The pure-Python twin of the compiled batch kernel (``vosengine._rating``)."""
-        found_versions = self._by_prefix.longest_value_many(numbers)
-        out: list[Decimal | None] = []
-        append = out.append
-        mode = self.duration_rounding
-        ceiling = mode is Rounding.CEILING
-        simple = not self.windows
-        scale, code, decimals = self.rounding._scale, self.rounding._code, self.rounding.decimals
-        half_up = code == _HALF_UP
-        for number, versions, duration_ms, when in zip(
-            numbers, found_versions, durations_ms, at, strict=True
-        ):
-            rate = versions[0] if simple and versions is not None and len(versions) == 1 else None
-            fast = None if rate is None else rate._fast
-            if (
-                rate is None or fast is None
-            ):  # dated or windowed rates, or no rate: the general path
-                found, longest = self._find(number, when)
-                if found is None:
-                    append(None)
-                    continue
-                hold = hold_seconds(duration_ms, mode)
-                append(self._charge(number, found, hold, when, longest).amount)
-                continue
-            grace, free, first, step, fee_part, per_second, denominator, limits = fast
-            if ceiling and type(duration_ms) is int and duration_ms >= 0:
-                hold = -(-duration_ms // 1000)
-            else:
-                hold = hold_seconds(duration_ms, mode)
-            if hold <= 0 or hold <= grace:
-                append(ZERO)
-                continue
-            chargeable = hold - free
-            if chargeable <= 0:
-                billed = 0
-            elif chargeable <= first:
-                billed = first
-            else:
-                billed = first + -(-(chargeable - first) // step) * step
-            numerator = (fee_part + billed * per_second) * scale
-            if half_up:  # numerator >= 0: round half up in one division
-                units = (2 * numerator + denominator) // (2 * denominator)
-            else:
-                units = _round(numerator, denominator, code)
-            amount = Decimal(units).scaleb(-decimals)
-            append(clamp(rate, amount) if limits else amount)
+        """:meth:`amounts_many` through ``kernel`` (``vosengine.rating.kernel``'s pick, or
+        either twin in the tests). The kernel prices each call whose longest prefix has one
+        undated rate; the table prices the rest, and every call of a table with tariff
+        windows or a duration rounding other than ``CEILING``."""
+        if self.windows or not self._ceiling:
+            return [self._amount(*call) for call in zip(numbers, durations_ms, at, strict=True)]
+        kernel_table = self._kernel_tables.get(kernel)
+        if kernel_table is None:  # built on first use; a race builds it twice, harmlessly
+            kernel_table = PrefixTable(
+                (prefix, kernel.params_for(versions[0]) if len(versions) == 1 else kernel.SLOW)
+                for prefix, versions in self._by_prefix.items()
+            )
+            self._kernel_tables[kernel] = kernel_table
+        rule = self.rounding
+        out: list[Decimal | None]
+        out, slow = kernel.fast_amounts(
+            kernel_table.longest_value_many(numbers),
+            durations_ms if type(durations_ms) is list else list(durations_ms),
+            rule._scale,
+            rule._code,
+            rule.decimals,
+            ZERO,
+            clamp,
+        )
+        for index in slow:
+            out[index] = self._amount(numbers[index], durations_ms[index], at[index])
         return out
+
+    def _call(self, number: str, duration_ms: int, at: datetime) -> Charge | None:
+        """The charge of one call, or ``None`` when no rate is in force."""
+        rate, longest = self._find(number, at)
+        if rate is None:
+            return None
+        hold = hold_seconds(duration_ms, self.duration_rounding)
+        return self._charge(number, rate, hold, at, longest)
+
+    def _amount(self, number: str, duration_ms: int, at: datetime) -> Decimal | None:
+        charge = self._call(number, duration_ms, at)
+        return None if charge is None else charge.amount
 
     def _charge(
         self, number: str, rate: Rate, hold: int, at: datetime, longest: bool = False

@@ -2,18 +2,18 @@
 """Compiled batch-rating kernel: the fast path of ``RateTable.amounts_many``.
 
 A rate table that can use this kernel keeps a second prefix table whose values are
-:class:`Params`: one small object per prefix that has exactly one undated rate, holding
-everything the cost needs as C integers (so pricing a call touches one object, not a rate,
-a tuple and its ints), or ``SLOW`` for a prefix the Python path must price.
+:class:`Params`: one small object per prefix that has exactly one undated rate, holding its
+:class:`~vosengine.rating._rate.BillingTerms` as C integers (so pricing a call touches one
+object, not a rate, a record and its ints), or ``SLOW`` for a prefix the table must price.
 
 For each call, the cost is ``(fee_part + billed × per_second) / denominator`` rounded once,
 in 64-bit integers with every product checked for overflow. A call the kernel cannot price
 this way (a dated rate, an amount too large for 64 bits, a duration that is not a plain
-non-negative int ...) comes back in the list of slow indices for the Python path; a call
+non-negative int ...) comes back in the list of slow indices for the table; a call
 without any matching prefix comes back as ``None``.
 
-The pure-Python twin of this loop is ``RateTable._amounts_py`` in ``vosengine.rating``; the
-tests compare the two.
+The pure-Python twin, with the same API, is ``vosengine.rating._kernel_py``; the picker is
+``vosengine.rating.kernel``, and the tests run both through it and compare them.
 """
 
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
@@ -32,7 +32,7 @@ cdef extern from *:
     int vos_mul(long long a, long long b, long long *out) noexcept nogil
     int vos_add(long long a, long long b, long long *out) noexcept nogil
 
-#: The value of a prefix the kernel leaves to the Python path.
+#: The value of a prefix the kernel leaves to the table.
 SLOW = object()
 
 cdef enum:
@@ -44,37 +44,68 @@ cdef enum:
     HALF_DOWN = 5
     HALF_EVEN = 6
 
+#: The integer code of each rounding mode (by its value); a test checks these equal the codes
+#: of ``vosengine.money``, which the table passes in.
+ROUNDING_CODES = {
+    "up": UP, "down": DOWN, "ceiling": CEILING, "floor": FLOOR,
+    "half_up": HALF_UP, "half_down": HALF_DOWN, "half_even": HALF_EVEN,
+}
+
+# The largest grid term (grace, free, first, step) the kernel takes: with hold times of at
+# most 10**12 s, the billed seconds then stay far inside 64 bits.
+cdef long long MAX_TERM = 1000000000000000
+
 # The largest numerator the rounding may see: 2 × numerator must fit in 64 bits.
 cdef long long MAX_NUMERATOR = 4611686018427387903
 
 
 cdef class Params:
-    """The pricing terms of one undated rate as C integers (see ``Rate._fast``)."""
+    """The rate of one prefix and its ``BillingTerms`` as C integers."""
 
     cdef readonly object rate
     cdef long long grace, free, first, step, fee_part, per_second, denominator
     cdef bint limits
 
-    def __init__(self, rate, tuple fast):
+    def __init__(self, rate, terms):
         cdef int overflow = 0
         self.rate = rate
-        self.grace, self.free, self.first, self.step = fast[0], fast[1], fast[2], fast[3]
-        for value in fast[4:7]:
+        for value in (terms.fee_part, terms.per_second, terms.denominator):
             PyLong_AsLongLongAndOverflow(value, &overflow)
             if overflow:
                 raise OverflowError("the rate's fractions do not fit in 64 bits")
-        self.fee_part, self.per_second, self.denominator = fast[4], fast[5], fast[6]
-        self.limits = fast[7]
+        for value in (terms.grace, terms.free, terms.first, terms.step):
+            if value > MAX_TERM:
+                raise OverflowError("the rate's billing grid is too long for the kernel")
+        self.grace, self.free = terms.grace, terms.free
+        self.first, self.step = terms.first, terms.step
+        self.fee_part, self.per_second = terms.fee_part, terms.per_second
+        self.denominator = terms.denominator
+        self.limits = terms.limits
+
+    @property
+    def terms(self):
+        """The terms as the ``BillingTerms`` record the rate holds."""
+        return self.rate._terms
 
 
 def params_for(rate):
     """``Params`` for a rate the kernel can price, else ``SLOW``."""
-    if rate._fast is None:
+    if rate._terms is None:
         return SLOW
     try:
-        return Params(rate, rate._fast)
+        return Params(rate, rate._terms)
     except OverflowError:
         return SLOW
+
+
+cdef inline long long _billed(long long chargeable, long long first, long long step) noexcept:
+    """Chargeable seconds on the ``first/step`` increment grid: the compiled twin of
+    ``vosengine.rating.billed_seconds``."""
+    if chargeable <= 0:
+        return 0
+    if chargeable <= first:
+        return first
+    return first + ((chargeable - first + step - 1) // step) * step
 
 
 cdef inline long long _round(long long numerator, long long denominator, int code) noexcept:
@@ -102,11 +133,11 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
                  object zero, object clamp):
     """Amounts for ``found`` (per call: the :class:`Params` of its longest prefix, ``SLOW``,
     or ``None`` for no match) and ``durations`` (milliseconds; hold time rounded up to whole
-    seconds).
+    seconds). The same contract as ``vosengine.rating._kernel_py.fast_amounts``.
 
     ``scale`` is 10**decimals, ``code`` the rounding mode's code, ``zero`` the amount of a
     call that costs nothing, ``clamp(rate, amount)`` applies min/max charges. Returns the
-    amounts and the indices of the calls left to the Python path.
+    amounts and the indices of the calls left to the table.
     """
     cdef Py_ssize_t n = len(found), i
     cdef list out = [None] * n
@@ -114,7 +145,7 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
     cdef dict made = {}
     cdef object entry, duration, amount
     cdef Params p
-    cdef long long ms, hold, chargeable, billed, numerator, units, tmp
+    cdef long long ms, hold, billed, numerator, units, tmp
     cdef int overflow = 0
     cdef int exponent = -decimals
     if len(durations) != n:
@@ -139,13 +170,7 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
         if hold <= 0 or hold <= p.grace:
             out[i] = zero
             continue
-        chargeable = hold - p.free
-        if chargeable <= 0:
-            billed = 0
-        elif chargeable <= p.first:
-            billed = p.first
-        else:
-            billed = p.first + ((chargeable - p.first + p.step - 1) // p.step) * p.step
+        billed = _billed(hold - p.free, p.first, p.step)
         if (
             vos_mul(billed, p.per_second, &tmp)
             or vos_add(tmp, p.fee_part, &numerator)

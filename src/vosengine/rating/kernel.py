@@ -1,0 +1,40 @@
+"""The batch-rating kernel behind :meth:`RateTable.amounts_many`, compiled when possible.
+
+``vosengine.rating.kernel`` picks one of two implementations with the identical API
+(``SLOW``, ``ROUNDING_CODES``, ``Params``, ``params_for``, ``fast_amounts``):
+
+* ``vosengine.rating._kernel`` -- the Cython module built at install time
+  (``IMPLEMENTATION == "cython"``);
+* ``vosengine.rating._kernel_py`` -- the pure-Python twin (``IMPLEMENTATION == "python"``),
+  used when the compiled module is missing or ``VOSENGINE_NO_EXTENSIONS`` is set.
+
+``EXTENSION_ERROR`` holds the reason the compiled module is not in use (``None`` when it is).
+``KERNEL`` is the module picked; a rate table prices through it.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from .. import _extensions
+
+__all__ = ["EXTENSION_ERROR", "IMPLEMENTATION", "KERNEL"]
+
+IMPLEMENTATION: str
+EXTENSION_ERROR: str | None
+KERNEL: ModuleType
+
+if TYPE_CHECKING:
+    from . import _kernel_py as KERNEL
+
+    IMPLEMENTATION = "python"
+    EXTENSION_ERROR = None
+else:
+    KERNEL, EXTENSION_ERROR = _extensions.load("vosengine.rating._kernel")
+    if KERNEL is None:
+        from . import _kernel_py as KERNEL
+
+        IMPLEMENTATION = "python"
+    else:
+        IMPLEMENTATION = "cython"
