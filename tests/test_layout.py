@@ -16,3 +16,16 @@ def test_only_one_module_reads_the_extensions_switch() -> None:
         and 'environ.get("VOSENGINE_NO_EXTENSIONS"' in path.read_text(encoding="utf-8")
     )
     assert readers == ["_extensions.py"]
+
+
+def test_no_module_of_the_split_packages_is_over_400_lines() -> None:
+    """Each module of ``accounts`` and ``rating`` holds one responsibility, small enough to
+    find a rule in."""
+    sizes = {
+        str(path.relative_to(SRC)): len(path.read_text(encoding="utf-8").splitlines())
+        for package in ("accounts", "rating")
+        for path in sorted((SRC / package).iterdir())
+        if path.suffix in (".py", ".pyx")
+    }
+    assert len(sizes) >= 12, sizes
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

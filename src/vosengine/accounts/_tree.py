@@ -1,0 +1,277 @@
+"""The agent tree and its scope: reading the directory (sub-accounts, ancestors, effective
+status, inherited number sections, the navigation tree) and the one place that says what an
+agent may do to an account (:meth:`_Tree.check`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from ..errors import InvalidArgumentType
+from ..numbering import NumberSection
+from ._account import (
+    SEVERITY,
+    Account,
+    AccountCategory,
+    AccountStatus,
+    Actor,
+    Operator,
+    Scope,
+    check_aware,
+)
+from ._authorizations import REQUIRED_AUTHORIZATION, TARGET_RULE, AgentAction
+from ._errors import AuthorizationNotHeld, PermissionDenied, UnknownAccount
+from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
+
+__all__: list[str] = []
+
+
+class _Tree:
+    """The directory's state and every read of it; the mutations and the audit log build on
+    this (see :class:`vosengine.accounts.AccountDirectory`)."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, Account] = {}
+        self._children: dict[str, tuple[str, ...]] = {}
+        self._audit: list[AuditRecord] = []
+        self._lock = threading.RLock()
+        # account id -> the non-open number sections from it up to the root, nearest first
+        self._section_chains: dict[str, tuple[tuple[str, NumberSection], ...]] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._accounts)
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self._accounts
+
+    def __iter__(self) -> Iterator[Account]:
+        return iter(list(self._accounts.values()))
+
+    def get(self, account_id: str) -> Account:
+        """The account with this id; :class:`UnknownAccount` if there is none."""
+        try:
+            return self._accounts[account_id]
+        except (KeyError, TypeError):
+            raise UnknownAccount(f"account {account_id!r} does not exist") from None
+
+    def children(self, account_id: str) -> tuple[str, ...]:
+        """Ids of the direct sub-accounts, in the order they were added."""
+        self.get(account_id)
+        return self._children.get(account_id, ())
+
+    def sub_accounts(self, account_id: str, scope: Scope = Scope.DIRECT) -> list[str]:
+        """Ids of the sub-accounts: first level (``DIRECT``) or the whole subtree (``ALL``,
+        depth first, parents before their children). O(size of the result)."""
+        direct = self.children(account_id)
+        if scope is Scope.DIRECT:
+            return list(direct)
+        if scope is not Scope.ALL:
+            raise InvalidArgumentType(f"scope: expected a Scope, got {scope!r}")
+        out: list[str] = []
+        stack = list(reversed(direct))
+        children = self._children
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            below = children.get(current)
+            if below:
+                stack.extend(reversed(below))
+        return out
+
+    def ancestors(self, account_id: str) -> list[str]:
+        """Ids of the agents above the account, nearest first. O(depth)."""
+        accounts = self._accounts
+        parent = self.get(account_id).parent_id
+        out = []
+        while parent is not None:
+            out.append(parent)
+            parent = accounts[parent].parent_id
+        return out
+
+    def level(self, account_id: str) -> int:
+        """0 for a top-level account, 1 for its sub-accounts, and so on."""
+        return len(self.ancestors(account_id))
+
+    def is_agent(self, account_id: str) -> bool:
+        """Whether the account has sub-accounts (and so is an agent)."""
+        return bool(self.children(account_id))
+
+    def category(self, account_id: str) -> AccountCategory:
+        return AccountCategory.AGENT if self.is_agent(account_id) else AccountCategory.ACCOUNT
+
+    def is_within(self, account_id: str, agent_id: str) -> bool:
+        """Whether ``account_id`` is ``agent_id`` itself or anywhere below it."""
+        self.get(agent_id)
+        accounts = self._accounts
+        current: str | None = self.get(account_id).id
+        while current is not None:
+            if current == agent_id:
+                return True
+            current = accounts[current].parent_id
+        return False
+
+    def status_verdict(self, account_id: str, now: datetime) -> StatusVerdict:
+        """The worst status of the account and every agent above it, and whose it is
+        (the nearest account when several are equally bad). O(depth)."""
+        check_aware(now, "now")
+        accounts = self._accounts
+        account = self.get(account_id)
+        worst = account.own_status(now)
+        worst_id = account.id
+        parent = account.parent_id
+        while parent is not None:
+            agent = accounts[parent]
+            status = agent.own_status(now)
+            if SEVERITY[status] > SEVERITY[worst]:
+                worst, worst_id = status, agent.id
+            parent = agent.parent_id
+        return StatusVerdict(status=worst, account_id=worst_id)
+
+    def effective_status(self, account_id: str, now: datetime) -> AccountStatus:
+        """The worst status of the account and every agent above it. O(depth)."""
+        if now.utcoffset() is None:
+            check_aware(now, "now")
+        accounts = self._accounts
+        account = self.get(account_id)
+        worst = account.own_status(now)
+        parent = account.parent_id
+        while parent is not None:
+            agent = accounts[parent]
+            status = agent.own_status(now)
+            if SEVERITY[status] > SEVERITY[worst]:
+                worst = status
+            parent = agent.parent_id
+        return worst
+
+    def _section_chain(self, account_id: str) -> tuple[tuple[str, NumberSection], ...]:
+        chain = self._section_chains.get(account_id)
+        if chain is not None:
+            return chain
+        with self._lock:  # a miss is filled under the lock, so no change can interleave
+            levels = [self.get(account_id)]
+            levels.extend(self._accounts[i] for i in self.ancestors(account_id))
+            chain = tuple(
+                (level.id, level.number_section)
+                for level in levels
+                if not level.number_section.is_open
+            )
+            self._section_chains[account_id] = chain
+            return chain
+
+    def number_allowed(self, account_id: str, number: str) -> bool:
+        """Whether every level from the account up allows ``number``.
+
+        O(levels with a number section × len(number)); the chain of sections is cached per
+        account and dropped on any change to sections or to the tree.
+        """
+        for _, section in self._section_chain(account_id):  # noqa: SIM110 - the hot path
+            if not section.allows(number):
+                return False
+        return True
+
+    def number_check(self, account_id: str, number: str) -> NumberCheck:
+        """:meth:`number_allowed` with the level and entry that refused (the nearest one)."""
+        for level_id, section in self._section_chain(account_id):
+            verdict = section.decide(number)
+            if not verdict.allowed:
+                return NumberCheck(allowed=False, account_id=level_id, entry=verdict.entry)
+        return NumberCheck(allowed=True)
+
+    def check(self, actor: Actor, action: AgentAction, target: str, *, now: datetime) -> Decision:
+        """May ``actor`` do ``action`` on the account ``target``? Scope and authorization in
+        one place.
+
+        An :class:`Operator` may do anything here. An agent (an account id) must be active
+        (itself and every agent above it), ``target`` must lie in its subtree as the action
+        requires (strictly below it to modify, delete or pay for an account; itself to pay
+        for itself; itself or below for phones, cards, gateways, new accounts and viewing),
+        and it must hold the authorization the action needs. Unknown accounts are errors.
+        """
+        if not isinstance(action, AgentAction):
+            raise InvalidArgumentType(f"action: expected an AgentAction, got {action!r}")
+        self.get(target)
+        if isinstance(actor, Operator):
+            return Decision(allowed=True, reason=f"{actor} acts outside the agent tree")
+        agent = self.get(actor)
+        rule = TARGET_RULE.get(action, "own")
+        if rule == "self":
+            in_scope = target == agent.id
+            where = "its own account"
+        elif rule == "sub":
+            in_scope = target != agent.id and self.is_within(target, agent.id)
+            where = "its sub-accounts"
+        else:
+            in_scope = self.is_within(target, agent.id)
+            where = "its own subtree"
+        if not in_scope:
+            return Decision(
+                allowed=False,
+                reason=f"account {target!r} is outside the scope of agent {agent.id!r}"
+                f" ({action.value} is limited to {where})",
+            )
+        verdict = self.status_verdict(agent.id, now)
+        if not verdict:
+            whose = "" if verdict.account_id == agent.id else f" (its agent {verdict.account_id!r})"
+            return Decision(
+                allowed=False,
+                reason=f"agent {agent.id!r} is {verdict.status.value}{whose}",
+            )
+        needed = REQUIRED_AUTHORIZATION[action]
+        if needed and not (agent.authorizations & needed):
+            return Decision(
+                allowed=False,
+                reason=f"agent {agent.id!r} lacks the {needed.names()[0]!r} authorization"
+                f" needed to {action.value}",
+            )
+        return Decision(allowed=True, reason=f"agent {agent.id!r} may {action.value} {target!r}")
+
+    def require(self, actor: Actor, action: AgentAction, target: str, *, now: datetime) -> None:
+        """:meth:`check`, raising :class:`PermissionDenied` when it refuses."""
+        decision = self.check(actor, action, target, now=now)
+        if not decision:
+            raise PermissionDenied(decision)
+
+    def tree(self, root: str | None = None) -> list[dict[str, Any]]:
+        """The navigation tree: nested ``{"id", "name", "category", "children"}`` dicts,
+        from ``root`` (or every top-level account)."""
+        tops = (
+            [root]
+            if root is not None
+            else [a.id for a in self._accounts.values() if a.parent_id is None]
+        )
+        if root is not None:
+            self.get(root)
+
+        def node(account_id: str) -> dict[str, Any]:
+            account = self._accounts[account_id]
+            below = self._children.get(account_id, ())
+            return {
+                "id": account.id,
+                "name": account.name,
+                "category": (AccountCategory.AGENT if below else AccountCategory.ACCOUNT).value,
+                "children": [node(child) for child in below],
+            }
+
+        return [node(account_id) for account_id in tops]
+
+    # -- the tree's rules, shared by every change ---------------------------------------------
+
+    def _check_subset(self, account: Account, parent_id: str | None) -> None:
+        if parent_id is None:
+            return
+        parent = self._accounts[parent_id]
+        extra = account.authorizations & ~parent.authorizations
+        if extra:
+            raise AuthorizationNotHeld(
+                f"authorizations: account {account.id!r} cannot hold {extra.names()}:"
+                f" its agent {parent_id!r} does not"
+            )
+
+    def _attach(self, account_id: str, parent_id: str) -> None:
+        """List ``account_id`` as the last child of ``parent_id``."""
+        self._children[parent_id] = (*self._children.get(parent_id, ()), account_id)
