@@ -15,6 +15,7 @@ __all__ = ["check_overlaps", "pick", "version_key", "window_edges", "zone"]
 
 
 def zone(value: str | tzinfo) -> tzinfo:
+    """A time zone from a ``tzinfo`` or an IANA name; an unknown name is an error."""
     if isinstance(value, tzinfo):
         return value
     try:
@@ -24,6 +25,7 @@ def zone(value: str | tzinfo) -> tzinfo:
 
 
 def version_key(rate: Rate) -> tuple[int, datetime, str]:
+    """The order of one prefix's versions: undated first, then by start, then by window."""
     start = rate.effective_from
     return (
         0 if start is None else 1,
@@ -33,6 +35,8 @@ def version_key(rate: Rate) -> tuple[int, datetime, str]:
 
 
 def check_overlaps(prefix: str, versions: list[Rate]) -> None:
+    """Refuse two versions of ``prefix`` (sorted by :func:`version_key`) that name the same
+    window and are in force at the same time."""
     by_window: dict[str | None, list[Rate]] = {}
     for rate in versions:
         by_window.setdefault(rate.window, []).append(rate)
@@ -59,6 +63,8 @@ def _when(value: datetime | None) -> str:
 
 
 def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate | None:
+    """The version in force at ``at``: one naming the active ``window`` beats one naming
+    none; ``None`` when no version is in force."""
     fallback = None
     for rate in versions:
         if not rate.in_force(at):
