@@ -27,19 +27,12 @@ if TYPE_CHECKING:
 
     IMPLEMENTATION = "python"
     EXTENSION_ERROR = None
-elif _extensions.DISABLED:
-    from ._prefix_py import ALPHABET, PrefixTable
-
-    IMPLEMENTATION = "python"
-    EXTENSION_ERROR = _extensions.DISABLED_REASON
 else:
-    try:
-        from ._prefix import ALPHABET, PrefixTable
-    except ImportError as error:
+    _compiled, EXTENSION_ERROR = _extensions.load("vosengine._prefix")
+    if _compiled is None:
         from ._prefix_py import ALPHABET, PrefixTable
 
         IMPLEMENTATION = "python"
-        EXTENSION_ERROR = f"vosengine._prefix could not be imported: {error}"
     else:
+        ALPHABET, PrefixTable = _compiled.ALPHABET, _compiled.PrefixTable
         IMPLEMENTATION = "cython"
-        EXTENSION_ERROR = None
