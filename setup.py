@@ -3,7 +3,7 @@ and the SIP fast paths.
 
 All are optional: when the C compiler or Cython is missing, setuptools warns and the package
 installs with the pure-Python twins (``vosengine._prefix_py``, ``vosengine.rating._kernel_py``,
-``vosengine.sip._message``'s Python accessors).
+``vosengine.sip._sipfast_py``).
 Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
 

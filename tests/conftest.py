@@ -22,10 +22,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def _compiled_module(name: str) -> Any:
-    """The compiled module ``name``; skips the test when it is not built (fails when
+    """The compiled module ``name``; skips the test when it is not built or when
+    ``VOSENGINE_NO_EXTENSIONS`` turns the compiled modules off (fails when it is not built and
     ``VOSENGINE_REQUIRE_EXTENSIONS`` is set)."""
     import importlib
 
+    from vosengine import _extensions
+
+    if _extensions.DISABLED:
+        pytest.skip(f"compiled module {name}: {_extensions.DISABLED_REASON}")
     try:
         return importlib.import_module(name)
     except ImportError as error:
@@ -73,47 +78,25 @@ def both_rating_kernels() -> tuple[Any, Any]:
     return _compiled_module("vosengine.rating._kernel"), _kernel_py
 
 
-SIP_FAST_NAMES = {
-    "vosengine.sip._message": (
-        "_FAST",
-        "_C_CSEQ",
-        "_C_UINT",
-        "_C_REQUEST_LINE",
-        "_C_VIA",
-        "_C_NAME_ADDR",
-        "_C_STATUS_LINE",
-        "_C_PARSE",
-    ),
-    "vosengine.sip._headers": ("_C_VIA", "_C_NAME_ADDR", "_C_AUTH_PARAMS"),
-}
+SIP_IMPLEMENTATIONS = ["compiled", "python"]
 
 
-def python_twin_accessors() -> dict[str, Any]:
-    """The pure-Python accessors to set on ``Message`` so that it reads its hot headers as
-    the twin does (the compiled ones live in its base class, ``_sipfast.MessageBase``)."""
-    from vosengine.sip import _message
+def sip_implementation(name: str) -> Any:
+    """The SIP fast-path module of one implementation: ``"compiled"`` (skips the test when
+    it is not built) or ``"python"`` (the twin)."""
+    if name == "compiled":
+        return _compiled_module("vosengine.sip._sipfast")
+    from vosengine.sip import _sipfast_py
 
-    return {name: _message._MessageBasePy.__dict__[name] for name in _message._HOT_ACCESSORS}
+    return _sipfast_py
 
 
-@pytest.fixture(params=["compiled", "python"])
-def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a SIP test with the compiled fast paths, then with the pure-Python twins only."""
-    import importlib
+@pytest.fixture(params=SIP_IMPLEMENTATIONS)
+def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run a SIP test on one whole implementation, compiled then pure Python, by switching
+    the one seam (``vosengine.sip._fast.IMPL``) every fast path is reached through."""
+    from vosengine.sip import _fast
 
-    modules = {name: importlib.import_module(name) for name in SIP_FAST_NAMES}
-    if request.param == "compiled":
-        if modules["vosengine.sip._message"]._FAST is None:
-            if os.environ.get("VOSENGINE_REQUIRE_EXTENSIONS"):
-                pytest.fail("the compiled SIP fast paths are not built")
-            pytest.skip("the compiled SIP fast paths are not built")
-    else:
-        for name, attributes in SIP_FAST_NAMES.items():
-            for attribute in attributes:
-                monkeypatch.setattr(modules[name], attribute, None)
-        headers = modules["vosengine.sip._headers"]
-        monkeypatch.setattr(headers, "_find_param", headers._find_param_py)
-        message = modules["vosengine.sip._message"].Message
-        for name, accessor in python_twin_accessors().items():
-            monkeypatch.setattr(message, name, accessor, raising=False)
-    return str(request.param)
+    module = sip_implementation(str(request.param))
+    monkeypatch.setattr(_fast, "IMPL", module)
+    return module

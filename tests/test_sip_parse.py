@@ -662,7 +662,7 @@ def outcome(data: bytes) -> object:
     except ParseError as error:
         return ("error", error.status)
     start = (m.method, m.uri_text) if isinstance(m, Request) else (m.status, m.reason)
-    hot = [_read(lambda name=name: getattr(m, name)) for name in _message._HOT_ACCESSORS]
+    hot = [_read(lambda name=name: getattr(m, name)) for name in _message.HOT_ACCESSORS]
     auth = [_read(lambda name=name: m.auth(name)) for name in ("authorization", "www-authenticate")]
     try:
         m.validate()
@@ -673,21 +673,16 @@ def outcome(data: bytes) -> object:
 
 
 def both_ways(data: bytes) -> tuple[object, object]:
-    import importlib
+    """What the compiled implementation and the Python twin each make of ``data``."""
+    from tests.conftest import sip_implementation
+    from vosengine.sip import _fast
 
-    from tests.conftest import SIP_FAST_NAMES, python_twin_accessors
-
-    modules = {name: importlib.import_module(name) for name in SIP_FAST_NAMES}
-    compiled = outcome(data)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, attributes in SIP_FAST_NAMES.items():
-            for attribute in attributes:
-                patch.setattr(modules[name], attribute, None)
-        message = modules["vosengine.sip._message"].Message
-        for name, accessor in python_twin_accessors().items():
-            patch.setattr(message, name, accessor, raising=False)
-        python = outcome(data)
-    return compiled, python
+    out = []
+    for name in ("compiled", "python"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_fast, "IMPL", sip_implementation(name))
+            out.append(outcome(data))
+    return out[0], out[1]
 
 
 @given(
@@ -728,17 +723,17 @@ AUTH_VALUES = st.text(alphabet='abAB09 -.,"=\\;:é\t', max_size=12)
 )
 def test_compiled_auth_parameters_equal_the_python_parser(items: list) -> None:  # type: ignore[type-arg]
     """The compiled Authorization fast path gives what the Python parser gives, or defers."""
-    from vosengine.sip import _headers
+    from tests.conftest import sip_implementation
+    from vosengine.sip import _fast, _headers
 
-    if _headers._C_AUTH_PARAMS is None:
-        pytest.skip("the compiled SIP fast paths are not built")
+    compiled = sip_implementation("compiled")
     rest = "".join(
         f'{name}="{value}"{sep}' if quoted else f"{name}={value}{sep}"
         for name, value, quoted, sep in items
     )
-    fast = _headers._C_AUTH_PARAMS(rest)
+    fast = compiled.auth_params(rest)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_headers, "_C_AUTH_PARAMS", None)
+        patch.setattr(_fast, "IMPL", sip_implementation("python"))
         try:
             python: object = _headers.parse_auth("Digest " + rest, "Authorization").params
         except ParseError:
@@ -759,3 +754,29 @@ def test_messages_pickle_and_copy_with_their_cached_values() -> None:
         assert type(again) is type(message) and again == message
         assert again.top_via == message.top_via and again.to == message.to
         assert again.cseq == message.cseq and bytes(again) == bytes(message)
+
+
+def test_zero_padded_numbers_keep_their_value() -> None:
+    """Found by the differential fuzzer: leading zeros do not make a number large. The length
+    guard against huge integers counts significant digits only, on both implementations."""
+    data = build(
+        "REGISTER sip:example.com SIP/2.0",
+        cseq="CSeq: 00000000000000000001 REGISTER",
+        len="Content-Length: 0000000000000000000000",
+        note="Expires: 000000000000000000000003600",
+    )
+    m = parse(data)
+    assert m.cseq == (1, "REGISTER") and m.content_length == 0 and m.expires == 3600
+    m.validate()
+    too_large = build("REGISTER sip:example.com SIP/2.0", cseq="CSeq: 0002147483648 REGISTER")
+    with pytest.raises(ParseError, match="larger than 2"):
+        parse(too_large).validate()
+
+
+@pytest.mark.parametrize("port", ["5\u00b2", "\u0663", "50\u0660"])
+def test_a_via_port_is_ascii_digits(port: str) -> None:
+    """A port of Unicode digits (superscript, Arabic-Indic) is a ParseError, not a crash
+    and not a port."""
+    data = build("OPTIONS sip:user@example.com SIP/2.0", via=f"Via: SIP/2.0/UDP h:{port}")
+    with pytest.raises(ParseError, match="Via"):
+        parse(data).validate()

@@ -18,8 +18,8 @@ from ._digest import (
     ha1,
 )
 from ._errors import LocalProtocolError, ParseError, ProtocolError
-from ._headers import Challenge, CSeq, NameAddr, Via
-from ._message import Message, Request, Response, StreamFramer, make_response, parse
+from ._message import Message, Request, Response, make_response
+from ._parse import StreamFramer, parse
 from ._registrar import (
     AuthMethod,
     Binding,
@@ -30,6 +30,7 @@ from ._registrar import (
     SipAccount,
 )
 from ._uri import SipUri, TelUri, Uri, parse_uri
+from ._values import Challenge, CSeq, NameAddr, Via
 
 __all__ = [
     "ALGORITHMS",

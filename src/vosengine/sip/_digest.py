@@ -22,7 +22,7 @@ from collections.abc import Callable
 import attrs
 
 from ..errors import InvalidArgument
-from ._headers import Challenge
+from ._values import Challenge
 
 __all__ = [
     "ALGORITHMS",

@@ -8,144 +8,27 @@ accepts every bit of linear white space RFC 3261 allows.
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
-from typing import Any, NamedTuple
 
-from .. import _extensions
+from . import _fast
 from ._errors import ParseError
-from ._uri import Uri, parse_uri
+from ._names import TOKEN, TOKEN_FULL, TOKEN_RE
+from ._values import Challenge, CSeq, NameAddr, Params, Via
 
 __all__ = [
-    "CSeq",
-    "Challenge",
-    "NameAddr",
-    "Via",
     "parse_auth",
     "parse_cseq",
     "parse_name_addr",
     "parse_name_addrs",
+    "parse_params",
+    "parse_uint",
     "parse_vias",
     "split_commas",
 ]
 
-
-def _load_fast() -> tuple[Any, Any, Any]:
-    """The compiled fast paths for Via, name-addr and auth values, or Nones."""
-    fast = _extensions.load("vosengine.sip._sipfast")[0]
-    if fast is None:
-        return None, None, None
-    return fast.via, fast.name_addr, fast.auth_params
-
-
-_C_VIA, _C_NAME_ADDR, _C_AUTH_PARAMS = _load_fast()
-
-
-def _load_find_param() -> Callable[[Params, str], str | None]:
-    if _C_VIA is None:
-        return _find_param_py
-    return importlib.import_module("vosengine.sip._sipfast").find_param  # type: ignore[no-any-return]
-
-
 # builds a named tuple straight from a tuple of its fields (no argument parsing)
 _new = tuple.__new__
-
-TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
-_TOKEN_RE = re.compile(TOKEN)
-_TOKEN_FULL = re.compile(rf"^{TOKEN}$")
 _WS = " \t"
-
-Params = tuple[tuple[str, str | None], ...]
-
-
-def _params_text(params: Params) -> str:
-    """``;name=value;flag`` as written in a header."""
-    return "".join(f";{name}" if value is None else f";{name}={value}" for name, value in params)
-
-
-def _find_param_py(params: Params, name: str) -> str | None:
-    for key, value in params:
-        if key == name:
-            return value if value is not None else ""
-    return None
-
-
-_find_param: Callable[[Params, str], str | None] = _load_find_param()
-
-
-class NameAddr(NamedTuple):
-    """A From, To, Contact, Route ... value: display name (quotes and escapes undone, or
-    None), the URI's text (parsed on access through :attr:`uri`) and the header parameters
-    (names lower-cased, values as sent, ``None`` for a parameter without ``=``)."""
-
-    display_name: str | None
-    uri_text: str
-    params: Params
-
-    @property
-    def uri(self) -> Uri:
-        return parse_uri(self.uri_text)
-
-    @property
-    def tag(self) -> str | None:
-        return _find_param(self.params, "tag")
-
-    def param(self, name: str) -> str | None:
-        """The parameter's value ('' when it has none), or None when absent."""
-        return _find_param(self.params, name.lower())
-
-    def __str__(self) -> str:
-        text = ""
-        if self.display_name is not None:
-            escaped = self.display_name.replace("\\", "\\\\").replace('"', '\\"')
-            text = f'"{escaped}" '
-        return f"{text}<{self.uri_text}>{_params_text(self.params)}"
-
-
-class Via(NamedTuple):
-    """One Via value: ``SIP/2.0/<transport> host[:port]`` and its parameters."""
-
-    transport: str
-    host: str
-    port: int | None
-    params: Params
-
-    @property
-    def branch(self) -> str | None:
-        return _find_param(self.params, "branch")
-
-    @property
-    def received(self) -> str | None:
-        return _find_param(self.params, "received")
-
-    @property
-    def rport(self) -> str | None:
-        """'' for a bare ``rport`` (a request for it), the port once filled in, else None."""
-        return _find_param(self.params, "rport")
-
-    def param(self, name: str) -> str | None:
-        return _find_param(self.params, name.lower())
-
-    def __str__(self) -> str:
-        host = self.host if self.port is None else f"{self.host}:{self.port}"
-        return f"SIP/2.0/{self.transport} {host}{_params_text(self.params)}"
-
-
-class CSeq(NamedTuple):
-    number: int
-    method: str
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.method}"
-
-
-class Challenge(NamedTuple):
-    """An Authorization / WWW-Authenticate / Proxy-* value: the scheme and its parameters
-    (names lower-cased, quoted values unquoted)."""
-
-    scheme: str
-    params: dict[str, str]
 
 
 # -- generic pieces --------------------------------------------------------------------------
@@ -213,7 +96,7 @@ def parse_params(text: str, where: str) -> Params:
         for raw in text[1:].split(";"):
             name, eq, value = raw.partition("=")
             name = name.strip(_WS)
-            if not _TOKEN_FULL.match(name):
+            if not TOKEN_FULL.match(name):
                 raise ParseError(f"{where}: bad parameter {raw.strip()!r}")
             if eq:
                 value = value.strip(_WS)
@@ -231,7 +114,7 @@ def parse_params(text: str, where: str) -> Params:
         index += 1
         while index < length and text[index] in _WS:
             index += 1
-        match = _TOKEN_RE.match(text, index)
+        match = TOKEN_RE.match(text, index)
         if not match:
             raise ParseError(f"{where}: parameter without a name")
         name = match.group().lower()
@@ -271,10 +154,9 @@ _NAME_ADDR_FAST = re.compile(
 def parse_name_addr(value: str, where: str) -> NameAddr:
     """A From / To / Contact / Route value: ``"Display" <uri>;params``, ``token <uri>``,
     ``<uri>`` or a bare addr-spec ``uri;params`` (its ``;params`` are header parameters)."""
-    if _C_NAME_ADDR is not None:
-        fast = _C_NAME_ADDR(value)
-        if fast is not None:
-            return _new(NameAddr, fast)
+    fast = _fast.IMPL.name_addr(value)
+    if fast is not None:
+        return _new(NameAddr, fast)
     display: str | None = None
     match = _NAME_ADDR_FAST.match(value)
     if match:
@@ -301,7 +183,7 @@ def parse_name_addr(value: str, where: str) -> NameAddr:
         if lt != -1:
             tokens = text[:lt].split()
             for token in tokens:
-                if not _TOKEN_FULL.match(token):
+                if not TOKEN_FULL.match(token):
                     raise ParseError(f"{where}: display name {text[:lt].strip()!r} must be quoted")
             display = " ".join(tokens) or None
             index = lt
@@ -335,18 +217,19 @@ def parse_name_addrs(value: str, where: str) -> list[NameAddr]:
 # -- Via -------------------------------------------------------------------------------------
 
 _VIA_FAST = re.compile(
-    r"^SIP/2\.0/([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?"
+    r"^SIP/2\.0/([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?"
     r"((?:;[^;,\s\"]+)*)$"
 )
 _VIA_GENERAL = re.compile(
     r"^[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*"
-    rf"({TOKEN})[ \t]+([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])[ \t]*(?::[ \t]*(\d{{1,5}}))?"
+    rf"({TOKEN})[ \t]+([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])[ \t]*(?::[ \t]*([0-9]{{1,5}}))?"
     r"[ \t]*(.*)$",
     re.S,
 )
 
 
 _HOST_FAST = re.compile(r"^[A-Za-z0-9.\-]+$")
+_PORT = re.compile(r"^[0-9]{1,5}$")
 
 
 def _fast_params(text: str) -> Params | None:
@@ -354,9 +237,9 @@ def _fast_params(text: str) -> Params | None:
     out = []
     for raw in text.split(";"):
         name, eq, value = raw.partition("=")
-        if not name or (eq and not value) or not _TOKEN_FULL.match(name):
+        if not name or (eq and not value) or not TOKEN_FULL.match(name):
             return None
-        if eq and not _TOKEN_FULL.match(value) and not _HOST_FAST.match(value):
+        if eq and not TOKEN_FULL.match(value) and not _HOST_FAST.match(value):
             return None
         out.append((name.lower(), value if eq else None))
     return tuple(out)
@@ -364,16 +247,15 @@ def _fast_params(text: str) -> Params | None:
 
 def parse_vias(value: str, where: str = "Via") -> list[Via]:
     """Every Via in one header field value."""
-    if _C_VIA is not None:
-        fast = _C_VIA(value)
-        if fast is not None:
-            return [_new(Via, fast)]
+    fast = _fast.IMPL.via(value)
+    if fast is not None:
+        return [_new(Via, fast)]
     if value[:8] == "SIP/2.0/" and "," not in value and '"' not in value:
         transport, space, rest = value[8:].partition(" ")
         hostport, semicolon, params_text = rest.partition(";")
         if space and transport.isalnum() and hostport[:1] != "[" and " " not in rest:
             host, colon, port = hostport.partition(":")
-            if _HOST_FAST.match(host) and (not colon or (port.isdigit() and len(port) <= 5)):
+            if _HOST_FAST.match(host) and (not colon or _PORT.match(port)):
                 params = _fast_params(params_text) if semicolon else ()
                 if params is not None:
                     return [
@@ -431,18 +313,24 @@ def parse_cseq(value: str, where: str = "CSeq") -> CSeq:
     if method[:1] in _WS or method[-1:] in _WS or number[:1] in _WS:
         number, _, method = value.strip(_WS).partition(" ")
         method = method.strip(_WS)
-    if not number.isdigit() or not number.isascii() or not _TOKEN_FULL.match(method):
+    if not number.isdigit() or not number.isascii() or not TOKEN_FULL.match(method):
         raise ParseError(f"{where}: {value!r} is not '<number> <method>'")
-    if len(number) > 12 or int(number) > MAX_CSEQ:
+    if _too_long(number, 10) or int(number) > MAX_CSEQ:
         raise ParseError(f"{where}: sequence number {number} is larger than 2**31 - 1")
     return CSeq(int(number), method)
+
+
+def _too_long(digits: str, most: int) -> bool:
+    """Whether ``digits`` has more than ``most`` significant digits (a bound checked before
+    ``int()``, so a peer cannot make the parser convert a huge number)."""
+    return len(digits) > most and len(digits.lstrip("0")) > most
 
 
 def parse_uint(value: str, where: str, maximum: int) -> int:
     text = value.strip(_WS)
     if not text.isdigit() or not text.isascii():
         raise ParseError(f"{where}: {value!r} is not a non-negative integer")
-    if len(text) > 20 or int(text) > maximum:
+    if _too_long(text, len(str(maximum))) or int(text) > maximum:
         raise ParseError(f"{where}: {text} is larger than {maximum}")
     return int(text)
 
@@ -459,9 +347,9 @@ def parse_auth(value: str, where: str) -> Challenge:
     """``Digest name=value, name="value" ...`` (credentials or a challenge)."""
     text = value.strip(_WS)
     scheme, _, rest = text.partition(" ")
-    if not _TOKEN_FULL.match(scheme):
+    if not TOKEN_FULL.match(scheme):
         raise ParseError(f"{where}: missing authentication scheme")
-    fast = _C_AUTH_PARAMS(rest) if _C_AUTH_PARAMS is not None else None
+    fast = _fast.IMPL.auth_params(rest)
     if fast is not None:
         return Challenge(scheme.capitalize() if scheme.lower() == "digest" else scheme, fast)
     params: dict[str, str] = {}

@@ -1,33 +1,30 @@
-"""SIP messages: parse bytes into a :class:`Request` or :class:`Response`, and back.
+"""SIP message values: :class:`Message`, :class:`Request`, :class:`Response`, and
+:func:`make_response`.
 
-``parse(data)`` reads one message (a datagram: octets after the declared body are ignored).
-:class:`StreamFramer` cuts a TCP byte stream into messages by Content-Length.
+A message keeps its header fields as sent and parses typed values lazily, on first access, and
+caches them (a proxy that reads three headers pays for three); a malformed value raises
+:class:`~vosengine.sip.ParseError` when it is read. :meth:`Message.validate` reads every header
+an element needs (Via, From, To, Call-ID, CSeq and its match with the method, Max-Forwards,
+Content-Length, Contact, Expires, Date, the Request-URI) in one go:
+``parse(data).validate()`` is the strict check a registrar or proxy runs before acting.
 
-``parse`` checks the framing at once: the start line, header syntax (folding undone,
-compact names expanded), and Content-Length against the body. Typed header values are
-parsed lazily, on first access, and cached (a proxy that reads three headers pays for three);
-a malformed value raises :class:`~vosengine.sip.ParseError` when it is read.
-:meth:`Message.validate` reads every header an element needs (Via, From, To, Call-ID, CSeq
-and its match with the method, Max-Forwards, Content-Length, Contact, Expires, Date, the
-Request-URI) in one go: ``parse(data).validate()`` is the strict check a registrar or proxy
-runs before acting. **Any input either parses or raises** ``ParseError``, nothing else.
+Storage and the hot accessors (``top_via``, ``from_``, ``to``, ``call_id``, ``cseq``) come
+from the implementation behind ``_fast`` (compiled, or its pure-Python twin): ``Request`` and
+``Response`` are the public types, and each instance is of the concrete class that joins one
+to that implementation's storage, so ``isinstance(message, Request)`` holds either way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from .. import _extensions
 from ..errors import InvalidArgumentType
+from . import _fast
 from ._errors import LocalProtocolError, ParseError
 from ._headers import (
-    _TOKEN_FULL,
-    Challenge,
-    CSeq,
-    NameAddr,
-    Via,
     parse_auth,
     parse_cseq,
     parse_name_addr,
@@ -35,195 +32,39 @@ from ._headers import (
     parse_uint,
     parse_vias,
 )
+from ._names import SPELLING, TOKEN_FULL, key_of, spelling
 from ._uri import Uri, parse_uri
+from ._values import Challenge, CSeq, NameAddr, Via
 
 __all__ = [
-    "MAX_HEADER_BYTES",
+    "HOT_ACCESSORS",
+    "MAX_CONTENT_LENGTH",
+    "REASONS",
     "Message",
     "Request",
     "Response",
-    "StreamFramer",
     "make_response",
-    "parse",
 ]
 
-#: Largest header block ``StreamFramer`` buffers before giving up on a peer.
-MAX_HEADER_BYTES = 65_536
 #: The largest Content-Length a message may declare.
 MAX_CONTENT_LENGTH = 2**31 - 1
-#: Largest body ``StreamFramer`` accepts.
-MAX_BODY_BYTES = 16 * 1024 * 1024
+#: the accessors of the hot path, defined by the implementation's ``MessageBase``
+HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
 
-COMPACT = {
-    "v": "via", "i": "call-id", "f": "from", "t": "to", "m": "contact",
-    "l": "content-length", "c": "content-type", "k": "supported", "s": "subject",
-    "e": "content-encoding", "o": "event", "u": "allow-events", "r": "refer-to",
-    "b": "referred-by", "x": "session-expires", "y": "identity", "a": "accept-contact",
-    "j": "reject-contact", "d": "request-disposition", "n": "identity-info",
-}  # fmt: skip
-_SPELLING = {
-    "call-id": "Call-ID", "cseq": "CSeq", "www-authenticate": "WWW-Authenticate",
-    "mime-version": "MIME-Version", "rack": "RAck", "rseq": "RSeq", "sip-etag": "SIP-ETag",
-    "sip-if-match": "SIP-If-Match", "identity-info": "Identity-Info",
-}  # fmt: skip
-_SINGLE = ("from", "to", "call-id", "cseq", "max-forwards", "content-length", "expires")
-_KEYS: dict[str, str] = {}
 _MISSING = object()
 _M = TypeVar("_M", "Request", "Response")
-
-
-def _load_fast() -> Any:
-    """The compiled fast paths (``vosengine.sip._sipfast``), or None (pure-Python twins)."""
-    return _extensions.load("vosengine.sip._sipfast")[0]
-
-
-_C = _load_fast()
-_FAST = _C.split_head if _C is not None else None
-_COMMON_NAMES = (
-    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Content-Length",
-    "Content-Type", "Expires", "Authorization", "WWW-Authenticate", "Route", "Record-Route",
-    "User-Agent", "Allow", "Supported", "Accept", "Server", "Date", "Min-Expires",
-    "v", "f", "t", "i", "m", "l", "c", "k", "s",
-)  # fmt: skip
-_C_VIA = _C.via if _C is not None else None
-_C_NAME_ADDR = _C.name_addr if _C is not None else None
-_C_CSEQ = _C.cseq if _C is not None else None
-_C_STATUS_LINE = _C.status_line if _C is not None else None
-_C_UINT = _C.uint if _C is not None else None
-_C_REQUEST_LINE = _C.request_line if _C is not None else None
-_C_PARSE = _C.parse_datagram if _C is not None else None
-_FOLD = re.compile(r"\r?\n[ \t]+")
 _DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" \d{4} \d{2}:\d{2}:\d{2} GMT$"
 )
-_VERSION = re.compile(r"^SIP/(\d+)\.(\d+)$", re.I)
-
-
-def spelling(key: str) -> str:
-    """How a header name is written on the wire (``call-id`` -> ``Call-ID``)."""
-    return _SPELLING.get(key) or "-".join(part.capitalize() for part in key.split("-"))
-
-
-def _key(name: str) -> str:
-    """The canonical key (lower case, compact form expanded) of a raw header name."""
-    key = _KEYS.get(name)
-    if key is not None:
-        return key
-    stripped = name.rstrip(" \t")
-    if not _TOKEN_FULL.match(stripped):
-        raise ParseError(f"bad header name {name!r}")
-    lowered = stripped.lower()
-    key = COMPACT.get(lowered, lowered)
-    if len(_KEYS) < 2048:
-        _KEYS[name] = key
-    return key
-
-
-class _MessageBasePy:
-    """The storage of a SIP message and the accessors of the hot path (``top_via``,
-    ``from_``, ``to``, ``call_id``, ``cseq``): the pure-Python twin of the compiled
-    ``vosengine.sip._sipfast.MessageBase``. Values the fast paths do not take go to
-    ``Message._typed`` and its parsers."""
-
-    __slots__ = ("_cache", "_index", "body", "fields")
-
-    _cache: dict[str, Any]
-    _index: dict[str, list[str]]
-    body: bytes
-    fields: list[tuple[str, str, str]]
-
-    def _typed(self, key: str) -> Any:
-        raise NotImplementedError
-
-    @property
-    def top_via(self) -> Via | None:
-        cache = self._cache
-        vias = cache.get("via", _MISSING)
-        if vias is _MISSING:
-            values = self._index.get("via")
-            if not values:
-                return None
-            if len(values) > 1:  # the first field is enough; .via parses the rest
-                return parse_vias(values[0])[0]
-            fast = _C_VIA(values[0]) if _C_VIA is not None else None
-            if fast is not None:
-                top: Via = tuple.__new__(Via, fast)
-                cache["via"] = [top]
-                return top
-            vias = self._typed("via")
-        return vias[0] if vias else None
-
-    @property
-    def from_(self) -> NameAddr | None:
-        value = self._cache.get("from", _MISSING)
-        return _name_addr_of(self, "from") if value is _MISSING else value
-
-    @property
-    def to(self) -> NameAddr | None:
-        value = self._cache.get("to", _MISSING)
-        return _name_addr_of(self, "to") if value is _MISSING else value
-
-    @property
-    def call_id(self) -> str | None:
-        cache = self._cache
-        value = cache.get("call-id", _MISSING)
-        if value is _MISSING:
-            values = self._index.get("call-id")
-            if values is not None and len(values) == 1:
-                value = values[0]
-                if value and " " not in value and "\t" not in value:
-                    cache["call-id"] = value
-                    return value
-            value = self._typed("call-id")
-        return value  # type: ignore[no-any-return]
-
-    @property
-    def cseq(self) -> CSeq | None:
-        cache = self._cache
-        value = cache.get("cseq", _MISSING)
-        if value is _MISSING:
-            values = self._index.get("cseq")
-            fast = (
-                _C_CSEQ(values[0])
-                if _C_CSEQ is not None and values is not None and len(values) == 1
-                else None
-            )
-            if fast is not None:
-                value = cache["cseq"] = tuple.__new__(CSeq, fast)
-                return value
-            value = self._typed("cseq")
-        return value  # type: ignore[no-any-return]
-
-
-def _name_addr_of(message: _MessageBasePy, key: str) -> NameAddr | None:
-    """From / To through the compiled fast path when it applies, else the parser."""
-    cache = message._cache
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        values = message._index.get(key)
-        fast = (
-            _C_NAME_ADDR(values[0])
-            if _C_NAME_ADDR is not None and values is not None and len(values) == 1
-            else None
-        )
-        if fast is not None:
-            value = cache[key] = tuple.__new__(NameAddr, fast)
-        else:
-            value = message._typed(key)
-    return value  # type: ignore[no-any-return]
-
-
-#: the accessors of the hot path, in the order the twins define them
-_HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
 
 if TYPE_CHECKING:
-    _Base = _MessageBasePy
+    from ._sipfast_py import MessageBase as _Storage
 else:
-    _Base = _C.MessageBase if _C is not None else _MessageBasePy
+    _Storage = object
 
 
-class Message(_Base):
+class Message(_Storage):
     """Headers and body common to requests and responses.
 
     ``fields`` is the header list in order: ``(key, name, value)`` with ``key`` the
@@ -232,7 +73,13 @@ class Message(_Base):
     once and cached; a message is not meant to be changed after parsing -- build a new one.
     """
 
-    __slots__ = ()
+    if not TYPE_CHECKING:
+        __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """An instance of the concrete class of ``cls`` for the implementation in use."""
+        concrete = _FAMILIES[_fast.IMPL].get(cls, cls)
+        return super(Message, concrete).__new__(concrete)  # type: ignore[return-value]
 
     def __init__(self, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
         built: list[tuple[str, str, str]] = []
@@ -243,11 +90,11 @@ class Message(_Base):
             if "\r" in value or "\n" in value:
                 raise LocalProtocolError(f"header {name!r}: a value may not hold CR or LF")
             try:
-                key = _key(name)
+                key = key_of(name)
             except ParseError as error:
                 raise LocalProtocolError(str(error)) from None
             built.append(
-                (key, spelling(key) if key != name.lower() or key in _SPELLING else name, value)
+                (key, spelling(key) if key != name.lower() or key in SPELLING else name, value)
             )
             index.setdefault(key, []).append(value)
         if not isinstance(body, bytes | bytearray):
@@ -264,15 +111,15 @@ class Message(_Base):
 
     def header(self, name: str) -> str | None:
         """The first value of a header (any spelling, compact or not), or None."""
-        values = self._index.get(_key(name))
+        values = self._index.get(key_of(name))
         return values[0] if values else None
 
     def headers(self, name: str) -> list[str]:
         """Every value of a header, in order (each field's text as sent)."""
-        return list(self._index.get(_key(name), ()))
+        return list(self._index.get(key_of(name), ()))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and _key(name) in self._index
+        return isinstance(name, str) and key_of(name) in self._index
 
     # -- typed access --------------------------------------------------------------------------
 
@@ -282,6 +129,10 @@ class Message(_Base):
         if value is _MISSING:
             value = cache[key] = _PARSERS[key](self)
         return value
+
+    def _first_via(self, value: str) -> Via:
+        """The first Via of one field value (the top Via when there are several fields)."""
+        return parse_vias(value)[0]
 
     @property
     def via(self) -> list[Via]:
@@ -330,11 +181,11 @@ class Message(_Base):
 
     def auth(self, name: str = "Authorization") -> list[Challenge]:
         """Parsed Authorization / Proxy-Authorization / WWW-Authenticate values."""
-        key = "auth:" + _key(name)
+        key = "auth:" + key_of(name)
         cache = self._cache
         if key not in cache:
-            where = spelling(_key(name))
-            cache[key] = [parse_auth(value, where) for value in self._index.get(_key(name), ())]
+            where = spelling(key_of(name))
+            cache[key] = [parse_auth(value, where) for value in self._index.get(key_of(name), ())]
         return cache[key]  # type: ignore[no-any-return]
 
     # -- bytes -----------------------------------------------------------------------------------
@@ -361,10 +212,13 @@ class Message(_Base):
     def __bytes__(self) -> bytes:
         return self.serialize()
 
+    _STATE: tuple[str, ...] = ()
+    _PUBLIC: type[Message]
+
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickles the same way whichever base (compiled or Python) the message has."""
-        names = ("fields", "_index", "body", "_cache", *type(self).__slots__)
-        return _restore, (type(self), {name: getattr(self, name) for name in names})
+        """Pickles as the public class, so a message unpickles on either implementation."""
+        public = self._PUBLIC
+        return _restore, (public, {name: getattr(self, name) for name in public._STATE})
 
     def _same(self, other: Message) -> bool:
         return [(k, v) for k, _, v in self.fields] == [
@@ -375,7 +229,12 @@ class Message(_Base):
 class Request(Message):
     """A SIP request: ``method``, the Request-URI's text (``uri`` parses it) and headers."""
 
-    __slots__ = ("method", "uri_text", "version")
+    if not TYPE_CHECKING:
+        __slots__ = ()
+    _STATE = ("fields", "_index", "body", "_cache", "version", "method", "uri_text")
+
+    method: str
+    uri_text: str
 
     def __init__(
         self,
@@ -386,7 +245,7 @@ class Request(Message):
         *,
         version: str = "SIP/2.0",
     ) -> None:
-        if not isinstance(method, str) or not _TOKEN_FULL.match(method):
+        if not isinstance(method, str) or not TOKEN_FULL.match(method):
             raise LocalProtocolError(f"method: {method!r} is not a token")
         if not isinstance(uri, str) or not uri or any(c in uri for c in " \t\r\n<>"):
             raise LocalProtocolError(f"uri: {uri!r} is not a Request-URI")
@@ -420,7 +279,12 @@ class Request(Message):
 class Response(Message):
     """A SIP response: ``status``, ``reason`` and headers."""
 
-    __slots__ = ("reason", "status", "version")
+    if not TYPE_CHECKING:
+        __slots__ = ()
+    _STATE = ("fields", "_index", "body", "_cache", "version", "status", "reason")
+
+    status: int
+    reason: str
 
     def __init__(
         self,
@@ -522,10 +386,9 @@ def _p_cseq(message: Message) -> CSeq | None:
     value = _one(message, "cseq")
     if value is None:
         return None
-    if _C_CSEQ is not None:
-        fast = _C_CSEQ(value)
-        if fast is not None:
-            return tuple.__new__(CSeq, fast)
+    fast = _fast.IMPL.cseq(value)
+    if fast is not None:
+        return tuple.__new__(CSeq, fast)
     return parse_cseq(value)
 
 
@@ -536,10 +399,9 @@ def _p_uint(key: str, maximum: int) -> Any:
         value = _one(message, key)
         if value is None:
             return None
-        if _C_UINT is not None:
-            fast = _C_UINT(value, maximum)
-            if fast is not None:
-                return fast  # type: ignore[no-any-return]
+        fast = _fast.IMPL.uint(value, maximum)
+        if fast is not None:
+            return fast
         return parse_uint(value, where, maximum)
 
     return parse
@@ -586,208 +448,12 @@ _EAGER = tuple(_PARSERS)
 _ABSENT: dict[str, Any] = {"via": [], "contact": (False, [])}
 
 
-# -- parse -------------------------------------------------------------------------------
-
-
-def parse(data: bytes) -> Request | Response:
-    """Parse one SIP message from a datagram (or a complete buffer).
-
-    Raises :class:`~vosengine.sip.ParseError` (with the status a host should answer) for any
-    malformed input, and for nothing else.
-
-    >>> msg = parse(b"OPTIONS sip:bob@example.com SIP/2.0\\r\\nVia: SIP/2.0/UDP h;branch=z9hG4bK1"
-    ...             b"\\r\\nFrom: <sip:a@x>;tag=1\\r\\nTo: <sip:bob@example.com>\\r\\nCall-ID: c1"
-    ...             b"\\r\\nCSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n")
-    >>> msg.method, msg.top_via.branch, msg.from_.tag, msg.cseq.number
-    ('OPTIONS', 'z9hG4bK1', '1', 1)
-    """
-    if type(data) is not bytes:
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
-        data = bytes(data)
-    if _C_PARSE is not None:
-        fast = _C_PARSE(data, Request, Response, _KEYS, _key)
-        if fast is not None:
-            return fast  # type: ignore[no-any-return]
-    start = 0
-    if data[:2] == b"\r\n":
-        while data.startswith(b"\r\n", start):  # keep-alive CRLFs before a message
-            start += 2
-    end = data.find(b"\r\n\r\n", start)
-    gap = 4
-    if end == -1:
-        end = data.find(b"\n\n", start)
-        gap = 2
-        if end == -1:
-            raise ParseError("incomplete message: no empty line after the headers")
-    message = _head(data, start, end)
-    body_start = end + gap
-    lengths = message._index.get("content-length")
-    length = None
-    if lengths is not None:
-        if len(lengths) == 1 and _C_UINT is not None:
-            length = _C_UINT(lengths[0], MAX_CONTENT_LENGTH)
-        if length is None:
-            length = message._typed("content-length")  # the checks, and their errors
-        else:
-            message._cache["content-length"] = length
-    available = len(data) - body_start
-    if length is None:
-        message.body = data[body_start:]
-    else:
-        if length > available:
-            raise ParseError(
-                f"Content-Length: {length} is larger than the {available} octets of body"
-            )
-        message.body = data[body_start : body_start + length]
-    return message
-
-
-def _head(data: bytes, start: int, end: int) -> Request | Response:
-    """The message (without body) of the header block ``data[start:end]``."""
-    split = _FAST(data, start, end, _KEYS, _key) if _FAST is not None else None
-    if split is None:
-        split = _split_head_py(data[start:end])
-    first, fields, index = split
-    message: Request | Response
-    if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
-        status = _C_STATUS_LINE(first) if _C_STATUS_LINE is not None else None
-        if status is not None:  # the common status line, built without a detour
-            response = Response.__new__(Response)
-            response.status, response.reason = status
-            return _fill(response, fields, index)
-        message = _status_line(first)
-    else:
-        fast = _C_REQUEST_LINE(first) if _C_REQUEST_LINE is not None else None
-        if fast is not None:  # the common request line, built without a detour
-            request = Request.__new__(Request)
-            request.method, request.uri_text = fast
-            return _fill(request, fields, index)
-        message = _request_line(first)
-    message.fields = fields
-    message._index = index
-    return message
-
-
 def _restore(cls: type[_M], state: dict[str, Any]) -> _M:
     """A message from what ``Message.__reduce__`` saved."""
     message = cls.__new__(cls)
     for name, value in state.items():
         setattr(message, name, value)
     return message
-
-
-def _fill(message: _M, fields: list[tuple[str, str, str]], index: dict[str, list[str]]) -> _M:
-    """Set what every parsed SIP/2.0 message starts with."""
-    message.version = "SIP/2.0"
-    message.fields = fields
-    message._index = index
-    message.body = b""
-    message._cache = {}
-    return message
-
-
-def _split_head_py(raw: bytes) -> tuple[str, list[tuple[str, str, str]], dict[str, list[str]]]:
-    """The pure-Python twin of the compiled splitter (``vosengine.sip._sipfast``)."""
-    head = raw.decode("utf-8", "surrogateescape")
-    if "\n " in head or "\n\t" in head:
-        head = _FOLD.sub(" ", head)
-    lines = head.split("\r\n")
-    breaks = len(lines) - 1
-    if head.count("\n") != breaks or head.count("\r") != breaks:
-        if "\r" in head:
-            raise ParseError("stray CR or LF in the header block")
-        lines = head.split("\n")  # bare LF line ends, as some peers send
-    fields: list[tuple[str, str, str]] = []
-    index: dict[str, list[str]] = {}
-    keys = _KEYS
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        if not colon:
-            raise ParseError(f"header line without ':': {line[:40]!r}")
-        key = keys.get(name) or _key(name)
-        if value[:1] in " \t" or value[-1:] in " \t":
-            value = value.strip(" \t")
-        fields.append((key, name, value))
-        bucket = index.get(key)
-        if bucket is None:
-            index[key] = [value]
-        else:
-            bucket.append(value)
-    return lines[0], fields, index
-
-
-def _version(text: str, where: str) -> str:
-    if text == "SIP/2.0":
-        return text
-    match = _VERSION.match(text)
-    if not match:
-        raise ParseError(f"{where}: {text[:20]!r} is not a SIP version")
-    if (match.group(1), match.group(2)) != ("2", "0"):
-        raise ParseError(f"{where}: SIP version {text} is not supported", status=505)
-    return "SIP/2.0"
-
-
-def _request_line(line: str) -> Request:
-    fast = _C_REQUEST_LINE(line) if _C_REQUEST_LINE is not None else None
-    if fast is not None:
-        return _new_request(fast[0], fast[1], "SIP/2.0")
-    parts = line.split(" ")
-    if len(parts) != 3 or not all(parts):
-        raise ParseError(f"request line {line[:80]!r} is not 'METHOD SP URI SP SIP/2.0'")
-    method, uri, version = parts
-    if not _TOKEN_FULL.match(method):
-        raise ParseError(f"request line: method {method[:30]!r} is not a token")
-    version = _version(version, "request line")
-    _check_request_uri(uri)
-    return _new_request(method, uri, version)
-
-
-def _new_request(method: str, uri: str, version: str) -> Request:
-    request = Request.__new__(Request)
-    request.method = method
-    request.uri_text = uri
-    request.version = version
-    request.fields = []
-    request._index = {}
-    request.body = b""
-    request._cache = {}
-    return request
-
-
-def _check_request_uri(uri: str) -> None:
-    scheme, colon, rest = uri.partition(":")
-    if not colon or not scheme or uri.startswith("<"):
-        raise ParseError(f"Request-URI {uri[:60]!r} is not a URI")
-    lowered = scheme.lower()
-    if lowered in ("sip", "sips"):
-        at = rest.find("@")
-        hostpart = rest[at + 1 :] if at != -1 else rest
-        if "?" in hostpart:
-            raise ParseError(f"Request-URI {uri[:60]!r} may not carry headers")
-        if not hostpart or "<" in uri or ">" in uri or '"' in uri:
-            raise ParseError(f"Request-URI {uri[:60]!r} is malformed")
-    elif lowered != "tel":
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", scheme):
-            raise ParseError(f"Request-URI {uri[:60]!r} is not a URI")
-        raise ParseError(f"Request-URI scheme {scheme!r} is not supported", status=416)
-
-
-def _status_line(line: str) -> Response:
-    version, _, rest = line.partition(" ")
-    version = _version(version, "status line")
-    code, _, reason = rest.partition(" ")
-    if len(code) != 3 or not code.isdigit() or not code.isascii() or not 100 <= int(code) <= 699:
-        raise ParseError(f"status line: {code[:20]!r} is not a status code 100-699")
-    response = Response.__new__(Response)
-    response.status = int(code)
-    response.reason = reason
-    response.version = version
-    response.fields = []
-    response._index = {}
-    response.body = b""
-    response._cache = {}
-    return response
 
 
 # -- building responses ------------------------------------------------------------------
@@ -830,63 +496,34 @@ _COPIED_KEYS = ("from", "to", "call-id", "cseq")
 _COPIED_NAMES = tuple(spelling(key) for key in _COPIED_KEYS)
 
 
-# -- stream framing ----------------------------------------------------------------------
+# -- the concrete classes of each implementation ---------------------------------------------
 
 
-class StreamFramer:
-    """Cuts a stream (TCP, TLS) into SIP messages by Content-Length (RFC 3261 §18.3).
+def _family(impl: ModuleType) -> dict[type[Message], type[Message]]:
+    """The concrete ``Request`` and ``Response`` of ``impl``: the public class first (its
+    methods), then the implementation's storage and hot accessors."""
 
-    ``feed(data)`` adds bytes; ``next_message()`` returns the next complete message or None.
-    A message without Content-Length, or a header block or body beyond the limits, raises
-    :class:`~vosengine.sip.ParseError`: the stream cannot be resynchronised, close it.
-    """
+    class ConcreteRequest(Request, impl.RequestBase):  # type: ignore[misc, name-defined]
+        __slots__ = ()
+        _PUBLIC = Request
 
-    def __init__(
-        self, *, max_header_bytes: int = MAX_HEADER_BYTES, max_body_bytes: int = MAX_BODY_BYTES
-    ) -> None:
-        self._buffer = bytearray()
-        self.max_header_bytes = max_header_bytes
-        self.max_body_bytes = max_body_bytes
+    class ConcreteResponse(Response, impl.ResponseBase):  # type: ignore[misc, name-defined]
+        __slots__ = ()
+        _PUBLIC = Response
 
-    def feed(self, data: bytes) -> None:
-        self._buffer += data
-
-    @property
-    def buffered(self) -> int:
-        return len(self._buffer)
-
-    def next_message(self) -> Request | Response | None:
-        buffer = self._buffer
-        while buffer.startswith(b"\r\n"):
-            del buffer[:2]
-        end = buffer.find(b"\r\n\r\n")
-        if end == -1:
-            if len(buffer) > self.max_header_bytes:
-                raise ParseError("header block too large", status=413)
-            return None
-        if end > self.max_header_bytes:
-            raise ParseError("header block too large", status=413)
-        message = _head(bytes(buffer[:end]), 0, end)
-        length = message._typed("content-length")
-        if length is None:
-            raise ParseError("a message on a stream needs Content-Length")
-        if length > self.max_body_bytes:
-            raise ParseError(f"body of {length} octets is too large", status=413)
-        total = end + 4 + length
-        if len(buffer) < total:
-            return None
-        message.body = bytes(buffer[end + 4 : total])
-        del buffer[:total]
-        return message
-
-    def messages(self) -> list[Request | Response]:
-        """Every complete message buffered now."""
-        out = []
-        while (message := self.next_message()) is not None:
-            out.append(message)
-        return out
+    short = impl.__name__.rpartition(".")[2]
+    for concrete in (ConcreteRequest, ConcreteResponse):
+        concrete.__qualname__ = concrete.__name__ = f"{concrete._PUBLIC.__name__}[{short}]"
+    return {Request: ConcreteRequest, Response: ConcreteResponse}
 
 
-if _C is not None:
-    _C.set_known_names([(name, _key(name)) for name in _COMMON_NAMES])
-    _C.configure(Via, NameAddr, CSeq, parse_vias)
+#: implementation module -> {public class: its concrete class}
+_FAMILIES: dict[ModuleType, dict[type[Message], type[Message]]] = {
+    impl: _family(impl) for impl in _fast.IMPLEMENTATIONS
+}
+
+
+def concrete(impl: ModuleType | None = None) -> tuple[type[Request], type[Response]]:
+    """The concrete request and response classes of ``impl`` (default: the one in use)."""
+    family = _FAMILIES[_fast.IMPL if impl is None else impl]
+    return family[Request], family[Response]  # type: ignore[return-value]

@@ -1,11 +1,17 @@
 # cython: language_level=3, embedsignature=True, boundscheck=False, wraparound=False
-"""Compiled SIP header splitter: the hot loop of ``vosengine.sip.parse``.
+"""The compiled SIP fast paths, handed out by ``vosengine.sip._fast``; the pure-Python twin
+with the same API is ``vosengine.sip._sipfast_py``.
 
-``split_head(data, start, end, keys, key_of)`` cuts the header block ``data[start:end]`` into
-the start line and ``(key, name, value)`` fields, undoing line folding and trimming white
-space, exactly as the pure-Python twin ``_message._split_head_py`` does (the tests compare the
-two). It returns None when the block has a shape it leaves to the twin (bare LF line ends,
-stray CR), so the twin decides those and raises their errors.
+``split_head(data, start, end)`` cuts the header block ``data[start:end]`` into the start line
+and ``(key, name, value)`` fields, undoing line folding and trimming white space, exactly as
+the Python splitter (``_parse._split_head``) does (the tests compare the two).
+``parse_datagram`` reads a whole datagram of the common shape; ``via``, ``name_addr``,
+``cseq``, ``uint``, ``auth_params``, ``request_line`` and ``status_line`` read one value of the
+common shape. Each returns None for anything else, and the Python parsers decide it and raise
+its errors. ``MessageBase`` is the storage of a message, with the hot accessors as C getters.
+
+The module needs nothing set at import: it reads the header names and the value types from
+``vosengine.sip._names`` and ``vosengine.sip._values``.
 """
 
 from cpython.unicode cimport (
@@ -17,32 +23,39 @@ from cpython.unicode cimport (
 )
 from libc.string cimport memcmp
 
-# Header names as peers usually spell them: (raw bytes, key, name) -- a raw name equal to one
-# of these needs neither decoding nor a dict look-up. Filled by set_known_names().
+from vosengine.sip._names import COMMON_NAMES, KEYS, key_of
+from vosengine.sip._values import CSeq, NameAddr, Via
+
 ctypedef unsigned char Py_UCS1
 
-cdef dict KNOWN = {}
+
+cdef dict _known_names():
+    cdef dict known = {}
+    for name in COMMON_NAMES:
+        raw = (<str>name).encode("ascii")
+        known.setdefault(len(raw), []).append((raw, key_of(name), name))
+    return known
 
 
-def set_known_names(list names):
-    """``names``: ``(spelling, key)`` pairs, the key being what ``_message._key`` gives."""
-    global KNOWN
-    KNOWN = {}
-    for spelling, key in names:
-        raw = (<str>spelling).encode("ascii")
-        KNOWN.setdefault(len(raw), []).append((raw, key, spelling))
+# Header names as peers usually spell them, by length: (raw bytes, key, name) -- a raw name
+# equal to one of these needs neither decoding nor a dict look-up.
+cdef dict KNOWN = _known_names()
+cdef dict KEY_CACHE = KEYS
+cdef object KEY_OF = key_of
+cdef object VIA_T = Via
+cdef object NAME_ADDR_T = NameAddr
+cdef object CSEQ_T = CSeq
 
 cdef inline bint _ws(char c) noexcept:
     return c == 32 or c == 9
 
 
-def split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys, object key_of):
+def split_head(bytes data, Py_ssize_t start, Py_ssize_t end):
     """``(first_line, fields, index)`` for ``data[start:end]`` with CRLF line ends, or None."""
-    return _split_head(data, start, end, keys, key_of)
+    return _split_head(data, start, end)
 
 
-cdef object _split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys,
-                        object key_of):
+cdef object _split_head(bytes data, Py_ssize_t start, Py_ssize_t end):
     cdef const char* buf = data
     cdef Py_ssize_t pos = start, line_end, colon, name_end, value_start, value_end, scan
     cdef bint folded
@@ -106,9 +119,9 @@ cdef object _split_head(bytes data, Py_ssize_t start, Py_ssize_t end, dict keys,
             value = PyUnicode_DecodeUTF8(buf + value_start, value_end - value_start,
                                          "surrogateescape")
         if key is None:
-            key = keys.get(name)
+            key = KEY_CACHE.get(name)
             if key is None:
-                key = key_of(name)
+                key = KEY_OF(name)
         fields.append((key, name, value))
         bucket = index.get(key)
         if bucket is None:
@@ -464,16 +477,6 @@ cdef object _status_line(str line):
     return (<int>line[8] - 48) * 100 + (<int>line[9] - 48) * 10 + (<int>line[10] - 48), line[12:]
 
 
-def find_param(tuple params, str name):
-    """The value of parameter ``name`` ('' for a flag), or None: ``_find_param`` in C."""
-    cdef object item
-    for item in params:
-        if (<tuple>item)[0] == name:
-            value = (<tuple>item)[1]
-            return "" if value is None else value
-    return None
-
-
 # -- the message and its hot accessors -------------------------------------------------------
 
 cdef extern from "string.h":
@@ -481,10 +484,6 @@ cdef extern from "string.h":
                        size_t needle_len) nogil
 
 cdef object _MISSING = object()
-cdef object VIA_T = tuple
-cdef object NAME_ADDR_T = tuple
-cdef object CSEQ_T = tuple
-cdef object PARSE_VIAS = None
 cdef long long MAX_CONTENT_LENGTH = 2147483647
 # the fast paths of MessageBase._single
 cdef enum:
@@ -493,15 +492,9 @@ cdef enum:
     _CALL_ID
 
 
-def configure(via_type, name_addr_type, cseq_type, parse_vias):
-    """The value types the accessors build, and the general Via parser (``_headers``)."""
-    global VIA_T, NAME_ADDR_T, CSEQ_T, PARSE_VIAS
-    VIA_T, NAME_ADDR_T, CSEQ_T, PARSE_VIAS = via_type, name_addr_type, cseq_type, parse_vias
-
-
 cdef class MessageBase:
     """The storage of a SIP message and the accessors of the hot path, compiled: the twin of
-    ``_message._MessageBasePy`` (same attributes, same results; the tests compare the two).
+    ``_sipfast_py.MessageBase`` (same attributes, same results; the tests compare the two).
 
     ``fields``, ``_index``, ``body`` and ``_cache`` are what ``Message`` documents. A value the
     fast paths do not take is parsed by ``Message._typed`` and its Python parsers."""
@@ -510,6 +503,7 @@ cdef class MessageBase:
     cdef public dict _index
     cdef public object body
     cdef public dict _cache
+    cdef public object version
 
     def __cinit__(self):
         self._cache = {}
@@ -523,7 +517,7 @@ cdef class MessageBase:
             if not values:
                 return None
             if len(values) > 1:  # the first field is enough; .via parses the rest
-                return PARSE_VIAS(values[0])[0]
+                return self._first_via(values[0])
             value = values[0]
             fast = _via(value) if type(value) is str else None
             if fast is not None:
@@ -573,23 +567,38 @@ cdef class MessageBase:
         return self._single("cseq", _CSEQ)
 
 
-def parse_datagram(bytes data, type request_type, type response_type, dict keys,
-                   object key_of):
+cdef class RequestBase(MessageBase):
+    """The storage of a request: its method and Request-URI text."""
+
+    cdef public object method
+    cdef public object uri_text
+
+
+cdef class ResponseBase(MessageBase):
+    """The storage of a response: its status code and reason phrase."""
+
+    cdef public object status
+    cdef public object reason
+
+
+def parse_datagram(bytes data, type request_type, type response_type):
     """The message in ``data`` when it has the common shape (CRLF line ends, a plain SIP/2.0
     start line, at most one plain Content-Length that the body satisfies), else None: then
-    ``_message.parse`` reads it, and raises its errors. ``request_type`` and
-    ``response_type`` are subclasses of :class:`MessageBase`."""
+    ``_parse.parse`` reads it, and raises its errors. ``request_type`` and
+    ``response_type`` are subclasses of :class:`RequestBase` and :class:`ResponseBase`."""
     cdef const char* buf = data
     cdef Py_ssize_t n = len(data), start = 0, end, body_start
     cdef const char* hit
     cdef MessageBase message
+    cdef RequestBase request_message
+    cdef ResponseBase response_message
     while start + 1 < n and buf[start] == 13 and buf[start + 1] == 10:
         start += 2  # keep-alive CRLFs before a message
     hit = <const char*>memmem(buf + start, n - start, b"\r\n\r\n", 4)
     if hit == NULL:
         return None
     end = hit - buf
-    split = _split_head(data, start, end, keys, key_of)
+    split = _split_head(data, start, end)
     if split is None:
         return None
     first = <str>(<tuple>split)[0]
@@ -597,16 +606,18 @@ def parse_datagram(bytes data, type request_type, type response_type, dict keys,
         status = _status_line(first)
         if status is None:
             return None
-        message = MessageBase.__new__(response_type)
-        message.status = (<tuple>status)[0]
-        message.reason = (<tuple>status)[1]
+        response_message = ResponseBase.__new__(response_type)
+        response_message.status = (<tuple>status)[0]
+        response_message.reason = (<tuple>status)[1]
+        message = response_message
     else:
         request = _request_line(first)
         if request is None:
             return None
-        message = MessageBase.__new__(request_type)
-        message.method = (<tuple>request)[0]
-        message.uri_text = (<tuple>request)[1]
+        request_message = RequestBase.__new__(request_type)
+        request_message.method = (<tuple>request)[0]
+        request_message.uri_text = (<tuple>request)[1]
+        message = request_message
     message.version = "SIP/2.0"
     message.fields = (<tuple>split)[1]
     index = <dict>(<tuple>split)[2]

@@ -1,0 +1,82 @@
+"""Header names: the token grammar, compact forms, canonical keys and wire spellings.
+
+A header's *key* is its name in lower case with the compact form expanded (``v`` -> ``via``);
+every look-up inside a message goes by key. ``key_of`` is called once per header field the
+parser meets, so it keeps the keys of the names it has seen in :data:`KEYS`, a cache bounded at
+:data:`MAX_CACHED_NAMES` entries: names beyond that are still canonicalised, just not kept, so
+a peer sending a stream of invented names cannot grow it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._errors import ParseError
+
+__all__ = [
+    "COMMON_NAMES",
+    "COMPACT",
+    "KEYS",
+    "MAX_CACHED_NAMES",
+    "TOKEN",
+    "TOKEN_FULL",
+    "key_of",
+    "spelling",
+]
+
+#: RFC 3261 ``token``.
+TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
+TOKEN_RE = re.compile(TOKEN)
+TOKEN_FULL = re.compile(rf"^{TOKEN}$")
+
+COMPACT = {
+    "v": "via", "i": "call-id", "f": "from", "t": "to", "m": "contact",
+    "l": "content-length", "c": "content-type", "k": "supported", "s": "subject",
+    "e": "content-encoding", "o": "event", "u": "allow-events", "r": "refer-to",
+    "b": "referred-by", "x": "session-expires", "y": "identity", "a": "accept-contact",
+    "j": "reject-contact", "d": "request-disposition", "n": "identity-info",
+}  # fmt: skip
+#: keys whose wire spelling is not the capitalised words
+SPELLING = {
+    "call-id": "Call-ID", "cseq": "CSeq", "www-authenticate": "WWW-Authenticate",
+    "mime-version": "MIME-Version", "rack": "RAck", "rseq": "RSeq", "sip-etag": "SIP-ETag",
+    "sip-if-match": "SIP-If-Match", "identity-info": "Identity-Info",
+}  # fmt: skip
+#: Header names as peers usually spell them; the compiled splitter matches these bytes
+#: without decoding them.
+COMMON_NAMES = (
+    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Content-Length",
+    "Content-Type", "Expires", "Authorization", "WWW-Authenticate", "Route", "Record-Route",
+    "User-Agent", "Allow", "Supported", "Accept", "Server", "Date", "Min-Expires",
+    "v", "f", "t", "i", "m", "l", "c", "k", "s",
+)  # fmt: skip
+
+#: The most raw names whose keys :data:`KEYS` keeps.
+MAX_CACHED_NAMES = 2048
+#: raw name (as sent) -> key, for the names met so far (at most MAX_CACHED_NAMES)
+KEYS: dict[str, str] = {}
+
+
+def spelling(key: str) -> str:
+    """How a header name is written on the wire (``call-id`` -> ``Call-ID``)."""
+    return SPELLING.get(key) or "-".join(part.capitalize() for part in key.split("-"))
+
+
+def key_of(name: str) -> str:
+    """The key (lower case, compact form expanded) of a raw header name, trailing white space
+    ignored; :class:`~vosengine.sip.ParseError` when the name is not a token.
+
+    >>> key_of("v"), key_of("CALL-ID "), key_of("X-Custom")
+    ('via', 'call-id', 'x-custom')
+    """
+    key = KEYS.get(name)
+    if key is not None:
+        return key
+    stripped = name.rstrip(" \t")
+    if not TOKEN_FULL.match(stripped):
+        raise ParseError(f"bad header name {name!r}")
+    lowered = stripped.lower()
+    key = COMPACT.get(lowered, lowered)
+    if len(KEYS) < MAX_CACHED_NAMES:
+        KEYS[name] = key
+    return key
