@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 
-.PHONY: demo test install install-test lint typecheck pytest bench compare fuzz
+.PHONY: demo test install install-test lint typecheck stubtest pytest bench compare fuzz
 
 demo: install
 	$(PYTHON) examples/demo.py
@@ -21,6 +21,11 @@ lint:
 
 typecheck:
 	$(PYTHON) -m mypy
+
+# the .pyi stubs against the compiled modules as built (needs them built: make install-test)
+stubtest:
+	$(PYTHON) -m mypy.stubtest vosengine._prefix vosengine.rating._kernel vosengine.sip._sipfast \
+	    --allowlist tests/stubtest-allowlist.txt
 
 pytest:
 	$(PYTHON) -m pytest

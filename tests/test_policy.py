@@ -408,3 +408,23 @@ def test_agents_act_through_the_directory_rule() -> None:
     refused = policy.check_agent("agent-a", AgentAction.MODIFY_ACCOUNT, "agent-b-cust", now=NOW)
     assert not refused
     assert "outside the scope" in refused.reason
+
+
+def test_the_address_cache_is_per_policy_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decision parses the caller's IP once per policy; the cache of parsed addresses
+    belongs to the policy and stops growing at its bound, so a flood of addresses costs
+    parsing, not memory."""
+    from vosengine.policy import _policy
+
+    monkeypatch.setattr(_policy, "MAX_CACHED_ADDRESSES", 4)
+    policies = [Policy(), Policy()]
+    for policy in policies:
+        policy.add_admin(Admin(name="ann", role=Role.ADMIN, ip_whitelist=("192.0.2.0/24",)))
+    for n in range(10):
+        assert policies[0].check_module("ann", "rate", "view", ip=f"192.0.2.{n}")
+        assert not policies[0].check_module("ann", "rate", "view", ip=f"198.51.100.{n}")
+    assert len(policies[0]._addresses) == 4
+    assert policies[1]._addresses == {}
+    with pytest.raises(InvalidArgument, match="is not an IP address"):
+        policies[1].check_module("ann", "rate", "view", ip="192.0.2.300")
+    assert policies[1]._addresses == {}

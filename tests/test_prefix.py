@@ -458,3 +458,19 @@ def test_state_machine(both_table_classes: tuple[Any, Any]) -> None:
     from hypothesis.stateful import run_state_machine_as_test
 
     run_state_machine_as_test(PrefixTableMachine)
+
+
+def test_look_up_arguments_are_positional_on_both_implementations(table_cls: Any) -> None:
+    """The compiled table and its twin take the number positionally, as their stub says."""
+    table = table_cls({"1": "a"})
+    assert table.longest("12") == ("1", "a")
+    calls = [
+        lambda: table.longest(number="12"),
+        lambda: table.longest_value(number="12"),
+        lambda: table.longest_many(numbers=["12"]),
+        lambda: table.longest_value_many(numbers=["12"]),
+        lambda: table.matches(number="12"),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError):
+            call()

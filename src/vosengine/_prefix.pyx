@@ -319,7 +319,7 @@ cdef class PrefixTable:
 
     # -- lookups ----------------------------------------------------------------------------
 
-    def longest(self, number):
+    def longest(self, number, /):
         """The longest key that is a prefix of ``number``, with its value, or ``None``.
 
         O(k) in the number's length, k bounded by the longest key; allocates only the
@@ -336,7 +336,7 @@ cdef class PrefixTable:
             return None
         return ((<str>number)[:depth], <object>found.value)
 
-    def longest_value(self, number, default=None):
+    def longest_value(self, number, /, default=None):
         """The value of the longest key that is a prefix of ``number``, or ``default``.
 
         The same walk as :meth:`longest` without building a pair.
@@ -409,7 +409,7 @@ cdef class PrefixTable:
                 VOS_PREFETCH(best[lane].value)
         return 0
 
-    def longest_many(self, numbers):
+    def longest_many(self, numbers, /):
         """:meth:`longest` for each number, in order: the batch form for throughput.
 
         Walks several numbers in lock step so that their memory accesses overlap. In a large
@@ -461,7 +461,7 @@ cdef class PrefixTable:
                 PyMem_Free(memo)
         return result
 
-    def longest_value_many(self, numbers, default=None):
+    def longest_value_many(self, numbers, /, default=None):
         """:meth:`longest_value` for each number, in order (the batch form).
 
         >>> PrefixTable({"1": "a"}).longest_value_many(["15", "25"], default="-")
@@ -480,7 +480,7 @@ cdef class PrefixTable:
                     result[start + lane] = <object>best[lane].value
         return result
 
-    def matches(self, number):
+    def matches(self, number, /):
         """Every key that is a prefix of ``number``, with its value, shortest first.
 
         >>> PrefixTable({"4": 0, "44": 1, "447": 2}).matches("4471")

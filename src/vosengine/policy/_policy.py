@@ -160,20 +160,23 @@ def _networks(items: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
     return tuple(out)
 
 
-_ADDRESSES: dict[str, tuple[int, int]] = {}
+#: The most caller addresses a :class:`Policy` keeps parsed; beyond it they are parsed at
+#: each decision, so a flood of addresses costs time, not memory.
+MAX_CACHED_ADDRESSES = 65_536
 
 
-def _address(ip: str) -> tuple[int, int]:
-    """``(version, integer)`` of an IP address (cached: hosts ask about few addresses)."""
-    found = _ADDRESSES.get(ip)
+def _address(ip: str, cache: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """``(version, integer)`` of an IP address, kept in ``cache`` (hosts ask about few
+    addresses) until it holds :data:`MAX_CACHED_ADDRESSES`."""
+    found = cache.get(ip)
     if found is None:
         try:
             parsed = ipaddress.ip_address(ip)
         except ValueError:
             raise InvalidArgument(f"ip: {ip!r} is not an IP address") from None
         found = (parsed.version, int(parsed))
-        if len(_ADDRESSES) < 65_536:
-            _ADDRESSES[ip] = found
+        if len(cache) < MAX_CACHED_ADDRESSES:
+            cache[ip] = found  # a racing insert writes the same value: no lock needed
     return found
 
 
@@ -247,6 +250,7 @@ class Policy:
         self._admins: dict[str, Admin] = {}
         self._keys: dict[str, str] = {}
         self._compiled: dict[str, _Compiled] = {}
+        self._addresses: dict[str, tuple[int, int]] = {}  # parsed caller IPs, bounded
         self._lock = threading.RLock()
         if not self.enforcer.get_filtered_policy(0, f"role:{Role.SUPER_ADMIN.value}"):
             rules = [
@@ -627,7 +631,7 @@ class Policy:
         if compiled.networks:
             if ip is None:
                 return Decision(allowed=False, reason="an IP whitelist applies: give ip=")
-            version, value = _address(ip)
+            version, value = _address(ip, self._addresses)
             for net_version, network, mask in compiled.networks:
                 if net_version == version and value & mask == network:
                     break

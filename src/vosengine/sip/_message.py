@@ -16,7 +16,6 @@ to that implementation's storage, so ``isinstance(message, Request)`` holds eith
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -26,15 +25,12 @@ from . import _fast
 from ._errors import LocalProtocolError, ParseError
 from ._headers import (
     parse_auth,
-    parse_cseq,
-    parse_name_addr,
-    parse_name_addrs,
-    parse_uint,
     parse_vias,
 )
 from ._names import SPELLING, TOKEN_FULL, key_of, spelling
+from ._typed import ABSENT, EAGER, MAX_CONTENT_LENGTH, PARSERS
 from ._uri import Uri, parse_uri
-from ._values import Challenge, CSeq, NameAddr, Via
+from ._values import Challenge, NameAddr, Via
 
 __all__ = [
     "HOT_ACCESSORS",
@@ -46,17 +42,11 @@ __all__ = [
     "make_response",
 ]
 
-#: The largest Content-Length a message may declare.
-MAX_CONTENT_LENGTH = 2**31 - 1
 #: the accessors of the hot path, defined by the implementation's ``MessageBase``
 HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
 
 _MISSING = object()
 _M = TypeVar("_M", "Request", "Response")
-_DATE = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-    r" \d{4} \d{2}:\d{2}:\d{2} GMT$"
-)
 
 if TYPE_CHECKING:
     from ._sipfast_py import MessageBase as _Storage
@@ -127,7 +117,7 @@ class Message(_Storage):
         cache = self._cache
         value = cache.get(key, _MISSING)
         if value is _MISSING:
-            value = cache[key] = _PARSERS[key](self)
+            value = cache[key] = PARSERS[key](self)
         return value
 
     def _first_via(self, value: str) -> Via:
@@ -166,10 +156,10 @@ class Message(_Storage):
         Content-Length, Contact, Expires, Date) and check the rules between them; raise
         :class:`~vosengine.sip.ParseError` for the first fault. Values stay cached."""
         cache, index = self._cache, self._index
-        for key in _EAGER:
+        for key in EAGER:
             if key in cache:
                 continue
-            cache[key] = _PARSERS[key](self) if key in index else _ABSENT.get(key)
+            cache[key] = PARSERS[key](self) if key in index else ABSENT.get(key)
         if isinstance(self, Request):
             for key in ("via", "from", "to", "call-id", "cseq"):
                 if key not in self._index:
@@ -335,117 +325,6 @@ REASONS = {
     501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Server Time-out", 505: "Version Not Supported", 603: "Decline",
 }  # fmt: skip
-
-
-# -- typed parsers (run by parse() for the core headers, else on first access) --------------
-
-
-def _values(message: Message, key: str) -> list[str]:
-    return message._index.get(key, [])
-
-
-def _one(message: Message, key: str) -> str | None:
-    values = message._index.get(key)
-    if not values:
-        return None
-    if len(values) > 1:
-        raise ParseError(f"{spelling(key)}: appears {len(values)} times")
-    return values[0]
-
-
-def _p_via(message: Message) -> list[Via]:
-    values = message._index.get("via")
-    if not values:
-        return []
-    if len(values) == 1:
-        return parse_vias(values[0])
-    out: list[Via] = []
-    for value in values:
-        out.extend(parse_vias(value))
-    return out
-
-
-def _p_name_addr(key: str) -> Any:
-    where = spelling(key)
-
-    def parse(message: Message) -> NameAddr | None:
-        value = _one(message, key)
-        return None if value is None else parse_name_addr(value, where)
-
-    return parse
-
-
-def _p_call_id(message: Message) -> str | None:
-    value = _one(message, "call-id")
-    if value is not None and (not value or " " in value or "\t" in value):
-        raise ParseError(f"Call-ID: {value!r} is not a word[@word]")
-    return value
-
-
-def _p_cseq(message: Message) -> CSeq | None:
-    value = _one(message, "cseq")
-    if value is None:
-        return None
-    fast = _fast.IMPL.cseq(value)
-    if fast is not None:
-        return tuple.__new__(CSeq, fast)
-    return parse_cseq(value)
-
-
-def _p_uint(key: str, maximum: int) -> Any:
-    where = spelling(key)
-
-    def parse(message: Message) -> int | None:
-        value = _one(message, key)
-        if value is None:
-            return None
-        fast = _fast.IMPL.uint(value, maximum)
-        if fast is not None:
-            return fast
-        return parse_uint(value, where, maximum)
-
-    return parse
-
-
-def _p_contact(message: Message) -> tuple[bool, list[NameAddr]]:
-    out: list[NameAddr] = []
-    star = False
-    for value in _values(message, "contact"):
-        if value.strip(" \t") == "*":
-            star = True
-            continue
-        out.extend(parse_name_addrs(value, "Contact"))
-    if star and (out or len(_values(message, "contact")) > 1):
-        raise ParseError("Contact: '*' cannot be combined with other contacts")
-    for contact in out:
-        expires = contact.param("expires")
-        if expires is not None:
-            parse_uint(expires, "Contact expires", 2**32 - 1)
-    return star, out
-
-
-def _p_date(message: Message) -> str | None:
-    value = _one(message, "date")
-    if value is not None and not _DATE.match(value):
-        raise ParseError(f"Date: {value!r} is not an RFC 1123 date in GMT")
-    return value
-
-
-_PARSERS: dict[str, Any] = {
-    "via": _p_via,
-    "from": _p_name_addr("from"),
-    "to": _p_name_addr("to"),
-    "call-id": _p_call_id,
-    "cseq": _p_cseq,
-    "max-forwards": _p_uint("max-forwards", 255),
-    "content-length": _p_uint("content-length", MAX_CONTENT_LENGTH),
-    "contact": _p_contact,
-    "expires": _p_uint("expires", 2**32 - 1),
-    "date": _p_date,
-}
-_EAGER = tuple(_PARSERS)
-# what the parsers give for a header that is not there
-_ABSENT: dict[str, Any] = {"via": [], "contact": (False, [])}
 
 
 def _restore(cls: type[_M], state: dict[str, Any]) -> _M:

@@ -23,7 +23,7 @@ from cpython.unicode cimport (
 )
 from libc.string cimport memcmp
 
-from vosengine.sip._names import COMMON_NAMES, KEYS, key_of
+from vosengine.sip._names import COMMON_NAMES as _COMMON_NAMES, KEYS as _KEYS, key_of as _key_of
 from vosengine.sip._values import CSeq, NameAddr, Via
 
 ctypedef unsigned char Py_UCS1
@@ -31,17 +31,17 @@ ctypedef unsigned char Py_UCS1
 
 cdef dict _known_names():
     cdef dict known = {}
-    for name in COMMON_NAMES:
+    for name in _COMMON_NAMES:
         raw = (<str>name).encode("ascii")
-        known.setdefault(len(raw), []).append((raw, key_of(name), name))
+        known.setdefault(len(raw), []).append((raw, _key_of(name), name))
     return known
 
 
 # Header names as peers usually spell them, by length: (raw bytes, key, name) -- a raw name
 # equal to one of these needs neither decoding nor a dict look-up.
 cdef dict KNOWN = _known_names()
-cdef dict KEY_CACHE = KEYS
-cdef object KEY_OF = key_of
+cdef dict KEY_CACHE = _KEYS
+cdef object KEY_OF = _key_of
 cdef object VIA_T = Via
 cdef object NAME_ADDR_T = NameAddr
 cdef object CSEQ_T = CSeq

@@ -1,0 +1,30 @@
+# The compiled batch-rating kernel (``_kernel.pyx``): the same API as its pure-Python twin,
+# ``vosengine.rating._kernel_py``. CI checks this stub against the built module
+# (mypy.stubtest).
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+from ._rate import BillingTerms, Rate
+
+SLOW: Any
+ROUNDING_CODES: dict[str, int]
+
+@disjoint_base
+class Params:
+    rate: Rate
+    terms: BillingTerms
+    def __init__(self, rate: Rate, terms: BillingTerms) -> None: ...
+
+def params_for(rate: Rate) -> Any: ...
+def fast_amounts(
+    found: list[Any],
+    durations: list[Any],
+    scale: int,
+    code: int,
+    decimals: int,
+    zero: Decimal,
+    clamp: Callable[[Rate, Decimal], Decimal],
+) -> tuple[list[Decimal | None], list[int]]: ...
