@@ -402,7 +402,13 @@ _FAMILIES: dict[ModuleType, dict[type[Message], type[Message]]] = {
 }
 
 
+#: implementation module -> (its concrete Request, its concrete Response)
+CONCRETE: dict[ModuleType, tuple[type[Request], type[Response]]] = {
+    impl: (family[Request], family[Response])  # type: ignore[misc]
+    for impl, family in _FAMILIES.items()
+}
+
+
 def concrete(impl: ModuleType | None = None) -> tuple[type[Request], type[Response]]:
     """The concrete request and response classes of ``impl`` (default: the one in use)."""
-    family = _FAMILIES[_fast.IMPL if impl is None else impl]
-    return family[Request], family[Response]  # type: ignore[return-value]
+    return CONCRETE[_fast.IMPL if impl is None else impl]

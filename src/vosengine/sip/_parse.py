@@ -19,7 +19,7 @@ from typing import TypeVar
 from ..errors import InvalidArgumentType
 from . import _fast
 from ._errors import ParseError
-from ._message import MAX_CONTENT_LENGTH, Request, Response, concrete
+from ._message import CONCRETE, MAX_CONTENT_LENGTH, Request, Response
 from ._names import KEYS, TOKEN_FULL, key_of
 
 __all__ = ["MAX_BODY_BYTES", "MAX_HEADER_BYTES", "StreamFramer", "parse"]
@@ -55,7 +55,7 @@ def parse(data: bytes) -> Request | Response:
             raise InvalidArgumentType(f"data: expected bytes, got {type(data).__name__}")
         data = bytes(data)
     impl = _fast.IMPL
-    request_type, response_type = concrete(impl)
+    request_type, response_type = CONCRETE[impl]
     fast = impl.parse_datagram(data, request_type, response_type)
     if fast is not None:
         return fast  # type: ignore[no-any-return]
