@@ -164,3 +164,19 @@ def test_a_message_pickled_on_one_implementation_loads_on_the_other() -> None:
         again = pickle.loads(data)
         assert type(again) is _message.concrete(_sipfast_py)[1]
         assert again == parse(SEEDS[-1]) and again.status == 401
+
+
+class TaggedRequest(Request):
+    """A host's own request type (module level, so that it pickles)."""
+
+    def tag(self) -> str | None:
+        return self.from_.tag if self.from_ is not None else None
+
+
+def test_a_host_subclass_of_request_works_on_either_implementation(sip_impl: ModuleType) -> None:
+    request = TaggedRequest("OPTIONS", "sip:a@example.com", [("From", "<sip:b@example.com>;tag=7")])
+    assert isinstance(request, TaggedRequest) and isinstance(request, Request)
+    assert request.tag() == "7" and request.method == "OPTIONS"
+    again = pickle.loads(pickle.dumps(request))
+    assert isinstance(again, TaggedRequest) and again == request and again.tag() == "7"
+    assert TaggedRequest("BYE", "sip:a@example.com").method == "BYE"  # the class is kept

@@ -67,8 +67,13 @@ class Message(_Storage):
         __slots__ = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        """An instance of the concrete class of ``cls`` for the implementation in use."""
-        concrete = _FAMILIES[_fast.IMPL].get(cls, cls)
+        """An instance of the concrete class of ``cls`` for the implementation in use (made
+        on first use for a host's own subclass)."""
+        impl = _fast.IMPL
+        family = _FAMILIES[impl]
+        concrete: type[Message] | None = family.get(cls)
+        if concrete is None:
+            concrete = cls if issubclass(cls, impl.MessageBase) else _join(cls, impl, family)
         return super(Message, concrete).__new__(concrete)  # type: ignore[return-value]
 
     def __init__(self, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
@@ -378,34 +383,41 @@ _COPIED_NAMES = tuple(spelling(key) for key in _COPIED_KEYS)
 # -- the concrete classes of each implementation ---------------------------------------------
 
 
-def _family(impl: ModuleType) -> dict[type[Message], type[Message]]:
-    """The concrete ``Request`` and ``Response`` of ``impl``: the public class first (its
-    methods), then the implementation's storage and hot accessors."""
-
-    class ConcreteRequest(Request, impl.RequestBase):  # type: ignore[misc, name-defined]
-        __slots__ = ()
-        _PUBLIC = Request
-
-    class ConcreteResponse(Response, impl.ResponseBase):  # type: ignore[misc, name-defined]
-        __slots__ = ()
-        _PUBLIC = Response
-
+def _join(cls: type[Message], impl: ModuleType, family: dict[Any, Any]) -> type[Message]:
+    """The concrete class of ``cls`` on ``impl``: ``cls`` first (its methods), then the
+    storage and hot accessors of ``impl``; kept in ``family``."""
+    if issubclass(cls, Request):
+        storage = impl.RequestBase
+    elif issubclass(cls, Response):
+        storage = impl.ResponseBase
+    else:
+        storage = impl.MessageBase
     short = impl.__name__.rpartition(".")[2]
-    for concrete in (ConcreteRequest, ConcreteResponse):
-        concrete.__qualname__ = concrete.__name__ = f"{concrete._PUBLIC.__name__}[{short}]"
-    return {Request: ConcreteRequest, Response: ConcreteResponse}
+    name = f"{cls.__name__}[{short}]"
+    concrete: type[Message] = type(
+        name, (cls, storage), {"__slots__": (), "_PUBLIC": cls, "__qualname__": name}
+    )
+    family[cls] = concrete
+    return concrete
+
+
+def _family(impl: ModuleType) -> dict[Any, Any]:
+    """The concrete ``Request`` and ``Response`` of ``impl``."""
+    family: dict[Any, Any] = {}
+    for public in (Request, Response):
+        _join(public, impl, family)
+    return family
 
 
 #: implementation module -> {public class: its concrete class}
-_FAMILIES: dict[ModuleType, dict[type[Message], type[Message]]] = {
+_FAMILIES: dict[ModuleType, dict[Any, Any]] = {
     impl: _family(impl) for impl in _fast.IMPLEMENTATIONS
 }
 
 
 #: implementation module -> (its concrete Request, its concrete Response)
 CONCRETE: dict[ModuleType, tuple[type[Request], type[Response]]] = {
-    impl: (family[Request], family[Response])  # type: ignore[misc]
-    for impl, family in _FAMILIES.items()
+    impl: (family[Request], family[Response]) for impl, family in _FAMILIES.items()
 }
 
 
