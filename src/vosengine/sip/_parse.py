@@ -120,9 +120,9 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     return message
 
 
-def _fill(message: _M, fields: Fields, index: Index) -> _M:
-    """Set what every parsed SIP/2.0 message starts with."""
-    message.version = "SIP/2.0"
+def _fill(message: _M, fields: Fields, index: Index, version: str = "SIP/2.0") -> _M:
+    """Set what every parsed message starts with: its version, headers and no body yet."""
+    message.version = version
     message.fields = fields
     message._index = index
     message.body = b""
@@ -192,12 +192,7 @@ def _new_request(method: str, uri: str, version: str) -> Request:
     request = Request.__new__(Request)
     request.method = method
     request.uri_text = uri
-    request.version = version
-    request.fields = []
-    request._index = {}
-    request.body = b""
-    request._cache = {}
-    return request
+    return _fill(request, [], {}, version)
 
 
 def _check_request_uri(uri: str) -> None:
@@ -227,12 +222,7 @@ def _status_line(line: str) -> Response:
     response = Response.__new__(Response)
     response.status = int(code)
     response.reason = reason
-    response.version = version
-    response.fields = []
-    response._index = {}
-    response.body = b""
-    response._cache = {}
-    return response
+    return _fill(response, [], {}, version)
 
 
 # -- stream framing ----------------------------------------------------------------------
