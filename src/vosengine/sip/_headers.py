@@ -1,4 +1,4 @@
-"""Typed values of SIP header fields, and the parsers that make them.
+"""The parsers of SIP header field values, which make the typed values of ``_values``.
 
 Each parser takes one header field value (already unfolded) and raises
 :class:`~vosengine.sip.ParseError` naming the header when the value is malformed. Each has a

@@ -102,18 +102,8 @@ def _head(data: bytes, start: int, end: int) -> Request | Response:
     first, fields, index = split
     message: Request | Response
     if first[:4] == "SIP/" or first[:4].upper() == "SIP/":
-        status = impl.status_line(first)
-        if status is not None:  # the common status line, built without a detour
-            response = Response.__new__(Response)
-            response.status, response.reason = status
-            return _fill(response, fields, index)
         message = _status_line(first)
     else:
-        fast = impl.request_line(first)
-        if fast is not None:  # the common request line, built without a detour
-            request = Request.__new__(Request)
-            request.method, request.uri_text = fast
-            return _fill(request, fields, index)
         message = _request_line(first)
     message.fields = fields
     message._index = index
@@ -214,13 +204,20 @@ def _check_request_uri(uri: str) -> None:
 
 
 def _status_line(line: str) -> Response:
+    fast = _fast.IMPL.status_line(line)
+    if fast is not None:
+        return _new_response(fast[0], fast[1], "SIP/2.0")
     version, _, rest = line.partition(" ")
     version = _version(version, "status line")
     code, _, reason = rest.partition(" ")
     if len(code) != 3 or not code.isdigit() or not code.isascii() or not 100 <= int(code) <= 699:
         raise ParseError(f"status line: {code[:20]!r} is not a status code 100-699")
+    return _new_response(int(code), reason, version)
+
+
+def _new_response(status: int, reason: str, version: str) -> Response:
     response = Response.__new__(Response)
-    response.status = int(code)
+    response.status = status
     response.reason = reason
     return _fill(response, [], {}, version)
 
