@@ -27,7 +27,7 @@ import attrs
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 from .ledger import Ledger, PaymentRecord
-from .money import ZERO
+from .money import CONTEXT, ZERO, Rounding, RoundingRule
 from .rating import Charge, RateTable
 
 __all__ = [
@@ -165,7 +165,7 @@ class ChainBiller:
             amounts.append((account_id, charge, ZERO if charge is None else charge.amount))
         levels = []
         for index, (account_id, charge, amount) in enumerate(amounts):
-            income = None if index == 0 else amounts[index - 1][2] - amount
+            income = None if index == 0 else CONTEXT.subtract(amounts[index - 1][2], amount)
             levels.append(
                 LevelCharge(account_id=account_id, charge=charge, amount=amount, income=income)
             )
@@ -185,7 +185,7 @@ class IncomeReport:
 
     @property
     def income(self) -> Decimal:
-        return self.revenue - self.cost
+        return CONTEXT.subtract(self.revenue, self.cost)
 
 
 def income_report(
@@ -208,8 +208,8 @@ def income_report(
         for index, level in enumerate(charged.levels):
             if level.account_id == agent_id:
                 calls += 1
-                revenue += charged.levels[index - 1].amount
-                cost += level.amount
+                revenue = CONTEXT.add(revenue, charged.levels[index - 1].amount)
+                cost = CONTEXT.add(cost, level.amount)
                 break
     return IncomeReport(agent_id=agent_id, scope=scope, calls=calls, revenue=revenue, cost=cost)
 
@@ -228,7 +228,7 @@ class Adjustment:
 
     @property
     def delta(self) -> Decimal:
-        return self.new - self.old
+        return CONTEXT.subtract(self.new, self.old)
 
 
 def rerate(
@@ -261,7 +261,7 @@ def rerate(
             cdr = new.cdr
             record = ledger.adjust(
                 level.account_id,
-                was - level.amount,
+                CONTEXT.subtract(was, level.amount),
                 key=f"rerate:{batch_id}:{cdr.call_id}:{cdr.leg}:{level.account_id}",
                 actor=actor,
                 now=now,
@@ -285,7 +285,8 @@ def rerate(
 class DistributionRow:
     """Call distribution for one key: ASR = answered / calls, ACD = average answered hold
     seconds, minutes of hold time, revenue (what the top-level account paid), cost (vendor
-    price of the gateway, when given) and margin."""
+    price of the gateway, when given) and margin. The ratios (ASR, ACD, minutes) are rounded
+    ``HALF_EVEN`` to 6 decimals; the amounts are exact."""
 
     key: str
     calls: int
@@ -296,21 +297,22 @@ class DistributionRow:
 
     @property
     def asr(self) -> Decimal:
-        return Decimal(self.answered) / self.calls if self.calls else ZERO
+        return _RATIO.round_fraction(self.answered, self.calls) if self.calls else ZERO
 
     @property
     def acd_seconds(self) -> Decimal:
-        return Decimal(self.hold_seconds) / self.answered if self.answered else ZERO
+        return _RATIO.round_fraction(self.hold_seconds, self.answered) if self.answered else ZERO
 
     @property
     def minutes(self) -> Decimal:
-        return Decimal(self.hold_seconds) / 60
+        return _RATIO.round_fraction(self.hold_seconds, 60)
 
     @property
     def margin(self) -> Decimal:
-        return self.revenue - self.cost
+        return CONTEXT.subtract(self.revenue, self.cost)
 
 
+_RATIO = RoundingRule(mode=Rounding.HALF_EVEN, decimals=6)
 _GROUPS = ("prefix", "area", "gateway", "termination")
 
 
@@ -342,12 +344,13 @@ def distribution(
         if cdr.answered:
             row[1] += 1
             row[2] += customer.hold_seconds if customer else -(-cdr.duration_ms // 1000)
-            row[3] += charged.top.amount
+            row[3] = CONTEXT.add(row[3], charged.top.amount)
             table = (vendor_tables or {}).get(cdr.gateway or "")
             if table is not None and cdr.answer is not None:
                 rate = table.lookup(cdr.callee, cdr.answer)
                 if rate is not None:
-                    row[4] += table.price(cdr.callee, cdr.duration_ms, cdr.answer).amount
+                    amount = table.price(cdr.callee, cdr.duration_ms, cdr.answer).amount
+                    row[4] = CONTEXT.add(row[4], amount)
     return [
         DistributionRow(
             key=key, calls=r[0], answered=r[1], hold_seconds=r[2], revenue=r[3], cost=r[4]

@@ -32,14 +32,14 @@ import itertools
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal, Inexact
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import attrs
 
 from .accounts import AccountDirectory, Actor, AgentAction, Decision, Operator, PermissionDenied
 from .errors import InvalidArgument, InvalidArgumentType, NotFound, VosEngineError
-from .money import ZERO, to_decimal
+from .money import CONTEXT, ZERO, to_decimal, total
 
 __all__ = [
     "Balance",
@@ -59,9 +59,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Quantizing to the ledger's decimals happens in this context, whatever the thread's is:
-# amounts up to 10**30 fit; anything larger is refused.
-_CONTEXT = Context(prec=36, traps=[InvalidOperation])
+# every sum and difference of amounts runs in the library's context, never the thread's
+_add, _sub = CONTEXT.add, CONTEXT.subtract
 
 
 class UnknownLedgerAccount(NotFound):
@@ -119,7 +118,7 @@ class Balance:
 
     @property
     def available(self) -> Decimal:
-        return self.balance + self.credit_limit - self.reserved
+        return _sub(_add(self.balance, self.credit_limit), self.reserved)
 
 
 class PaymentRecord(NamedTuple):
@@ -253,7 +252,7 @@ class _State:
         self.low_balance = low_balance
 
     def available(self) -> Decimal:
-        return self.balance + self.credit_limit - self.reserved
+        return _sub(_add(self.balance, self.credit_limit), self.reserved)
 
 
 class InMemoryLedger:
@@ -269,7 +268,7 @@ class InMemoryLedger:
         if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
             raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
         self.decimals = decimals
-        self._quantum = Decimal(1).scaleb(-decimals)
+        self._quantum = Decimal(1).scaleb(-decimals, CONTEXT)
         self.directory = directory
         self._lock = threading.Lock()
         self._accounts: dict[str, _State] = {}
@@ -283,16 +282,15 @@ class InMemoryLedger:
     # -- helpers ---------------------------------------------------------------------------
 
     def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
-        """``value`` checked and put on the ledger's grid of decimals (never rounded)."""
-        amount = (
-            value if isinstance(value, Decimal) and value.is_finite() else to_decimal(value, field)
-        )
+        """``value`` checked (see :func:`~vosengine.money.to_decimal`) and put on the
+        ledger's grid of decimals, never rounded."""
+        amount = to_decimal(value, field)
         try:
-            exact = amount.quantize(self._quantum, context=_CONTEXT)
-        except InvalidOperation:
-            raise InvalidArgument(f"{field}: {amount} is too large") from None
-        if exact != amount:
-            raise InvalidArgument(f"{field}: {amount} has more than {self.decimals} decimals")
+            exact = CONTEXT.quantize(amount, self._quantum)
+        except Inexact:
+            raise InvalidArgument(
+                f"{field}: {amount} has more than {self.decimals} decimals"
+            ) from None
         if positive and exact <= ZERO:
             raise InvalidArgument(f"{field}: {amount} is not positive")
         return exact
@@ -446,15 +444,15 @@ class InMemoryLedger:
 
             def run() -> PaymentRecord:
                 label = self._check_payer(actor, account_id, now)
-                if require_funds and delta < 0 and state.available() + delta < 0:
+                if require_funds and delta < 0 and _add(state.available(), delta) < 0:
                     raise InsufficientFunds(
                         f"account {account_id!r} has {state.available()} available,"
-                        f" {-delta} needed",
+                        f" {delta.copy_negate()} needed",
                         account_id=account_id,
                         available=state.available(),
                     )
                 before = state.available()
-                state.balance += delta
+                state.balance = _add(state.balance, delta)
                 self._watch(account_id, state, before, now)
                 return self._record(kind, account_id, delta, state, label, memo, now, key)
 
@@ -498,7 +496,7 @@ class InMemoryLedger:
         return self._move(
             PaymentKind.DEDUCT,
             account_id,
-            -amount,
+            amount.copy_negate(),
             key=key,
             actor=actor,
             now=now,
@@ -564,12 +562,20 @@ class InMemoryLedger:
                         available=src.available(),
                     )
                 before = src.available()
-                src.balance -= amount
-                dst.balance += amount
+                # both new balances first: nothing is applied unless both are computed
+                src_after, dst_after = _sub(src.balance, amount), _add(dst.balance, amount)
+                src.balance, dst.balance = src_after, dst_after
                 self._watch(source, src, before, now)
                 return (
                     self._record(
-                        PaymentKind.TRANSFER_OUT, source, -amount, src, label, memo, now, key
+                        PaymentKind.TRANSFER_OUT,
+                        source,
+                        amount.copy_negate(),
+                        src,
+                        label,
+                        memo,
+                        now,
+                        key,
                     ),
                     self._record(
                         PaymentKind.TRANSFER_IN, target, amount, dst, label, memo, now, key
@@ -621,7 +627,7 @@ class InMemoryLedger:
             raise InvalidArgument(f"amount: {amount} is negative")
         with self._lock:
             state = self._accounts.get(account_id) or self._state(account_id)
-            before = state.balance + state.credit_limit - state.reserved
+            before = state.available()
             if amount > before:
                 if state.overdraft is OverdraftAction.WARN:
                     self._events.append(
@@ -653,7 +659,7 @@ class InMemoryLedger:
                         available=before,
                     )
             reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
-            state.reserved += amount
+            state.reserved = _add(state.reserved, amount)
             self._reservations[reservation.id] = reservation
             if state.low_balance is not None:
                 self._watch(account_id, state, before, now)
@@ -669,16 +675,19 @@ class InMemoryLedger:
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._accounts[reservation.account_id]
-            state.reserved -= reservation.amount
-            state.balance -= charge
+            reserved, balance = (
+                _sub(state.reserved, reservation.amount),
+                _sub(state.balance, charge),
+            )
+            state.reserved, state.balance = reserved, balance
             if state.low_balance is not None:
                 # the hold already took the call's amount out of what was available
-                before = state.available() + charge
+                before = _add(state.available(), charge)
                 self._watch(reservation.account_id, state, before, now)
             return self._record(
                 PaymentKind.CALL,
                 reservation.account_id,
-                -charge,
+                charge.copy_negate(),
                 state,
                 "system",
                 reservation.call_id,
@@ -692,24 +701,21 @@ class InMemoryLedger:
             reservation = self._reservations.pop(reservation_id, None)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
-            self._accounts[reservation.account_id].reserved -= reservation.amount
+            state = self._accounts[reservation.account_id]
+            state.reserved = _sub(state.reserved, reservation.amount)
 
     def _check(self) -> None:
         """Assert the ledger's invariants: money is conserved and holds add up."""
         with self._lock:
             for account_id, state in self._accounts.items():
-                moved = sum(
-                    (
-                        r.amount
-                        for r in self._records
-                        if r.account_id == account_id and r.kind is not PaymentKind.CREDIT_LIMIT
-                    ),
-                    ZERO,
+                moved = total(
+                    r.amount
+                    for r in self._records
+                    if r.account_id == account_id and r.kind is not PaymentKind.CREDIT_LIMIT
                 )
                 assert moved == state.balance, (account_id, moved, state.balance)
-                held = sum(
-                    (r.amount for r in self._reservations.values() if r.account_id == account_id),
-                    ZERO,
+                held = total(
+                    r.amount for r in self._reservations.values() if r.account_id == account_id
                 )
                 assert held == state.reserved, (account_id, held, state.reserved)
 

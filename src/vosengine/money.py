@@ -2,26 +2,86 @@
 number of decimals, and a binary ``float`` is refused wherever an amount is expected.
 
 Inside, the rating code works on exact rationals (integers over integers) and rounds once,
-through :meth:`RoundingRule.round_fraction`; nothing here depends on the ``decimal`` module's
-thread-local context.
+through :meth:`RoundingRule.round_fraction`. Nothing in the library depends on the ``decimal``
+module's thread-local context: every sum, difference and scaling of an amount runs in
+:data:`CONTEXT`, the library's own, whatever precision, rounding or traps the calling thread
+has set.
+
+Amounts are bounded (:data:`MAX_INTEGER_DIGITS` digits before the point, :data:`MAX_FRACTION_DIGITS`
+after it), so that no input, however it is written (``1e10000000``), costs more than a few
+microseconds to take apart.
 """
 
 from __future__ import annotations
 
 import enum
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DecimalException,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
+from functools import reduce
 from typing import Any
 
 import attrs
 
 from .errors import InvalidArgument, InvalidArgumentType
 
-__all__ = ["ZERO", "Rounding", "RoundingRule", "to_decimal"]
+__all__ = [
+    "CONTEXT",
+    "MAX_FRACTION_DIGITS",
+    "MAX_INTEGER_DIGITS",
+    "ZERO",
+    "Rounding",
+    "RoundingRule",
+    "to_decimal",
+    "total",
+]
 
 ZERO = Decimal(0)
 
 #: VOS3000 keeps fees with 0-4 decimals; vosengine allows 0-6.
 MAX_DECIMALS = 6
+
+#: An amount the library accepts is below ``10**MAX_INTEGER_DIGITS`` in magnitude ...
+MAX_INTEGER_DIGITS = 24
+#: ... and has at most this many decimals (a rate per second can need more than a fee).
+MAX_FRACTION_DIGITS = 18
+# a numeric string longer than this is refused before it is parsed
+_MAX_TEXT = 2 + MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 8
+
+#: The library's decimal context. Its precision holds every sum of bounded amounts exactly,
+#: and ``Inexact`` is trapped: an operation that would have to round raises instead of
+#: changing an amount silently. Shared by all threads: an operation's traps depend only on
+#: that operation, and the library never reads the context's flags.
+CONTEXT = Context(
+    prec=100,
+    rounding=ROUND_HALF_EVEN,
+    Emin=MIN_EMIN,
+    Emax=MAX_EMAX,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
+_FINEST = Decimal(1).scaleb(-MAX_FRACTION_DIGITS, CONTEXT)
+
+
+def total(amounts: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:
+    """The exact sum of ``amounts`` (``sum`` would use the calling thread's context).
+
+    >>> total([Decimal("0.1"), Decimal("0.2")])
+    Decimal('0.3')
+    """
+    return reduce(CONTEXT.add, amounts, start)
 
 
 class Rounding(enum.Enum):
@@ -43,9 +103,12 @@ class Rounding(enum.Enum):
 
 
 def to_decimal(value: object, field: str) -> Decimal:
-    """``value`` as a finite :class:`Decimal`: from a Decimal, an int or a numeric string.
+    """``value`` as a finite, bounded :class:`Decimal`: from a Decimal, an int or a numeric
+    string.
 
-    A ``float`` (or ``bool``) is refused: binary floats cannot hold most decimal amounts.
+    A ``float`` (or ``bool``) is refused: binary floats cannot hold most decimal amounts. So
+    is an amount of :data:`MAX_INTEGER_DIGITS` digits or more before the point, or with more
+    than :data:`MAX_FRACTION_DIGITS` decimals (trailing zeros aside).
 
     >>> to_decimal("0.0125", "price")
     Decimal('0.0125')
@@ -57,11 +120,18 @@ def to_decimal(value: object, field: str) -> Decimal:
             f"{field}: {value!r} is a {type(value).__name__}; amounts are Decimal, int or str"
         )
     elif isinstance(value, int):
-        result = Decimal(value)
+        if -_INT_BOUND < value < _INT_BOUND:
+            return Decimal(value)
+        raise InvalidArgument(f"{field}: {value} has more than {MAX_INTEGER_DIGITS} digits")
     elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > _MAX_TEXT:
+            raise InvalidArgument(
+                f"{field}: {text[:16]!r}... is longer than {_MAX_TEXT} characters"
+            )
         try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
+            result = CONTEXT.create_decimal(text)
+        except DecimalException:
             raise InvalidArgument(f"{field}: {value!r} is not a decimal number") from None
     else:
         raise InvalidArgumentType(
@@ -69,7 +139,25 @@ def to_decimal(value: object, field: str) -> Decimal:
         )
     if not result.is_finite():
         raise InvalidArgument(f"{field}: {value!r} is not a finite amount")
+    if not result:
+        return ZERO  # whatever its sign and exponent ("-0", "0E+999999")
+    if result.adjusted() >= MAX_INTEGER_DIGITS:
+        raise InvalidArgument(
+            f"{field}: {result} has more than {MAX_INTEGER_DIGITS} digits before the point"
+        )
+    exponent = result.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -MAX_FRACTION_DIGITS:
+        try:
+            result = CONTEXT.quantize(result, _FINEST)
+        except Inexact:
+            raise InvalidArgument(
+                f"{field}: {result} has more than {MAX_FRACTION_DIGITS} decimals"
+            ) from None
     return result
+
+
+_INT_BOUND = 10**MAX_INTEGER_DIGITS
 
 
 def decimal_fraction(value: Decimal) -> tuple[int, int]:
@@ -86,6 +174,19 @@ def decimal_fraction(value: Decimal) -> tuple[int, int]:
     if exponent >= 0:
         return numerator * 10**exponent, 1
     return numerator, 10**-exponent
+
+
+def from_units(units: int, decimals: int) -> Decimal:
+    """``units × 10**-decimals`` as an exact :class:`Decimal` (in :data:`CONTEXT`); an amount
+    too long to hold exactly is an :class:`InvalidArgument`.
+
+    >>> from_units(-1205, 4)
+    Decimal('-0.1205')
+    """
+    try:
+        return Decimal(units).scaleb(-decimals, CONTEXT)
+    except DecimalException:
+        raise InvalidArgument(f"amount: {units}E-{decimals} is too large to hold exactly") from None
 
 
 def round_division(numerator: int, denominator: int, mode: Rounding) -> int:
@@ -166,14 +267,13 @@ class RoundingRule:
     @property
     def quantum(self) -> Decimal:
         """One unit of the last decimal (``Decimal('0.0001')`` for 4 decimals)."""
-        return Decimal(1).scaleb(-self.decimals)
+        return Decimal(1).scaleb(-self.decimals, CONTEXT)
 
     def round_fraction(self, numerator: int, denominator: int) -> Decimal:
         """The exact rational ``numerator / denominator`` rounded by this rule."""
         if denominator <= 0:
             raise InvalidArgument(f"denominator: {denominator} is not positive")
-        units = _round(numerator * self._scale, denominator, self._code)
-        return Decimal(units).scaleb(-self.decimals)
+        return from_units(_round(numerator * self._scale, denominator, self._code), self.decimals)
 
     def apply(self, amount: Decimal) -> Decimal:
         """``amount`` rounded by this rule (exactly: no context precision involved)."""

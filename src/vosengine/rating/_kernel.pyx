@@ -20,6 +20,8 @@ from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
 
 from decimal import Decimal
 
+from ..money import CONTEXT
+
 cdef extern from *:
     """
     static int vos_mul(long long a, long long b, long long *out) {
@@ -183,7 +185,7 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
         # equal amounts in one batch share one Decimal (they are immutable)
         amount = made.get(units)
         if amount is None:
-            amount = Decimal(units).scaleb(exponent)
+            amount = Decimal(units).scaleb(exponent, CONTEXT)  # exact: units fit 64 bits
             made[units] = amount
         out[i] = clamp(p.rate, amount) if p.limits else amount
     return out, slow

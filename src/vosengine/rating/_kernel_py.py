@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ..money import _CODES, _round
+from ..money import _CODES, _round, from_units
 from ._rate import BillingTerms, Rate, billed_seconds, hold_seconds
 
 __all__ = ["ROUNDING_CODES", "SLOW", "Params", "fast_amounts", "params_for"]
@@ -78,6 +78,6 @@ def fast_amounts(
             continue
         billed = billed_seconds(hold - terms.free, terms.first, terms.step)
         numerator = (terms.fee_part + billed * terms.per_second) * scale
-        amount = Decimal(_round(numerator, terms.denominator, code)).scaleb(-decimals)
+        amount = from_units(_round(numerator, terms.denominator, code), decimals)
         out[index] = clamp(entry.rate, amount) if terms.limits else amount
     return out, slow

@@ -231,7 +231,7 @@ def ledgers_with_operations(
             elif kind == "deduct":
                 ledger.deduct(account, amount, key=key, actor=_OPERATOR, now=_EPOCH)
             elif kind == "adjust":
-                signed = amount if draw(st.booleans()) else -amount
+                signed = amount if draw(st.booleans()) else amount.copy_negate()
                 ledger.adjust(account, signed, key=key, actor=_OPERATOR, now=_EPOCH)
                 amount = signed
             elif kind == "transfer":
