@@ -182,7 +182,7 @@ def rating_table(decimals: int) -> RateTable:
     rates = [
         Rate(prefix="44", price="0.012345", connect_fee="0.0999", first_increment=30),
         Rate(prefix="1", price="123456.789", unit_seconds=1),
-        Rate(prefix="880", price="0.05", min_charge="0.1", max_charge="99999"),
+        Rate(prefix="880", price="0.05", min_charge="1", max_charge="99999"),
     ]
     return RateTable(rates, rounding=RoundingRule(mode=Rounding.HALF_EVEN, decimals=decimals))
 

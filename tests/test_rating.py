@@ -12,6 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from vosengine.errors import InvalidArgument, InvalidArgumentType
+from vosengine.ledger import InMemoryLedger
 from vosengine.money import Rounding, RoundingRule, round_division, to_decimal
 from vosengine.rating import (
     Rate,
@@ -282,8 +283,11 @@ def test_max_call_seconds_by_hand() -> None:
         t.max_call_seconds("2", D("1"), AT)
 
 
-@given(rate=rates(), available=amounts(max_value=20), rule=rounding_rules())
-def test_max_call_seconds_is_tight(rate: Rate, available: Decimal, rule: RoundingRule) -> None:
+@given(available=amounts(max_value=20), rule=rounding_rules(), data=st.data())
+def test_max_call_seconds_is_tight(
+    available: Decimal, rule: RoundingRule, data: st.DataObject
+) -> None:
+    rate = data.draw(rates(limit_decimals=rule.decimals))
     t = RateTable([rate], rounding=rule)
     limit = 20_000
     best = t.max_call_seconds(rate.prefix, available, AT, limit=limit)
@@ -301,8 +305,11 @@ def test_max_call_seconds_is_tight(rate: Rate, available: Decimal, rule: Roundin
 # -- properties --------------------------------------------------------------------------
 
 
-@given(rate=rates(), a=durations_ms(), b=durations_ms(), rule=rounding_rules())
-def test_cost_is_monotone_in_duration(rate: Rate, a: int, b: int, rule: RoundingRule) -> None:
+@given(a=durations_ms(), b=durations_ms(), rule=rounding_rules(), data=st.data())
+def test_cost_is_monotone_in_duration(
+    a: int, b: int, rule: RoundingRule, data: st.DataObject
+) -> None:
+    rate = data.draw(rates(limit_decimals=rule.decimals))
     t = RateTable([rate], rounding=rule)
     low, high = sorted((a, b))
     assert t.price(rate.prefix, low, AT).amount <= t.price(rate.prefix, high, AT).amount
@@ -524,3 +531,30 @@ def test_batch_kernel_leaves_what_it_cannot_price_to_the_table(rating_kernel: An
     assert t.amounts_many(tuple(numbers), tuple(durations), when) == expected
     with pytest.raises(InvalidArgument, match="one entry per call"):
         t.amounts_many(numbers, durations[:2], when)
+
+
+# -- limits on the grid --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["min_charge", "max_charge"])
+def test_a_limit_off_the_tables_grid_is_refused(field: str) -> None:
+    rate = Rate(prefix="44", price="0.01", **{field: "0.123456"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match=rf"rates\[0\]\.{field}: 0.123456 .*2 decimals"):
+        table(rate, decimals=2)
+    with pytest.raises(InvalidArgument, match=field):
+        table(decimals=2).with_rates([rate])
+    assert table(rate, decimals=6).price("44", 1_000, AT).amount >= D("0.01")
+    on_grid = Rate(prefix="44", price="0.01", **{field: "0.1200"})  # type: ignore[arg-type]
+    assert table(on_grid, decimals=2).rates == (on_grid,)
+
+
+@given(t=rate_tables(), data=st.data())
+def test_every_charge_lies_on_the_tables_grid(t: RateTable, data: st.DataObject) -> None:
+    ledger = InMemoryLedger(decimals=t.rounding.decimals)
+    ledger.open_account("a", credit_limit=D(10**6))
+    for rate in t.rates:
+        amount = t.price(rate.prefix, data.draw(durations_ms()), AT).amount
+        assert t.rounding.on_grid(amount)
+        hold = ledger.reserve("a", amount, "call", now=AT)
+        ledger.settle(hold.id, amount, now=AT)  # the ledger takes it as it is
+    ledger._check()

@@ -275,6 +275,20 @@ class RoundingRule:
             raise InvalidArgument(f"denominator: {denominator} is not positive")
         return from_units(_round(numerator * self._scale, denominator, self._code), self.decimals)
 
+    def on_grid(self, amount: Decimal) -> bool:
+        """Whether ``amount`` has at most this rule's decimals (trailing zeros aside), so that
+        rounding by this rule would leave it as it is.
+
+        >>> cents = RoundingRule(decimals=2)
+        >>> cents.on_grid(Decimal("0.1200")), cents.on_grid(Decimal("0.123"))
+        (True, False)
+        """
+        try:
+            CONTEXT.quantize(amount, self.quantum)
+        except Inexact:
+            return False
+        return True
+
     def apply(self, amount: Decimal) -> Decimal:
         """``amount`` rounded by this rule (exactly: no context precision involved)."""
         numerator, denominator = decimal_fraction(to_decimal(amount, "amount"))

@@ -16,6 +16,8 @@ The rules (user-facing contracts; each is tested with hand-computed examples):
 * **Cost.** ``connect_fee + billed_seconds × price ÷ unit_seconds``, computed exactly and
   **rounded once** on the total by the table's :class:`~vosengine.money.RoundingRule`, then
   clamped to the rate's ``min_charge`` / ``max_charge``. (Rounding each increment drifts.)
+  A table refuses a rate whose ``min_charge`` or ``max_charge`` has more decimals than its
+  rounding keeps, so every charge lies on the table's grid.
 * **Which rate.** The longest prefix of the callee that has a rate *in force* at the instant
   wins; a rate is in force when the instant lies in ``[effective_from, effective_until)`` and,
   if the rate names a tariff window, that window is the table's active window then. Among the

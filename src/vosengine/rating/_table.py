@@ -81,6 +81,13 @@ class RateTable:
                     f"rates[{index}].window: {rate.window!r} is not one of the table's windows"
                     f" {sorted(names)}"
                 )
+            for field, limit in (("min_charge", rate.min_charge), ("max_charge", rate.max_charge)):
+                if limit is not None and not self.rounding.on_grid(limit):
+                    raise InvalidArgument(
+                        f"rates[{index}].{field}: {limit} (prefix {rate.prefix!r}) is off the"
+                        f" table's grid of {self.rounding.decimals} decimals; a charge is"
+                        " clamped to it after rounding, so it must be on the grid"
+                    )
             grouped.setdefault(rate.prefix, []).append(rate)
             all_rates.append(rate)
         for prefix, versions in grouped.items():

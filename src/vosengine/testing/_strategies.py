@@ -83,9 +83,11 @@ def rates(
     max_price: Decimal | int | str = 2,
     fees: bool = True,
     limits: bool = True,
+    limit_decimals: int = 4,
 ) -> Rate:
     """A :class:`~vosengine.rating.Rate` with common or arbitrary increments, and (when
-    ``fees``) connect fee, free and grace seconds, (when ``limits``) min/max charges."""
+    ``fees``) connect fee, free and grace seconds, (when ``limits``) min/max charges with at
+    most ``limit_decimals`` decimals (a table refuses limits off its rounding grid)."""
     first, next_ = draw(
         st.one_of(
             st.sampled_from(COMMON_INCREMENTS),
@@ -94,8 +96,8 @@ def rates(
     )
     min_charge = max_charge = None
     if limits and draw(st.booleans()):
-        low = draw(amounts(max_value=1))
-        high = draw(amounts(min_value=low, max_value=max(low, Decimal(5))))
+        low = draw(amounts(max_value=1, decimals=limit_decimals))
+        high = draw(amounts(min_value=low, max_value=max(low, Decimal(5)), decimals=limit_decimals))
         min_charge = draw(st.sampled_from([None, low]))
         max_charge = draw(st.sampled_from([None, high]))
     return Rate(
@@ -122,7 +124,9 @@ def rate_tables(
     _check_range("rate_tables", min_rates, max_rates)
     keys = draw(st.lists(prefixes(max_size=4), min_size=min_rates, max_size=max_rates, unique=True))
     rule = rounding if rounding is not None else draw(rounding_rules(max_decimals=5))
-    return RateTable([draw(rates(prefix=key)) for key in keys], rounding=rule)
+    return RateTable(
+        [draw(rates(prefix=key, limit_decimals=rule.decimals)) for key in keys], rounding=rule
+    )
 
 
 @st.composite
