@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,7 @@ from vosengine.accounts import (
 )
 from vosengine.cdr import CDR, ChainBiller, MissingRateTable, distribution, income_report, rerate
 from vosengine.errors import InvalidArgument
-from vosengine.ledger import InMemoryLedger
+from vosengine.ledger import IdempotencyConflict, InMemoryLedger, UnknownLedgerAccount
 from vosengine.rating import Rate, RateTable
 from vosengine.testing import cdrs
 
@@ -243,3 +244,30 @@ def test_strategies_validate_their_arguments() -> None:
         amounts(min_value=5, max_value=1)
     assert st.SearchStrategy  # the strategies are Hypothesis strategies
     assert isinstance(prefixes(), st.SearchStrategy)
+
+
+def charged_and_posted(ledger: InMemoryLedger) -> list[Any]:
+    d = tree()
+    for account in ("cust", "retail", "wholesale", "cust2"):
+        ledger.open_account(account, credit_limit=D("100"))
+    return ChainBiller(d, TABLES).rate_many([call(cid="1"), call(cid="2", seconds=120)])
+
+
+def test_rerate_posts_the_whole_batch_or_nothing() -> None:
+    ledger = InMemoryLedger()
+    old = charged_and_posted(ledger)
+    corrected = ChainBiller(tree(), dict(TABLES, cust=per_minute("0.06")))
+    # the second call's key was taken by another request: the batch is refused whole
+    ledger.adjust("cust", D("1"), key="rerate:b1:2:A:cust", actor=OP, now=NOW)
+    records = ledger.records()
+    with pytest.raises(IdempotencyConflict, match="rerate:b1:2:A:cust"):
+        rerate(old, corrected, ledger, batch_id="b1", actor=OP, now=NOW)
+    assert ledger.records() == records
+    # an account the ledger does not know, second in the batch: nothing posted either
+    cheaper = ChainBiller(tree(), dict(TABLES, cust=per_minute("0.06"), retail=per_minute("0.01")))
+    other = InMemoryLedger()
+    other.open_account("cust")
+    with pytest.raises(UnknownLedgerAccount, match="retail"):
+        rerate(old, cheaper, other, batch_id="b2", actor=OP, now=NOW)
+    assert other.records() == []
+    ledger._check()

@@ -26,6 +26,7 @@ from vosengine.ledger import (
     LedgerEventKind,
     OverdraftAction,
     PaymentKind,
+    Posting,
     UnknownLedgerAccount,
     UnknownReservation,
 )
@@ -296,3 +297,76 @@ def test_the_ledger_conserves_money(state: tuple[InMemoryLedger, list[Any]]) -> 
         balance = ledger.balance(account)
         held = sum((r.amount for r in ledger.open_reservations(account)), D(0))
         assert balance.reserved == held
+
+
+def test_adjust_many_posts_all_or_nothing() -> None:
+    directory = AccountDirectory()
+    directory.add(Account(id="agent", authorizations=RETAIL), actor=OP, now=NOW)
+    directory.add(Account(id="cust", parent_id="agent"), actor=OP, now=NOW)
+    directory.add(Account(id="other"), actor=OP, now=NOW)
+    ledger = InMemoryLedger(directory=directory)
+    for account in ("agent", "cust", "other"):
+        ledger.open_account(account)
+    batch = [Posting("cust", D("2"), "p1", "fix"), Posting("agent", D("-1.5"), "p2")]
+    first = ledger.adjust_many(batch, actor=OP, now=NOW)
+    assert [(r.account_id, r.amount, r.kind, r.memo) for r in first] == [
+        ("cust", D("2"), PaymentKind.ADJUST, "fix"),
+        ("agent", D("-1.5"), PaymentKind.ADJUST, ""),
+    ]
+    assert ledger.adjust_many(batch, actor=OP, now=NOW) == first  # a retried batch: no-op
+    assert ledger.adjust("cust", D("2"), key="p1", actor=OP, now=NOW, memo="fix") == first[0]
+    for postings, actor, error, match in [
+        (
+            [Posting("cust", D("1"), "p3"), Posting("cust", D("9"), "p1")],
+            OP,
+            IdempotencyConflict,
+            "'p1'",
+        ),
+        (
+            [Posting("cust", D("1"), "p4"), Posting("cust", D("2"), "p4")],
+            OP,
+            IdempotencyConflict,
+            "'p4'",
+        ),
+        (
+            [Posting("cust", D("1"), "p5"), Posting("nobody", D("1"), "p6")],
+            OP,
+            UnknownLedgerAccount,
+            "nobody",
+        ),
+        (
+            [Posting("cust", D("1"), "p7"), Posting("other", D("1"), "p8")],
+            "agent",
+            PermissionDenied,
+            "scope",
+        ),
+        (
+            [Posting("cust", D("1"), "p9"), Posting("cust", D("0"), "p10")],
+            OP,
+            InvalidArgument,
+            r"postings\[1\]\.amount",
+        ),
+        (
+            [Posting("cust", D("1"), "p11"), Posting("cust", D("0.00001"), "p12")],
+            OP,
+            InvalidArgument,
+            "decimals",
+        ),
+        (
+            [Posting("cust", D("1"), "p13"), ("cust", D("1"))],
+            OP,
+            InvalidArgumentType,
+            r"postings\[1\]",
+        ),
+        ([Posting("cust", D("1"), "p14"), Posting("cust", D("1"), "")], OP, InvalidArgument, "key"),
+    ]:
+        refused(
+            ledger,
+            lambda postings=postings, actor=actor: ledger.adjust_many(
+                postings, actor=actor, now=NOW
+            ),
+            error,
+            match,
+        )
+    ledger.adjust_many([Posting("cust", D("-1"), "p15")], actor="agent", now=NOW)  # payment for sub
+    assert ledger.balance("cust").balance == D("1")

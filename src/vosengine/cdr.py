@@ -26,7 +26,7 @@ import attrs
 
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
-from .ledger import Ledger, PaymentRecord
+from .ledger import Ledger, PaymentRecord, Posting
 from .money import CONTEXT, ZERO, Rounding, RoundingRule
 from .rating import Charge, RateTable
 
@@ -244,41 +244,41 @@ def rerate(
     difference to ``ledger`` as an adjustment (memo names the call and the batch).
 
     Idempotent: a second run with the same ``batch_id`` changes nothing and returns the
-    same adjustments. Every CDR is priced before anything is posted, so a CDR that cannot be
-    priced (a missing table) fails the batch with nothing posted."""
+    same adjustments. Every CDR is priced before anything is posted, and the adjustments are
+    posted as one batch (:meth:`~vosengine.ledger.Ledger.adjust_many`): a CDR that cannot be
+    priced, an account the ledger does not know, or a key taken by another request fails the
+    whole re-rate with nothing posted."""
     if not isinstance(batch_id, str) or not batch_id:
         raise InvalidArgument(f"batch_id: expected a non-empty str, got {batch_id!r}")
     planned: list[tuple[ChainCharge, ChainCharge]] = [
         (old, biller.rate(old.cdr)) for old in previous
     ]
-    out = []
+    changes: list[tuple[CDR, str, Decimal, Decimal]] = []
+    postings: list[Posting] = []
     for old, new in planned:
         before = {level.account_id: level.amount for level in old.levels}
+        cdr = new.cdr
         for level in new.levels:
             was = before.get(level.account_id, ZERO)
             if level.amount == was:
                 continue
-            cdr = new.cdr
-            record = ledger.adjust(
-                level.account_id,
-                CONTEXT.subtract(was, level.amount),
-                key=f"rerate:{batch_id}:{cdr.call_id}:{cdr.leg}:{level.account_id}",
-                actor=actor,
-                now=now,
-                memo=f"re-rate {batch_id}: call {cdr.call_id} leg {cdr.leg}: {was} -> "
-                f"{level.amount}",
-            )
-            out.append(
-                Adjustment(
-                    call_id=cdr.call_id,
-                    leg=cdr.leg,
-                    account_id=level.account_id,
-                    old=was,
-                    new=level.amount,
-                    record=record,
+            changes.append((cdr, level.account_id, was, level.amount))
+            postings.append(
+                Posting(
+                    level.account_id,
+                    CONTEXT.subtract(was, level.amount),
+                    f"rerate:{batch_id}:{cdr.call_id}:{cdr.leg}:{level.account_id}",
+                    f"re-rate {batch_id}: call {cdr.call_id} leg {cdr.leg}: {was} -> "
+                    f"{level.amount}",
                 )
             )
-    return out
+    records = ledger.adjust_many(postings, actor=actor, now=now) if postings else []
+    return [
+        Adjustment(
+            call_id=cdr.call_id, leg=cdr.leg, account_id=account_id, old=was, new=new, record=record
+        )
+        for (cdr, account_id, was, new), record in zip(changes, records, strict=True)
+    ]
 
 
 @attrs.frozen(kw_only=True)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, Inexact
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -51,6 +51,7 @@ __all__ = [
     "LedgerEventKind",
     "OverdraftAction",
     "PaymentKind",
+    "Posting",
     "PaymentRecord",
     "Reservation",
     "UnknownLedgerAccount",
@@ -139,6 +140,16 @@ class PaymentRecord(NamedTuple):
     key: str | None
 
 
+class Posting(NamedTuple):
+    """One adjustment of a batch (:meth:`~InMemoryLedger.adjust_many`): the balance of
+    ``account_id`` moves by ``amount`` (either sign, not zero) under idempotency ``key``."""
+
+    account_id: str
+    amount: Decimal
+    key: str
+    memo: str = ""
+
+
 class Reservation(NamedTuple):
     """An amount held for a call in progress (a named tuple, like :class:`PaymentRecord`)."""
 
@@ -204,6 +215,10 @@ class Ledger(Protocol):
         now: datetime,
         memo: str = ...,
     ) -> PaymentRecord: ...
+
+    def adjust_many(
+        self, postings: Sequence[Posting], *, actor: Actor, now: datetime
+    ) -> list[PaymentRecord]: ...
 
     def transfer(
         self,
@@ -529,6 +544,62 @@ class InMemoryLedger:
             memo=memo,
             require_funds=False,
         )
+
+    def adjust_many(
+        self, postings: Sequence[Posting], *, actor: Actor, now: datetime
+    ) -> list[PaymentRecord]:
+        """:meth:`adjust` for each of ``postings``, all of them or none: every posting is
+        checked first (its amount, account, the actor's right to pay into it, its key), then
+        all are applied under one hold of the lock. A posting whose key was used before with
+        the same request returns that first record and moves nothing (so a retried batch is
+        a no-op); a key used for another request refuses the whole batch with
+        :class:`IdempotencyConflict`. Records come back in the order of ``postings``."""
+        checked: list[tuple[str, Decimal, str, str]] = []
+        for index, posting in enumerate(postings):
+            if not isinstance(posting, tuple) or len(posting) != 4:
+                raise InvalidArgumentType(f"postings[{index}]: expected a Posting, got {posting!r}")
+            account_id, value, key, memo = posting
+            amount = self._amount(value, f"postings[{index}].amount", positive=False)
+            if amount == 0:
+                raise InvalidArgument(f"postings[{index}].amount: an adjustment of 0 moves nothing")
+            if not isinstance(key, str) or not key:
+                raise InvalidArgument(
+                    f"postings[{index}].key: expected a non-empty idempotency key, got {key!r}"
+                )
+            if not isinstance(memo, str):
+                raise InvalidArgumentType(f"postings[{index}].memo: expected a str, got {memo!r}")
+            checked.append((account_id, amount, key, memo))
+        kind = PaymentKind.ADJUST
+        with self._lock:
+            # check everything ...
+            plan: list[tuple[tuple[Any, ...], str, Decimal, str, str, str]] = []
+            seen: dict[str, tuple[Any, ...]] = {}
+            for account_id, amount, key, memo in checked:
+                self._state(account_id)
+                label = self._check_payer(actor, account_id, now)
+                request = (kind.value, account_id, amount, str(actor), memo)
+                first = self._done[key][0] if key in self._done else seen.get(key)
+                if first is not None and first != request:
+                    raise IdempotencyConflict(
+                        f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
+                    )
+                seen[key] = request
+                plan.append((request, account_id, amount, key, memo, label))
+            # ... then apply it all
+            out: list[PaymentRecord] = []
+            for request, account_id, amount, key, memo, label in plan:
+                done = self._done.get(key)
+                if done is not None:
+                    out.append(done[1])
+                    continue
+                state = self._accounts[account_id]
+                before = state.available()
+                state.balance = _add(state.balance, amount)
+                self._watch(account_id, state, before, now)
+                record = self._record(kind, account_id, amount, state, label, memo, now, key)
+                self._done[key] = (request, record)
+                out.append(record)
+            return out
 
     def transfer(
         self,
