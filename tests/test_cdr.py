@@ -217,6 +217,10 @@ def test_agent_incomes_add_up(cdr: CDR) -> None:
         ({"start": datetime(2026, 1, 1)}, "start: expected an aware datetime"),
         ({"answer": NOW + timedelta(hours=5)}, "answer: .* is outside start..end"),
         ({"callee": 880}, "callee: expected a str"),
+        ({"duration_ms": 3_600_000}, "duration_ms: 3600000 disagrees with answer..end"),
+        ({"duration_ms": 8_999}, "duration_ms: 8999 disagrees with answer..end"),
+        ({"duration_ms": 0}, "duration_ms: 0 disagrees with answer..end"),
+        ({"duration_ms": 1_000, "end": NOW}, "duration_ms: 1000 disagrees"),
     ],
 )
 def test_bad_cdrs(fields: dict[str, object], message: str) -> None:
@@ -271,3 +275,21 @@ def test_rerate_posts_the_whole_batch_or_nothing() -> None:
         rerate(old, cheaper, other, batch_id="b2", actor=OP, now=NOW)
     assert other.records() == []
     ledger._check()
+
+
+@pytest.mark.parametrize("duration_ms", [9_501, 10_000, 10_500, 11_499, 0])
+def test_a_cdrs_duration_may_differ_from_its_whole_second_times_by_under_a_second(
+    duration_ms: int,
+) -> None:
+    end = NOW + timedelta(seconds=10 if duration_ms else 0, milliseconds=500)
+    record = CDR(
+        call_id="x",
+        account_id="cust",
+        caller="1",
+        callee="880",
+        start=NOW,
+        answer=NOW,
+        end=end,
+        duration_ms=duration_ms,
+    )
+    assert record.duration_ms == duration_ms

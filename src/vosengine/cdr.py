@@ -18,7 +18,7 @@ the same re-rate again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +45,10 @@ __all__ = [
 ]
 
 
+_MILLISECOND = timedelta(milliseconds=1)
+_SECOND_MS = 1000
+
+
 class MissingRateTable(NotFound):
     """An account on the chain has no rate table to be billed with."""
 
@@ -64,7 +68,10 @@ def _text(instance: Any, attribute: Any, value: Any) -> None:
 @attrs.frozen(kw_only=True)
 class CDR:
     """One call leg: who called whom through which gateway, when, for how long, and why it
-    ended. ``duration_ms`` is the hold time (0 for a call that was not answered)."""
+    ended. ``duration_ms`` is the hold time (0 for a call that was not answered); billing uses
+    it, so it must agree with ``end - answer`` to within less than a second (switches often
+    stamp whole seconds but measure the hold time in milliseconds). A CDR whose times and
+    duration disagree by more is refused, never silently billed by either."""
 
     call_id: str = attrs.field(validator=_text)
     account_id: str = attrs.field(validator=_text)
@@ -90,6 +97,13 @@ class CDR:
                 raise InvalidArgument("duration_ms: a call that was not answered has none")
         elif not self.start <= self.answer <= self.end:
             raise InvalidArgument(f"answer: {self.answer.isoformat()} is outside start..end")
+        else:
+            span_ms = (self.end - self.answer) // _MILLISECOND
+            if not -_SECOND_MS < self.duration_ms - span_ms < _SECOND_MS:
+                raise InvalidArgument(
+                    f"duration_ms: {self.duration_ms} disagrees with answer..end ({span_ms} ms)"
+                    " by a second or more"
+                )
         if self.leg not in ("A", "B"):
             raise InvalidArgument(f"leg: expected 'A' or 'B', got {self.leg!r}")
 
