@@ -28,6 +28,13 @@ The rules (user-facing contracts; each is tested with hand-computed examples):
   the rate in force changes (a tariff window starts or ends, a rate's effective date is
   reached); each part is priced by the rate in force at its start, and the exact sum is
   rounded once.
+* **Clock changes.** A tariff window follows the wall clock of the table's time zone, read
+  at each instant (:meth:`RateTable.window_at`). In the hour repeated when the clocks go back,
+  every reading comes twice, so a window covering it is in force on both passes; a reading
+  skipped when the clocks go forward never comes, so a window edge inside the gap takes
+  effect at the change itself (on 29 March 2026 in London, a window ending at 01:30 ends at
+  01:00 GMT, when the clocks jump to 02:00). Effective dates, answer times and billed seconds
+  are instants: they compare and add in absolute time whatever zone they are written in.
 * **Rate not found.** No prefix with a rate in force: :meth:`RateTable.price` raises
   :class:`RateNotFound`; the batch form returns ``None`` in that place.
 """

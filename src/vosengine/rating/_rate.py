@@ -4,7 +4,7 @@ billed-seconds rules, and the :class:`Charge` of a call (the rules are stated in
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -155,7 +155,7 @@ class Rate:
         if (
             self.effective_from is not None
             and self.effective_until is not None
-            and self.effective_until <= self.effective_from
+            and self.effective_until.astimezone(UTC) <= self.effective_from.astimezone(UTC)
         ):
             raise InvalidArgument(
                 f"effective_until: {self.effective_until.isoformat()} is not after"
@@ -183,7 +183,10 @@ class Rate:
         object.__setattr__(self, "_terms", terms)
 
     def in_force(self, at: datetime) -> bool:
-        """Whether ``at`` lies in ``[effective_from, effective_until)`` (window aside)."""
+        """Whether the instant ``at`` lies in ``[effective_from, effective_until)`` (window
+        aside), compared as instants whatever zones they are written in."""
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)  # same-tzinfo datetimes compare as wall times
         if self.effective_from is not None and at < self.effective_from:
             return False
         return self.effective_until is None or at < self.effective_until

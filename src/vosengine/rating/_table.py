@@ -18,7 +18,7 @@ from ..prefix import PrefixTable
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
-from ._versions import check_overlaps, pick, version_key, window_edges, zone
+from ._versions import check_overlaps, pick, utc, version_key, window_edges, zone
 from .kernel import KERNEL
 
 __all__ = ["RateTable"]
@@ -147,6 +147,7 @@ class RateTable:
             only = versions[0]
             if only.effective_from is None and only.effective_until is None:
                 return only, True
+        at = utc(at)
         window = self.window_at(at) if self.windows else None
         found = pick(versions, at, window)
         if found is not None:
@@ -239,7 +240,7 @@ class RateTable:
             return Charge(number, rate, hold, 0, ZERO, ())
         free = rate.free_seconds
         billed = billed_seconds(hold - free, rate.first_increment, rate.next_increment)
-        start = at + timedelta(seconds=free) if free else at
+        start = utc(at) + timedelta(seconds=free) if free else at
         segments = self._segments(number, rate, start, billed, longest)
         if len(segments) == 1 and segments[0][0] is rate:  # the integer fast path
             numerator = rate._fee_n * rate._price_d + billed * rate._price_n * rate._fee_d
@@ -262,11 +263,13 @@ class RateTable:
         if not self.windows and longest:
             if rate.effective_from is None and rate.effective_until is None:
                 return ((rate, start, billed),)  # nothing can take over during the call
+            start = utc(start)
             end = start + timedelta(seconds=billed)
             if rate.in_force(start) and (
                 rate.effective_until is None or end <= rate.effective_until
             ):
                 return ((rate, start, billed),)
+        start = utc(start)  # instants: wall-time arithmetic is wrong across a clock change
         end = start + timedelta(seconds=billed)
         if billed == 0:
             return ((rate, start, 0),)

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidArgument
 from ._rate import Rate, TariffWindow
 
-__all__ = ["check_overlaps", "pick", "version_key", "window_edges", "zone"]
+__all__ = [
+    "check_overlaps",
+    "pick",
+    "utc",
+    "version_key",
+    "wall_clock_instants",
+    "window_edges",
+    "zone",
+]
+
+_DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
 
 
 def zone(value: str | tzinfo) -> tzinfo:
@@ -29,7 +40,7 @@ def version_key(rate: Rate) -> tuple[int, datetime, str]:
     start = rate.effective_from
     return (
         0 if start is None else 1,
-        start if start is not None else datetime.min.replace(tzinfo=ZoneInfo("UTC")),
+        utc(start) if start is not None else datetime.min.replace(tzinfo=UTC),
         rate.window or "",
     )
 
@@ -46,7 +57,7 @@ def check_overlaps(prefix: str, versions: list[Rate]) -> None:
                 earlier.effective_until is None
                 or (
                     later.effective_from is not None
-                    and later.effective_from < earlier.effective_until
+                    and utc(later.effective_from) < utc(earlier.effective_until)
                 )
                 or later.effective_from is None
             ):
@@ -79,23 +90,60 @@ def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate |
 def window_edges(
     windows: Sequence[TariffWindow], tz: tzinfo, start: datetime, end: datetime
 ) -> set[datetime]:
-    """The instants in ``tz`` where one of ``windows`` starts or ends, from the day before
-    ``start`` to the day after ``end``."""
+    """The instants (in UTC) where one of ``windows`` may start or end, from the day before
+    ``start`` to the day after ``end``: wherever the wall clock of ``tz`` reaches a window's
+    start or end reading (see :func:`wall_clock_instants` for the days the clocks change)."""
     cuts: set[datetime] = set()
-    first_day = start.astimezone(tz).date() - timedelta(days=1)
-    last_day = end.astimezone(tz).date() + timedelta(days=1)
+    first_day = start.astimezone(tz).date() - _DAY
+    last_day = end.astimezone(tz).date() + _DAY
     day = first_day
     while day <= last_day:
         for window in windows:
             if day.weekday() in window.days:
-                cuts.add(_local(day, window.start, tz))
+                cuts.update(wall_clock_instants(day, window.start, tz))
                 if window.end == time(0):
-                    cuts.add(_local(day + timedelta(days=1), time(0), tz))
+                    cuts.update(wall_clock_instants(day + _DAY, time(0), tz))
                 else:
-                    cuts.add(_local(day, window.end, tz))
-        day += timedelta(days=1)
+                    cuts.update(wall_clock_instants(day, window.end, tz))
+        day += _DAY
     return cuts
 
 
-def _local(day: date, clock: time, tz: tzinfo) -> datetime:
-    return datetime.combine(day, clock, tzinfo=tz)
+def wall_clock_instants(day: date, clock: time, tz: tzinfo) -> tuple[datetime, ...]:
+    """The instants (in UTC) where the wall clock of ``tz`` reaches ``clock`` on ``day``.
+
+    On most days that is one instant. In the hour repeated when the clocks go back, the clock
+    reads ``clock`` twice, and it also passes ``clock`` going backwards at the change: all
+    three. When the clocks go forward over ``clock``, it never reads it, but it passes it at
+    the change: that one instant. (A window membership read off the wall clock, as
+    :meth:`RateTable.window_at` does, can change only at these instants.)
+    """
+    naive = datetime.combine(day, clock)
+    early = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    late = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if early == late:
+        return (early,)
+    if early < late:  # repeated: fold 0 is the first reading, fold 1 the second
+        return (early, _change_between(early, late, tz), late)
+    return (_change_between(late, early, tz),)  # skipped: PEP 495 maps fold 0 past the gap
+
+
+def _change_between(low: datetime, high: datetime, tz: tzinfo) -> datetime:
+    """The first whole second after ``low`` (UTC) where ``tz``'s offset differs from its
+    offset at ``low``; it lies at or before ``high``, whose offset differs."""
+    low = low.replace(microsecond=0)
+    offset = low.astimezone(tz).utcoffset()
+    below, above = 0, -(-(high - low) // _SECOND)
+    while above - below > 1:  # offset at low + below == offset; at low + above it differs
+        middle = (below + above) // 2
+        if (low + middle * _SECOND).astimezone(tz).utcoffset() == offset:
+            below = middle
+        else:
+            above = middle
+    return low + above * _SECOND
+
+
+def utc(at: datetime) -> datetime:
+    """``at`` (aware) in UTC: datetimes that share a ``tzinfo`` compare and subtract as wall
+    times, which is wrong across a clock change; in UTC they are instants."""
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
