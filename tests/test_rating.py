@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given
@@ -15,6 +16,7 @@ from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.ledger import InMemoryLedger
 from vosengine.money import Rounding, RoundingRule, round_division, to_decimal
 from vosengine.rating import (
+    Charge,
     Rate,
     RateDeckError,
     RateNotFound,
@@ -558,3 +560,63 @@ def test_every_charge_lies_on_the_tables_grid(t: RateTable, data: st.DataObject)
         hold = ledger.reserve("a", amount, "call", now=AT)
         ledger.settle(hold.id, amount, now=AT)  # the ledger takes it as it is
     ledger._check()
+
+
+# -- the single-call fast path ---------------------------------------------------------------
+
+_ZONES = [UTC, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("Europe/London")]
+
+
+@given(t=rate_tables(), data=st.data())
+def test_the_pricer_of_either_kernel_makes_the_general_paths_charge(
+    both_rating_kernels: tuple[Any, Any], t: RateTable, data: st.DataObject
+) -> None:
+    pricers = [t._pricer_of(kernel) for kernel in both_rating_kernels]
+    for _ in range(8):
+        number = data.draw(st.sampled_from([r.prefix for r in t.rates]) | st.just("")) + data.draw(
+            st.text("0123456789", max_size=6)
+        )
+        duration = data.draw(durations_ms() | st.integers(10**15, 10**20))
+        at = (AT + timedelta(seconds=data.draw(st.integers(0, 10**6)))).astimezone(
+            data.draw(st.sampled_from(_ZONES))
+        )
+        general = t._general(number, duration, at)
+        for pricer in pricers:
+            quick = pricer.charge(number, duration, at)
+            if general is None:
+                assert quick is None
+            elif quick is not None:  # None: left to the general path (too long for 64 bits)
+                assert type(quick) is Charge
+                assert quick == general
+                assert [s[1].utcoffset() for s in quick.segments] == [
+                    s[1].utcoffset() for s in general.segments
+                ]
+        assert (t.price(number, duration, at) if general else None) == general
+
+
+@pytest.mark.parametrize("duration", [True, -1, 1.5, "60000"])
+def test_the_pricer_leaves_what_it_cannot_price_to_the_general_path(
+    rating_kernel: Any, duration: object
+) -> None:
+    t = table(Rate(prefix="44", price="0.6", free_seconds=5))
+    pricer = t._pricer_of(rating_kernel)
+    assert pricer.charge("4412", duration, AT) is None
+    assert pricer.charge("4412", 60_000, datetime(2026, 1, 1)) is None  # naive: refused later
+    assert pricer.charge("33", 60_000, AT) is None  # no rate
+    with pytest.raises(InvalidArgument):
+        t.price("4412", duration, AT)  # type: ignore[arg-type]
+    huge = pricer.charge("4412", 10**30, AT)  # beyond 64 bits: the compiled pricer passes
+    assert huge is None or huge == t._general("4412", 10**30, AT)
+    with pytest.raises(InvalidArgument, match="no time zone"):
+        t.price("4412", 60_000, datetime(2026, 1, 1))
+    windowed = table(
+        Rate(prefix="44", price="0.6"),
+        windows=[TariffWindow(name="peak", days=range(7), start=time(8), end=time(20))],
+    )
+    assert windowed._pricer_of(rating_kernel) is None
+    assert (
+        table(Rate(prefix="44", price="0.6"), duration_rounding=Rounding.HALF_UP)._pricer_of(
+            rating_kernel
+        )
+        is None
+    )

@@ -2,6 +2,7 @@
 # ``vosengine.rating._kernel_py``. CI checks this stub against the built module
 # (mypy.stubtest).
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -28,3 +29,19 @@ def fast_amounts(
     zero: Decimal,
     clamp: Callable[[Rate, Decimal], Decimal],
 ) -> tuple[list[Decimal | None], list[int]]: ...
+
+@disjoint_base
+class Pricer:
+    def __init__(
+        self,
+        table: Any,
+        scale: int,
+        code: int,
+        decimals: int,
+        clamp: Callable[[Rate, Decimal], Decimal],
+        charge_type: type[tuple[Any, ...]],
+        utc: Callable[[datetime], datetime],
+        zero: Decimal,
+        tz_utc: tzinfo,
+    ) -> None: ...
+    def charge(self, number: str, duration: Any, at: datetime) -> Any: ...

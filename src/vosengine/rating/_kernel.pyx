@@ -16,11 +16,34 @@ The pure-Python twin, with the same API, is ``vosengine.rating._kernel_py``; the
 ``vosengine.rating.kernel``, and the tests run both through it and compare them.
 """
 
-from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check, PyLong_CheckExact
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
 
+from datetime import timedelta
 from decimal import Decimal
 
 from ..money import CONTEXT
+
+cdef extern from "Python.h":
+    ctypedef struct PyTypeObject:
+        pass
+    object PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems)
+    void PyTuple_SET_ITEM(PyObject *tuple, Py_ssize_t index, PyObject *item)
+
+
+cdef inline object _tuple_of(type cls, tuple fields):
+    """An instance of the tuple subclass ``cls`` (a named tuple: no ``__dict__``) holding
+    ``fields``: what ``tuple.__new__(cls, fields)`` makes, without its call."""
+    cdef Py_ssize_t i, n = len(fields)
+    cdef object made = PyType_GenericAlloc(<PyTypeObject *>cls, n)
+    cdef object item
+    for i in range(n):
+        item = fields[i]
+        Py_INCREF(item)  # the new tuple's own reference (SET_ITEM steals one)
+        PyTuple_SET_ITEM(<PyObject *>made, i, <PyObject *>item)
+    return made
+
 
 cdef extern from *:
     """
@@ -30,7 +53,11 @@ cdef extern from *:
     static int vos_add(long long a, long long b, long long *out) {
         return __builtin_add_overflow(a, b, out);
     }
+    static void vos_prefetch(const void *p) {
+        __builtin_prefetch(p, 1, 3);
+    }
     """
+    void vos_prefetch(const void *p) noexcept nogil
     int vos_mul(long long a, long long b, long long *out) noexcept nogil
     int vos_add(long long a, long long b, long long *out) noexcept nogil
 
@@ -65,6 +92,7 @@ cdef class Params:
     """The rate of one prefix and its ``BillingTerms`` as C integers."""
 
     cdef readonly object rate
+    cdef object free_delta
     cdef long long grace, free, first, step, fee_part, per_second, denominator
     cdef bint limits
 
@@ -83,6 +111,7 @@ cdef class Params:
         self.fee_part, self.per_second = terms.fee_part, terms.per_second
         self.denominator = terms.denominator
         self.limits = terms.limits
+        self.free_delta = timedelta(seconds=terms.free)
 
     @property
     def terms(self):
@@ -131,6 +160,82 @@ cdef inline long long _round(long long numerator, long long denominator, int cod
     return quotient if quotient % 2 == 0 else quotient + 1
 
 
+cdef inline int _units(Params p, long long billed, long long scale, int code,
+                       long long *units) noexcept:
+    """The cost of ``billed`` seconds in units of the last decimal (``scale`` of them to 1),
+    rounded by ``code``; 1 when the products do not fit 64 bits."""
+    cdef long long tmp, numerator
+    if (
+        vos_mul(billed, p.per_second, &tmp)
+        or vos_add(tmp, p.fee_part, &numerator)
+        or vos_mul(numerator, scale, &numerator)
+        or numerator > MAX_NUMERATOR
+    ):
+        return 1
+    units[0] = _round(numerator, p.denominator, code)
+    return 0
+
+
+cdef class Pricer:
+    """The single-call fast path of one rate table (the same contract as
+    ``vosengine.rating._kernel_py.Pricer``): :meth:`charge` prices a call whose longest
+    prefix has :class:`Params` from its C integers, makes one ``Decimal`` for the amount, and
+    builds the ``Charge`` the table's general path would build; ``None`` leaves the call to
+    the table. Holds no state of its own beyond its arguments: safe from any thread."""
+
+    cdef object longest_value, clamp, utc, zero, tz_utc
+    cdef type charge_type
+    cdef long long scale
+    cdef int code, exponent
+
+    def __init__(self, table, long long scale, int code, int decimals, clamp, charge_type,
+                 utc, zero, tz_utc):
+        self.longest_value = table.longest_value
+        self.scale, self.code, self.exponent = scale, code, -decimals
+        if not (isinstance(charge_type, type) and issubclass(charge_type, tuple)):
+            raise TypeError("charge_type: expected a named tuple class")
+        self.clamp, self.charge_type = clamp, charge_type
+        self.utc, self.zero, self.tz_utc = utc, zero, tz_utc
+
+    def charge(self, number, duration, at):
+        """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
+        ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
+        duration that is not a plain non-negative int, products beyond 64 bits, a naive
+        ``at``)."""
+        cdef Params p
+        cdef long long ms, hold, billed, units
+        cdef int overflow = 0
+        tz = at.tzinfo
+        if tz is not self.tz_utc and at.utcoffset() is None:
+            return None
+        entry = self.longest_value(number)
+        if type(entry) is not Params or not PyLong_CheckExact(duration):
+            return None
+        p = <Params>entry
+        # the charge holds the rate: start fetching it now, take it last
+        vos_prefetch(<PyObject *>p.rate)
+        ms = PyLong_AsLongLongAndOverflow(duration, &overflow)
+        if overflow or ms < 0 or ms > 1000000000000000:
+            return None
+        hold = (ms + 999) // 1000
+        if hold <= 0 or hold <= p.grace:
+            return _tuple_of(self.charge_type, (number, p.rate, hold, 0, self.zero, ()))
+        billed = _billed(hold - p.free, p.first, p.step)
+        if _units(p, billed, self.scale, self.code, &units):
+            return None
+        amount = Decimal(units).scaleb(self.exponent, CONTEXT)  # exact: units fit 64 bits
+        if p.free:
+            start = (at if tz is self.tz_utc else self.utc(at)) + p.free_delta
+        else:
+            start = at
+        rate = p.rate
+        if p.limits:
+            amount = self.clamp(rate, amount)
+        return _tuple_of(
+            self.charge_type, (number, rate, hold, billed, amount, ((rate, start, billed),))
+        )
+
+
 def fast_amounts(list found, list durations, long long scale, int code, int decimals,
                  object zero, object clamp):
     """Amounts for ``found`` (per call: the :class:`Params` of its longest prefix, ``SLOW``,
@@ -147,7 +252,7 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
     cdef dict made = {}
     cdef object entry, duration, amount
     cdef Params p
-    cdef long long ms, hold, billed, numerator, units, tmp
+    cdef long long ms, hold, billed, units
     cdef int overflow = 0
     cdef int exponent = -decimals
     if len(durations) != n:
@@ -173,15 +278,9 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
             out[i] = zero
             continue
         billed = _billed(hold - p.free, p.first, p.step)
-        if (
-            vos_mul(billed, p.per_second, &tmp)
-            or vos_add(tmp, p.fee_part, &numerator)
-            or vos_mul(numerator, scale, &numerator)
-            or numerator > MAX_NUMERATOR
-        ):
+        if _units(p, billed, scale, code, &units):
             slow.append(i)
             continue
-        units = _round(numerator, p.denominator, code)
         # equal amounts in one batch share one Decimal (they are immutable)
         amount = made.get(units)
         if amount is None:

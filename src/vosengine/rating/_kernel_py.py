@@ -13,13 +13,21 @@ not fit its 64-bit arithmetic).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
 from ..money import _CODES, _round, from_units
 from ._rate import BillingTerms, Rate, billed_seconds, hold_seconds
 
-__all__ = ["ROUNDING_CODES", "SLOW", "Params", "fast_amounts", "params_for"]
+__all__ = [
+    "ROUNDING_CODES",
+    "SLOW",
+    "Params",
+    "fast_amounts",
+    "Pricer",
+    "params_for",
+]
 
 #: The value of a prefix the kernel leaves to the table.
 SLOW: Any = object()
@@ -31,17 +39,88 @@ ROUNDING_CODES = {mode.value: code for mode, code in _CODES.items()}
 class Params:
     """The rate of one prefix and its :class:`BillingTerms`."""
 
-    __slots__ = ("rate", "terms")
+    __slots__ = ("free_delta", "rate", "terms")
 
     def __init__(self, rate: Rate, terms: BillingTerms) -> None:
         self.rate = rate
         self.terms = terms
+        self.free_delta = timedelta(seconds=terms.free)
 
 
 def params_for(rate: Rate) -> Any:
     """:class:`Params` for a rate the kernel can price, else :data:`SLOW`."""
     terms = rate._terms
     return SLOW if terms is None else Params(rate, terms)
+
+
+class Pricer:
+    """The single-call fast path of one rate table: :meth:`charge` prices a call whose
+    longest prefix has :class:`Params` from its integer terms, makes one ``Decimal`` for the
+    amount, and builds the ``Charge`` the table's general path would build; ``None`` leaves
+    the call to the table. Holds no state of its own beyond its arguments: safe from any
+    thread.
+
+    ``table`` maps prefixes to this module's values (:class:`Params` or :data:`SLOW`);
+    ``scale``, ``code``, ``decimals`` and ``clamp`` are those of :func:`fast_amounts`;
+    ``charge_type`` is the charge's named tuple, ``utc(at)`` turns an aware datetime into UTC,
+    ``zero`` is the amount of a call within grace and ``tz_utc`` the UTC ``tzinfo``."""
+
+    __slots__ = (
+        "charge_type",
+        "clamp",
+        "code",
+        "decimals",
+        "longest_value",
+        "scale",
+        "tz_utc",
+        "utc",
+        "zero",
+    )
+
+    def __init__(
+        self,
+        table: Any,
+        scale: int,
+        code: int,
+        decimals: int,
+        clamp: Callable[[Rate, Decimal], Decimal],
+        charge_type: type[tuple[Any, ...]],
+        utc: Callable[[datetime], datetime],
+        zero: Decimal,
+        tz_utc: tzinfo,
+    ) -> None:
+        self.longest_value = table.longest_value
+        self.scale, self.code, self.decimals = scale, code, decimals
+        self.clamp, self.charge_type = clamp, charge_type
+        self.utc, self.zero, self.tz_utc = utc, zero, tz_utc
+
+    def charge(self, number: str, duration: Any, at: datetime) -> Any:
+        """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
+        ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
+        duration that is not a plain non-negative int, a naive ``at``)."""
+        tz = at.tzinfo
+        if tz is not self.tz_utc and at.utcoffset() is None:
+            return None
+        entry = self.longest_value(number)
+        if type(entry) is not Params or type(duration) is not int or duration < 0:
+            return None
+        terms = entry.terms
+        rate = entry.rate
+        hold = -(-duration // 1000)
+        if hold <= 0 or hold <= terms.grace:
+            return tuple.__new__(self.charge_type, (number, rate, hold, 0, self.zero, ()))
+        billed = billed_seconds(hold - terms.free, terms.first, terms.step)
+        numerator = (terms.fee_part + billed * terms.per_second) * self.scale
+        units = _round(numerator, terms.denominator, self.code)
+        amount = from_units(units, self.decimals)
+        if terms.limits:
+            amount = self.clamp(rate, amount)
+        start = at
+        if terms.free:
+            start = (at if tz is self.tz_utc else self.utc(at)) + entry.free_delta
+        return tuple.__new__(
+            self.charge_type, (number, rate, hold, billed, amount, ((rate, start, billed),))
+        )
 
 
 def fast_amounts(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from types import ModuleType
@@ -24,6 +24,8 @@ from .kernel import KERNEL
 __all__ = ["RateTable"]
 
 _SECOND = timedelta(seconds=1)
+# what every Pricer takes after the rounding: clamp, the charge type, utc(), zero, UTC
+_PRICER_TAIL = (clamp, Charge, utc, ZERO, UTC)
 
 
 class RateTable:
@@ -40,6 +42,7 @@ class RateTable:
         "_by_prefix",
         "_ceiling",
         "_kernel_tables",
+        "_quick",
         "_rates",
         "duration_rounding",
         "rounding",
@@ -98,6 +101,9 @@ class RateTable:
         )
         self._rates = tuple(all_rates)
         self._kernel_tables: dict[ModuleType, PrefixTable[Any]] = {}
+        # the single-call fast path, built with the table so that no call pays for it
+        pricer = self._pricer_of(KERNEL)
+        self._quick = None if pricer is None else pricer.charge
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -163,11 +169,15 @@ class RateTable:
     def price(self, number: str, duration_ms: int, at: datetime) -> Charge:
         """The :class:`Charge` of a call to ``number`` answered at ``at`` lasting
         ``duration_ms``. Raises :class:`RateNotFound` when no rate is in force."""
-        rate, longest = self._find(number, at)
-        if rate is None:
+        quick = self._quick
+        if quick is not None:
+            charge = quick(number, duration_ms, at)
+            if charge is not None:
+                return charge  # type: ignore[no-any-return]
+        charge = self._general(number, duration_ms, at)
+        if charge is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
-        hold = hold_seconds(duration_ms, self.duration_rounding)
-        return self._charge(number, rate, hold, at, longest)
+        return charge
 
     def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
         """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
@@ -199,13 +209,7 @@ class RateTable:
         windows or a duration rounding other than ``CEILING``."""
         if self.windows or not self._ceiling:
             return [self._amount(*call) for call in zip(numbers, durations_ms, at, strict=True)]
-        kernel_table = self._kernel_tables.get(kernel)
-        if kernel_table is None:  # built on first use; a race builds it twice, harmlessly
-            kernel_table = PrefixTable(
-                (prefix, kernel.params_for(versions[0]) if len(versions) == 1 else kernel.SLOW)
-                for prefix, versions in self._by_prefix.items()
-            )
-            self._kernel_tables[kernel] = kernel_table
+        kernel_table = self._kernel_table(kernel)
         rule = self.rounding
         out: list[Decimal | None]
         out, slow = kernel.fast_amounts(
@@ -221,8 +225,45 @@ class RateTable:
             out[index] = self._amount(numbers[index], durations_ms[index], at[index])
         return out
 
+    def _kernel_table(self, kernel: ModuleType) -> PrefixTable[Any]:
+        """The prefix table of ``kernel``'s per-prefix values: its ``Params`` where the
+        longest prefix has one undated rate, ``SLOW`` elsewhere. Built once per kernel (the
+        default kernel's with the table); a race builds it twice, harmlessly."""
+        kernel_table = self._kernel_tables.get(kernel)
+        if kernel_table is None:
+            kernel_table = PrefixTable(
+                (prefix, kernel.params_for(versions[0]) if len(versions) == 1 else kernel.SLOW)
+                for prefix, versions in self._by_prefix.items()
+            )
+            self._kernel_tables[kernel] = kernel_table
+        return kernel_table
+
+    def _pricer_of(self, kernel: ModuleType) -> Any:
+        """``kernel``'s single-call ``Pricer`` for this table, or ``None`` for a table it
+        cannot serve (tariff windows, or a duration rounding other than ``CEILING``)."""
+        if self.windows or not self._ceiling:
+            return None
+        rule = self.rounding
+        table = self._kernel_table(kernel)
+        return kernel.Pricer(table, rule._scale, rule._code, rule.decimals, *_PRICER_TAIL)
+
     def _call(self, number: str, duration_ms: int, at: datetime) -> Charge | None:
-        """The charge of one call, or ``None`` when no rate is in force."""
+        """The charge of one call, or ``None`` when no rate is in force.
+
+        The fast path, the kernel's :class:`Pricer`, serves a table without windows that
+        rounds hold time up, a longest prefix with one undated rate and a plain duration: it
+        prices the call from the rate's precomputed integers and makes one ``Decimal`` (or
+        reuses it), and builds the charge :meth:`_charge` would build."""
+        quick = self._quick
+        if quick is not None:
+            charge = quick(number, duration_ms, at)
+            if charge is not None:
+                return charge  # type: ignore[no-any-return]
+        return self._general(number, duration_ms, at)
+
+    def _general(self, number: str, duration_ms: int, at: datetime) -> Charge | None:
+        """The charge of one call by the general path (every rule, any table), or ``None``
+        when no rate is in force."""
         rate, longest = self._find(number, at)
         if rate is None:
             return None

@@ -1,7 +1,9 @@
-"""The batch-rating kernel behind :meth:`RateTable.amounts_many`, compiled when possible.
+"""The rating kernel behind :meth:`RateTable.amounts_many` and :meth:`RateTable.price`,
+compiled when possible.
 
 ``vosengine.rating.kernel`` picks one of two implementations with the identical API
-(``SLOW``, ``ROUNDING_CODES``, ``Params``, ``params_for``, ``fast_amounts``):
+(``SLOW``, ``ROUNDING_CODES``, ``Params``, ``params_for``, ``fast_amounts`` for batches,
+``Pricer`` for the single-call fast path of :meth:`RateTable.price`):
 
 * ``vosengine.rating._kernel`` -- the Cython module built at install time
   (``IMPLEMENTATION == "cython"``);
