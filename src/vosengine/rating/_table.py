@@ -19,7 +19,7 @@ from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
 from ._versions import check_overlaps, pick, utc, version_key, window_edges, zone
-from .kernel import KERNEL
+from .kernel import KERNEL, trie_value, versions_of
 
 __all__ = ["RateTable"]
 
@@ -96,12 +96,18 @@ class RateTable:
         for prefix, versions in grouped.items():
             versions.sort(key=version_key)
             check_overlaps(prefix, versions)
-        self._by_prefix: PrefixTable[tuple[Rate, ...]] = PrefixTable(
-            (prefix, tuple(versions)) for prefix, versions in grouped.items()
+        # One trie. Its value for a prefix is the tuple of the prefix's versions, or, when the
+        # table has a fast path and the prefix one undated rate, the kernel's Params for it
+        # (the rate and its billing terms as integers): the kernel reads the same table.
+        fast = not self.windows and self._ceiling
+        self._by_prefix: PrefixTable[Any] = PrefixTable(
+            (prefix, trie_value(versions) if fast else tuple(versions))
+            for prefix, versions in grouped.items()
         )
         self._rates = tuple(all_rates)
         self._kernel_tables: dict[ModuleType, PrefixTable[Any]] = {}
-        # the single-call fast path, built with the table so that no call pays for it
+        if fast:
+            self._kernel_tables[KERNEL] = self._by_prefix
         pricer = self._pricer_of(KERNEL)
         self._quick = None if pricer is None else pricer.charge
 
@@ -146,20 +152,19 @@ class RateTable:
         """The rate in force, and whether it belongs to the longest matching prefix."""
         if at.utcoffset() is None:
             raise InvalidArgument(f"at: {at.isoformat()} has no time zone")
-        versions = self._by_prefix.longest_value(number)
-        if versions is None:
+        entry = self._by_prefix.longest_value(number)
+        if entry is None:
             return None, False
-        if len(versions) == 1 and not self.windows:
-            only = versions[0]
-            if only.effective_from is None and only.effective_until is None:
-                return only, True
+        if type(entry) is not tuple:  # Params: one undated rate, no windows
+            return entry.rate, True
+        versions: tuple[Rate, ...] = entry
         at = utc(at)
         window = self.window_at(at) if self.windows else None
         found = pick(versions, at, window)
         if found is not None:
             return found, True
         for _, shorter in reversed(self._by_prefix.matches(number)[:-1]):
-            found = pick(shorter, at, window)
+            found = pick(versions_of(shorter), at, window)
             if found is not None:
                 return found, False
         return None, False
@@ -226,21 +231,24 @@ class RateTable:
         return out
 
     def _kernel_table(self, kernel: ModuleType) -> PrefixTable[Any]:
-        """The prefix table of ``kernel``'s per-prefix values: its ``Params`` where the
-        longest prefix has one undated rate, ``SLOW`` elsewhere. Built once per kernel (the
-        default kernel's with the table); a race builds it twice, harmlessly."""
+        """A prefix table with ``kernel``'s ``Params`` where the prefix has one undated rate
+        (any other value is priced by the table). For the default kernel, the table's own
+        trie; another kernel's (the tests') is built on first use, and a race builds it twice,
+        harmlessly."""
         kernel_table = self._kernel_tables.get(kernel)
         if kernel_table is None:
             kernel_table = PrefixTable(
-                (prefix, kernel.params_for(versions[0]) if len(versions) == 1 else kernel.SLOW)
-                for prefix, versions in self._by_prefix.items()
+                (prefix, trie_value(versions_of(value), kernel))
+                for prefix, value in self._by_prefix.items()
             )
             self._kernel_tables[kernel] = kernel_table
         return kernel_table
 
     def _pricer_of(self, kernel: ModuleType) -> Any:
         """``kernel``'s single-call ``Pricer`` for this table, or ``None`` for a table it
-        cannot serve (tariff windows, or a duration rounding other than ``CEILING``)."""
+        cannot serve (tariff windows, or a duration rounding other than ``CEILING``). It
+        prices a call whose longest prefix has one undated rate from the rate's integers and
+        builds the charge :meth:`_charge` would build."""
         if self.windows or not self._ceiling:
             return None
         rule = self.rounding
@@ -248,12 +256,8 @@ class RateTable:
         return kernel.Pricer(table, rule._scale, rule._code, rule.decimals, *_PRICER_TAIL)
 
     def _call(self, number: str, duration_ms: int, at: datetime) -> Charge | None:
-        """The charge of one call, or ``None`` when no rate is in force.
-
-        The fast path, the kernel's :class:`Pricer`, serves a table without windows that
-        rounds hold time up, a longest prefix with one undated rate and a plain duration: it
-        prices the call from the rate's precomputed integers and makes one ``Decimal`` (or
-        reuses it), and builds the charge :meth:`_charge` would build."""
+        """The charge of one call, or ``None`` when no rate is in force. The kernel's
+        ``Pricer`` serves what it can (see :meth:`_pricer_of`); :meth:`_general` the rest."""
         quick = self._quick
         if quick is not None:
             charge = quick(number, duration_ms, at)
@@ -291,9 +295,7 @@ class RateTable:
             for seg_rate, _, seconds in segments:
                 total += Fraction(seconds * seg_rate._price_n, seg_rate._price_d)
             numerator, denominator = total.numerator, total.denominator
-        amount = self.rounding.round_fraction(numerator, denominator)
-        if rate.min_charge is not None or rate.max_charge is not None:
-            amount = clamp(rate, amount)
+        amount = clamp(rate, self.rounding.round_fraction(numerator, denominator))
         return Charge(number, rate, hold, billed, amount, segments)
 
     def _segments(
@@ -330,8 +332,8 @@ class RateTable:
     def _boundaries(self, number: str, start: datetime, end: datetime) -> set[datetime]:
         """Instants, on the whole-second grid from ``start``, where the rate may change."""
         cuts: set[datetime] = set()
-        for _, versions in self._by_prefix.matches(number):
-            for version in versions:
+        for _, value in self._by_prefix.matches(number):
+            for version in versions_of(value):
                 for edge in (version.effective_from, version.effective_until):
                     if edge is not None:
                         cuts.add(edge)

@@ -16,12 +16,14 @@ compiled when possible.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import _extensions
+from ._rate import Rate
 
-__all__ = ["EXTENSION_ERROR", "IMPLEMENTATION", "KERNEL"]
+__all__ = ["EXTENSION_ERROR", "IMPLEMENTATION", "KERNEL", "trie_value", "versions_of"]
 
 IMPLEMENTATION: str
 EXTENSION_ERROR: str | None
@@ -40,3 +42,18 @@ else:
         IMPLEMENTATION = "python"
     else:
         IMPLEMENTATION = "cython"
+
+
+def trie_value(versions: Sequence[Rate], kernel: ModuleType = KERNEL) -> Any:
+    """A rate table's trie value for a prefix with ``versions``: ``kernel``'s ``Params`` for
+    one undated rate the kernel can price, else the versions as a tuple."""
+    if len(versions) == 1:
+        params = kernel.params_for(versions[0])
+        if params is not kernel.SLOW:
+            return params
+    return tuple(versions)
+
+
+def versions_of(value: Any) -> tuple[Rate, ...]:
+    """The versions of a prefix from its trie value (a tuple of them, or ``Params``)."""
+    return value if type(value) is tuple else (value.rate,)
