@@ -208,6 +208,18 @@ def test_agent_incomes_add_up(cdr: CDR) -> None:
     assert charged.customer.amount == charged.top.amount + incomes
 
 
+TEN_SECONDS: dict[str, object] = dict(
+    call_id="x",
+    account_id="cust",
+    caller="1",
+    callee="880",
+    start=NOW,
+    answer=NOW,
+    end=NOW + timedelta(seconds=10),
+    duration_ms=10_000,
+)
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -224,19 +236,8 @@ def test_agent_incomes_add_up(cdr: CDR) -> None:
     ],
 )
 def test_bad_cdrs(fields: dict[str, object], message: str) -> None:
-    base: dict[str, object] = dict(
-        call_id="x",
-        account_id="cust",
-        caller="1",
-        callee="880",
-        start=NOW,
-        answer=NOW,
-        end=NOW + timedelta(seconds=10),
-        duration_ms=10_000,
-    )
-    base.update(fields)
     with pytest.raises(InvalidArgument, match=message):
-        CDR(**base)  # type: ignore[arg-type]
+        CDR(**(TEN_SECONDS | fields))  # type: ignore[arg-type]
 
 
 def test_strategies_validate_their_arguments() -> None:
@@ -282,14 +283,5 @@ def test_a_cdrs_duration_may_differ_from_its_whole_second_times_by_under_a_secon
     duration_ms: int,
 ) -> None:
     end = NOW + timedelta(seconds=10 if duration_ms else 0, milliseconds=500)
-    record = CDR(
-        call_id="x",
-        account_id="cust",
-        caller="1",
-        callee="880",
-        start=NOW,
-        answer=NOW,
-        end=end,
-        duration_ms=duration_ms,
-    )
+    record = CDR(**(TEN_SECONDS | {"end": end, "duration_ms": duration_ms}))  # type: ignore[arg-type]
     assert record.duration_ms == duration_ms

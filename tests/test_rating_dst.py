@@ -173,11 +173,10 @@ def test_prices_follow_the_wall_clock_on_change_days(
 LONDON = ZoneInfo("Europe/London")
 
 
-def test_london_spring_window_ending_at_01_30() -> None:
-    """On 29 March 2026 London's clocks jump from 01:00 GMT to 02:00 BST: a window ending at
-    01:30 ends at the jump, 01:00 UTC."""
+def london_nights() -> RateTable:
+    """Per-second billing in London: 0.60 a minute, 0.06 in a night window 00:00-01:30."""
     night = TariffWindow(name="night", days=range(7), start=time(0), end=time(1, 30))
-    t = RateTable(
+    return RateTable(
         [
             Rate(prefix="44", price="0.60", first_increment=1, next_increment=1),
             Rate(prefix="44", price="0.06", first_increment=1, next_increment=1, window="night"),
@@ -185,6 +184,12 @@ def test_london_spring_window_ending_at_01_30() -> None:
         windows=[night],
         timezone=LONDON,
     )
+
+
+def test_london_spring_window_ending_at_01_30() -> None:
+    """On 29 March 2026 London's clocks jump from 01:00 GMT to 02:00 BST: a window ending at
+    01:30 ends at the jump, 01:00 UTC."""
+    t = london_nights()
     at = datetime(2026, 3, 29, 0, 45, tzinfo=UTC)
     charge = t.price("44", 3_600_000, at)
     assert [(p.rate.window, p.seconds) for p in charge.parts] == [("night", 900), (None, 2700)]
@@ -195,15 +200,7 @@ def test_london_spring_window_ending_at_01_30() -> None:
 def test_london_autumn_window_in_the_repeated_hour() -> None:
     """On 25 October 2026 London's clocks go back from 02:00 BST to 01:00 GMT: the wall clock
     reads 01:00-02:00 twice, and a window ending at 01:30 is in force on both passes."""
-    night = TariffWindow(name="night", days=range(7), start=time(0), end=time(1, 30))
-    t = RateTable(
-        [
-            Rate(prefix="44", price="0.60", first_increment=1, next_increment=1),
-            Rate(prefix="44", price="0.06", first_increment=1, next_increment=1, window="night"),
-        ],
-        windows=[night],
-        timezone=LONDON,
-    )
+    t = london_nights()
     at = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)  # 00:00 BST
     charge = t.price("44", 3 * 3_600_000, at)
     # night 00:00-01:30 BST, day 01:30-02:00 BST (= 01:00 GMT), night 01:00-01:30 GMT, day
