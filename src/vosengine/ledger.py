@@ -32,14 +32,14 @@ import itertools
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from decimal import Decimal, Inexact
+from decimal import Decimal, DecimalException, Inexact
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import attrs
 
 from .accounts import AccountDirectory, Actor, AgentAction, Decision, Operator, PermissionDenied
 from .errors import InvalidArgument, InvalidArgumentType, NotFound, VosEngineError
-from .money import CONTEXT, ZERO, to_decimal, total
+from .money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
 
 __all__ = [
     "Balance",
@@ -61,7 +61,7 @@ __all__ = [
 T = TypeVar("T")
 
 # every sum and difference of amounts runs in the library's context, never the thread's
-_add, _sub = CONTEXT.add, CONTEXT.subtract
+_add, _sub, _quantize = CONTEXT.add, CONTEXT.subtract, CONTEXT.quantize
 
 
 class UnknownLedgerAccount(NotFound):
@@ -299,6 +299,14 @@ class InMemoryLedger:
     def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
         """``value`` checked (see :func:`~vosengine.money.to_decimal`) and put on the
         ledger's grid of decimals, never rounded."""
+        if type(value) is Decimal:  # the common case, checked in two steps
+            try:
+                exact = _quantize(value, self._quantum)
+            except DecimalException:  # not finite, or off the grid: said below
+                pass
+            else:
+                if exact.adjusted() < MAX_INTEGER_DIGITS and (not positive or exact > ZERO):
+                    return exact
         amount = to_decimal(value, field)
         try:
             exact = CONTEXT.quantize(amount, self._quantum)
