@@ -207,6 +207,7 @@ def test_rating_ignores_the_callers_context(
             context,
             lambda kernel=kernel: (
                 [t._call(n, d, NOW) for n, d in zip(numbers, durations, strict=True)],
+                [t._general(n, d, NOW) for n, d in zip(numbers, durations, strict=True)],
                 t.price_many(zip(numbers, durations, at, strict=True)),
                 t._amounts(kernel, numbers, durations, at),
                 t.max_call_seconds("4420", D("123.45"), NOW),
@@ -337,3 +338,33 @@ def test_a_deck_cell_out_of_bounds_is_refused_with_its_row_and_column(
     with pytest.raises(RateDeckError) as caught:
         RateTable.from_csv(broken)
     assert (caught.value.row, caught.value.column) == (3, column)
+
+
+numeric_cells = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.builds(
+        "{}{}e{}{}".format,
+        st.sampled_from(["", "-", "+"]),
+        st.integers(0, 10**6),
+        st.sampled_from(["", "-", "+"]),
+        st.integers(0, 10**12),
+    ),
+    st.text("0123456789.eE+-_ ", max_size=30),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=200, deadline=2000)
+@given(cells=st.lists(numeric_cells, min_size=4, max_size=4))
+def test_any_amount_cell_gives_a_table_or_a_deck_error(cells: list[str]) -> None:
+    """A deck's amount cells, whatever they hold, give a table or a RateDeckError naming the
+    row and column, quickly (the deadline): never another exception, never a hang."""
+    row = ",".join(f'"{cell}"' for cell in cells).replace("\n", " ")
+    deck = f"prefix,price,connect_fee,min_charge,max_charge\n44,{row}\n"
+    refused: RateDeckError | None = None
+    try:
+        RateTable.from_csv(deck, rounding=RoundingRule(decimals=6))
+    except RateDeckError as error:
+        refused = error
+    if refused is not None:  # the row, or (a check across cells) the fields it compares
+        assert refused.row == 2 or "_charge" in str(refused), refused
