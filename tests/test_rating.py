@@ -620,3 +620,29 @@ def test_the_pricer_leaves_what_it_cannot_price_to_the_general_path(
         )
         is None
     )
+
+
+def test_a_table_pickles_and_prices_the_same_after(rating_kernel: Any) -> None:
+    import pickle
+
+    t = table(
+        Rate(prefix="44", price="0.6", free_seconds=5),
+        Rate(prefix="44", price="0.3", window="night"),
+        windows=[TariffWindow(name="night", days=range(7), start=time(0), end=time(8))],
+        timezone="Europe/London",
+        decimals=2,
+    )
+    plain = table(Rate(prefix="44", price="0.6", min_charge="0.1"), decimals=2)
+    plain.amounts_many(["4412"], [61_000], [AT])  # the kernel's table is built by now
+    for before in (t, plain):
+        after = pickle.loads(pickle.dumps(before))
+        assert list(after) == list(before)
+        assert (after.rounding, after.windows, after.timezone) == (
+            before.rounding,
+            before.windows,
+            before.timezone,
+        )
+        assert after.price("4412", 61_000, AT) == before.price("4412", 61_000, AT)
+        assert after._amounts(rating_kernel, ["4412"], [1], [AT]) == before._amounts(
+            rating_kernel, ["4412"], [1], [AT]
+        )

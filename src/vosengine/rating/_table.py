@@ -18,12 +18,13 @@ from ..prefix import PrefixTable
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
-from ._versions import check_overlaps, pick, utc, version_key, window_edges, zone
+from ._versions import change_instants, check_overlaps, pick, utc, version_key, zone
 from .kernel import KERNEL, trie_value, versions_of
 
 __all__ = ["RateTable"]
 
 _SECOND = timedelta(seconds=1)
+_SETTINGS = ("rounding", "duration_rounding", "windows", "timezone")  # what with_rates keeps
 # what every Pricer takes after the rounding: clamp, the charge type, utc(), zero, UTC
 _PRICER_TAIL = (clamp, Charge, utc, ZERO, UTC)
 
@@ -111,6 +112,10 @@ class RateTable:
         pricer = self._pricer_of(KERNEL)
         self._quick = None if pricer is None else pricer.charge
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its rates and settings; the tries and the fast path are rebuilt."""
+        return _rebuild, (self._rates, *self._settings())
+
     # -- reading ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -125,13 +130,10 @@ class RateTable:
 
     def with_rates(self, rates: Iterable[Rate]) -> RateTable:
         """A new table with the same settings and ``rates`` added."""
-        return RateTable(
-            (*self._rates, *rates),
-            rounding=self.rounding,
-            duration_rounding=self.duration_rounding,
-            windows=self.windows,
-            timezone=self.timezone,
-        )
+        return _rebuild((*self._rates, *rates), *self._settings())
+
+    def _settings(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _SETTINGS)
 
     def window_at(self, at: datetime) -> str | None:
         """The name of the tariff window active at ``at`` (first match), or ``None``."""
@@ -316,7 +318,9 @@ class RateTable:
         end = start + timedelta(seconds=billed)
         if billed == 0:
             return ((rate, start, 0),)
-        cuts = sorted(c for c in self._boundaries(number, start, end) if start < c < end)
+        matching = [versions_of(value) for _, value in self._by_prefix.matches(number)]
+        instants = change_instants(matching, self.windows, self.timezone, start, end)
+        cuts = sorted(c for c in instants if start < c < end)
         out: list[tuple[Rate, datetime, int]] = []
         edges = [start, *cuts, end]
         for seg_start, seg_end in itertools.pairwise(edges):
@@ -328,19 +332,6 @@ class RateTable:
             else:
                 out.append((seg_rate, seg_start, seconds))
         return tuple(out)
-
-    def _boundaries(self, number: str, start: datetime, end: datetime) -> set[datetime]:
-        """Instants, on the whole-second grid from ``start``, where the rate may change."""
-        cuts: set[datetime] = set()
-        for _, value in self._by_prefix.matches(number):
-            for version in versions_of(value):
-                for edge in (version.effective_from, version.effective_until):
-                    if edge is not None:
-                        cuts.add(edge)
-        if self.windows:
-            cuts |= window_edges(self.windows, self.timezone, start, end)
-        # whole seconds from the start, so that parts stay on the billed-second grid
-        return {start + -(-(c - start) // _SECOND) * _SECOND for c in cuts}
 
     def max_call_seconds(
         self, number: str, available: Decimal, at: datetime, *, limit: int = 86_400
@@ -397,3 +388,8 @@ class RateTable:
         """The deck as CSV with every column of :data:`CSV_COLUMNS`; ``from_csv`` reads it
         back to an equal set of rates."""
         return write_rates(self._rates)
+
+
+def _rebuild(rates: Iterable[Rate], *settings: Any) -> RateTable:
+    """A table of ``rates`` with the settings named by :data:`_SETTINGS`, in order."""
+    return RateTable(rates, **dict(zip(_SETTINGS, settings, strict=True)))

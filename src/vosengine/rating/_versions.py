@@ -12,6 +12,7 @@ from ..errors import InvalidArgument
 from ._rate import Rate, TariffWindow
 
 __all__ = [
+    "change_instants",
     "check_overlaps",
     "pick",
     "utc",
@@ -85,6 +86,28 @@ def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate |
         elif rate.window == window:
             return rate
     return fallback
+
+
+def change_instants(
+    matching: Sequence[tuple[Rate, ...]],
+    windows: Sequence[TariffWindow],
+    tz: tzinfo,
+    start: datetime,
+    end: datetime,
+) -> set[datetime]:
+    """Instants, on the whole-second grid from ``start`` (UTC), where the rate in force may
+    change during ``[start, end)``: the effective dates of the ``matching`` prefixes'
+    versions and the edges of the tariff ``windows`` in ``tz``."""
+    cuts: set[datetime] = set()
+    for versions in matching:
+        for version in versions:
+            for edge in (version.effective_from, version.effective_until):
+                if edge is not None:
+                    cuts.add(edge)
+    if windows:
+        cuts |= window_edges(windows, tz, start, end)
+    # whole seconds from the start, so that parts stay on the billed-second grid
+    return {start + -(-(c - start) // _SECOND) * _SECOND for c in cuts}
 
 
 def window_edges(
