@@ -286,7 +286,7 @@ def rerate(
                     f"{level.amount}",
                 )
             )
-    records = ledger.adjust_many(postings, actor=actor, now=now) if postings else []
+    records = ledger.adjust_many(postings, actor=actor, now=now)
     return [
         Adjustment(
             call_id=cdr.call_id, leg=cdr.leg, account_id=account_id, old=was, new=new, record=record

@@ -318,6 +318,13 @@ class InMemoryLedger:
             raise InvalidArgument(f"{field}: {amount} is not positive")
         return exact
 
+    def _adjustment(self, value: object, field: str) -> Decimal:
+        """An adjustment's amount: on the grid, either sign, not zero."""
+        amount = self._amount(value, field, positive=False)
+        if amount == 0:
+            raise InvalidArgument(f"{field}: an adjustment of 0 moves nothing")
+        return amount
+
     def _state(self, account_id: str) -> _State:
         try:
             return self._accounts[account_id]
@@ -340,19 +347,32 @@ class InMemoryLedger:
         return f"agent:{actor}"
 
     def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
-        if not isinstance(key, str) or not key:
-            raise InvalidArgument(f"key: expected a non-empty idempotency key, got {key!r}")
+        _check_key(key, "key")
         done = self._done.get(key)
         if done is not None:
-            if done[0] != request:
-                raise IdempotencyConflict(
-                    f"key: {key!r} was used for {done[0][0]} on {done[0][1]!r} with other arguments"
-                )
+            _same_request(key, done[0], request)
             result: T = done[1]
             return result
         result = run()
         self._done[key] = (request, result)
         return result
+
+    def _apply(
+        self,
+        kind: PaymentKind,
+        account_id: str,
+        state: _State,
+        delta: Decimal,
+        label: str,
+        memo: str,
+        now: datetime,
+        key: str,
+    ) -> PaymentRecord:
+        """Move the balance by ``delta``, watch the threshold, write the record."""
+        before = state.available()
+        state.balance = _add(state.balance, delta)
+        self._watch(account_id, state, before, now)
+        return self._record(kind, account_id, delta, state, label, memo, now, key)
 
     def _record(
         self,
@@ -474,12 +494,9 @@ class InMemoryLedger:
                         account_id=account_id,
                         available=state.available(),
                     )
-                before = state.available()
-                state.balance = _add(state.balance, delta)
-                self._watch(account_id, state, before, now)
-                return self._record(kind, account_id, delta, state, label, memo, now, key)
+                return self._apply(kind, account_id, state, delta, label, memo, now, key)
 
-            return self._idempotent(key, (kind.value, account_id, delta, str(actor), memo), run)
+            return self._idempotent(key, _request(kind, account_id, delta, actor, memo), run)
 
     def recharge(
         self,
@@ -539,9 +556,7 @@ class InMemoryLedger:
     ) -> PaymentRecord:
         """Move the balance by ``amount`` (either sign, not zero): a correction, never
         refused for lack of funds."""
-        amount = self._amount(amount, "amount", positive=False)
-        if amount == 0:
-            raise InvalidArgument("amount: an adjustment of 0 moves nothing")
+        amount = self._adjustment(amount, "amount")
         return self._move(
             PaymentKind.ADJUST,
             account_id,
@@ -567,13 +582,8 @@ class InMemoryLedger:
             if not isinstance(posting, tuple) or len(posting) != 4:
                 raise InvalidArgumentType(f"postings[{index}]: expected a Posting, got {posting!r}")
             account_id, value, key, memo = posting
-            amount = self._amount(value, f"postings[{index}].amount", positive=False)
-            if amount == 0:
-                raise InvalidArgument(f"postings[{index}].amount: an adjustment of 0 moves nothing")
-            if not isinstance(key, str) or not key:
-                raise InvalidArgument(
-                    f"postings[{index}].key: expected a non-empty idempotency key, got {key!r}"
-                )
+            amount = self._adjustment(value, f"postings[{index}].amount")
+            _check_key(key, f"postings[{index}].key")
             if not isinstance(memo, str):
                 raise InvalidArgumentType(f"postings[{index}].memo: expected a str, got {memo!r}")
             checked.append((account_id, amount, key, memo))
@@ -585,12 +595,10 @@ class InMemoryLedger:
             for account_id, amount, key, memo in checked:
                 self._state(account_id)
                 label = self._check_payer(actor, account_id, now)
-                request = (kind.value, account_id, amount, str(actor), memo)
+                request = _request(kind, account_id, amount, actor, memo)
                 first = self._done[key][0] if key in self._done else seen.get(key)
-                if first is not None and first != request:
-                    raise IdempotencyConflict(
-                        f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
-                    )
+                if first is not None:
+                    _same_request(key, first, request)
                 seen[key] = request
                 plan.append((request, account_id, amount, key, memo, label))
             # ... then apply it all
@@ -601,10 +609,7 @@ class InMemoryLedger:
                     out.append(done[1])
                     continue
                 state = self._accounts[account_id]
-                before = state.available()
-                state.balance = _add(state.balance, amount)
-                self._watch(account_id, state, before, now)
-                record = self._record(kind, account_id, amount, state, label, memo, now, key)
+                record = self._apply(kind, account_id, state, amount, label, memo, now, key)
                 self._done[key] = (request, record)
                 out.append(record)
             return out
@@ -797,6 +802,25 @@ class InMemoryLedger:
                     r.amount for r in self._reservations.values() if r.account_id == account_id
                 )
                 assert held == state.reserved, (account_id, held, state.reserved)
+
+
+def _check_key(key: object, field: str) -> None:
+    if not isinstance(key, str) or not key:
+        raise InvalidArgument(f"{field}: expected a non-empty idempotency key, got {key!r}")
+
+
+def _request(
+    kind: PaymentKind, account_id: str, amount: Decimal, actor: Actor, memo: str
+) -> tuple[Any, ...]:
+    """What an idempotency key stands for: a repeat with an equal request is a replay."""
+    return (kind.value, account_id, amount, str(actor), memo)
+
+
+def _same_request(key: str, first: tuple[Any, ...], request: tuple[Any, ...]) -> None:
+    if first != request:
+        raise IdempotencyConflict(
+            f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
+        )
 
 
 def _denied(reason: str) -> Decision:
