@@ -160,6 +160,17 @@ cdef inline long long _round(long long numerator, long long denominator, int cod
     return quotient if quotient % 2 == 0 else quotient + 1
 
 
+cdef inline int _hold_of(object duration, long long *hold) noexcept:
+    """The hold seconds of ``duration`` (an int of milliseconds, rounded up to whole
+    seconds); 1 when it is negative or beyond what the kernel takes (10**15 ms)."""
+    cdef int overflow = 0
+    cdef long long ms = PyLong_AsLongLongAndOverflow(duration, &overflow)
+    if overflow or ms < 0 or ms > 1000000000000000:
+        return 1
+    hold[0] = (ms + 999) // 1000
+    return 0
+
+
 cdef inline int _units(Params p, long long billed, long long scale, int code,
                        long long *units) noexcept:
     """The cost of ``billed`` seconds in units of the last decimal (``scale`` of them to 1),
@@ -203,8 +214,7 @@ cdef class Pricer:
         duration that is not a plain non-negative int, products beyond 64 bits, a naive
         ``at``)."""
         cdef Params p
-        cdef long long ms, hold, billed, units
-        cdef int overflow = 0
+        cdef long long hold, billed, units
         tz = at.tzinfo
         if tz is not self.tz_utc and at.utcoffset() is None:
             return None
@@ -214,10 +224,8 @@ cdef class Pricer:
         p = <Params>entry
         # the charge holds the rate: start fetching it now, take it last
         vos_prefetch(<PyObject *>p.rate)
-        ms = PyLong_AsLongLongAndOverflow(duration, &overflow)
-        if overflow or ms < 0 or ms > 1000000000000000:
+        if _hold_of(duration, &hold):
             return None
-        hold = (ms + 999) // 1000
         if hold <= 0 or hold <= p.grace:
             return _tuple_of(self.charge_type, (number, p.rate, hold, 0, self.zero, ()))
         billed = _billed(hold - p.free, p.first, p.step)
@@ -252,8 +260,7 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
     cdef dict made = {}
     cdef object entry, duration, amount
     cdef Params p
-    cdef long long ms, hold, billed, units
-    cdef int overflow = 0
+    cdef long long hold, billed, units
     cdef int exponent = -decimals
     if len(durations) != n:
         raise ValueError("found and durations differ in length")
@@ -269,11 +276,9 @@ def fast_amounts(list found, list durations, long long scale, int code, int deci
         if not PyLong_Check(duration):
             slow.append(i)
             continue
-        ms = PyLong_AsLongLongAndOverflow(duration, &overflow)
-        if overflow or ms < 0 or ms > 1000000000000000:
+        if _hold_of(duration, &hold):
             slow.append(i)
             continue
-        hold = (ms + 999) // 1000
         if hold <= 0 or hold <= p.grace:
             out[i] = zero
             continue

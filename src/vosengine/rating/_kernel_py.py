@@ -104,19 +104,14 @@ class Pricer:
         entry = self.longest_value(number)
         if type(entry) is not Params or type(duration) is not int or duration < 0:
             return None
-        terms = entry.terms
         rate = entry.rate
-        hold = -(-duration // 1000)
-        if hold <= 0 or hold <= terms.grace:
+        hold = hold_seconds(duration)
+        priced = _price(entry, hold, self.scale, self.code, self.decimals, self.clamp)
+        if priced is None:
             return tuple.__new__(self.charge_type, (number, rate, hold, 0, self.zero, ()))
-        billed = billed_seconds(hold - terms.free, terms.first, terms.step)
-        numerator = (terms.fee_part + billed * terms.per_second) * self.scale
-        units = _round(numerator, terms.denominator, self.code)
-        amount = from_units(units, self.decimals)
-        if terms.limits:
-            amount = self.clamp(rate, amount)
+        billed, amount = priced
         start = at
-        if terms.free:
+        if entry.terms.free:
             start = (at if tz is self.tz_utc else self.utc(at)) + entry.free_delta
         return tuple.__new__(
             self.charge_type, (number, rate, hold, billed, amount, ((rate, start, billed),))
@@ -150,13 +145,25 @@ def fast_amounts(
         if type(entry) is not Params or type(duration) is not int or duration < 0:
             slow.append(index)
             continue
-        terms = entry.terms
-        hold = hold_seconds(duration)
-        if hold <= 0 or hold <= terms.grace:
-            out[index] = zero
-            continue
-        billed = billed_seconds(hold - terms.free, terms.first, terms.step)
-        numerator = (terms.fee_part + billed * terms.per_second) * scale
-        amount = from_units(_round(numerator, terms.denominator, code), decimals)
-        out[index] = clamp(entry.rate, amount) if terms.limits else amount
+        priced = _price(entry, hold_seconds(duration), scale, code, decimals, clamp)
+        out[index] = zero if priced is None else priced[1]
     return out, slow
+
+
+def _price(
+    entry: Params,
+    hold: int,
+    scale: int,
+    code: int,
+    decimals: int,
+    clamp: Callable[[Rate, Decimal], Decimal],
+) -> tuple[int, Decimal] | None:
+    """The billed seconds and the amount of a call of ``hold`` seconds by ``entry``'s rate,
+    or ``None`` for a call within grace (nothing billed)."""
+    terms = entry.terms
+    if hold <= 0 or hold <= terms.grace:
+        return None
+    billed = billed_seconds(hold - terms.free, terms.first, terms.step)
+    numerator = (terms.fee_part + billed * terms.per_second) * scale
+    amount = from_units(_round(numerator, terms.denominator, code), decimals)
+    return billed, clamp(entry.rate, amount) if terms.limits else amount
