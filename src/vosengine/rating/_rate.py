@@ -24,6 +24,7 @@ __all__ = [
     "billed_seconds",
     "clamp",
     "hold_seconds",
+    "utc",
 ]
 
 
@@ -47,6 +48,12 @@ class BillingTerms(NamedTuple):
 
 
 # -- validators ----------------------------------------------------------------------------
+
+
+def utc(at: datetime) -> datetime:
+    """``at`` (aware) in UTC: datetimes that share a ``tzinfo`` compare and subtract as wall
+    times, which is wrong across a clock change; in UTC they are instants."""
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 def _amount(value: object, field: str) -> Decimal:
@@ -155,7 +162,7 @@ class Rate:
         if (
             self.effective_from is not None
             and self.effective_until is not None
-            and self.effective_until.astimezone(UTC) <= self.effective_from.astimezone(UTC)
+            and utc(self.effective_until) <= utc(self.effective_from)
         ):
             raise InvalidArgument(
                 f"effective_until: {self.effective_until.isoformat()} is not after"
@@ -185,8 +192,7 @@ class Rate:
     def in_force(self, at: datetime) -> bool:
         """Whether the instant ``at`` lies in ``[effective_from, effective_until)`` (window
         aside), compared as instants whatever zones they are written in."""
-        if at.tzinfo is not UTC:
-            at = at.astimezone(UTC)  # same-tzinfo datetimes compare as wall times
+        at = utc(at)
         if self.effective_from is not None and at < self.effective_from:
             return False
         return self.effective_until is None or at < self.effective_until

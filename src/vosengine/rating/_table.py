@@ -17,8 +17,8 @@ from ..money import ZERO, Rounding, RoundingRule, to_decimal
 from ..prefix import PrefixTable
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
-from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds
-from ._versions import change_instants, check_overlaps, pick, utc, version_key, zone
+from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds, utc
+from ._versions import change_instants, check_overlaps, pick, version_key, zone
 from .kernel import KERNEL, trie_value, versions_of
 
 __all__ = ["RateTable"]

@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidArgument
-from ._rate import Rate, TariffWindow
+from ._rate import Rate, TariffWindow, utc
 
 __all__ = [
     "change_instants",
     "check_overlaps",
     "pick",
-    "utc",
     "version_key",
     "wall_clock_instants",
     "window_edges",
@@ -164,9 +163,3 @@ def _change_between(low: datetime, high: datetime, tz: tzinfo) -> datetime:
         else:
             above = middle
     return low + above * _SECOND
-
-
-def utc(at: datetime) -> datetime:
-    """``at`` (aware) in UTC: datetimes that share a ``tzinfo`` compare and subtract as wall
-    times, which is wrong across a clock change; in UTC they are instants."""
-    return at if at.tzinfo is UTC else at.astimezone(UTC)
