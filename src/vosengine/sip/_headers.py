@@ -12,7 +12,7 @@ import re
 
 from . import _fast
 from ._errors import ParseError
-from ._names import TOKEN, TOKEN_FULL, TOKEN_RE
+from ._names import TOKEN, TOKEN_FULL, TOKEN_RE, parse_uint
 from ._values import Challenge, CSeq, NameAddr, Params, Via
 
 __all__ = [
@@ -146,8 +146,10 @@ def parse_params(text: str, where: str) -> Params:
 
 # -- name-addr -------------------------------------------------------------------------------
 
+# Linear: the two display-name forms start differently ('"' or a token character) and each
+# runs up to a character it cannot hold, so a failing match backtracks one step at a time.
 _NAME_ADDR_FAST = re.compile(
-    r'^(?:"([^"\\]*)" *|([A-Za-z0-9\-.!%*_+`\'~ ]*?) *)<([^<>\s"]+)>((?:;[^;"\s]+)*)$'
+    r'(?:"([^"\\]*)" *|([A-Za-z0-9\-.!%*_+`\'~ ]*))<([^<>\s"]+)>((?:;[^;"\s]+)*)\Z'
 )
 
 
@@ -218,18 +220,18 @@ def parse_name_addrs(value: str, where: str) -> list[NameAddr]:
 
 _VIA_FAST = re.compile(
     r"^SIP/2\.0/([A-Za-z0-9\-.!%*_+`'~]+) ([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?"
-    r"((?:;[^;,\s\"]+)*)$"
+    r"((?:;[^;,\s\"]+)*)\Z"
 )
 _VIA_GENERAL = re.compile(
     r"^[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*([A-Za-z0-9\-.!%*_+`'~]+)[ \t]*/[ \t]*"
     rf"({TOKEN})[ \t]+([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])[ \t]*(?::[ \t]*([0-9]{{1,5}}))?"
-    r"[ \t]*(.*)$",
+    r"[ \t]*(.*)\Z",
     re.S,
 )
 
 
-_HOST_FAST = re.compile(r"^[A-Za-z0-9.\-]+$")
-_PORT = re.compile(r"^[0-9]{1,5}$")
+_HOST_FAST = re.compile(r"[A-Za-z0-9.\-]+\Z")
+_PORT = re.compile(r"[0-9]{1,5}\Z")
 
 
 def _fast_params(text: str) -> Params | None:
@@ -297,10 +299,7 @@ def parse_vias(value: str, where: str = "Via") -> list[Via]:
 
 
 def _port(text: str, where: str) -> int:
-    port = int(text)
-    if port > 65535:
-        raise ParseError(f"{where}: port {port} is out of range")
-    return port
+    return parse_uint(text, f"{where}: port", 65535)
 
 
 # -- CSeq, numbers ---------------------------------------------------------------------------
@@ -314,25 +313,8 @@ def parse_cseq(value: str, where: str = "CSeq") -> CSeq:
         number, _, method = value.strip(_WS).partition(" ")
         method = method.strip(_WS)
     if not number.isdigit() or not number.isascii() or not TOKEN_FULL.match(method):
-        raise ParseError(f"{where}: {value!r} is not '<number> <method>'")
-    if _too_long(number, 10) or int(number) > MAX_CSEQ:
-        raise ParseError(f"{where}: sequence number {number} is larger than 2**31 - 1")
-    return CSeq(int(number), method)
-
-
-def _too_long(digits: str, most: int) -> bool:
-    """Whether ``digits`` has more than ``most`` significant digits (a bound checked before
-    ``int()``, so a peer cannot make the parser convert a huge number)."""
-    return len(digits) > most and len(digits.lstrip("0")) > most
-
-
-def parse_uint(value: str, where: str, maximum: int) -> int:
-    text = value.strip(_WS)
-    if not text.isdigit() or not text.isascii():
-        raise ParseError(f"{where}: {value!r} is not a non-negative integer")
-    if _too_long(text, len(str(maximum))) or int(text) > maximum:
-        raise ParseError(f"{where}: {text} is larger than {maximum}")
-    return int(text)
+        raise ParseError(f"{where}: {value[:60]!r} is not '<number> <method>'")
+    return CSeq(parse_uint(number, f"{where}: sequence number", MAX_CSEQ), method)
 
 
 # -- authentication --------------------------------------------------------------------------

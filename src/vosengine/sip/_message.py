@@ -84,6 +84,7 @@ class Message(_Storage):
                 raise LocalProtocolError(f"header {name!r}: name and value must be str")
             if "\r" in value or "\n" in value:
                 raise LocalProtocolError(f"header {name!r}: a value may not hold CR or LF")
+            value = value.strip(" \t")  # as it reads once sent and parsed again
             try:
                 key = key_of(name)
             except ParseError as error:
@@ -247,7 +248,7 @@ class Request(Message):
         super().__init__(fields, body)
         self.method = method
         self.uri_text = uri
-        self.version = version
+        self.version = _checked_version(version)
 
     @property
     def uri(self) -> Uri:
@@ -297,7 +298,7 @@ class Response(Message):
         super().__init__(fields, body)
         self.status = status
         self.reason = reason or REASONS.get(status, "")
-        self.version = version
+        self.version = _checked_version(version)
 
     def start_line(self) -> str:
         return f"{self.version} {self.status} {self.reason}"
@@ -332,6 +333,13 @@ REASONS = {
 }  # fmt: skip
 
 
+def _checked_version(version: object) -> str:
+    """The SIP version a host passes in: ``SIP/2.0``, the one version this library speaks."""
+    if version != "SIP/2.0":
+        raise LocalProtocolError(f"version: {version!r} is not 'SIP/2.0'")
+    return "SIP/2.0"
+
+
 def _restore(cls: type[_M], state: dict[str, Any]) -> _M:
     """A message from what ``Message.__reduce__`` saved."""
     message = cls.__new__(cls)
@@ -359,6 +367,8 @@ def make_response(
     vias = index.get("via") or []
     first = [(index.get(key) or ("",))[0] for key in _COPIED_KEYS]
     if to_tag is not None:
+        if not isinstance(to_tag, str) or not TOKEN_FULL.match(to_tag):
+            raise LocalProtocolError(f"to_tag: {to_tag!r} is not a token")
         try:
             tagged = request.to is None or request.to.tag is not None
         except ParseError:  # a To we cannot read is copied as it came

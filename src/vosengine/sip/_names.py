@@ -1,4 +1,5 @@
-"""Header names: the token grammar, compact forms, canonical keys and wire spellings.
+"""Header names and the lexical rules every parser shares: the token grammar, compact forms,
+canonical keys and wire spellings, and bounded non-negative integers (:func:`parse_uint`).
 
 A header's *key* is its name in lower case with the compact form expanded (``v`` -> ``via``);
 every look-up inside a message goes by key. ``key_of`` is called once per header field the
@@ -21,13 +22,14 @@ __all__ = [
     "TOKEN",
     "TOKEN_FULL",
     "key_of",
+    "parse_uint",
     "spelling",
 ]
 
 #: RFC 3261 ``token``.
 TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
 TOKEN_RE = re.compile(TOKEN)
-TOKEN_FULL = re.compile(rf"^{TOKEN}$")
+TOKEN_FULL = re.compile(rf"{TOKEN}\Z")  # \Z: "$" would also match before a final LF
 
 COMPACT = {
     "v": "via", "i": "call-id", "f": "from", "t": "to", "m": "contact",
@@ -80,3 +82,25 @@ def key_of(name: str) -> str:
     if len(KEYS) < MAX_CACHED_NAMES:
         KEYS[name] = key
     return key
+
+
+def _too_long(digits: str, most: int) -> bool:
+    """Whether ``digits`` has more than ``most`` significant digits (a bound checked before
+    ``int()``, so a peer cannot make the parser convert a huge number)."""
+    return len(digits) > most and len(digits.lstrip("0")) > most
+
+
+def parse_uint(value: str, where: str, maximum: int) -> int:
+    """The value of ASCII digits (white space around them ignored) up to ``maximum``; every
+    integer a peer sends is read here, its length bounded before it is converted.
+    :class:`~vosengine.sip.ParseError` names ``where`` otherwise.
+
+    >>> parse_uint(" 0003600", "Expires", 2**32 - 1)
+    3600
+    """
+    text = value.strip(" \t")
+    if not text.isdigit() or not text.isascii():
+        raise ParseError(f"{where}: {value[:40]!r} is not a non-negative integer")
+    if _too_long(text, len(str(maximum))) or int(text) > maximum:
+        raise ParseError(f"{where}: {text[:40]} is larger than {maximum}")
+    return int(text)

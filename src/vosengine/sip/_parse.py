@@ -30,8 +30,8 @@ MAX_HEADER_BYTES = 65_536
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 _FOLD = re.compile(r"\r?\n[ \t]+")
-_VERSION = re.compile(r"^SIP/(\d+)\.(\d+)$", re.I)
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_VERSION = re.compile(r"SIP/([0-9]+)\.([0-9]+)\Z", re.I)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
 
 Fields = list[tuple[str, str, str]]
 Index = dict[str, list[str]]

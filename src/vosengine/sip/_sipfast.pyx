@@ -295,8 +295,8 @@ cdef object _name_addr(str value):
         while pos < n and s[pos] != 60:
             ch = s[pos]
             if ch == 32:
-                if pos > 0 and s[pos - 1] == 32:
-                    spaces = True
+                if pos == 0 or s[pos - 1] == 32:
+                    spaces = True  # leading or repeated spaces: normalise as the twin does
             elif not TOKEN[ch]:
                 return None
             pos += 1

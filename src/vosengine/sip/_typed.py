@@ -11,6 +11,7 @@ from . import _fast
 from ._errors import ParseError
 from ._headers import parse_cseq, parse_name_addr, parse_name_addrs, parse_uint, parse_vias
 from ._names import spelling
+from ._uri import parse_uri
 from ._values import CSeq, NameAddr, Via
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ MAX_CONTENT_LENGTH = 2**31 - 1
 
 _DATE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-    r" \d{4} \d{2}:\d{2}:\d{2} GMT$",
+    r" \d{4} \d{2}:\d{2}:\d{2} GMT\Z",
     re.ASCII,
 )
 
@@ -106,6 +107,7 @@ def _p_contact(message: Message) -> tuple[bool, list[NameAddr]]:
     if star and (out or len(_values(message, "contact")) > 1):
         raise ParseError("Contact: '*' cannot be combined with other contacts")
     for contact in out:
+        parse_uri(contact.uri_text, where="Contact")  # a binding is only made of a real URI
         expires = contact.param("expires")
         if expires is not None:
             parse_uint(expires, "Contact expires", 2**32 - 1)

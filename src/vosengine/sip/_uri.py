@@ -8,16 +8,17 @@ from typing import Any
 import attrs
 
 from ._errors import ParseError
+from ._names import parse_uint
 
 __all__ = ["SipUri", "TelUri", "Uri", "parse_uri", "unescape"]
 
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
-_HOSTNAME = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?$"
-)
-_IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
-_IPV6 = re.compile(r"^\[[0-9A-Fa-f:.]+\]$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# a label is alphanumerics with inner hyphens; checked label by label (linear, no backtracking)
+_LABEL = re.compile(r"[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*\Z")
+_IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\Z")
+_IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+\]\Z")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*\Z")
+_TEL_NUMBER = re.compile(r"\+?[0-9A-Fa-f*#().-]+\Z")
 # characters that never appear unescaped in a SIP URI: white space, and the delimiters of
 # the name-addr and header syntax around it
 _FORBIDDEN = re.compile(r"[\s<>\"]")
@@ -161,7 +162,7 @@ def _parse_uri(text: str, where: str) -> Uri:
     scheme = scheme.lower()
     if scheme == "tel":
         number, _, tel_params = rest.partition(";")
-        if not number or not re.fullmatch(r"[+0-9A-Fa-f*#().-]+|[0-9A-Fa-f*#().-]+", number):
+        if not _TEL_NUMBER.match(number):
             raise ParseError(f"{where}: {text!r} has no valid telephone number")
         return TelUri(number=number, params=_params(tel_params, where) if tel_params else ())
     if scheme not in ("sip", "sips"):
@@ -215,11 +216,18 @@ def _hostport(text: str, uri: str, where: str) -> tuple[str, int | None]:
     else:
         host, colon, port_text_raw = text.partition(":")
         port_text = port_text_raw if colon else None
-        if not host or not (_IPV4.match(host) or _HOSTNAME.match(host)):
-            raise ParseError(f"{where}: bad host {host!r} in {uri!r}")
+        if not (_IPV4.match(host) or _hostname(host)):
+            raise ParseError(f"{where}: bad host {host[:60]!r} in {uri[:80]!r}")
     port = None
     if port_text is not None:
-        if not port_text.isdigit() or not port_text.isascii() or int(port_text) > 65535:
-            raise ParseError(f"{where}: bad port {port_text!r} in {uri!r}")
-        port = int(port_text)
+        if not port_text:
+            raise ParseError(f"{where}: empty port in {uri[:80]!r}")
+        port = parse_uint(port_text, f"{where}: port", 65535)
     return host.lower(), port
+
+
+def _hostname(host: str) -> bool:
+    """Whether ``host`` is a domain name: labels of alphanumerics and inner hyphens, dotted,
+    with an optional final dot."""
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    return bool(host) and all(_LABEL.match(label) for label in labels)

@@ -1,0 +1,265 @@
+"""SIP under hostile input: numbers that would not fit, values the host passes that would
+inject headers, values that would make a parser backtrack, and the compiled and Python paths
+agreeing on generated values. Every test runs on both implementations (``sip_impl``)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.test_sip_registrar import REALM, SOURCE, make
+from vosengine.sip import (
+    LocalProtocolError,
+    ParseError,
+    Request,
+    Response,
+    _headers,
+    _names,
+    make_response,
+    parse,
+    parse_uri,
+)
+
+pytestmark = pytest.mark.usefixtures("sip_impl")
+
+HUGE = "9" * 5000  # beyond Python's 4300-digit limit for int()
+
+
+def options(**headers: str) -> bytes:
+    fields = {
+        "via": "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1",
+        "from": "From: <sip:a@example.com>;tag=1",
+        "to": "To: <sip:b@example.com>",
+        "call-id": "Call-ID: c1",
+        "cseq": "CSeq: 1 OPTIONS",
+        "len": "Content-Length: 0",
+    }
+    fields.update(headers)
+    start = fields.pop("start", "OPTIONS sip:b@example.com SIP/2.0")
+    return ("\r\n".join([start, *fields.values()]) + "\r\n\r\n").encode()
+
+
+# -- 1. every integer is bounded before conversion ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("to", f"To: <sip:1001@{REALM}:{HUGE}>"),
+        ("contact", f"Contact: <sip:1001@192.0.2.10:{HUGE}>"),
+        ("start", f"REGISTER sip:{REALM}:{HUGE} SIP/2.0"),
+        ("via", f"Via: SIP/2.0/UDP 192.0.2.10:{HUGE};branch=z9hG4bK1"),
+        ("cseq", f"CSeq: {HUGE} REGISTER"),
+        ("expires", f"Expires: {HUGE}"),
+        ("contact", f"Contact: <sip:1001@192.0.2.10>;expires={HUGE}"),
+        ("max-forwards", f"Max-Forwards: {HUGE}"),
+    ],
+)
+def test_a_huge_number_anywhere_is_a_400_from_the_registrar(where: str, value: str) -> None:
+    lines = {
+        "start": f"REGISTER sip:{REALM} SIP/2.0",
+        "via": "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1",
+        "from": f"From: <sip:1001@{REALM}>;tag=f1",
+        "to": f"To: <sip:1001@{REALM}>",
+        "call-id": "Call-ID: huge",
+        "cseq": "CSeq: 1 REGISTER",
+        "contact": "Contact: <sip:1001@192.0.2.10:5060>",
+        "len": "Content-Length: 0",
+    }
+    lines[where] = value
+    data = ("\r\n".join(lines.values()) + "\r\n\r\n").encode()
+    try:
+        request = parse(data)
+    except ParseError as error:
+        status = error.status
+    else:
+        assert isinstance(request, Request)
+        status = make().handle(request, SOURCE, 1.0).status
+    assert status == 400
+
+
+def test_a_huge_uri_port_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="port"):
+        parse_uri(f"sip:a@example.com:{HUGE}")
+    with pytest.raises(ParseError, match="port"):
+        parse_uri("sip:a@example.com:65536")
+    assert parse_uri("sip:a@example.com:000000000000000000005060").port == 5060
+
+
+def test_unicode_digits_are_not_an_ipv4_address() -> None:
+    with pytest.raises(ParseError, match="host"):
+        parse_uri("sip:a@\u0661.\u0662.\u0663.\u0664")
+
+
+# -- 2. what the host passes in cannot inject a header --------------------------------------
+
+
+def test_values_the_host_passes_are_checked() -> None:
+    request = parse(options())
+    assert isinstance(request, Request)
+    for tag in ("t\r\nX-Injected: 1", "t\n", "a b", "", "t;x=y"):
+        with pytest.raises(LocalProtocolError, match="to_tag"):
+            make_response(request, 200, to_tag=tag)
+    for version in ("SIP/2.0\r\nX: 1", "SIP/2.0\n", "HTTP/1.1", ""):
+        with pytest.raises(LocalProtocolError, match="version"):
+            Request("OPTIONS", "sip:a@b", version=version)
+        with pytest.raises(LocalProtocolError, match="version"):
+            Response(200, version=version)
+    for method in ("OPTIONS\n", "OPT IONS", "OPTIONS\r\n"):
+        with pytest.raises(LocalProtocolError, match="method"):
+            Request(method, "sip:a@b")
+    for name in ("Via\n", "X-Evil\r\n", "Via\nX"):
+        with pytest.raises(LocalProtocolError):
+            Request("OPTIONS", "sip:a@b", [(name, "v")])
+    for value in ("v\r\nX: 1", "v\n", "v\r"):
+        with pytest.raises(LocalProtocolError):
+            Request("OPTIONS", "sip:a@b", [("X-Note", value)])
+    with pytest.raises(LocalProtocolError, match="uri"):
+        Request("OPTIONS", "sip:a@b\r\nX: 1")
+    # and what is accepted reads back as what was written, one header per field
+    built = make_response(request, 200, to_tag="abc.123-x")
+    again = parse(bytes(built))
+    assert again.to is not None and again.to.tag == "abc.123-x"
+    assert [k for k, _, _ in again.fields] == [k for k, _, _ in built.fields]
+
+
+def test_a_token_with_a_trailing_newline_is_not_a_token() -> None:
+    assert _names.TOKEN_FULL.match("INVITE\n") is None
+    with pytest.raises(ParseError):
+        _names.key_of("Via\n")
+
+
+# -- 6. the compiled and Python paths agree on generated values -----------------------------
+
+VALUE_CHARS = ' \t"<>;=,:@\\abcAB09.-_~%\u00e9'
+
+
+def _fast_vs_python(fast: Any, python: Any) -> None:
+    """The fast path's answer (None: it defers) against the Python parser's, both on the
+    implementation the seam points at and on the other one."""
+    from tests.conftest import sip_implementation
+    from vosengine.sip import _fast
+
+    outcomes = []
+    for name in ("compiled", "python"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_fast, "IMPL", sip_implementation(name))
+            try:
+                outcomes.append(python())
+            except ParseError:
+                outcomes.append("error")
+    assert outcomes[0] == outcomes[1]
+    answer = fast()
+    if answer is not None:
+        assert answer == outcomes[1]
+
+
+@given(st.text(alphabet=VALUE_CHARS, max_size=30))
+def test_generated_name_addrs_agree(value: str) -> None:
+    from tests.conftest import sip_implementation
+
+    compiled = sip_implementation("compiled")
+
+    def fast() -> object:
+        answer = compiled.name_addr(value)
+        return None if answer is None else tuple(answer)
+
+    _fast_vs_python(fast, lambda: tuple(_headers.parse_name_addr(value, "From")))
+
+
+@given(st.text(alphabet=" \t0123456789ABCDEFGHIJ\u0663", max_size=30))
+def test_generated_cseqs_and_numbers_agree(value: str) -> None:
+    from tests.conftest import sip_implementation
+
+    compiled = sip_implementation("compiled")
+    _fast_vs_python(
+        lambda: compiled.cseq(value),
+        lambda: tuple(_headers.parse_cseq(value)),
+    )
+    _fast_vs_python(
+        lambda: compiled.uint(value, 2**32 - 1),
+        lambda: _headers.parse_uint(value, "Expires", 2**32 - 1),
+    )
+
+
+@given(st.text(alphabet=VALUE_CHARS + "/SIP2UDP", max_size=40))
+def test_generated_vias_agree(value: str) -> None:
+    from tests.conftest import sip_implementation
+
+    compiled = sip_implementation("compiled")
+    _fast_vs_python(
+        lambda: compiled.via(value),
+        lambda: tuple(_headers.parse_vias(value)[0]) if "," not in value else None,
+    )
+
+
+@given(
+    st.text(alphabet="ab \t", max_size=6),
+    st.sampled_from(["<sip:x@y>", "<sip:x@y>;tag=1", "sip:x@y"]),
+)
+def test_host_built_name_addrs_read_the_same_on_both_paths(display: str, addr: str) -> None:
+    """A host-built From with white space around its display name: the value a host passes
+    in is read as it will be read once sent and parsed again."""
+
+    def read() -> object:
+        built = Request("OPTIONS", "sip:a@b", [("From", f"{display}{addr}")])
+        return built.from_
+
+    _fast_vs_python(lambda: None, read)
+
+
+def test_a_host_built_display_name_with_a_leading_space() -> None:
+    built = Request("OPTIONS", "sip:a@b", [("From", " a <sip:x@y>")])
+    assert built.from_ is not None and built.from_.display_name == "a"
+    assert parse(bytes(built)).from_ == built.from_
+
+
+# -- 13. every parser is linear in its input ------------------------------------------------
+
+ADVERSARIAL = st.sampled_from([" ", "  ", '"', "<", ">", "\\", "a", ";", "=", "-", ".", ":", "@"])
+MAX_SECONDS_PER_BYTE = 20e-6  # linear parsing costs well under 1 µs a byte; quadratic, far more
+
+
+def _cpu_per_byte(read: Any, value: str) -> float:
+    start = time.process_time()
+    with contextlib.suppress(ParseError):
+        read(value)
+    return (time.process_time() - start) / max(1, len(value))
+
+
+READERS = {
+    "name-addr": lambda v: _headers.parse_name_addr(v, "From"),
+    "name-addrs": lambda v: _headers.parse_name_addrs(v, "Contact"),
+    "via": lambda v: _headers.parse_vias(v),
+    "auth": lambda v: _headers.parse_auth(v, "Authorization"),
+    "params": lambda v: _headers.parse_params(v, "To"),
+    "uri": lambda v: parse_uri(v),
+    "cseq": lambda v: _headers.parse_cseq(v),
+    "message": lambda v: parse(options(**{"from": "From: " + v, "to": "To: " + v})).validate(),
+}
+
+
+@settings(max_examples=30)
+@given(
+    reader=st.sampled_from(sorted(READERS)),
+    prefix=st.text(alphabet='xa<" ;sip:', max_size=8),
+    unit=st.lists(ADVERSARIAL, min_size=1, max_size=4).map("".join),
+    suffix=st.text(alphabet='y>";@=', max_size=4),
+)
+def test_parsing_time_is_bounded_per_byte(reader: str, prefix: str, unit: str, suffix: str) -> None:
+    """Long adversarial values (runs of spaces, quotes, angle brackets, backslashes): the CPU
+    time per byte stays within a bound that quadratic parsing exceeds by far at 40 KB."""
+    value = prefix + unit * (40_000 // len(unit)) + suffix
+    assert _cpu_per_byte(READERS[reader], value) < MAX_SECONDS_PER_BYTE, (reader, value[:40])
+
+
+def test_the_reported_quadratic_from_is_linear() -> None:
+    value = "x" + " " * 60_000 + "y"
+    assert _cpu_per_byte(READERS["name-addr"], value) < MAX_SECONDS_PER_BYTE
+    with pytest.raises(ParseError):
+        parse(options(**{"from": "From: " + value})).validate()
