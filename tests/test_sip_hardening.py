@@ -12,18 +12,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_sip_registrar import REALM, SOURCE, make
+from tests.test_sip_registrar import REALM, SECRET, SOURCE, make
+from vosengine.errors import InvalidArgument
 from vosengine.sip import (
+    Challenge,
+    DigestAuthenticator,
+    DigestOutcome,
     LocalProtocolError,
     ParseError,
     Request,
     Response,
     _headers,
     _names,
+    answer_challenge,
     make_response,
     parse,
     parse_uri,
 )
+from vosengine.sip._headers import parse_auth
 
 pytestmark = pytest.mark.usefixtures("sip_impl")
 
@@ -263,3 +269,113 @@ def test_the_reported_quadratic_from_is_linear() -> None:
     assert _cpu_per_byte(READERS["name-addr"], value) < MAX_SECONDS_PER_BYTE
     with pytest.raises(ParseError):
         parse(options(**{"from": "From: " + value})).validate()
+
+
+# -- 3, 11. digest: unique nonces, bounded replay table, qop, the default algorithm ----------
+
+
+def _login(auth: DigestAuthenticator, now: float, user: str = "u", nc: int = 1) -> Any:
+    """Credentials answering a fresh challenge of ``auth`` at ``now``."""
+    challenge = parse_auth(auth.challenge(now)[0], "WWW-Authenticate")
+    answer = answer_challenge(
+        challenge,
+        method="REGISTER",
+        uri="sip:x",
+        username=user,
+        password="p",
+        cnonce=f"c-{user}",
+        nc=nc,
+    )
+    return parse_auth(answer, "Authorization")
+
+
+def test_two_users_challenged_in_the_same_tick_both_get_in() -> None:
+    auth = DigestAuthenticator(REALM, SECRET)
+    first, second = _login(auth, 5.0, "alice"), _login(auth, 5.0, "bob")
+    assert first.params["nonce"] != second.params["nonce"]
+    for credentials in (first, second):
+        result = auth.verify(credentials, method="REGISTER", now=5.5, password="p")
+        assert result.outcome is DigestOutcome.OK, result.reason
+
+
+def test_an_evicted_nonce_is_stale_never_fresh() -> None:
+    auth = DigestAuthenticator(REALM, SECRET, max_tracked_nonces=3)
+    old = _login(auth, 10.0, "victim")
+    assert auth.verify(old, method="REGISTER", now=10.1, password="p")
+    for index in range(5):  # other users fill the table and push the old nonce out
+        other = _login(auth, 11.0 + index, f"user{index}")
+        assert auth.verify(other, method="REGISTER", now=11.1 + index, password="p")
+    assert len(auth._seen) <= 3
+    replayed = auth.verify(old, method="REGISTER", now=20.0, password="p")
+    assert replayed.outcome is DigestOutcome.STALE, replayed.reason
+    # nonces issued after the one forgotten are still tracked exactly
+    late = _login(auth, 30.0, "late")
+    assert auth.verify(late, method="REGISTER", now=30.1, password="p")
+    again = auth.verify(late, method="REGISTER", now=30.2, password="p")
+    assert again.outcome is DigestOutcome.REPLAY
+
+
+@settings(max_examples=50)
+@given(
+    limit=st.integers(1, 6),
+    steps=st.lists(st.tuples(st.integers(0, 9), st.integers(1, 3)), min_size=1, max_size=40),
+)
+def test_no_replay_is_ever_accepted_whatever_the_table_size(limit: int, steps: list) -> None:  # type: ignore[type-arg]
+    """Model: a (nonce, nc) pair is accepted at most once, and a higher nc on a nonce still
+    in its lifetime is accepted unless the nonce had to be forgotten."""
+    auth = DigestAuthenticator(REALM, SECRET, max_tracked_nonces=limit, nonce_lifetime=1e9)
+    challenges = [
+        parse_auth(auth.challenge(float(index))[0], "WWW-Authenticate") for index in range(10)
+    ]
+    accepted: set[tuple[int, int]] = set()
+    highest: dict[int, int] = {}
+    for now, (which, nc) in enumerate(steps, start=100):
+        credentials = parse_auth(
+            answer_challenge(
+                challenges[which],
+                method="REGISTER",
+                uri="sip:x",
+                username="u",
+                password="p",
+                cnonce="c",
+                nc=nc,
+            ),
+            "Authorization",
+        )
+        result = auth.verify(credentials, method="REGISTER", now=float(now), password="p")
+        if result:
+            assert (which, nc) not in accepted
+            assert nc > highest.get(which, 0)
+            accepted.add((which, nc))
+            highest[which] = nc
+        else:
+            assert result.outcome in (DigestOutcome.REPLAY, DigestOutcome.STALE)
+        assert len(auth._seen) <= limit
+
+
+def test_running_without_qop_is_an_explicit_opt_in() -> None:
+    with pytest.raises(InvalidArgument, match="allow_no_qop"):
+        DigestAuthenticator(REALM, SECRET, qop=())
+    auth = DigestAuthenticator(REALM, SECRET, qop=(), allow_no_qop=True)
+    credentials = _login(auth, 1.0)
+    assert "qop" not in credentials.params
+    assert auth.verify(credentials, method="REGISTER", now=1.5, password="p")
+    replay = auth.verify(credentials, method="REGISTER", now=1.6, password="p")
+    assert replay.outcome is DigestOutcome.REPLAY
+
+
+def test_md5_is_the_default_and_several_are_listed_strongest_first() -> None:
+    assert DigestAuthenticator(REALM, SECRET).algorithms == ("MD5",)
+    auth = DigestAuthenticator(REALM, SECRET, algorithms=("MD5", "SHA-512-256", "SHA-256"))
+    assert auth.algorithms == ("SHA-512-256", "SHA-256", "MD5")
+    offered = [parse_auth(v, "WWW-Authenticate").params["algorithm"] for v in auth.challenge(1.0)]
+    assert offered == ["SHA-512-256", "SHA-256", "MD5"]
+
+
+def test_nc_must_be_eight_hex_digits() -> None:
+    auth = DigestAuthenticator(REALM, SECRET)
+    credentials = _login(auth, 1.0)
+    for nc in ("+0000001", "0_000001", "\u0660" * 7 + "1", " 0000001"):
+        odd = Challenge(credentials.scheme, {**credentials.params, "nc": nc})
+        result = auth.verify(odd, method="REGISTER", now=1.5, password="p")
+        assert result.outcome is DigestOutcome.MALFORMED, nc

@@ -1,11 +1,14 @@
 """HTTP digest authentication for SIP (RFC 7616, RFC 8760; RFC 3261 §22).
 
 Server side: :class:`DigestAuthenticator` issues challenges and checks credentials. Nonces
-are stateless -- ``base64(timestamp ‖ HMAC(secret, timestamp ‖ realm))`` -- so a restarted
-switch or a second node with the same secret verifies them; past ``nonce_lifetime`` a nonce
-is *stale* and the answer is a new challenge with ``stale=true``. Replays are refused by
-remembering the highest ``nc`` seen per nonce (in this process; a cluster shares nothing
-here). Every secret comparison is constant-time.
+are stateless -- ``base64(timestamp ‖ random ‖ HMAC(secret, timestamp ‖ random ‖ realm))`` --
+so a restarted switch or a second node with the same secret verifies them, and no two
+challenges share one; past ``nonce_lifetime`` a nonce is *stale* and the answer is a new
+challenge with ``stale=true``. Replays are refused by remembering the highest ``nc`` seen
+per nonce (in this process; a cluster shares nothing here) in a table bounded at
+``max_tracked_nonces``: when it is full the nonce issued first is forgotten, and from then on
+every nonce issued no later than a forgotten one is *stale* -- never fresh again. Every secret
+comparison is constant-time.
 
 Client side: :func:`answer_challenge` computes the Authorization value for a challenge.
 """
@@ -15,7 +18,9 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import heapq
 import hmac
+import os
 import struct
 from collections.abc import Callable
 
@@ -122,13 +127,30 @@ class DigestResult:
 _NONCE_STAMP = struct.Struct(">Q")
 
 
+#: The algorithms from the most preferred (strongest) to the least: several offered
+#: challenges are listed in this order (RFC 8760 §2.4, RFC 7616 §3.7).
+PREFERENCE = ("SHA-512-256", "SHA-256", "MD5")
+
+
 class DigestAuthenticator:
     """Issues digest challenges for ``realm`` and verifies credentials against them.
 
     ``secret`` keys the nonce HMAC (share it between nodes that must accept each other's
-    nonces). ``algorithms`` are offered in order (one WWW-Authenticate each); ``qop`` is
-    ``("auth",)`` by default, ``("auth", "auth-int")`` to offer both, ``()`` for RFC 2069
-    style. ``now`` everywhere is seconds (float or int) from any fixed epoch.
+    nonces). ``algorithms`` are the ones offered, one WWW-Authenticate each, listed strongest
+    first whatever the order given. The default, ``("MD5",)``, is what the clients a switch
+    meets compute (and what Kamailio and VOS3000 challenge with); many phones take only the
+    first challenge and give up when they cannot compute it, so offer ``("SHA-256", "MD5")``
+    or ``("SHA-512-256", "SHA-256", "MD5")`` only where the clients are known to cope.
+
+    ``qop`` is ``("auth",)`` by default, or ``("auth", "auth-int")`` to offer both. Without
+    ``qop`` (RFC 2069 style) a response covers no client nonce count, so nothing tells a
+    replay from the client's next request: ``qop=()`` is refused unless ``allow_no_qop=True``
+    says the host wants it, and then each nonce is accepted once (a client takes a new
+    challenge for every request).
+
+    ``max_tracked_nonces`` bounds the replay table; look-ups, insertions and evictions cost
+    O(1) or O(log n) whatever it holds. ``now`` everywhere is seconds (float or int) from any
+    fixed epoch, the same monotonic clock for every call.
 
     Not thread-safe (the replay table is plain state): use one per thread or a lock.
     """
@@ -138,34 +160,48 @@ class DigestAuthenticator:
         realm: str,
         secret: bytes,
         *,
-        algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
+        algorithms: tuple[str, ...] = ("MD5",),
         qop: tuple[str, ...] = ("auth",),
+        allow_no_qop: bool = False,
         nonce_lifetime: float = 300,
         opaque: str | None = None,
         max_tracked_nonces: int = 100_000,
     ) -> None:
-        if not realm or '"' in realm:
-            raise InvalidArgument(f"realm: {realm!r} is empty or holds a quote")
+        if not isinstance(realm, str) or not realm or any(c in realm for c in '"\\\r\n'):
+            raise InvalidArgument(f"realm: {realm!r} is empty or holds a quote or line break")
         if not isinstance(secret, bytes) or len(secret) < 16:
             raise InvalidArgument("secret: expected at least 16 random bytes")
         for algorithm in algorithms:
             _base(algorithm)
+            if algorithm.upper() not in PREFERENCE:
+                raise InvalidArgument(
+                    f"algorithms: offer base algorithms {PREFERENCE}, not {algorithm!r}"
+                )
         if not algorithms:
             raise InvalidArgument("algorithms: offer at least one")
         for option in qop:
             if option not in ("auth", "auth-int"):
                 raise InvalidArgument(f"qop: {option!r} is not 'auth' or 'auth-int'")
+        if not qop and not allow_no_qop:
+            raise InvalidArgument(
+                "qop: without qop a replayed response cannot be told from a new one; "
+                "pass allow_no_qop=True to accept each nonce once instead"
+            )
         if nonce_lifetime <= 0:
             raise InvalidArgument(f"nonce_lifetime: {nonce_lifetime} is not positive")
+        if opaque is not None and any(c in opaque for c in '"\\\r\n'):
+            raise InvalidArgument(f"opaque: {opaque!r} holds a quote or line break")
+        if max_tracked_nonces < 1:
+            raise InvalidArgument(f"max_tracked_nonces: {max_tracked_nonces} is not positive")
         self.realm = realm
         self._secret = secret
-        self._algorithms = algorithms
-        self._offered = frozenset(a.upper() for a in algorithms)
-        self.qop = qop
+        upper = {a.upper() for a in algorithms}
+        self._algorithms = tuple(name for name in PREFERENCE if name in upper)
+        self._offered = frozenset(upper)
+        self.qop = tuple(qop)
         self.nonce_lifetime = nonce_lifetime
         self.opaque = opaque
-        self._max_tracked = max_tracked_nonces
-        self._seen: dict[str, tuple[float, int]] = {}
+        self._seen = _NonceTable(max_tracked_nonces)
 
     @property
     def algorithms(self) -> tuple[str, ...]:
@@ -178,21 +214,24 @@ class DigestAuthenticator:
         return hmac.new(self._secret, stamp + self.realm.encode(), hashlib.sha256).digest()[:16]
 
     def nonce(self, now: float) -> str:
-        """A fresh nonce for ``now`` (microsecond timestamp + HMAC)."""
-        stamp = _NONCE_STAMP.pack(int(now * 1_000_000))
+        """A fresh nonce for ``now``: microsecond timestamp, 8 random bytes and their HMAC, so
+        two challenges in the same tick (or on two nodes) never share a nonce."""
+        stamp = _NONCE_STAMP.pack(int(now * 1_000_000)) + os.urandom(8)
         return base64.urlsafe_b64encode(stamp + self._mac(stamp)).decode().rstrip("=")
 
     def _nonce_time(self, nonce: str) -> float | None:
+        if len(nonce) != _NONCE_CHARS:
+            return None
         try:
             raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
         except (ValueError, TypeError):
             return None
-        if len(raw) != 24:
+        if len(raw) != 32:
             return None
-        stamp, mac = raw[:8], raw[8:]
+        stamp, mac = raw[:16], raw[16:]
         if not hmac.compare_digest(mac, self._mac(stamp)):
             return None
-        return float(_NONCE_STAMP.unpack(stamp)[0]) / 1_000_000
+        return float(_NONCE_STAMP.unpack(stamp[:8])[0]) / 1_000_000
 
     # -- challenges ------------------------------------------------------------------------------
 
@@ -253,16 +292,17 @@ class DigestAuthenticator:
                 return _result(DigestOutcome.FAILED, f"qop {qop!r} was not offered")
             if nc is None or cnonce is None or len(nc) != 8:
                 return _result(DigestOutcome.MALFORMED, "qop needs nc (8 hex digits) and cnonce")
-            try:
-                count = int(nc, 16)
-            except ValueError:
+            if not all(c in _HEX for c in nc):
                 return _result(DigestOutcome.MALFORMED, f"nc {nc!r} is not hexadecimal")
+            count = int(nc, 16)
         elif self.qop:
             return _result(DigestOutcome.FAILED, "qop is required")
         else:
             count = 0
-        known = self._seen.get(params["nonce"])  # a nonce whose MAC was checked before
-        issued = known[0] if known is not None else self._nonce_time(params["nonce"])
+        nonce = params["nonce"]
+        seen = self._seen
+        known = seen.get(nonce)  # a nonce whose MAC was checked before
+        issued = known[0] if known is not None else self._nonce_time(nonce)
         if issued is None:
             return _result(DigestOutcome.FAILED, "the nonce is not one of ours")
         if password is None and ha1_value is None:
@@ -277,7 +317,7 @@ class DigestAuthenticator:
         expected = digest_response(
             algorithm=algorithm,
             ha1_value=key,
-            nonce=params["nonce"],
+            nonce=nonce,
             method=method,
             uri=params["uri"],
             qop=qop,
@@ -287,24 +327,56 @@ class DigestAuthenticator:
         )
         if not hmac.compare_digest(expected.encode(), params["response"].lower().encode()):
             return _result(DigestOutcome.FAILED, "the response does not match")
+        seen.expire(now - self.nonce_lifetime)
         if now - issued > self.nonce_lifetime:
             return _result(DigestOutcome.STALE, "the nonce has expired")
-        if qop is not None:
-            last = self._seen.get(params["nonce"])
-            if last is not None and count <= last[1]:
-                return _result(DigestOutcome.REPLAY, f"nonce count {nc} was used already")
-            self._remember(params["nonce"], issued, count, now)
+        if known is None and issued <= seen.floor:
+            return _result(DigestOutcome.STALE, "the nonce was forgotten to bound the table")
+        if known is not None and count <= known[1]:
+            return _result(DigestOutcome.REPLAY, f"nonce count {nc or 'none'} was used already")
+        seen.remember(nonce, issued, count)
         return _result(DigestOutcome.OK, "authenticated")
 
-    def _remember(self, nonce: str, issued: float, count: int, now: float) -> None:
-        seen = self._seen
-        seen[nonce] = (issued, count)
-        if len(seen) > self._max_tracked:
-            horizon = now - self.nonce_lifetime
-            for old in [n for n, (t, _) in seen.items() if t < horizon]:
-                del seen[old]
-            while len(seen) > self._max_tracked:  # still full: forget the oldest
-                del seen[next(iter(seen))]
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_NONCE_CHARS = 43  # 32 bytes, base64 without padding
+
+
+class _NonceTable:
+    """The nonces in use: nonce -> (issued, highest nonce count), at most ``limit`` of them,
+    with a heap by issue time for expiry and eviction. ``floor`` is the latest issue time of
+    a nonce forgotten while still in its lifetime: a nonce issued no later than that and not
+    in the table may have been evicted, so it is never taken as fresh."""
+
+    __slots__ = ("_by_issue", "_entries", "floor", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: dict[str, tuple[float, int]] = {}
+        self._by_issue: list[tuple[float, str]] = []
+        self.floor = float("-inf")
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, nonce: str) -> tuple[float, int] | None:
+        return self._entries.get(nonce)
+
+    def remember(self, nonce: str, issued: float, count: int) -> None:
+        entries = self._entries
+        if nonce not in entries:
+            if len(entries) >= self.limit:  # full: forget the nonce issued first
+                first, old = heapq.heappop(self._by_issue)
+                del entries[old]
+                self.floor = max(self.floor, first)
+            heapq.heappush(self._by_issue, (issued, nonce))
+        entries[nonce] = (issued, count)
+
+    def expire(self, horizon: float) -> None:
+        """Forget the nonces issued before ``horizon``: stale by their age anyway."""
+        heap, entries = self._by_issue, self._entries
+        while heap and heap[0][0] < horizon:
+            del entries[heapq.heappop(heap)[1]]
 
 
 def _result(outcome: DigestOutcome, reason: str) -> DigestResult:
