@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from tests.test_sip_registrar import REALM, SECRET, SOURCE, make
 from vosengine.errors import InvalidArgument
 from vosengine.sip import (
+    AuthMethod,
+    Blacklist,
     Challenge,
     DigestAuthenticator,
     DigestOutcome,
@@ -22,6 +24,7 @@ from vosengine.sip import (
     ParseError,
     Request,
     Response,
+    SipAccount,
     _headers,
     _names,
     answer_challenge,
@@ -379,3 +382,75 @@ def test_nc_must_be_eight_hex_digits() -> None:
         odd = Challenge(credentials.scheme, {**credentials.params, "nc": nc})
         result = auth.verify(odd, method="REGISTER", now=1.5, password="p")
         assert result.outcome is DigestOutcome.MALFORMED, nc
+
+
+# -- 4. the blacklist: one form of an address, bounded tables, pruned on use ---------------
+
+
+def test_an_ipv4_mapped_address_is_its_ipv4_address() -> None:
+    blacklist = Blacklist(threshold=2, whitelist=["10.1.0.0/16"])
+    for now in (1.0, 2.0, 3.0):
+        assert blacklist.record_failure("::ffff:10.1.2.3", now) == []
+    assert blacklist.is_blocked("::ffff:10.1.2.3", 4.0) is None
+    assert blacklist.trusted("::FFFF:10.1.2.3")
+    # a mapped and a plain address are one source: their failures add up
+    blacklist.record_failure("::ffff:192.0.2.7", 5.0)
+    [block] = blacklist.record_failure("192.0.2.7", 6.0)
+    assert block.key == "192.0.2.7"
+    assert blacklist.is_blocked("::ffff:192.0.2.7", 7.0) == block
+    assert blacklist.is_blocked("0:0:0:0:0:ffff:c000:207", 7.0) == block
+    blacklist.unblock("::ffff:192.0.2.7")
+    assert blacklist.is_blocked("192.0.2.7", 8.0) is None
+    account = SipAccount(username="u", auth=AuthMethod.IP, addresses=("10.1.0.0/16",))
+    assert account.address_allowed("::ffff:10.1.9.9")
+
+
+def test_the_tables_are_bounded_and_shrink_on_use() -> None:
+    blacklist = Blacklist(threshold=2, window=60, block_for=60, max_entries=100)
+    for index in range(1_000):  # one-off failing sources
+        blacklist.record_failure(f"198.51.{index // 256}.{index % 256}", 1.0)
+        assert blacklist.tracked <= 100
+    for index in range(150):  # sources that get blocked
+        ip = f"203.0.{index // 256}.{index % 256}"
+        blacklist.record_failure(ip, 2.0)
+        blacklist.record_failure(ip, 2.0)
+        assert len(blacklist._blocks) <= 100 and len(blacklist._failures) <= 100
+    assert blacklist.is_blocked("203.0.0.149", 3.0) is not None
+    # once every count and block has ended, ordinary traffic empties the tables
+    for index in range(120):
+        assert blacklist.is_blocked("192.0.2.1", 200.0 + index) is None
+    assert blacklist.tracked == 0
+
+
+@settings(max_examples=50)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 5), st.booleans()), min_size=1, max_size=80
+    )
+)
+def test_the_bounded_blacklist_blocks_as_the_unbounded_model(steps: list) -> None:  # type: ignore[type-arg]
+    """While the table is large enough, pruning on use changes no decision: compared with a
+    plain model that keeps every failure for ever."""
+    blacklist = Blacklist(threshold=3, window=10, block_for=5, max_entries=64)
+    failures: dict[str, list[float]] = {}
+    blocked_until: dict[str, float] = {}
+    now = 0.0
+    for step, source, fail in steps:
+        now += step / 4
+        ip = f"192.0.2.{source}"
+        expected = ip if blocked_until.get(ip, -1.0) > now else None
+        entry = blacklist.is_blocked(ip, now)
+        assert (entry.key if entry else None) == expected
+        if fail:
+            started = blacklist.record_failure(ip, now)
+            if blocked_until.get(ip, -1.0) > now:
+                assert started == []
+                continue
+            recent = [t for t in failures.get(ip, []) if t > now - 10] + [now]
+            if len(recent) >= 3:
+                assert [e.key for e in started] == [ip]
+                blocked_until[ip] = now + 5
+                failures[ip] = []
+            else:
+                assert started == []
+                failures[ip] = recent

@@ -3,20 +3,31 @@
 Failures are counted in a sliding window per source IP and per user. By default **5 failures
 within 10 minutes block the IP for 10 minutes**; a user is blocked the same way when
 ``user_threshold`` is set. Trusted networks (``whitelist``) are never blocked. Everything is
-driven by the ``now`` the host passes in (seconds from any fixed epoch).
+driven by the ``now`` the host passes in (seconds from any fixed epoch, non-decreasing: the
+host's monotonic clock).
+
+Addresses are compared in one form: an IPv4-mapped IPv6 address (``::ffff:10.1.2.3``, what a
+dual-stack socket reports for an IPv4 peer) is its IPv4 address, and an IPv6 address is
+written compressed in lower case.
+
+Both tables are bounded at ``max_entries`` (100,000 by default): failure counts and blocks.
+When one is full the entry touched longest ago is dropped (a failure count) or the block that
+started first ends early. Every call also drops up to two entries whose time has passed, so
+the tables shrink back without the host calling :meth:`Blacklist.prune` (which drops every
+one at once); each call costs O(1) amortized whatever the tables hold.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 
 import attrs
 
 from ..errors import InvalidArgument, NotFound
 
-__all__ = ["Blacklist", "BlockEntry"]
+__all__ = ["Blacklist", "BlockEntry", "normalize_ip"]
 
 
 @attrs.frozen(kw_only=True)
@@ -37,6 +48,27 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise InvalidArgument(f"whitelist: {text!r} is not an IP address or CIDR") from None
 
 
+def normalize_ip(ip: str) -> str:
+    """The one form an address is compared in: IPv4-mapped IPv6 as IPv4, IPv6 compressed and
+    lower-cased, an IPv6 zone kept; text that is no IP address is returned as it is.
+
+    >>> normalize_ip("::FFFF:10.1.2.3"), normalize_ip("2001:DB8:0::1"), normalize_ip("10.0.0.1")
+    ('10.1.2.3', '2001:db8::1', '10.0.0.1')
+    """
+    if ":" not in ip:
+        return ip  # IPv4 (or a name): already in its one form
+    try:
+        address = ipaddress.IPv6Address(ip.strip("[]"))
+    except ValueError:
+        return ip
+    mapped = address.ipv4_mapped
+    return str(mapped) if mapped is not None else str(address)
+
+
+#: How many expired entries each call drops (amortized pruning).
+_PRUNE_STEP = 2
+
+
 class Blacklist:
     """Counts failed authentications and blocks their sources for a while.
 
@@ -50,25 +82,37 @@ class Blacklist:
         block_for: float = 600,
         user_threshold: int | None = None,
         whitelist: Iterable[str] = (),
+        max_entries: int = 100_000,
     ) -> None:
         if threshold < 1 or (user_threshold is not None and user_threshold < 1):
             raise InvalidArgument("threshold: must be at least 1")
         if window <= 0 or block_for <= 0:
             raise InvalidArgument("window and block_for: must be positive")
+        if max_entries < 1:
+            raise InvalidArgument(f"max_entries: {max_entries} is not positive")
         self.threshold = threshold
         self.window = window
         self.block_for = block_for
         self.user_threshold = user_threshold
+        self.max_entries = max_entries
         self._trusted = [_network(item) for item in whitelist]
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._blocks: dict[tuple[str, str], BlockEntry] = {}
+        # key -> failure times in the window, least recently failed first; ordered dicts,
+        # whose first entry is found in O(1) however many were removed before it
+        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        # key -> block, in the order they started (so also the order they end)
+        self._blocks: OrderedDict[tuple[str, str], BlockEntry] = OrderedDict()
+
+    @property
+    def tracked(self) -> int:
+        """How many failure counts and blocks the tables hold now."""
+        return len(self._failures) + len(self._blocks)
 
     def trusted(self, ip: str) -> bool:
         """Whether ``ip`` lies in the whitelist (and so is never blocked)."""
         if not self._trusted:
             return False
         try:
-            address = ipaddress.ip_address(ip)
+            address = ipaddress.ip_address(normalize_ip(ip))
         except ValueError:
             return False
         return any(address in network for network in self._trusted)
@@ -82,8 +126,33 @@ class Blacklist:
             return None
         return entry
 
+    def _tidy(self, now: float) -> None:
+        """Drop up to two ended blocks and two expired failure counts, oldest first."""
+        blocks = self._blocks
+        for _ in range(_PRUNE_STEP):
+            if not blocks:
+                break
+            key = next(iter(blocks))
+            if blocks[key].until > now:
+                break
+            del blocks[key]
+        failures = self._failures
+        horizon = now - self.window
+        for _ in range(_PRUNE_STEP):
+            if not failures:
+                break
+            key = next(iter(failures))
+            times = failures[key]
+            if times and times[-1] > horizon:
+                break
+            del failures[key]
+
     def is_blocked(self, ip: str, now: float, *, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
+        self._tidy(now)
+        if not self._blocks:
+            return None
+        ip = normalize_ip(ip)
         if self.trusted(ip):
             return None
         entry = self._active("ip", ip, now)
@@ -93,6 +162,8 @@ class Blacklist:
 
     def record_failure(self, ip: str, now: float, *, user: str | None = None) -> list[BlockEntry]:
         """Count one failed authentication; returns the blocks it started (if any)."""
+        self._tidy(now)
+        ip = normalize_ip(ip)
         started = []
         if not self.trusted(ip):
             entry = self._count("ip", ip, self.threshold, now)
@@ -105,12 +176,20 @@ class Blacklist:
         return started
 
     def _count(self, kind: str, key: str, threshold: int, now: float) -> BlockEntry | None:
-        times = self._failures.setdefault((kind, key), deque())
+        if self._active(kind, key, now) is not None:
+            return None  # blocked already: nothing more to count
+        failures = self._failures
+        times = failures.pop((kind, key), None)  # re-inserted last: the most recent
+        if times is None:
+            if len(failures) >= self.max_entries:
+                failures.popitem(last=False)  # full: forget the stalest count
+            times = deque(maxlen=threshold)
         times.append(now)
         horizon = now - self.window
         while times and times[0] <= horizon:
             times.popleft()
-        if len(times) < threshold or self._active(kind, key, now) is not None:
+        if len(times) < threshold:
+            failures[(kind, key)] = times
             return None
         entry = BlockEntry(
             kind=kind,
@@ -119,8 +198,10 @@ class Blacklist:
             since=now,
             until=now + self.block_for,
         )
-        self._blocks[(kind, key)] = entry
-        times.clear()
+        blocks = self._blocks
+        if len(blocks) >= self.max_entries:
+            blocks.popitem(last=False)  # full: the block that started first ends early
+        blocks[(kind, key)] = entry
         return entry
 
     def record_success(self, ip: str, now: float, *, user: str | None = None) -> None:
@@ -130,17 +211,30 @@ class Blacklist:
 
     def unblock(self, key: str, *, kind: str = "ip") -> None:
         """Lift a block by hand; an unknown block is :class:`~vosengine.NotFound`."""
+        if kind == "ip":
+            key = normalize_ip(key)
         if self._blocks.pop((kind, key), None) is None:
             raise NotFound(f"{kind} {key!r} is not blocked")
         self._failures.pop((kind, key), None)
 
     def blocks(self, now: float) -> list[BlockEntry]:
         """Every block in force at ``now``, oldest first."""
-        live = [e for e in list(self._blocks.values()) if self._active(e.kind, e.key, now)]
-        return sorted(live, key=lambda entry: entry.since)
+        self.prune(now)
+        return list(self._blocks.values())
 
     def prune(self, now: float) -> None:
-        """Forget failure counts older than the window (call now and then)."""
+        """Drop every ended block and every failure count older than the window at once."""
+        blocks = self._blocks
+        while blocks:
+            key = next(iter(blocks))
+            if blocks[key].until > now:
+                break
+            del blocks[key]
+        failures = self._failures
         horizon = now - self.window
-        for key in [k for k, times in self._failures.items() if not times or times[-1] <= horizon]:
-            del self._failures[key]
+        while failures:
+            key = next(iter(failures))
+            times = failures[key]
+            if times and times[-1] > horizon:
+                break
+            del failures[key]

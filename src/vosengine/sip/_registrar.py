@@ -26,7 +26,7 @@ from typing import Protocol
 import attrs
 
 from ..errors import InvalidArgument
-from ._blacklist import Blacklist
+from ._blacklist import Blacklist, normalize_ip
 from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
@@ -64,8 +64,10 @@ class SipAccount:
     account_id: str | None = None
 
     def address_allowed(self, ip: str) -> bool:
+        """Whether ``ip`` (an IPv4-mapped IPv6 address counts as its IPv4 address) lies in one
+        of the account's addresses or networks."""
         try:
-            address = ipaddress.ip_address(ip)
+            address = ipaddress.ip_address(normalize_ip(ip))
         except ValueError:
             return False
         for item in self.addresses:
