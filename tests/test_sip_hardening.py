@@ -12,16 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_sip_registrar import REALM, SECRET, SOURCE, make
-from vosengine.errors import InvalidArgument
+from tests.test_sip_registrar import REALM, SECRET, SOURCE, authorized, make, register
+from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.sip import (
     AuthMethod,
     Blacklist,
     Challenge,
+    CredentialStore,
     DigestAuthenticator,
     DigestOutcome,
     LocalProtocolError,
     ParseError,
+    Registrar,
+    RegistrarEventKind,
     Request,
     Response,
     SipAccount,
@@ -33,6 +36,7 @@ from vosengine.sip import (
     parse_uri,
 )
 from vosengine.sip._headers import parse_auth
+from vosengine.sip._registrar import RETRANSMISSION_WINDOW
 
 pytestmark = pytest.mark.usefixtures("sip_impl")
 
@@ -454,3 +458,183 @@ def test_the_bounded_blacklist_blocks_as_the_unbounded_model(steps: list) -> Non
             else:
                 assert started == []
                 failures[ip] = recent
+
+
+# -- 7, 9, 12, 14, 8. the registrar -----------------------------------------------------------
+
+
+def test_a_retransmission_gets_the_same_answer_and_is_never_a_failure() -> None:
+    registrar = make(blacklist=Blacklist(threshold=3))
+    request = authorized(registrar, 10.0)
+    first = registrar.handle(request, SOURCE, 10.0)
+    assert first.status == 200
+    registrar.drain_events()
+    for copy in range(8):  # the client resends the same bytes while the 200 is lost
+        again = parse(bytes(request))
+        assert isinstance(again, Request)
+        response = registrar.handle(again, SOURCE, 10.5 + copy)
+        assert response.status == 200 and bytes(response) == bytes(first)
+    assert registrar.drain_events() == []
+    assert registrar.blacklist.tracked == 0
+    # a genuine replay: the same credentials (same nonce count) in a new transaction
+    replay = parse(bytes(request).replace(b"branch=z9hG4bK2", b"branch=z9hG4bKnew"))
+    assert isinstance(replay, Request)
+    refused = registrar.handle(replay, SOURCE, 12.0)
+    assert refused.status == 401
+    [event] = registrar.drain_events()
+    assert event.kind is RegistrarEventKind.AUTH_FAILED and "used already" in event.detail
+    # the same branch with another request is handled as new, not answered from memory
+    changed = parse(bytes(request).replace(b"CSeq: 2 REGISTER", b"CSeq: 3 REGISTER"))
+    assert isinstance(changed, Request)
+    assert registrar.handle(changed, SOURCE, 12.5).status == 401
+    # past the window a copy is a new request again (here: a replay)
+    late = parse(bytes(request))
+    assert isinstance(late, Request)
+    # (the third failure from the source, so it starts a block)
+    assert registrar.handle(late, SOURCE, 10.0 + RETRANSMISSION_WINDOW + 1).status == 403
+
+
+def test_the_retransmission_memory_is_bounded() -> None:
+    registrar = make(max_retransmissions=5)
+    for index in range(20):
+        registrar.handle(register(cseq=index), SOURCE, float(index))
+        assert len(registrar._answered) <= 5
+
+
+def test_a_blocked_source_gets_403_for_everything_before_any_other_work() -> None:
+    registrar = make(blacklist=Blacklist(threshold=1))
+    registrar.blacklist.record_failure(SOURCE[0], 1.0)
+    options_request = parse(options())
+    broken = parse(register(cseq=1).serialize().replace(b"CSeq: 1 REGISTER", b"CSeq: x"))
+    for request in (options_request, broken, register()):
+        assert isinstance(request, Request)
+        response = registrar.handle(request, SOURCE, 2.0)
+        assert response.status == 403, response
+        assert response.header("www-authenticate") is None
+        assert "cseq" not in request._cache  # not even parsed
+    assert registrar.blocked_requests == 3
+    assert registrar.drain_events() == []
+
+
+def test_superseded_deadlines_do_not_pile_up() -> None:
+    registrar = make(
+        *[
+            SipAccount(username=f"u{i}", auth=AuthMethod.IP, addresses=("192.0.2.0/24",))
+            for i in range(50)
+        ]
+    )
+    for round_ in range(20):
+        for index in range(50):
+            request = register(f"u{index}", cseq=round_ + 1, call_id=f"c{index}")
+            assert registrar.handle(request, SOURCE, float(round_)).status == 200
+        assert len(registrar._deadlines) <= 2 * len(registrar.online()) + 64
+    assert registrar.next_deadline() == 19.0 + 3600
+    assert len(registrar.expire(10_000.0)) == 50
+
+
+def test_an_address_of_record_holds_at_most_max_contacts() -> None:
+    account = SipAccount(username="1001", auth=AuthMethod.IP, addresses=("192.0.2.0/24",))
+    registrar = make(account, max_contacts=3)
+    contacts = ", ".join(f"<sip:1001@192.0.2.{i}>" for i in range(1, 4))
+    assert registrar.handle(register(contact=contacts, cseq=1), SOURCE, 1.0).status == 200
+    too_many = registrar.handle(register(contact="<sip:1001@192.0.2.9>", cseq=2), SOURCE, 2.0)
+    assert (too_many.status, too_many.reason) == (503, "Too Many Registered Contacts")
+    assert len(registrar.online()) == 3  # nothing changed
+    # removing one and adding one in the same request fits
+    swap = "<sip:1001@192.0.2.1>;expires=0, <sip:1001@192.0.2.9>"
+    assert registrar.handle(register(contact=swap, cseq=3), SOURCE, 3.0).status == 200
+    assert sorted(b.contact for b in registrar.online())[-1] == "sip:1001@192.0.2.9"
+    assert make().max_contacts == 10
+
+
+def test_the_credential_store_is_checked_at_construction() -> None:
+    def lookup(username: str, now: float) -> None:
+        return None
+
+    with pytest.raises(InvalidArgumentType, match=r"lookup\(username, now\)"):
+        Registrar(lookup, DigestAuthenticator(REALM, SECRET))  # type: ignore[arg-type]
+    assert "lookup(username, now)" in (CredentialStore.__doc__ or "")
+
+    class Wrong:
+        def lookup(self, username: str, now: float) -> object:
+            return {"username": username}
+
+    registrar = Registrar(Wrong(), DigestAuthenticator(REALM, SECRET))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentType, match="SipAccount"):
+        registrar.handle(register(), SOURCE, 1.0)
+
+
+# -- 11. an MD5-only client over a real UDP socket ---------------------------------------------
+
+
+def _md5_client_answer(challenge_value: str, user: str, password: str, uri: str) -> str:
+    """What an MD5-only client (SIPp 3.6, many phones) does: read the first challenge, give
+    up unless it is MD5, answer with qop=auth. Written from RFC 2617, not with the library."""
+    import hashlib
+    import re
+
+    fields = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge_value.partition(" ")[2]))
+    assert fields.get("algorithm", "MD5").upper() == "MD5", "this client only computes MD5"
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    ha1_value = md5(f"{user}:{fields['realm']}:{password}")
+    response = md5(f"{ha1_value}:{fields['nonce']}:00000001:abc:auth:{md5('REGISTER:' + uri)}")
+    return (
+        f'Digest username="{user}", realm="{fields["realm"]}", nonce="{fields["nonce"]}", '
+        f'uri="{uri}", response="{response}", algorithm=MD5, qop=auth, nc=00000001, '
+        'cnonce="abc"'
+    )
+
+
+def test_the_default_challenge_works_with_an_md5_only_client_over_udp() -> None:
+    import socket
+
+    registrar = make()
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        server.bind(("127.0.0.1", 0))
+        client.bind(("127.0.0.1", 0))
+        server.settimeout(5)
+        client.settimeout(5)
+        port = client.getsockname()[1]
+
+        def exchange(data: bytes, now: float) -> Response:
+            client.sendto(data, server.getsockname())
+            received, source = server.recvfrom(65535)
+            request = parse(received)
+            assert isinstance(request, Request)
+            server.sendto(bytes(registrar.handle(request, source, now)), source)
+            response = parse(client.recvfrom(65535)[0])
+            assert isinstance(response, Response)
+            return response
+
+        def register_bytes(cseq: int, authorization: str | None = None) -> bytes:
+            lines = [
+                f"REGISTER sip:{REALM} SIP/2.0",
+                f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-md5-{cseq}",
+                f"From: <sip:1001@{REALM}>;tag=md5",
+                f"To: <sip:1001@{REALM}>",
+                "Call-ID: md5-only-client",
+                f"CSeq: {cseq} REGISTER",
+                f"Contact: <sip:1001@127.0.0.1:{port}>",
+                "Max-Forwards: 70",
+            ]
+            if authorization:
+                lines.append(f"Authorization: {authorization}")
+            return ("\r\n".join([*lines, "Content-Length: 0"]) + "\r\n\r\n").encode()
+
+        challenge = exchange(register_bytes(1), 1.0)
+        assert challenge.status == 401
+        first = challenge.headers("www-authenticate")[0]
+        answer = _md5_client_answer(first, "1001", "secret", f"sip:{REALM}")
+        signed = register_bytes(2, answer)
+        assert exchange(signed, 1.1).status == 200
+        assert exchange(signed, 1.6).status == 200  # the client's retransmission
+        [binding] = registrar.online()
+        assert binding.contact == f"sip:1001@127.0.0.1:{port}"
+    finally:
+        server.close()
+        client.close()

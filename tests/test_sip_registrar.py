@@ -331,13 +331,17 @@ def test_brute_force_gets_the_source_blocked() -> None:
         ).status
         for t in range(5)
     ]
-    assert statuses == [401] * 5
-    blocked = reg.handle(register(cseq=99), SOURCE, 10.0)
-    assert blocked.status == 403
-    assert blocked.header("www-authenticate") is None  # no challenge for a blocked source
+    # the fifth failure starts the block: 403, no fresh challenge
+    assert statuses == [401] * 4 + [403]
+    for cseq in (99, 101, 103):
+        blocked = reg.handle(register(cseq=cseq), SOURCE, 10.0)
+        assert blocked.status == 403
+        assert blocked.header("www-authenticate") is None  # no challenge for a blocked source
     kinds = [e.kind for e in reg.drain_events()]
     assert kinds.count(RegistrarEventKind.AUTH_FAILED) == 5
-    assert RegistrarEventKind.BLOCKED in kinds
+    # one event when the block starts; the requests refused while it lasts are counted
+    assert kinds.count(RegistrarEventKind.BLOCKED) == 1
+    assert reg.blocked_requests == 3
     # the right password from elsewhere still works; the block lifts after 600 s
     other = ("192.0.2.77", 5060)
     assert reg.handle(authorized(reg, 11.0, source=other, cseq=201), other, 11.0).status == 200

@@ -1,18 +1,29 @@
 """The registrar: REGISTER in, response and events out (RFC 3261 §10.3).
 
 The registrar asks the host for the account behind a username through a
-:class:`CredentialStore` (any object with ``lookup(username, now)``), so it works with
-:class:`vosengine.accounts.AccountDirectory` or anything else.
+:class:`CredentialStore`: any object with a ``lookup(username, now)`` method that returns a
+:class:`SipAccount` or None.
 
 Per account, the authentication VOS3000 offers: by **IP** (the source must be one of the
 account's addresses), by SIP **digest**, or **both**. A REGISTER without valid credentials
-gets 401 with a challenge; a locked, inactive or expired account gets 403; a source on the
-blacklist gets 403 without a challenge. Bindings are kept per address of record with their
-expiry (``Expires`` header or the contact's ``expires`` parameter, clamped to
-``max_expires``; below ``min_expires`` is 423 with Min-Expires), refreshed, removed with
-``Expires: 0`` or ``Contact: *``, and listed by a REGISTER without Contact. Call-ID / CSeq
-ordering follows §10.3 step 7. :meth:`Registrar.expire` and :meth:`Registrar.next_deadline`
-drive the host's one timer.
+gets 401 with a challenge; a locked, inactive or expired account gets 403. A source on the
+blacklist gets 403 for every request before any other work (no parsing, no challenge); the
+failure that starts a block gets 403 too, and the block is announced by one ``BLOCKED`` event;
+the requests refused while it lasts are counted in :attr:`Registrar.blocked_requests`.
+
+A retransmission -- the same request again on the same transaction (top Via branch and
+source), as a UDP client sends when the 200 is late or lost -- gets the response it got the
+first time, for :data:`RETRANSMISSION_WINDOW` seconds (Timer J, RFC 3261 §17.2.2), and is never
+counted as a failed authentication. A new request that reuses an old nonce count is still a
+replay and refused.
+
+Bindings are kept per address of record with their expiry (``Expires`` header or the
+contact's ``expires`` parameter, clamped to ``max_expires``; below ``min_expires`` is 423 with
+Min-Expires), refreshed, removed with ``Expires: 0`` or ``Contact: *``, and listed by a REGISTER
+without Contact. An address of record holds at most ``max_contacts`` contacts; a REGISTER that
+would add more gets ``503 Too Many Registered Contacts`` and changes nothing (as Kamailio's
+``max_contacts`` does). Call-ID / CSeq ordering follows §10.3 step 7.
+:meth:`Registrar.expire` and :meth:`Registrar.next_deadline` drive the host's one timer.
 """
 
 from __future__ import annotations
@@ -20,26 +31,33 @@ from __future__ import annotations
 import enum
 import heapq
 import ipaddress
+from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvalidArgumentType
 from ._blacklist import Blacklist, normalize_ip
 from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
+from ._names import parse_uint
 
 __all__ = [
     "AuthMethod",
     "Binding",
     "CredentialStore",
+    "RETRANSMISSION_WINDOW",
     "RegistrarEvent",
     "RegistrarEventKind",
     "Registrar",
     "SipAccount",
 ]
+
+#: How long (seconds) a retransmitted REGISTER gets the response of its first copy: Timer J,
+#: 64 * T1 (RFC 3261 §17.2.2).
+RETRANSMISSION_WINDOW = 32.0
 
 
 class AuthMethod(enum.Enum):
@@ -79,7 +97,29 @@ class SipAccount:
         return False
 
 
+@runtime_checkable
 class CredentialStore(Protocol):
+    """Where the registrar finds the account behind a username: any object with this method
+    (no base class needed). The :class:`Registrar` checks it has one at construction.
+
+    ``lookup(username, now)`` returns the user's :class:`SipAccount`, or None when there is no
+    such user (the registrar then answers as for a wrong password, so a peer cannot tell
+    which usernames exist). ``now`` is the registrar's clock: the monotonic seconds the host
+    passes to :meth:`Registrar.handle`, for a store that caches.
+
+    To serve the accounts of a :class:`vosengine.accounts.AccountDirectory`, write a small
+    store that maps an account to a :class:`SipAccount` (its status and expiry decide
+    ``active``); the directory is not one by itself.
+
+    >>> class Store:
+    ...     def __init__(self, *accounts: SipAccount) -> None:
+    ...         self.accounts = {a.username: a for a in accounts}
+    ...     def lookup(self, username: str, now: float) -> SipAccount | None:
+    ...         return self.accounts.get(username)
+    >>> isinstance(Store(), CredentialStore)
+    True
+    """
+
     def lookup(self, username: str, now: float) -> SipAccount | None: ...
 
 
@@ -116,7 +156,12 @@ class Binding:
 
 
 class Registrar:
-    """Handles REGISTER requests. Not thread-safe: drive it from one event loop."""
+    """Handles REGISTER requests. Not thread-safe: drive it from one event loop.
+
+    ``max_contacts`` bounds the contacts of one address of record (10 by default);
+    ``max_retransmissions`` bounds the responses kept to answer retransmissions (16,384 by
+    default, each for :data:`RETRANSMISSION_WINDOW` seconds, oldest dropped first).
+    """
 
     def __init__(
         self,
@@ -127,20 +172,42 @@ class Registrar:
         min_expires: int = 60,
         max_expires: int = 3600,
         default_expires: int = 3600,
+        max_contacts: int = 10,
+        max_retransmissions: int = 16_384,
         server_tag: str = "vosengine",
     ) -> None:
+        if not callable(getattr(store, "lookup", None)):
+            raise InvalidArgumentType(
+                f"store: {type(store).__name__} has no lookup(username, now) method "
+                "(see CredentialStore)"
+            )
+        if not isinstance(authenticator, DigestAuthenticator):
+            raise InvalidArgumentType(
+                f"authenticator: expected DigestAuthenticator, got {type(authenticator).__name__}"
+            )
+        if blacklist is not None and not isinstance(blacklist, Blacklist):
+            raise InvalidArgumentType(
+                f"blacklist: expected Blacklist, got {type(blacklist).__name__}"
+            )
         if not 0 < min_expires <= default_expires <= max_expires:
             raise InvalidArgument("expires: need 0 < min_expires <= default_expires <= max_expires")
+        if max_contacts < 1 or max_retransmissions < 0:
+            raise InvalidArgument("max_contacts: at least 1; max_retransmissions: at least 0")
         self.store = store
         self.authenticator = authenticator
         self.blacklist = blacklist if blacklist is not None else Blacklist()
         self.min_expires = min_expires
         self.max_expires = max_expires
         self.default_expires = default_expires
+        self.max_contacts = max_contacts
         self.server_tag = server_tag
+        #: requests refused because their source or user was blocked
+        self.blocked_requests = 0
         self._bindings: dict[str, dict[str, Binding]] = {}
+        self._live = 0  # bindings held, for compacting the deadline heap
         self._deadlines: list[tuple[float, str, str]] = []
         self._events: list[RegistrarEvent] = []
+        self._answered = _Answered(max_retransmissions)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -199,8 +266,8 @@ class Registrar:
 
     def _drop(self, aor: str, contact: str) -> None:
         contacts = self._bindings.get(aor)
-        if contacts is not None:
-            contacts.pop(contact, None)
+        if contacts is not None and contacts.pop(contact, None) is not None:
+            self._live -= 1
             if not contacts:
                 del self._bindings[aor]
 
@@ -223,11 +290,29 @@ class Registrar:
             ],
         )
 
+    def _blocked(self, request: Request) -> Response:
+        self.blocked_requests += 1
+        return self._reply(request, 403, "Blocked")
+
     def handle(self, request: Request, source: tuple[str, int], now: float) -> Response:
         """Answer one REGISTER from ``source`` (ip, port) at ``now``."""
-        ip = source[0]
+        if self.blacklist.is_blocked(source[0], now) is not None:
+            return self._blocked(request)  # before any other work
         if request.method != "REGISTER":
             return self._reply(request, 405, headers=[("Allow", "REGISTER")])
+        answered = self._answered
+        key = answered.key(request, source)
+        if key is not None:
+            response = answered.get(key, request, now)
+            if response is not None:
+                return response  # a retransmission: the same answer, nothing counted
+        response = self._handle(request, source, now)
+        if key is not None:
+            answered.put(key, request, response, now)
+        return response
+
+    def _handle(self, request: Request, source: tuple[str, int], now: float) -> Response:
+        ip = source[0]
         try:
             request.validate()  # every header a registrar reads, and the Request-URI
             to = request.to
@@ -237,11 +322,9 @@ class Registrar:
             return self._reply(request, error.status, str(error)[:80])
         username = getattr(aor_uri, "user", None)
         aor = aor_uri.aor
-        block = self.blacklist.is_blocked(ip, now, user=username)
-        if block is not None:
-            self._emit(RegistrarEventKind.BLOCKED, aor, None, source, now, block.reason)
-            return self._reply(request, 403, "Blocked")
-        account = self.store.lookup(username, now) if username else None
+        if username is not None and self.blacklist.is_blocked(ip, now, user=username):
+            return self._blocked(request)
+        account = self._lookup(username, now) if username else None
         try:
             credentials = request.auth("authorization")
         except ParseError as error:
@@ -296,6 +379,15 @@ class Registrar:
             return self._reply(request, 403, f"Account {account.status}")
         return self._bind(request, source, now, aor)
 
+    def _lookup(self, username: str, now: float) -> SipAccount | None:
+        account = self.store.lookup(username, now)
+        if account is not None and not isinstance(account, SipAccount):
+            raise InvalidArgumentType(
+                f"store: lookup({username!r}) returned {type(account).__name__}, "
+                "not SipAccount or None"
+            )
+        return account
+
     def _fail(
         self,
         request: Request,
@@ -307,10 +399,14 @@ class Registrar:
         *,
         status: int = 401,
     ) -> Response:
-        """Count a failed authentication; 401 answers with a new challenge."""
+        """Count a failed authentication; 401 answers with a new challenge, unless this
+        failure starts a block: then one BLOCKED event per block, and 403."""
         self._emit(RegistrarEventKind.AUTH_FAILED, aor, None, source, now, reason)
-        for entry in self.blacklist.record_failure(source[0], now, user=username):
+        started = self.blacklist.record_failure(source[0], now, user=username)
+        for entry in started:
             self._emit(RegistrarEventKind.BLOCKED, aor, None, source, now, entry.reason)
+        if started:
+            return self._reply(request, 403, "Blocked")
         if status == 401:
             return self._challenge(request, now)
         return self._reply(request, status)
@@ -331,10 +427,12 @@ class Registrar:
                 self._emit(RegistrarEventKind.UNREGISTERED, aor, uri_text, source, now)
             return self._ok(request, aor, now)
         # plan every change first: a refused request changes nothing
-        plan: list[tuple[str, int, str | None]] = []
+        plan: dict[str, tuple[int, str | None]] = {}
         for name_addr in request.contacts:
             raw = name_addr.param("expires")
-            expires = int(raw) if raw is not None else header_expires
+            expires = (
+                parse_uint(raw, "Contact expires", 2**32 - 1) if raw is not None else header_expires
+            )
             if expires is None:
                 expires = self.default_expires
             if 0 < expires < self.min_expires:
@@ -342,8 +440,12 @@ class Registrar:
             existing = current.get(name_addr.uri_text)
             if existing is not None and existing.call_id == call_id and cseq <= existing.cseq:
                 return self._reply(request, 500, "Out of order CSeq")
-            plan.append((name_addr.uri_text, min(expires, self.max_expires), name_addr.param("q")))
-        for contact, expires, q in plan:
+            plan[name_addr.uri_text] = (min(expires, self.max_expires), name_addr.param("q"))
+        kept = {contact for contact in current if plan.get(contact, (1,))[0] != 0}
+        kept.update(contact for contact, (expires, _) in plan.items() if expires != 0)
+        if len(kept) > self.max_contacts:
+            return self._reply(request, 503, "Too Many Registered Contacts")
+        for contact, (expires, q) in plan.items():
             existing = current.get(contact)
             if expires == 0:
                 if existing is not None:
@@ -359,13 +461,29 @@ class Registrar:
                 source=source,
                 q=q,
             )
-            self._bindings.setdefault(aor, {})[contact] = binding
-            heapq.heappush(self._deadlines, (binding.expires_at, aor, contact))
+            contacts = self._bindings.setdefault(aor, {})
+            if contact not in contacts:
+                self._live += 1
+            contacts[contact] = binding
+            self._schedule(binding)
             kind = (
                 RegistrarEventKind.REGISTERED if existing is None else RegistrarEventKind.REFRESHED
             )
             self._emit(kind, aor, contact, source, now)
         return self._ok(request, aor, now)
+
+    def _schedule(self, binding: Binding) -> None:
+        """Add the binding's deadline; when superseded entries outnumber the live bindings,
+        rebuild the heap from the live ones (O(n), so O(1) amortized a refresh)."""
+        heap = self._deadlines
+        heapq.heappush(heap, (binding.expires_at, binding.aor, binding.contact))
+        if len(heap) > 2 * self._live + 64:
+            heap[:] = [
+                (b.expires_at, b.aor, b.contact)
+                for contacts in self._bindings.values()
+                for b in contacts.values()
+            ]
+            heapq.heapify(heap)
 
     def _ok(self, request: Request, aor: str, now: float) -> Response:
         headers = [
@@ -373,3 +491,60 @@ class Registrar:
             for b in self.bindings(aor)
         ]
         return self._reply(request, 200, headers=headers)
+
+
+class _Answered:
+    """The last response to each recent REGISTER transaction, to answer its retransmissions:
+    (source, top Via branch) -> (the request's fields and body, response, until), oldest
+    first, at most ``limit`` of them, each for RETRANSMISSION_WINDOW seconds."""
+
+    __slots__ = ("_entries", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[tuple[str, int, str], tuple[object, Response, float]] = (
+            OrderedDict()
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def key(self, request: Request, source: tuple[str, int]) -> tuple[str, int, str] | None:
+        """The transaction key, or None when the request has no readable branch."""
+        if not self.limit:
+            return None
+        try:
+            via = request.top_via
+        except ParseError:
+            return None
+        branch = via.branch if via is not None else None
+        if not branch:
+            return None
+        return (source[0], source[1], branch)
+
+    @staticmethod
+    def _fingerprint(request: Request) -> object:
+        return (request.uri_text, tuple(request.fields), request.body)
+
+    def get(self, key: tuple[str, int, str], request: Request, now: float) -> Response | None:
+        entries = self._entries
+        for _ in range(2):  # drop up to two that have run out, oldest first
+            if not entries:
+                break
+            first = next(iter(entries))
+            if entries[first][2] > now:
+                break
+            del entries[first]
+        entry = entries.get(key)
+        if entry is None or entry[2] <= now or entry[0] != self._fingerprint(request):
+            return None  # a new request on an old branch is handled as new
+        return entry[1]
+
+    def put(
+        self, key: tuple[str, int, str], request: Request, response: Response, now: float
+    ) -> None:
+        entries = self._entries
+        entries.pop(key, None)
+        if len(entries) >= self.limit:
+            entries.popitem(last=False)
+        entries[key] = (self._fingerprint(request), response, now + RETRANSMISSION_WINDOW)
