@@ -28,6 +28,7 @@ from vosengine.sip import (
     Request,
     Response,
     SipAccount,
+    StreamFramer,
     _headers,
     _names,
     answer_challenge,
@@ -638,3 +639,62 @@ def test_the_default_challenge_works_with_an_md5_only_client_over_udp() -> None:
     finally:
         server.close()
         client.close()
+
+
+# -- 5. stream framing is linear -------------------------------------------------------------
+
+
+def _big_message(header_bytes: int, body: bytes = b"") -> bytes:
+    note = "X-Note: " + "n" * header_bytes
+    return options(note=note, len=f"Content-Length: {len(body)}") + body
+
+
+def test_a_header_fed_byte_by_byte_is_framed_in_linear_time() -> None:
+    data = _big_message(300_000)  # quadratic framing took 80 µs a byte here
+    framer = StreamFramer(max_header_bytes=400_000)
+    start = time.process_time()
+    found = []
+    for index in range(len(data)):
+        framer.feed(data[index : index + 1])
+        message = framer.next_message()
+        if message is not None:
+            found.append(message)
+    per_byte = (time.process_time() - start) / len(data)
+    assert len(found) == 1 and found[0].header("x-note") == "n" * 300_000
+    assert per_byte < MAX_SECONDS_PER_BYTE
+
+
+def test_the_header_block_is_parsed_once_while_the_body_arrives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vosengine.sip import _parse
+
+    calls = []
+    real = _parse._head
+
+    def counting(data: bytes, start: int, end: int) -> Any:
+        calls.append(end)
+        return real(data, start, end)
+
+    monkeypatch.setattr(_parse, "_head", counting)
+    body = b"x" * 60_000
+    data = b"\r\n\r\n" + _big_message(100, body) + _big_message(10)
+    framer = StreamFramer()
+    out = []
+    for index in range(0, len(data), 7):
+        framer.feed(data[index : index + 7])
+        out.extend(framer.messages())
+    assert [m.body for m in out] == [body, b""]
+    assert len(calls) == 2  # one parse per message
+
+
+def test_a_header_block_beyond_the_limit_is_refused() -> None:
+    framer = StreamFramer(max_header_bytes=1_000)
+    framer.feed(b"OPTIONS sip:a@b SIP/2.0\r\n" + b"X: " + b"y" * 2_000)
+    with pytest.raises(ParseError, match="too large") as error:
+        framer.next_message()
+    assert error.value.status == 413
+    framer = StreamFramer(max_header_bytes=1_000)
+    framer.feed(_big_message(2_000))
+    with pytest.raises(ParseError, match="too large"):
+        framer.next_message()

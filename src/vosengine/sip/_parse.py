@@ -230,7 +230,12 @@ class StreamFramer:
 
     ``feed(data)`` adds bytes; ``next_message()`` returns the next complete message or None.
     A message without Content-Length, or a header block or body beyond the limits, raises
-    :class:`~vosengine.sip.ParseError`: the stream cannot be resynchronised, close it.
+    :class:`~vosengine.sip.ParseError` (413 for the limits): the stream cannot be
+    resynchronised, close it.
+
+    Framing is linear in the bytes fed however they are cut: the search for the end of the
+    header block resumes where it stopped, and the header block is parsed once, however
+    many calls the body takes to arrive.
     """
 
     def __init__(
@@ -239,6 +244,9 @@ class StreamFramer:
         self._buffer = bytearray()
         self.max_header_bytes = max_header_bytes
         self.max_body_bytes = max_body_bytes
+        self._scanned = 0  # how much of the buffer holds no end of a header block
+        # the message whose header block is parsed, with where its body starts and ends
+        self._pending: tuple[Request | Response, int, int] | None = None
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
@@ -249,10 +257,32 @@ class StreamFramer:
 
     def next_message(self) -> Request | Response | None:
         buffer = self._buffer
-        while buffer.startswith(b"\r\n"):
-            del buffer[:2]
-        end = buffer.find(b"\r\n\r\n")
+        pending = self._pending
+        if pending is None:
+            pending = self._head()
+            if pending is None:
+                return None
+        message, body_start, total = pending
+        if len(buffer) < total:
+            return None
+        message.body = bytes(buffer[body_start:total])
+        del buffer[:total]
+        self._pending = None
+        self._scanned = 0
+        return message
+
+    def _head(self) -> tuple[Request | Response, int, int] | None:
+        """Parse the next header block once it is complete (None until then)."""
+        buffer = self._buffer
+        skip = 0
+        while buffer.startswith(b"\r\n", skip):  # keep-alive CRLFs between messages
+            skip += 2
+        if skip:
+            del buffer[:skip]
+            self._scanned = max(0, self._scanned - skip)
+        end = buffer.find(b"\r\n\r\n", max(0, self._scanned - 3))
         if end == -1:
+            self._scanned = len(buffer)
             if len(buffer) > self.max_header_bytes:
                 raise ParseError("header block too large", status=413)
             return None
@@ -264,12 +294,8 @@ class StreamFramer:
             raise ParseError("a message on a stream needs Content-Length")
         if length > self.max_body_bytes:
             raise ParseError(f"body of {length} octets is too large", status=413)
-        total = end + 4 + length
-        if len(buffer) < total:
-            return None
-        message.body = bytes(buffer[end + 4 : total])
-        del buffer[:total]
-        return message
+        self._pending = (message, end + 4, end + 4 + length)
+        return self._pending
 
     def messages(self) -> list[Request | Response]:
         """Every complete message buffered now."""
