@@ -109,6 +109,13 @@ cdef object _key_error(object key, Py_ssize_t index):
     raise AssertionError("unreachable: the key is valid")  # pragma: no cover
 
 
+# The root of a table that holds nothing: no children, no value. Shared, never freed.
+cdef Node EMPTY_ROOT
+EMPTY_ROOT.bitmap = 0
+EMPTY_ROOT.child = 0
+EMPTY_ROOT.value = NULL
+
+
 cdef class PrefixTable:
     """An immutable map from digit-string prefixes to values, with longest-prefix lookup.
 
@@ -136,17 +143,20 @@ cdef class PrefixTable:
     cdef Py_ssize_t _max_len
 
     def __cinit__(self):
-        self._nodes = NULL
-        self._n_nodes = 0
+        # an empty table until __init__ builds one, so a subclass that never calls
+        # __init__ is an empty table, not a NULL the look-ups would follow
+        self._nodes = &EMPTY_ROOT
+        self._n_nodes = 1
         self._values = []
         self._max_len = 0
 
     def __dealloc__(self):
-        PyMem_Free(self._nodes)
+        if self._nodes != &EMPTY_ROOT:
+            PyMem_Free(self._nodes)
         self._nodes = NULL
 
     def __init__(self, source=()):
-        if self._nodes != NULL:
+        if self._nodes != &EMPTY_ROOT:
             raise InvalidArgument("a PrefixTable is immutable; build a new one instead")
         items = source.items() if isinstance(source, Mapping) else source
         cdef Py_ssize_t cap = 1024, n_temp = 1, index = 0, length, position, max_len = 0

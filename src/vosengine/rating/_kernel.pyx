@@ -96,6 +96,11 @@ cdef class Params:
     cdef long long grace, free, first, step, fee_part, per_second, denominator
     cdef bint limits
 
+    def __cinit__(self):
+        # a usable value before __init__ runs: a grid of 1 s and a divisor of 1, so an
+        # instance made without __init__ prices to zero instead of dividing by zero
+        self.first = self.step = self.denominator = 1
+
     def __init__(self, rate, terms):
         cdef int overflow = 0
         self.rate = rate
@@ -215,6 +220,8 @@ cdef class Pricer:
         ``at``)."""
         cdef Params p
         cdef long long hold, billed, units
+        if self.charge_type is None:
+            raise TypeError("Pricer: __init__ was never called")
         tz = at.tzinfo
         if tz is not self.tz_utc and at.utcoffset() is None:
             return None
