@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.test_sip_parse import both_ways
 from tests.test_sip_registrar import REALM, SECRET, SOURCE, authorized, make, register
 from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.sip import (
@@ -698,3 +699,43 @@ def test_a_header_block_beyond_the_limit_is_refused() -> None:
     framer.feed(_big_message(2_000))
     with pytest.raises(ParseError, match="too large"):
         framer.next_message()
+
+
+# -- 6. whole generated messages: both implementations in one process -----------------------
+
+HEADER_VALUE = st.text(alphabet=VALUE_CHARS + "0123456789/SIPUDP,*", max_size=24)
+
+
+@st.composite
+def generated_messages(draw: st.DrawFn) -> bytes:
+    """A REGISTER or a response whose header values are drawn from characters that matter
+    to the parsers, around valid shapes."""
+
+    def value(valid: str) -> str:
+        return draw(st.one_of(st.just(valid), HEADER_VALUE, HEADER_VALUE.map(valid.__add__)))
+
+    start = draw(
+        st.sampled_from(
+            [f"REGISTER sip:{REALM} SIP/2.0", "SIP/2.0 200 OK", "INVITE sip:b@x;lr SIP/2.0"]
+        )
+    )
+    lines = [
+        start,
+        "Via: " + value("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1"),
+        "From: " + value('"A" <sip:a@x>;tag=1'),
+        "To: " + value("b <sip:b@x>"),
+        "Call-ID: " + value("c1"),
+        "CSeq: " + value("1 REGISTER"),
+        "Contact: " + value("<sip:a@192.0.2.1>;expires=60"),
+        "Expires: " + value("60"),
+        "Authorization: Digest " + value('username="a", nc=00000001'),
+        "Content-Length: " + value("0"),
+    ]
+    order = draw(st.permutations(lines[1:]))
+    return ("\r\n".join([lines[0], *order]) + "\r\n\r\n").encode("utf-8")
+
+
+@given(generated_messages())
+def test_generated_messages_read_the_same_on_both_implementations(data: bytes) -> None:
+    compiled, python = both_ways(data)
+    assert compiled == python
