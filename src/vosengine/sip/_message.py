@@ -46,6 +46,8 @@ __all__ = [
 HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
 
 _MISSING = object()
+# the key of a frozen message's bytes in its cache (no header key holds a space)
+_WIRE = " wire"
 _M = TypeVar("_M", "Request", "Response")
 
 if TYPE_CHECKING:
@@ -192,6 +194,9 @@ class Message(_Storage):
     def serialize(self) -> bytes:
         """The message as bytes. Content-Length, when the message has one (every message the
         host builds does), is written to match the body."""
+        wire = self._cache.get(_WIRE)
+        if wire is not None:
+            return wire  # type: ignore[no-any-return]
         lines = [self.start_line()]
         has_length = False
         for key, name, value in self.fields:
@@ -207,6 +212,12 @@ class Message(_Storage):
 
     def __bytes__(self) -> bytes:
         return self.serialize()
+
+    def _freeze(self) -> bytes:
+        """Serialize once and keep the bytes, which ``serialize`` returns from then on: for a
+        message that is final (a response the library made and remembers)."""
+        wire = self._cache[_WIRE] = self.serialize()
+        return wire
 
     _STATE: tuple[str, ...] = ()
     _PUBLIC: type[Message]

@@ -43,6 +43,7 @@ from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
 from ._names import parse_uint
+from ._parse import parse
 
 __all__ = [
     "AuthMethod",
@@ -159,8 +160,9 @@ class Registrar:
     """Handles REGISTER requests. Not thread-safe: drive it from one event loop.
 
     ``max_contacts`` bounds the contacts of one address of record (10 by default);
-    ``max_retransmissions`` bounds the responses kept to answer retransmissions (16,384 by
-    default, each for :data:`RETRANSMISSION_WINDOW` seconds, oldest dropped first).
+    ``max_retransmissions`` bounds the responses kept to answer retransmissions (8,192 by
+    default, about 4 MB; each for :data:`RETRANSMISSION_WINDOW` seconds, oldest dropped
+    first; 0 turns the memory off).
     """
 
     def __init__(
@@ -173,7 +175,7 @@ class Registrar:
         max_expires: int = 3600,
         default_expires: int = 3600,
         max_contacts: int = 10,
-        max_retransmissions: int = 16_384,
+        max_retransmissions: int = 8_192,
         server_tag: str = "vosengine",
     ) -> None:
         if not callable(getattr(store, "lookup", None)):
@@ -322,7 +324,12 @@ class Registrar:
             return self._reply(request, error.status, str(error)[:80])
         username = getattr(aor_uri, "user", None)
         aor = aor_uri.aor
-        if username is not None and self.blacklist.is_blocked(ip, now, user=username):
+        blacklist = self.blacklist
+        if (
+            username is not None
+            and blacklist.user_threshold is not None  # else no user is ever blocked
+            and blacklist.is_blocked(ip, now, user=username)
+        ):
             return self._blocked(request)
         account = self._lookup(username, now) if username else None
         try:
@@ -441,9 +448,7 @@ class Registrar:
             if existing is not None and existing.call_id == call_id and cseq <= existing.cseq:
                 return self._reply(request, 500, "Out of order CSeq")
             plan[name_addr.uri_text] = (min(expires, self.max_expires), name_addr.param("q"))
-        kept = {contact for contact in current if plan.get(contact, (1,))[0] != 0}
-        kept.update(contact for contact, (expires, _) in plan.items() if expires != 0)
-        if len(kept) > self.max_contacts:
+        if len(current) + len(plan) > self.max_contacts and self._too_many(current, plan):
             return self._reply(request, 503, "Too Many Registered Contacts")
         for contact, (expires, q) in plan.items():
             existing = current.get(contact)
@@ -472,6 +477,14 @@ class Registrar:
             self._emit(kind, aor, contact, source, now)
         return self._ok(request, aor, now)
 
+    def _too_many(
+        self, current: dict[str, Binding], plan: dict[str, tuple[int, str | None]]
+    ) -> bool:
+        """Whether the contacts kept after ``plan`` would be more than ``max_contacts``."""
+        kept = {contact for contact in current if plan.get(contact, (1,))[0] != 0}
+        kept.update(contact for contact, (expires, _) in plan.items() if expires != 0)
+        return len(kept) > self.max_contacts
+
     def _schedule(self, binding: Binding) -> None:
         """Add the binding's deadline; when superseded entries outnumber the live bindings,
         rebuild the heap from the live ones (O(n), so O(1) amortized a refresh)."""
@@ -495,16 +508,16 @@ class Registrar:
 
 class _Answered:
     """The last response to each recent REGISTER transaction, to answer its retransmissions:
-    (source, top Via branch) -> (the request's fields and body, response, until), oldest
-    first, at most ``limit`` of them, each for RETRANSMISSION_WINDOW seconds."""
+    (source, top Via branch) -> (the hash of the request; the response's bytes; until when),
+    oldest first, at most ``limit`` of them, each for RETRANSMISSION_WINDOW
+    seconds. The response is kept as bytes (no objects for the garbage collector to walk)
+    and parsed again for the rare retransmission."""
 
     __slots__ = ("_entries", "limit")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._entries: OrderedDict[tuple[str, int, str], tuple[object, Response, float]] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[tuple[str, int, str], tuple[int, bytes, float]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -523,8 +536,11 @@ class _Answered:
         return (source[0], source[1], branch)
 
     @staticmethod
-    def _fingerprint(request: Request) -> object:
-        return (request.uri_text, tuple(request.fields), request.body)
+    def _fingerprint(request: Request) -> int:
+        # RFC 3261 matches a retransmission by branch, sent-by and method alone; the hash of
+        # the whole request (keyed per process, the strings' hashes cached) also tells a new
+        # request on a reused branch, without keeping the request
+        return hash((request.uri_text, *request.fields, request.body))
 
     def get(self, key: tuple[str, int, str], request: Request, now: float) -> Response | None:
         entries = self._entries
@@ -538,7 +554,9 @@ class _Answered:
         entry = entries.get(key)
         if entry is None or entry[2] <= now or entry[0] != self._fingerprint(request):
             return None  # a new request on an old branch is handled as new
-        return entry[1]
+        response = parse(entry[1])
+        assert isinstance(response, Response)  # bytes this registrar made
+        return response
 
     def put(
         self, key: tuple[str, int, str], request: Request, response: Response, now: float
@@ -547,4 +565,5 @@ class _Answered:
         entries.pop(key, None)
         if len(entries) >= self.limit:
             entries.popitem(last=False)
-        entries[key] = (self._fingerprint(request), response, now + RETRANSMISSION_WINDOW)
+        # frozen: the host's bytes(response) reuses the serialization kept here
+        entries[key] = (self._fingerprint(request), response._freeze(), now + RETRANSMISSION_WINDOW)
