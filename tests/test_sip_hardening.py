@@ -283,19 +283,18 @@ def test_the_reported_quadratic_from_is_linear() -> None:
 # -- 3, 11. digest: unique nonces, bounded replay table, qop, the default algorithm ----------
 
 
-def _login(auth: DigestAuthenticator, now: float, user: str = "u", nc: int = 1) -> Any:
-    """Credentials answering a fresh challenge of ``auth`` at ``now``."""
-    challenge = parse_auth(auth.challenge(now)[0], "WWW-Authenticate")
+def _answer(challenge: Challenge, user: str = "u", nc: int = 1) -> Challenge:
+    """The parsed credentials of ``user`` (password ``p``) answering ``challenge``."""
     answer = answer_challenge(
-        challenge,
-        method="REGISTER",
-        uri="sip:x",
-        username=user,
-        password="p",
-        cnonce=f"c-{user}",
-        nc=nc,
-    )
+        challenge, method="REGISTER", uri="sip:x", username=user, password="p",
+        cnonce=f"c-{user}", nc=nc,
+    )  # fmt: skip
     return parse_auth(answer, "Authorization")
+
+
+def _login(auth: DigestAuthenticator, now: float, user: str = "u") -> Challenge:
+    """Credentials answering a fresh challenge of ``auth`` at ``now``."""
+    return _answer(parse_auth(auth.challenge(now)[0], "WWW-Authenticate"), user)
 
 
 def test_two_users_challenged_in_the_same_tick_both_get_in() -> None:
@@ -339,18 +338,7 @@ def test_no_replay_is_ever_accepted_whatever_the_table_size(limit: int, steps: l
     accepted: set[tuple[int, int]] = set()
     highest: dict[int, int] = {}
     for now, (which, nc) in enumerate(steps, start=100):
-        credentials = parse_auth(
-            answer_challenge(
-                challenges[which],
-                method="REGISTER",
-                uri="sip:x",
-                username="u",
-                password="p",
-                cnonce="c",
-                nc=nc,
-            ),
-            "Authorization",
-        )
+        credentials = _answer(challenges[which], nc=nc)
         result = auth.verify(credentials, method="REGISTER", now=float(now), password="p")
         if result:
             assert (which, nc) not in accepted

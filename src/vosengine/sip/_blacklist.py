@@ -128,24 +128,29 @@ class Blacklist:
 
     def _tidy(self, now: float) -> None:
         """Drop up to two ended blocks and two expired failure counts, oldest first."""
+        self._drop_ended(now, _PRUNE_STEP)
+
+    def _drop_ended(self, now: float, most: int | None) -> None:
+        """Drop ended blocks and failure counts older than the window, oldest first: at most
+        ``most`` of each, or all of them when ``most`` is None."""
         blocks = self._blocks
-        for _ in range(_PRUNE_STEP):
-            if not blocks:
-                break
+        dropped = 0
+        while blocks and dropped != most:
             key = next(iter(blocks))
             if blocks[key].until > now:
                 break
             del blocks[key]
+            dropped += 1
         failures = self._failures
         horizon = now - self.window
-        for _ in range(_PRUNE_STEP):
-            if not failures:
-                break
+        dropped = 0
+        while failures and dropped != most:
             key = next(iter(failures))
             times = failures[key]
             if times and times[-1] > horizon:
                 break
             del failures[key]
+            dropped += 1
 
     def is_blocked(self, ip: str, now: float, *, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
@@ -224,17 +229,4 @@ class Blacklist:
 
     def prune(self, now: float) -> None:
         """Drop every ended block and every failure count older than the window at once."""
-        blocks = self._blocks
-        while blocks:
-            key = next(iter(blocks))
-            if blocks[key].until > now:
-                break
-            del blocks[key]
-        failures = self._failures
-        horizon = now - self.window
-        while failures:
-            key = next(iter(failures))
-            times = failures[key]
-            if times and times[-1] > horizon:
-                break
-            del failures[key]
+        self._drop_ended(now, None)
