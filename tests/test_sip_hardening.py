@@ -16,6 +16,7 @@ from tests.test_sip_parse import both_ways
 from tests.test_sip_registrar import REALM, SECRET, SOURCE, authorized, make, register
 from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.sip import (
+    RETRANSMISSION_WINDOW,
     AuthMethod,
     Blacklist,
     Challenge,
@@ -38,7 +39,6 @@ from vosengine.sip import (
     parse_uri,
 )
 from vosengine.sip._headers import parse_auth
-from vosengine.sip._registrar import RETRANSMISSION_WINDOW
 
 pytestmark = pytest.mark.usefixtures("sip_impl")
 

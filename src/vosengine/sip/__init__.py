@@ -3,8 +3,9 @@ out. No sockets, no clock reads, no threads.
 
 * :func:`parse` / ``bytes(message)`` -- RFC 3261 messages, with :class:`StreamFramer` for TCP;
 * :class:`DigestAuthenticator` / :func:`answer_challenge` -- RFC 7616 / RFC 8760 digest;
-* :class:`Registrar` -- REGISTER handling with bindings, expiry and events;
-* :class:`Blacklist` -- the dynamic blacklist of failed authentications.
+* :class:`Registrar` -- REGISTER handling with bindings, expiry, events and answers to
+  retransmissions;
+* :class:`Blacklist` -- the dynamic blacklist of failed authentications, bounded.
 """
 
 from ._blacklist import Blacklist, BlockEntry
@@ -21,6 +22,7 @@ from ._errors import LocalProtocolError, ParseError, ProtocolError
 from ._message import Message, Request, Response, make_response
 from ._parse import StreamFramer, parse
 from ._registrar import (
+    RETRANSMISSION_WINDOW,
     AuthMethod,
     Binding,
     CredentialStore,
@@ -34,6 +36,7 @@ from ._values import Challenge, CSeq, NameAddr, Via
 
 __all__ = [
     "ALGORITHMS",
+    "RETRANSMISSION_WINDOW",
     "AuthMethod",
     "Binding",
     "Blacklist",

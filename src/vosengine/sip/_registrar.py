@@ -161,8 +161,8 @@ class Registrar:
 
     ``max_contacts`` bounds the contacts of one address of record (10 by default);
     ``max_retransmissions`` bounds the responses kept to answer retransmissions (8,192 by
-    default, about 4 MB; each for :data:`RETRANSMISSION_WINDOW` seconds, oldest dropped
-    first; 0 turns the memory off).
+    default: about 4 MB with 400-byte responses; each for :data:`RETRANSMISSION_WINDOW`
+    seconds, oldest dropped first; 0 turns the memory off).
     """
 
     def __init__(
