@@ -727,3 +727,12 @@ def generated_messages(draw: st.DrawFn) -> bytes:
 def test_generated_messages_read_the_same_on_both_implementations(data: bytes) -> None:
     compiled, python = both_ways(data)
     assert compiled == python
+
+
+def test_session_variants_are_offered_and_accepted() -> None:
+    auth = DigestAuthenticator(REALM, SECRET, algorithms=("MD5-sess", "SHA-256-sess"))
+    assert auth.algorithms == ("SHA-256-sess", "MD5-sess")
+    for index in range(2):  # answer each offered challenge, each from its own 401
+        value = auth.challenge(1.0)[index]
+        credentials = _answer(parse_auth(value, "WWW-Authenticate"), f"u{index}")
+        assert auth.verify(credentials, method="REGISTER", now=1.5, password="p")

@@ -65,12 +65,17 @@ ALGORITHMS: dict[str, Callable[[bytes], str]] = {
 
 
 def _base(algorithm: str) -> tuple[Callable[[bytes], str], bool]:
-    upper = algorithm.upper()
-    session = upper.endswith("-SESS")
-    name = upper[:-5] if session else upper
+    name = _base_name(algorithm)
+    session = len(name) != len(algorithm)
     if name not in ALGORITHMS:
         raise InvalidArgument(f"algorithm: {algorithm!r} is not one of {sorted(ALGORITHMS)}")
     return ALGORITHMS[name], session
+
+
+def _base_name(algorithm: str) -> str:
+    """``MD5`` for ``md5`` and ``MD5-sess``: the hash an algorithm name stands for."""
+    upper = algorithm.upper()
+    return upper[:-5] if upper.endswith("-SESS") else upper
 
 
 def ha1(username: str, realm: str, password: str, algorithm: str = "MD5") -> str:
@@ -173,10 +178,6 @@ class DigestAuthenticator:
             raise InvalidArgument("secret: expected at least 16 random bytes")
         for algorithm in algorithms:
             _base(algorithm)
-            if algorithm.upper() not in PREFERENCE:
-                raise InvalidArgument(
-                    f"algorithms: offer base algorithms {PREFERENCE}, not {algorithm!r}"
-                )
         if not algorithms:
             raise InvalidArgument("algorithms: offer at least one")
         for option in qop:
@@ -195,9 +196,10 @@ class DigestAuthenticator:
             raise InvalidArgument(f"max_tracked_nonces: {max_tracked_nonces} is not positive")
         self.realm = realm
         self._secret = secret
-        upper = {a.upper() for a in algorithms}
-        self._algorithms = tuple(name for name in PREFERENCE if name in upper)
-        self._offered = frozenset(upper)
+        self._algorithms = tuple(
+            sorted(dict.fromkeys(algorithms), key=lambda name: PREFERENCE.index(_base_name(name)))
+        )
+        self._offered = frozenset(_base_name(name) for name in algorithms)
         self.qop = tuple(qop)
         self.nonce_lifetime = nonce_lifetime
         self.opaque = opaque
@@ -276,7 +278,7 @@ class DigestAuthenticator:
             _base(algorithm)
         except InvalidArgument:
             return _result(DigestOutcome.MALFORMED, f"unknown algorithm {algorithm!r}")
-        if algorithm.upper().split("-SESS")[0] not in self._offered:
+        if _base_name(algorithm) not in self._offered:
             return _result(DigestOutcome.FAILED, f"algorithm {algorithm!r} was not offered")
         if params["realm"] != self.realm:
             return _result(DigestOutcome.FAILED, f"realm {params['realm']!r} is not ours")
@@ -310,9 +312,7 @@ class DigestAuthenticator:
         key = (
             ha1_value
             if ha1_value is not None
-            else ha1(
-                params["username"], self.realm, password or "", algorithm.upper().split("-SESS")[0]
-            )
+            else ha1(params["username"], self.realm, password or "", _base_name(algorithm))
         )
         expected = digest_response(
             algorithm=algorithm,
@@ -404,7 +404,7 @@ def answer_challenge(
     nc_text = f"{nc:08x}"
     response = digest_response(
         algorithm=algorithm,
-        ha1_value=ha1(username, realm, password, algorithm.upper().split("-SESS")[0]),
+        ha1_value=ha1(username, realm, password, _base_name(algorithm)),
         nonce=nonce,
         method=method,
         uri=uri,
