@@ -321,7 +321,7 @@ def parse_cseq(value: str, where: str = "CSeq") -> CSeq:
 
 _UNQUOTE = re.compile(r"\\(.)", re.S)
 _AUTH_PARAM = re.compile(
-    rf'[ \t]*({TOKEN})[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|({TOKEN}))[ \t]*(,|$)', re.S
+    rf'[ \t]*({TOKEN})[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|({TOKEN}))[ \t]*(,|\Z)', re.S
 )
 
 
