@@ -736,3 +736,33 @@ def test_session_variants_are_offered_and_accepted() -> None:
         value = auth.challenge(1.0)[index]
         credentials = _answer(parse_auth(value, "WWW-Authenticate"), f"u{index}")
         assert auth.verify(credentials, method="REGISTER", now=1.5, password="p")
+
+
+def test_a_nonce_of_the_earlier_format_is_stale_not_a_failure() -> None:
+    """Phones registered before an upgrade still hold nonces without the random part: they
+    are challenged again with stale=true, and nothing is counted against their address."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    stamp = struct.pack(">Q", 5_000_000)
+    mac = hmac.new(SECRET, stamp + REALM.encode(), hashlib.sha256).digest()[:16]
+    old_nonce = base64.urlsafe_b64encode(stamp + mac).decode().rstrip("=")
+    challenge = Challenge("Digest", {"realm": REALM, "nonce": old_nonce, "qop": "auth"})
+    registrar = make(blacklist=Blacklist(threshold=1))
+    answer = answer_challenge(
+        challenge, method="REGISTER", uri=f"sip:{REALM}", username="1001", password="secret",
+        cnonce="c",
+    )  # fmt: skip
+    assert (
+        registrar.authenticator.verify(
+            parse_auth(answer, "Authorization"), method="REGISTER", now=6.0, password="secret"
+        ).outcome
+        is DigestOutcome.STALE
+    )
+    response = registrar.handle(register(cseq=2, authorization=answer), SOURCE, 6.0)
+    assert response.status == 401 and "stale=true" in (response.header("www-authenticate") or "")
+    assert registrar.drain_events() == [] and registrar.blacklist.tracked == 0
+    forged = old_nonce[:-2] + ("AA" if old_nonce[-2:] != "AA" else "BB")
+    assert registrar.authenticator._nonce_time(forged) is None

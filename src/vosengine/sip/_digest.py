@@ -222,12 +222,19 @@ class DigestAuthenticator:
         return base64.urlsafe_b64encode(stamp + self._mac(stamp)).decode().rstrip("=")
 
     def _nonce_time(self, nonce: str) -> float | None:
-        if len(nonce) != _NONCE_CHARS:
+        """When ``nonce`` was issued, or None when it is not one of ours. A nonce of the
+        earlier format (timestamp and HMAC, no random part), which phones still hold after an
+        upgrade, is ours but issued at -inf: stale, so the phone is challenged again with
+        ``stale=true`` instead of being counted as a failed authentication."""
+        if len(nonce) not in (_NONCE_CHARS, _OLD_NONCE_CHARS):
             return None
         try:
             raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
         except (ValueError, TypeError):
             return None
+        if len(raw) == 24:
+            stamp, mac = raw[:8], raw[8:]
+            return float("-inf") if hmac.compare_digest(mac, self._mac(stamp)) else None
         if len(raw) != 32:
             return None
         stamp, mac = raw[:16], raw[16:]
@@ -340,6 +347,7 @@ class DigestAuthenticator:
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _NONCE_CHARS = 43  # 32 bytes, base64 without padding
+_OLD_NONCE_CHARS = 32  # 24 bytes: the format before nonces carried a random part
 
 
 class _NonceTable:
