@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import attrs
 
 from ..errors import InvalidArgument, NotFound
 
-__all__ = ["Blacklist", "BlockEntry", "normalize_ip"]
+__all__ = ["Blacklist", "BlockEntry", "drop_oldest", "normalize_ip"]
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +68,24 @@ def normalize_ip(ip: str) -> str:
 
 #: How many expired entries each call drops (amortized pruning).
 _PRUNE_STEP = 2
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def drop_oldest(
+    table: OrderedDict[_K, _V], ended: Callable[[_V], bool], most: int | None = _PRUNE_STEP
+) -> None:
+    """Drop the entries at the front of ``table`` (the oldest) while ``ended`` holds for
+    them: at most ``most``, or all of them when ``most`` is None. The bounded tables of the
+    SIP code keep their entries oldest first and prune this way on every call."""
+    dropped = 0
+    while table and dropped != most:
+        key = next(iter(table))
+        if not ended(table[key]):
+            break
+        del table[key]
+        dropped += 1
 
 
 class Blacklist:
@@ -109,10 +128,14 @@ class Blacklist:
 
     def trusted(self, ip: str) -> bool:
         """Whether ``ip`` lies in the whitelist (and so is never blocked)."""
+        return self._whitelisted(normalize_ip(ip))
+
+    def _whitelisted(self, ip: str) -> bool:
+        """:meth:`trusted` for an address already in its one form."""
         if not self._trusted:
             return False
         try:
-            address = ipaddress.ip_address(normalize_ip(ip))
+            address = ipaddress.ip_address(ip)
         except ValueError:
             return False
         return any(address in network for network in self._trusted)
@@ -133,24 +156,9 @@ class Blacklist:
     def _drop_ended(self, now: float, most: int | None) -> None:
         """Drop ended blocks and failure counts older than the window, oldest first: at most
         ``most`` of each, or all of them when ``most`` is None."""
-        blocks = self._blocks
-        dropped = 0
-        while blocks and dropped != most:
-            key = next(iter(blocks))
-            if blocks[key].until > now:
-                break
-            del blocks[key]
-            dropped += 1
-        failures = self._failures
+        drop_oldest(self._blocks, lambda entry: entry.until <= now, most)
         horizon = now - self.window
-        dropped = 0
-        while failures and dropped != most:
-            key = next(iter(failures))
-            times = failures[key]
-            if times and times[-1] > horizon:
-                break
-            del failures[key]
-            dropped += 1
+        drop_oldest(self._failures, lambda times: not times or times[-1] <= horizon, most)
 
     def is_blocked(self, ip: str, now: float, *, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
@@ -158,7 +166,7 @@ class Blacklist:
         if not self._blocks:
             return None
         ip = normalize_ip(ip)
-        if self.trusted(ip):
+        if self._whitelisted(ip):
             return None
         entry = self._active("ip", ip, now)
         if entry is None and user is not None:
@@ -170,7 +178,7 @@ class Blacklist:
         self._tidy(now)
         ip = normalize_ip(ip)
         started = []
-        if not self.trusted(ip):
+        if not self._whitelisted(ip):
             entry = self._count("ip", ip, self.threshold, now)
             if entry is not None:
                 started.append(entry)

@@ -38,7 +38,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from ..errors import InvalidArgument, InvalidArgumentType
-from ._blacklist import Blacklist, normalize_ip
+from ._blacklist import Blacklist, drop_oldest, normalize_ip
 from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
@@ -544,13 +544,7 @@ class _Answered:
 
     def get(self, key: tuple[str, int, str], request: Request, now: float) -> Response | None:
         entries = self._entries
-        for _ in range(2):  # drop up to two that have run out, oldest first
-            if not entries:
-                break
-            first = next(iter(entries))
-            if entries[first][2] > now:
-                break
-            del entries[first]
+        drop_oldest(entries, lambda entry: entry[2] <= now)  # up to two that have run out
         entry = entries.get(key)
         if entry is None or entry[2] <= now or entry[0] != self._fingerprint(request):
             return None  # a new request on an old branch is handled as new
