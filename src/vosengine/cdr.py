@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from ._time import check_aware
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 from .ledger import Ledger, PaymentRecord, Posting
@@ -56,8 +57,7 @@ class MissingRateTable(NotFound):
 def _aware(instance: Any, attribute: Any, value: Any) -> None:
     if value is None and attribute.name == "answer":
         return
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise InvalidArgument(f"{attribute.name}: expected an aware datetime, got {value!r}")
+    check_aware(value, attribute.name)
 
 
 def _text(instance: Any, attribute: Any, value: Any) -> None:

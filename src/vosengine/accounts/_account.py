@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from .._time import check_aware, check_optional_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import NumberSection
 from ._authorizations import Authorization
@@ -81,16 +82,6 @@ def _check_id(value: object, field: str) -> str:
     return value
 
 
-def check_aware(value: datetime | None, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise InvalidArgumentType(f"{field}: expected a datetime, got {value!r}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidArgument(f"{field}: {value.isoformat()} has no time zone")
-    return value
-
-
 def _id_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _check_id(value, attribute.name)
 
@@ -108,7 +99,7 @@ def _status_validator(instance: object, attribute: attrs.Attribute[Any], value: 
 
 
 def _expiry_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_aware(value, "expires_at")  # type: ignore[arg-type]
+    check_optional_aware(value, "expires_at")
 
 
 def _type_validator(kind: type, field: str) -> Any:

@@ -134,8 +134,7 @@ class _Tree:
 
     def effective_status(self, account_id: str, now: datetime) -> AccountStatus:
         """The worst status of the account and every agent above it. O(depth)."""
-        if now.utcoffset() is None:
-            check_aware(now, "now")
+        check_aware(now, "now")
         accounts = self._accounts
         account = self.get(account_id)
         worst = account.own_status(now)

@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, time, tzinfo
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 import casbin
 
+from .._time import check_aware, check_weekly, in_weekly, local_reading, weekdays, zone
 from ..accounts import AccountDirectory, AccountStatus, AgentAction, Decision
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
 
@@ -106,46 +106,32 @@ class UnknownSubject(NotFound):
     """No admin or API key has this name."""
 
 
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(f"timezone: unknown time zone {name!r}") from None
-
-
-def _days(value: Iterable[int]) -> frozenset[int]:
-    return frozenset(value)
-
-
 @attrs.frozen(kw_only=True)
 class LoginWindow:
-    """Days (0 = Monday) and ``[start, end)`` hours in a time zone when a login may act."""
+    """Days (0 = Monday) and ``[start, end)`` hours in a time zone when a login may act (``end``
+    of ``00:00`` is midnight at the end of the day)."""
 
-    days: frozenset[int] = attrs.field(converter=_days)
+    days: frozenset[int] = attrs.field(converter=weekdays)
     start: time
     end: time
     timezone: str = "UTC"
     _tz: tzinfo = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if not self.days or not all(isinstance(d, int) and 0 <= d <= 6 for d in self.days):
-            raise InvalidArgument(f"days: {sorted(self.days)} must be weekdays 0 .. 6")
-        if self.end <= self.start:
-            raise InvalidArgument(
-                f"end: {self.end.isoformat()} is not after start {self.start.isoformat()}"
-            )
-        object.__setattr__(self, "_tz", _zone(self.timezone))
+        check_weekly(self.days, self.start, self.end)
+        object.__setattr__(self, "_tz", zone(self.timezone))
 
     def contains(self, now: datetime) -> bool:
-        local = now.astimezone(self._tz)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        """Whether the instant ``now`` (aware) lies in this window."""
+        weekday, clock, _ = local_reading(check_aware(now, "now"), self._tz)
+        return in_weekly(self.days, self.start, self.end, weekday, clock)
 
 
 def _in_window(when: datetime, days: str, start: str, end: str, tz: str) -> bool:
     """The ``inWindow`` matcher function of the Casbin model (a p4 line)."""
-    local = when.astimezone(_zone(tz))
+    weekday, clock, _ = local_reading(check_aware(when, "now"), zone(tz))
     opens, closes = time.fromisoformat(start), time.fromisoformat(end)
-    return str(local.weekday()) in days and opens <= local.time() < closes
+    return in_weekly(frozenset(int(d) for d in days), opens, closes, weekday, clock)
 
 
 def _networks(items: Iterable[str]) -> tuple[tuple[int, int, int], ...]:

@@ -16,6 +16,7 @@ The pure-Python twin, with the same API, is ``vosengine.rating._kernel_py``; the
 ``vosengine.rating.kernel``, and the tests run both through it and compare them.
 """
 
+from cpython.datetime cimport PyDateTime_Check, import_datetime
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check, PyLong_CheckExact
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
@@ -24,6 +25,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..money import CONTEXT
+
+import_datetime()
 
 cdef extern from "Python.h":
     ctypedef struct PyTypeObject:
@@ -217,11 +220,13 @@ cdef class Pricer:
         """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
         ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
         duration that is not a plain non-negative int, products beyond 64 bits, a naive
-        ``at``)."""
+        ``at``, or one that is no datetime)."""
         cdef Params p
         cdef long long hold, billed, units
         if self.charge_type is None:
             raise TypeError("Pricer: __init__ was never called")
+        if not PyDateTime_Check(at):
+            return None  # the table names the argument and what was expected
         tz = at.tzinfo
         if tz is not self.tz_utc and at.utcoffset() is None:
             return None

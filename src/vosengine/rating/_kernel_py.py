@@ -97,7 +97,10 @@ class Pricer:
     def charge(self, number: str, duration: Any, at: datetime) -> Any:
         """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
         ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
-        duration that is not a plain non-negative int, a naive ``at``)."""
+        duration that is not a plain non-negative int, a naive ``at`` or one that is no
+        datetime)."""
+        if not isinstance(at, datetime):
+            return None  # the table names the argument and what was expected
         tz = at.tzinfo
         if tz is not self.tz_utc and at.utcoffset() is None:
             return None

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from .._time import aware_validator, check_weekly, in_weekly, weekdays
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, decimal_fraction, round_division, to_decimal
 from ..numbering import validate_prefix
@@ -94,18 +95,6 @@ def _seconds(field: str, minimum: int) -> Any:
     return check
 
 
-def _aware(field: str) -> Any:
-    def check(instance: Any, attribute: Any, value: object) -> None:
-        if value is None:
-            return
-        if not isinstance(value, datetime):
-            raise InvalidArgumentType(f"{field}: expected a datetime, got {value!r}")
-        if value.utcoffset() is None:
-            raise InvalidArgument(f"{field}: {value.isoformat()} has no time zone")
-
-    return check
-
-
 def _check_prefix(instance: Any, attribute: Any, value: Any) -> None:
     validate_prefix(value, "prefix")
 
@@ -138,9 +127,11 @@ class Rate:
     grace_seconds: int = attrs.field(default=0, validator=_seconds("grace_seconds", 0))
     min_charge: Decimal | None = attrs.field(default=None, converter=_min_charge)
     max_charge: Decimal | None = attrs.field(default=None, converter=_max_charge)
-    effective_from: datetime | None = attrs.field(default=None, validator=_aware("effective_from"))
+    effective_from: datetime | None = attrs.field(
+        default=None, validator=aware_validator(optional=True)
+    )
     effective_until: datetime | None = attrs.field(
-        default=None, validator=_aware("effective_until")
+        default=None, validator=aware_validator(optional=True)
     )
     window: str | None = attrs.field(default=None, validator=_optional_str("window"))
     # exact fractions of price and connect fee, for the integer fast path
@@ -280,26 +271,16 @@ class TariffWindow:
     windows may share a name (an overnight off-peak is 00:00-08:00 plus 20:00-24:00)."""
 
     name: str = attrs.field(validator=_optional_str("name"))
-    days: frozenset[int] = attrs.field(converter=frozenset)
+    days: frozenset[int] = attrs.field(converter=weekdays)
     start: time
     end: time
 
     def __attrs_post_init__(self) -> None:
-        if not self.days or not all(isinstance(d, int) and 0 <= d <= 6 for d in self.days):
-            raise InvalidArgument(f"days: {sorted(self.days)} must be weekdays 0 (Mon) .. 6")
-        for field, value in (("start", self.start), ("end", self.end)):
-            if not isinstance(value, time) or value.tzinfo is not None:
-                raise InvalidArgument(f"{field}: expected a naive time of day, got {value!r}")
-        if self.end != time(0) and self.end <= self.start:
-            raise InvalidArgument(
-                f"end: {self.end.isoformat()} is not after start {self.start.isoformat()}"
-                " (split an overnight window in two)"
-            )
+        check_weekly(self.days, self.start, self.end)
 
     def contains(self, weekday: int, at: time) -> bool:
-        if weekday not in self.days or at < self.start:
-            return False
-        return self.end == time(0) or at < self.end
+        """Whether the wall-clock reading ``at`` on ``weekday`` lies in this window."""
+        return in_weekly(self.days, self.start, self.end, weekday, at)
 
 
 @attrs.frozen(kw_only=True)

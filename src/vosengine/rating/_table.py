@@ -12,6 +12,7 @@ from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
+from .._time import check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule, to_decimal
 from ..prefix import PrefixTable
@@ -152,8 +153,8 @@ class RateTable:
 
     def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
         """The rate in force, and whether it belongs to the longest matching prefix."""
-        if at.utcoffset() is None:
-            raise InvalidArgument(f"at: {at.isoformat()} has no time zone")
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
         entry = self._by_prefix.longest_value(number)
         if entry is None:
             return None, False

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .._time import zone
 from ..errors import InvalidArgument
 from ._rate import Rate, TariffWindow, utc
 
@@ -23,16 +23,6 @@ __all__ = [
 
 _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)
-
-
-def zone(value: str | tzinfo) -> tzinfo:
-    """A time zone from a ``tzinfo`` or an IANA name; an unknown name is an error."""
-    if isinstance(value, tzinfo):
-        return value
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(f"timezone: unknown time zone {value!r}") from None
 
 
 def version_key(rate: Rate) -> tuple[int, datetime, str]:
