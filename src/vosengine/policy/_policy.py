@@ -20,7 +20,6 @@ come from anywhere, without a window may act at any time.
 from __future__ import annotations
 
 import enum
-import ipaddress
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, tzinfo
@@ -30,6 +29,7 @@ from typing import Any
 import attrs
 import casbin
 
+from .._net import Networks, address_key
 from .._time import check_aware, check_weekly, in_weekly, local_reading, weekdays, zone
 from ..accounts import AccountDirectory, AccountStatus, AgentAction, Decision
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
@@ -134,18 +134,6 @@ def _in_window(when: datetime, days: str, start: str, end: str, tz: str) -> bool
     return in_weekly(frozenset(int(d) for d in days), opens, closes, weekday, clock)
 
 
-def _networks(items: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
-    """Each CIDR as ``(version, network bits, mask bits)`` for integer matching."""
-    out = []
-    for item in items:
-        try:
-            network = ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            raise InvalidArgument(f"ip_whitelist: {item!r} is not an IP address or CIDR") from None
-        out.append((network.version, int(network.network_address), int(network.netmask)))
-    return tuple(out)
-
-
 #: The most caller addresses a :class:`Policy` keeps parsed; beyond it they are parsed at
 #: each decision, so a flood of addresses costs time, not memory.
 MAX_CACHED_ADDRESSES = 65_536
@@ -156,11 +144,9 @@ def _address(ip: str, cache: dict[str, tuple[int, int]]) -> tuple[int, int]:
     addresses) until it holds :data:`MAX_CACHED_ADDRESSES`."""
     found = cache.get(ip)
     if found is None:
-        try:
-            parsed = ipaddress.ip_address(ip)
-        except ValueError:
-            raise InvalidArgument(f"ip: {ip!r} is not an IP address") from None
-        found = (parsed.version, int(parsed))
+        found = address_key(ip)
+        if found is None:
+            raise InvalidArgument(f"ip: {ip!r} is not an IP address")
         if len(cache) < MAX_CACHED_ADDRESSES:
             cache[ip] = found  # a racing insert writes the same value: no lock needed
     return found
@@ -207,7 +193,7 @@ class _Compiled:
     allowed: frozenset[str]
     denied: frozenset[str]
     chain: tuple[Admin, ...]  # the admin and every parent above it
-    networks: tuple[tuple[int, int, int], ...]
+    networks: Networks
     # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
     guarded: bool
     # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
@@ -325,7 +311,7 @@ class Policy:
             raise InvalidArgument(f"role: unknown role {admin.role!r}")
         if not admin.name or ":" in admin.name:
             raise InvalidArgument(f"name: {admin.name!r} must be non-empty, without ':'")
-        _networks(admin.ip_whitelist)  # a bad CIDR is refused before anything changes
+        Networks(admin.ip_whitelist, field="ip_whitelist")  # refused before anything changes
         with self._lock:
             if admin.name in self._admins:
                 raise InvalidArgument(f"name: admin {admin.name!r} exists already")
@@ -478,7 +464,7 @@ class Policy:
                 frozenset(allowed),
                 frozenset(denied),
                 chain,
-                _networks(admin.ip_whitelist),
+                Networks(admin.ip_whitelist, field="ip_whitelist"),
                 any(a.disabled for a in chain) or block is not None or expiry is not None,
                 block,
                 expiry,
@@ -617,11 +603,7 @@ class Policy:
         if compiled.networks:
             if ip is None:
                 return Decision(allowed=False, reason="an IP whitelist applies: give ip=")
-            version, value = _address(ip, self._addresses)
-            for net_version, network, mask in compiled.networks:
-                if net_version == version and value & mask == network:
-                    break
-            else:
+            if not compiled.networks.contains_key(_address(ip, self._addresses)):
                 return Decision(allowed=False, reason=f"{ip} is not in the IP whitelist")
         windows = compiled.admin.login_windows
         if windows:

@@ -19,13 +19,13 @@ one at once); each call costs O(1) amortized whatever the tables hold.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import attrs
 
+from .._net import Networks, normalize_ip
 from ..errors import InvalidArgument, NotFound
 
 __all__ = ["Blacklist", "BlockEntry", "drop_oldest", "normalize_ip"]
@@ -40,30 +40,6 @@ class BlockEntry:
     reason: str
     since: float
     until: float
-
-
-def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    try:
-        return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise InvalidArgument(f"whitelist: {text!r} is not an IP address or CIDR") from None
-
-
-def normalize_ip(ip: str) -> str:
-    """The one form an address is compared in: IPv4-mapped IPv6 as IPv4, IPv6 compressed and
-    lower-cased, an IPv6 zone kept; text that is no IP address is returned as it is.
-
-    >>> normalize_ip("::FFFF:10.1.2.3"), normalize_ip("2001:DB8:0::1"), normalize_ip("10.0.0.1")
-    ('10.1.2.3', '2001:db8::1', '10.0.0.1')
-    """
-    if ":" not in ip:
-        return ip  # IPv4 (or a name): already in its one form
-    try:
-        address = ipaddress.IPv6Address(ip.strip("[]"))
-    except ValueError:
-        return ip
-    mapped = address.ipv4_mapped
-    return str(mapped) if mapped is not None else str(address)
 
 
 #: How many expired entries each call drops (amortized pruning).
@@ -114,7 +90,7 @@ class Blacklist:
         self.block_for = block_for
         self.user_threshold = user_threshold
         self.max_entries = max_entries
-        self._trusted = [_network(item) for item in whitelist]
+        self._trusted = Networks(whitelist, field="whitelist")
         # key -> failure times in the window, least recently failed first; ordered dicts,
         # whose first entry is found in O(1) however many were removed before it
         self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
@@ -132,13 +108,7 @@ class Blacklist:
 
     def _whitelisted(self, ip: str) -> bool:
         """:meth:`trusted` for an address already in its one form."""
-        if not self._trusted:
-            return False
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in network for network in self._trusted)
+        return bool(self._trusted) and ip in self._trusted
 
     def _active(self, kind: str, key: str, now: float) -> BlockEntry | None:
         entry = self._blocks.get((kind, key))

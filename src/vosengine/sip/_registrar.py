@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import enum
 import heapq
-import ipaddress
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import attrs
 
+from .._net import Networks
 from ..errors import InvalidArgument, InvalidArgumentType
-from ._blacklist import Blacklist, drop_oldest, normalize_ip
+from ._blacklist import Blacklist, drop_oldest
 from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
@@ -82,20 +82,15 @@ class SipAccount:
     status: str = "active"
     account_id: str | None = None
 
+    _networks: Networks = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_networks", Networks(self.addresses, field="addresses"))
+
     def address_allowed(self, ip: str) -> bool:
         """Whether ``ip`` (an IPv4-mapped IPv6 address counts as its IPv4 address) lies in one
         of the account's addresses or networks."""
-        try:
-            address = ipaddress.ip_address(normalize_ip(ip))
-        except ValueError:
-            return False
-        for item in self.addresses:
-            try:
-                if address in ipaddress.ip_network(item, strict=False):
-                    return True
-            except ValueError:
-                continue
-        return False
+        return ip in self._networks
 
 
 @runtime_checkable
