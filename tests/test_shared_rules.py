@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vosengine import InvalidArgument
+from vosengine.abuse import SlidingWindowCounter
 from vosengine.policy import Admin, Policy, Role
 from vosengine.sip import AuthMethod, Blacklist, SipAccount
 
@@ -59,3 +60,59 @@ def test_a_bad_cidr_is_refused_by_every_user_naming_its_field(bad: str) -> None:
         SipAccount(username="u", auth=AuthMethod.IP, addresses=(bad,))
     with pytest.raises(InvalidArgument, match=f"^whitelist: {bad!r} is not an IP address"):
         Blacklist(whitelist=[bad])
+
+
+# -- the one sliding-window counter ---------------------------------------------------------
+
+
+@given(
+    window=st.sampled_from([0.5, 1.0, 10.0]),
+    limit=st.integers(1, 6),
+    steps=st.lists(st.tuples(st.sampled_from("abcd"), st.floats(0, 3), st.booleans()), max_size=80),
+)
+def test_the_counter_counts_as_a_plain_list_of_events(
+    window: float, limit: int, steps: list[tuple[str, float, bool]]
+) -> None:
+    counter: SlidingWindowCounter[str] = SlidingWindowCounter(window=window, limit=limit)
+    events: dict[str, list[float]] = {}
+    now = 0.0
+    for key, step, hit in steps:
+        now += step
+        if hit:
+            events.setdefault(key, []).append(now)
+            got = counter.hit(key, now=now)
+        else:
+            got = counter.count(key, now=now)
+        expected = sum(1 for t in events.get(key, []) if now - window < t)
+        assert got == min(limit, expected)
+        counter._check()
+    counter.prune(now=now + 2 * window)
+    assert len(counter) == 0
+
+
+@given(st.lists(st.integers(0, 1_000), min_size=1, max_size=300), st.integers(1, 20))
+def test_the_counter_holds_at_most_max_keys(keys: list[int], max_keys: int) -> None:
+    counter: SlidingWindowCounter[int] = SlidingWindowCounter(
+        window=100.0, limit=3, max_keys=max_keys
+    )
+    for index, key in enumerate(keys):
+        assert counter.hit(key, now=float(index)) >= 1
+        assert len(counter) <= max_keys
+        counter._check()
+    # the most recently hit key is always remembered
+    assert counter.count(keys[-1], now=float(len(keys))) >= 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"window": 0}, "window: 0 is not positive"),
+        ({"window": float("nan")}, "window: nan is not positive"),
+        ({"limit": 0}, "limit: 0 is not positive"),
+        ({"limit": 2.5}, "limit: expected a positive number"),
+        ({"max_keys": True}, "max_keys: expected a positive number"),
+    ],
+)
+def test_a_bad_counter_is_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        SlidingWindowCounter(**({"window": 1.0, "limit": 1} | fields))  # type: ignore[arg-type]

@@ -408,7 +408,7 @@ def test_the_tables_are_bounded_and_shrink_on_use() -> None:
         ip = f"203.0.{index // 256}.{index % 256}"
         blacklist.record_failure(ip, 2.0)
         blacklist.record_failure(ip, 2.0)
-        assert len(blacklist._blocks) <= 100 and len(blacklist._failures) <= 100
+        assert len(blacklist._blocks) <= 100 and len(blacklist._ip_failures) <= 100
     assert blacklist.is_blocked("203.0.0.149", 3.0) is not None
     # once every count and block has ended, ordinary traffic empties the tables
     for index in range(120):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime, timedelta
 
+from .._time import check_aware
+from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument
 
 __all__ = ["LoginLockout", "password_problems", "session_expired"]
@@ -12,7 +13,10 @@ __all__ = ["LoginLockout", "password_problems", "session_expired"]
 
 class LoginLockout:
     """Locks a login after ``threshold`` failures within ``window``, for ``lock_for``.
-    Not thread-safe: guard it with the caller's lock."""
+
+    Failures are counted with the one :class:`~vosengine.abuse.SlidingWindowCounter` on the
+    instants' POSIX timestamps, for at most ``max_logins`` logins (the one failed longest ago
+    is forgotten beyond that). Not thread-safe: guard it with the caller's lock."""
 
     def __init__(
         self,
@@ -20,13 +24,16 @@ class LoginLockout:
         threshold: int = 5,
         window: timedelta = timedelta(minutes=15),
         lock_for: timedelta = timedelta(minutes=15),
+        max_logins: int = 100_000,
     ) -> None:
         if threshold < 1 or window <= timedelta(0) or lock_for <= timedelta(0):
             raise InvalidArgument("lockout: threshold >= 1 and positive window and lock_for")
         self.threshold = threshold
         self.window = window
         self.lock_for = lock_for
-        self._failures: dict[str, deque[datetime]] = {}
+        self._failures: SlidingWindowCounter[str] = SlidingWindowCounter(
+            window=window.total_seconds(), limit=threshold, max_keys=max_logins
+        )
         self._locked: dict[str, datetime] = {}
 
     def locked_until(self, login: str, now: datetime) -> datetime | None:
@@ -38,18 +45,15 @@ class LoginLockout:
 
     def record_failure(self, login: str, now: datetime) -> datetime | None:
         """Count a failed login; returns the lock's end when this failure locks it."""
-        times = self._failures.setdefault(login, deque())
-        times.append(now)
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(times) >= self.threshold and self.locked_until(login, now) is None:
-            times.clear()
+        failures = self._failures.hit(login, now=check_aware(now, "now").timestamp())
+        if failures >= self.threshold and self.locked_until(login, now) is None:
+            self._failures.reset(login)
             self._locked[login] = now + self.lock_for
             return self._locked[login]
         return None
 
     def record_success(self, login: str) -> None:
-        self._failures.pop(login, None)
+        self._failures.reset(login)
 
 
 def password_problems(password: str, *, login: str | None = None, minimum: int = 12) -> list[str]:

@@ -10,25 +10,27 @@ Addresses are compared in one form: an IPv4-mapped IPv6 address (``::ffff:10.1.2
 dual-stack socket reports for an IPv4 peer) is its IPv4 address, and an IPv6 address is
 written compressed in lower case.
 
-Both tables are bounded at ``max_entries`` (100,000 by default): failure counts and blocks.
-When one is full the entry touched longest ago is dropped (a failure count) or the block that
-started first ends early. Every call also drops up to two entries whose time has passed, so
-the tables shrink back without the host calling :meth:`Blacklist.prune` (which drops every
-one at once); each call costs O(1) amortized whatever the tables hold.
+Failures are counted with the one :class:`~vosengine.abuse.SlidingWindowCounter`. The tables
+are bounded at ``max_entries`` each (100,000 by default): failure counts of addresses, of
+users, and blocks. When one is full the entry touched longest ago is dropped (a failure count)
+or the block that started first ends early. Every call also drops up to two entries whose time
+has passed, so the tables shrink back without the host calling :meth:`Blacklist.prune` (which
+drops every one at once); each call costs O(1) amortized whatever the tables hold.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections import OrderedDict
+from collections.abc import Iterable
 
 import attrs
 
+from .._bounded import PRUNE_STEP, drop_oldest
 from .._net import Networks, normalize_ip
+from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument, NotFound
 
-__all__ = ["Blacklist", "BlockEntry", "drop_oldest", "normalize_ip"]
+__all__ = ["Blacklist", "BlockEntry", "normalize_ip"]
 
 
 @attrs.frozen(kw_only=True)
@@ -40,28 +42,6 @@ class BlockEntry:
     reason: str
     since: float
     until: float
-
-
-#: How many expired entries each call drops (amortized pruning).
-_PRUNE_STEP = 2
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def drop_oldest(
-    table: OrderedDict[_K, _V], ended: Callable[[_V], bool], most: int | None = _PRUNE_STEP
-) -> None:
-    """Drop the entries at the front of ``table`` (the oldest) while ``ended`` holds for
-    them: at most ``most``, or all of them when ``most`` is None. The bounded tables of the
-    SIP code keep their entries oldest first and prune this way on every call."""
-    dropped = 0
-    while table and dropped != most:
-        key = next(iter(table))
-        if not ended(table[key]):
-            break
-        del table[key]
-        dropped += 1
 
 
 class Blacklist:
@@ -91,16 +71,20 @@ class Blacklist:
         self.user_threshold = user_threshold
         self.max_entries = max_entries
         self._trusted = Networks(whitelist, field="whitelist")
-        # key -> failure times in the window, least recently failed first; ordered dicts,
-        # whose first entry is found in O(1) however many were removed before it
-        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        # failures in the window per source address and per user
+        self._ip_failures: SlidingWindowCounter[str] = SlidingWindowCounter(
+            window=window, limit=threshold, max_keys=max_entries
+        )
+        self._user_failures: SlidingWindowCounter[str] = SlidingWindowCounter(
+            window=window, limit=user_threshold or 1, max_keys=max_entries
+        )
         # key -> block, in the order they started (so also the order they end)
         self._blocks: OrderedDict[tuple[str, str], BlockEntry] = OrderedDict()
 
     @property
     def tracked(self) -> int:
         """How many failure counts and blocks the tables hold now."""
-        return len(self._failures) + len(self._blocks)
+        return len(self._ip_failures) + len(self._user_failures) + len(self._blocks)
 
     def trusted(self, ip: str) -> bool:
         """Whether ``ip`` lies in the whitelist (and so is never blocked)."""
@@ -121,14 +105,9 @@ class Blacklist:
 
     def _tidy(self, now: float) -> None:
         """Drop up to two ended blocks and two expired failure counts, oldest first."""
-        self._drop_ended(now, _PRUNE_STEP)
-
-    def _drop_ended(self, now: float, most: int | None) -> None:
-        """Drop ended blocks and failure counts older than the window, oldest first: at most
-        ``most`` of each, or all of them when ``most`` is None."""
-        drop_oldest(self._blocks, lambda entry: entry.until <= now, most)
-        horizon = now - self.window
-        drop_oldest(self._failures, lambda times: not times or times[-1] <= horizon, most)
+        drop_oldest(self._blocks, lambda entry: entry.until <= now, PRUNE_STEP)
+        self._ip_failures.prune(now=now, most=PRUNE_STEP)
+        self._user_failures.prune(now=now, most=PRUNE_STEP)
 
     def is_blocked(self, ip: str, now: float, *, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
@@ -161,23 +140,15 @@ class Blacklist:
     def _count(self, kind: str, key: str, threshold: int, now: float) -> BlockEntry | None:
         if self._active(kind, key, now) is not None:
             return None  # blocked already: nothing more to count
-        failures = self._failures
-        times = failures.pop((kind, key), None)  # re-inserted last: the most recent
-        if times is None:
-            if len(failures) >= self.max_entries:
-                failures.popitem(last=False)  # full: forget the stalest count
-            times = deque(maxlen=threshold)
-        times.append(now)
-        horizon = now - self.window
-        while times and times[0] <= horizon:
-            times.popleft()
-        if len(times) < threshold:
-            failures[(kind, key)] = times
+        counter = self._ip_failures if kind == "ip" else self._user_failures
+        failures = counter.hit(key, now=now)
+        if failures < threshold:
             return None
+        counter.reset(key)
         entry = BlockEntry(
             kind=kind,
             key=key,
-            reason=f"{len(times)} failed authentications within {self.window:g} s",
+            reason=f"{failures} failed authentications within {self.window:g} s",
             since=now,
             until=now + self.block_for,
         )
@@ -190,7 +161,7 @@ class Blacklist:
     def record_success(self, ip: str, now: float, *, user: str | None = None) -> None:
         """A good authentication clears the user's failure count (not the IP's)."""
         if user is not None:
-            self._failures.pop(("user", user), None)
+            self._user_failures.reset(user)
 
     def unblock(self, key: str, *, kind: str = "ip") -> None:
         """Lift a block by hand; an unknown block is :class:`~vosengine.NotFound`."""
@@ -198,7 +169,7 @@ class Blacklist:
             key = normalize_ip(key)
         if self._blocks.pop((kind, key), None) is None:
             raise NotFound(f"{kind} {key!r} is not blocked")
-        self._failures.pop((kind, key), None)
+        (self._ip_failures if kind == "ip" else self._user_failures).reset(key)
 
     def blocks(self, now: float) -> list[BlockEntry]:
         """Every block in force at ``now``, oldest first."""
@@ -207,4 +178,6 @@ class Blacklist:
 
     def prune(self, now: float) -> None:
         """Drop every ended block and every failure count older than the window at once."""
-        self._drop_ended(now, None)
+        drop_oldest(self._blocks, lambda entry: entry.until <= now, None)
+        self._ip_failures.prune(now=now)
+        self._user_failures.prune(now=now)

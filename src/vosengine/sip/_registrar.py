@@ -36,9 +36,10 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from .._bounded import drop_oldest
 from .._net import Networks
 from ..errors import InvalidArgument, InvalidArgumentType
-from ._blacklist import Blacklist, drop_oldest
+from ._blacklist import Blacklist
 from ._digest import DigestAuthenticator, DigestOutcome
 from ._errors import ParseError
 from ._message import Request, Response, make_response
