@@ -139,7 +139,7 @@ def test_number_section_longest_entry_decides() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"allowed": {"88a"}}, "allowed: prefix '88a' has 'a' at position 2"),
+        ({"allowed": {"88a"}}, "allowed: prefix '88a' has character 'a' at position 2"),
         ({"blocked": {""}}, "blocked: a prefix may not be empty"),
         ({"allowed": "880"}, "allowed: expected a collection of prefixes"),
         ({"allowed": {"880"}, "blocked": {"880"}}, "blocked: prefix '880' is also allowed"),

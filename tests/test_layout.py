@@ -29,3 +29,13 @@ def test_no_module_of_the_split_packages_is_over_400_lines() -> None:
     }
     assert len(sizes) >= 12, sizes
     assert {name: n for name, n in sizes.items() if n > 400} == {}
+
+
+def test_only_the_pickers_import_a_python_twin() -> None:
+    """Library code reaches the prefix engine through ``vosengine.prefix``, never its twin."""
+    importers = sorted(
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "_prefix_py" in path.read_text(encoding="utf-8")
+    )
+    assert importers == ["prefix.py"]

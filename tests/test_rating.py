@@ -401,7 +401,7 @@ def test_csv_import_export_round_trip() -> None:
 @pytest.mark.parametrize(
     ("deck", "message"),
     [
-        ("prefix,price\n44,0.1\n4x,0.2\n", "row 3, column 'prefix': prefix '4x' has 'x'"),
+        ("prefix,price\n44,0.1\n4x,0.2\n", "row 3, column 'prefix': prefix '4x' has character 'x'"),
         ("prefix,price\n44,abc\n", "row 2, column 'price': 'abc' is not a decimal number"),
         ("prefix,price\n44,-1\n", "row 2, column 'price': -1 is negative"),
         ("prefix,price,first_increment\n44,1,6.5\n", "row 2, column 'first_increment'"),

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vosengine import InvalidArgument
+from vosengine import InvalidArgument, InvalidArgumentType
 from vosengine.abuse import SlidingWindowCounter
+from vosengine.numbering import NumberSection
 from vosengine.policy import Admin, Policy, Role
+from vosengine.prefix import check_prefix
+from vosengine.rating import Rate
 from vosengine.sip import AuthMethod, Blacklist, SipAccount
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -116,3 +120,33 @@ def test_the_counter_holds_at_most_max_keys(keys: list[int], max_keys: int) -> N
 def test_a_bad_counter_is_refused(fields: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
         SlidingWindowCounter(**({"window": 1.0, "limit": 1} | fields))  # type: ignore[arg-type]
+
+
+# -- the one prefix rule ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["", "12a", "+44", "\u0663", "4 4"])
+def test_every_prefix_check_is_the_one_rule(table_cls: Any, bad: str) -> None:
+    with pytest.raises(InvalidArgument) as expected:
+        check_prefix(bad, "X")
+    message = str(expected.value).removeprefix("X: ")
+    with pytest.raises(InvalidArgument) as trie:
+        table_cls([(bad, 1)])
+    assert str(trie.value) == f"item 0: {message}"
+    with pytest.raises(InvalidArgument) as section:
+        NumberSection(blocked={bad})
+    assert str(section.value) == f"blocked: {message}"
+    with pytest.raises(InvalidArgument) as rate:
+        Rate(prefix=bad, price="0.01")
+    assert str(rate.value) == f"prefix: {message}"
+
+
+@pytest.mark.parametrize("bad", [44, None, b"44"])
+def test_a_prefix_that_is_no_str_is_an_invalid_argument_type(table_cls: Any, bad: object) -> None:
+    for build in (
+        lambda: table_cls([(bad, 1)]),
+        lambda: NumberSection(allowed={bad}),  # type: ignore[arg-type]
+        lambda: Rate(prefix=bad, price="0.01"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidArgumentType, match="expected a str"):
+            build()

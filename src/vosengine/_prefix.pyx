@@ -27,6 +27,7 @@ from libc.string cimport memset
 from collections.abc import Mapping
 from types import GenericAlias
 
+from ._prefix_rules import check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
 cdef extern from *:
@@ -92,20 +93,11 @@ def _pair_error(Py_ssize_t index, object item):
 
 
 cdef object _key_error(object key, Py_ssize_t index):
-    """The error for an invalid key at input position ``index``."""
-    cdef Py_ssize_t position
-    if not PyUnicode_Check(key):
-        return InvalidArgumentType(
-            f"prefix {key!r} at item {index}: expected a str, got {type(key).__name__}"
-        )
-    if PyUnicode_GET_LENGTH(key) == 0:
-        return InvalidArgument(f"prefix {key!r} at item {index}: a prefix may not be empty")
-    for position, char in enumerate(key):
-        if _symbol(ord(char)) == NO_SYMBOL:
-            return InvalidArgument(
-                f"prefix {key!r} at item {index}: character {char!r} at position {position}"
-                f" is not one of {ALPHABET!r}"
-            )
+    """The error for an invalid key at input position ``index`` (the one prefix rule)."""
+    try:
+        check_prefix(key, f"item {index}")
+    except InvalidArgument as error:
+        return error
     raise AssertionError("unreachable: the key is valid")  # pragma: no cover
 
 

@@ -9,42 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeGuard, TypeVar, overload
 
+from ._prefix_rules import _ALPHABET_SET, ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
 __all__ = ["ALPHABET", "PrefixTable"]
 
-#: The characters a prefix may be made of, in key order ("#" < "*" < "0" < ... < "9").
-ALPHABET = "#*0123456789"
-
-_ALPHABET_SET = frozenset(ALPHABET)
-
 V = TypeVar("V")
 D = TypeVar("D")
-
-
-def first_bad_character(key: str) -> int | None:
-    """The position of the first character of ``key`` outside the alphabet, or None."""
-    for position, char in enumerate(key):
-        if char not in _ALPHABET_SET:
-            return position
-    return None
-
-
-def _check_prefix(key: object, where: str) -> str:
-    """Return ``key`` if it is a valid prefix, else raise naming it and ``where``."""
-    if not isinstance(key, str):
-        raise InvalidArgumentType(
-            f"prefix {key!r}{where}: expected a str, got {type(key).__name__}"
-        )
-    if not key:
-        raise InvalidArgument(f"prefix {key!r}{where}: a prefix may not be empty")
-    position = first_bad_character(key)
-    if position is not None:
-        raise InvalidArgument(
-            f"prefix {key!r}{where}: character {key[position]!r} at position {position}"
-            f" is not one of {ALPHABET!r}"
-        )
-    return key
 
 
 def _pairs(source: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterator[tuple[str, V]]:
@@ -59,7 +30,7 @@ def _pairs(source: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterator[tuple[
             raise InvalidArgument(
                 f"item {index}: expected a (prefix, value) pair, got {item!r}"
             ) from None
-        yield _check_prefix(key, f" at item {index}"), value
+        yield check_prefix(key, f"item {index}"), value
 
 
 class PrefixTable(Generic[V]):
@@ -263,7 +234,7 @@ class PrefixTable(Generic[V]):
         assert self._sorted_keys == sorted(self._map)
         assert self._max_len == max(map(len, self._map), default=0)
         for key in self._map:
-            _check_prefix(key, "")
+            check_prefix(key, "key")
 
 
 def _chain_items(

@@ -16,30 +16,20 @@ from collections.abc import Iterable
 
 import attrs
 
-from ._prefix_py import first_bad_character
 from .errors import InvalidArgument
-from .prefix import ALPHABET, PrefixTable
+from .prefix import PrefixTable, check_prefix
 
 __all__ = ["NumberSection", "SectionVerdict", "validate_prefix"]
 
 
 def validate_prefix(prefix: object, field: str) -> str:
-    """Return ``prefix`` if it is a non-empty string over ``0-9*#``, else raise naming ``field``.
+    """Return ``prefix`` if it is a non-empty string over ``0-9*#``, else raise naming ``field``
+    (the one prefix rule, shared with :class:`~vosengine.PrefixTable`).
 
     >>> validate_prefix("8801", "allowed")
     '8801'
     """
-    if not isinstance(prefix, str):
-        raise InvalidArgument(f"{field}: prefix {prefix!r} is not a str")
-    if not prefix:
-        raise InvalidArgument(f"{field}: a prefix may not be empty")
-    position = first_bad_character(prefix)
-    if position is not None:
-        raise InvalidArgument(
-            f"{field}: prefix {prefix!r} has {prefix[position]!r} at position {position};"
-            f" a prefix is made of {ALPHABET!r}"
-        )
-    return prefix
+    return check_prefix(prefix, field)
 
 
 def _prefix_set(value: Iterable[str], field: str) -> frozenset[str]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _extensions
+from ._prefix_rules import check_prefix
 
-__all__ = ["ALPHABET", "EXTENSION_ERROR", "IMPLEMENTATION", "PrefixTable"]
+__all__ = ["ALPHABET", "EXTENSION_ERROR", "IMPLEMENTATION", "PrefixTable", "check_prefix"]
 
 IMPLEMENTATION: str
 EXTENSION_ERROR: str | None
