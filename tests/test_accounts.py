@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from vosengine.accounts import (
+    AUTHORIZATION_TEMPLATES,
     CALLING_CARD,
     FULL,
     RETAIL,
     SIP_TRUNK_PROVIDER,
-    TEMPLATES,
     WHOLESALE,
     Account,
     AccountCategory,
@@ -92,7 +92,13 @@ def test_templates_are_the_documented_sets() -> None:
     assert not (SIP_TRUNK_PROVIDER & A.PHONE_CARD)
     assert SIP_TRUNK_PROVIDER | A.PHONE_CARD == FULL
     assert len(FULL.names()) == 8
-    assert set(TEMPLATES) == {"retail", "wholesale", "calling_card", "sip_trunk_provider", "full"}
+    assert set(AUTHORIZATION_TEMPLATES) == {
+        "retail",
+        "wholesale",
+        "calling_card",
+        "sip_trunk_provider",
+        "full",
+    }
 
 
 def test_authorization_names_parse_and_unknown_names_fail() -> None:

@@ -7,14 +7,26 @@ clocks and events and gets back decisions, events and bytes to send.
 
 from __future__ import annotations
 
-from .errors import InvalidArgument, InvalidArgumentType, NotFound, VosEngineError
+from .errors import (
+    InvalidArgument,
+    InvalidArgumentType,
+    NotFound,
+    PermissionDenied,
+    Refused,
+    VosEngineError,
+)
 from .prefix import PrefixTable
+from .verdicts import Decision, Verdict
 
 __all__ = [
+    "Decision",
     "InvalidArgument",
     "InvalidArgumentType",
     "NotFound",
+    "PermissionDenied",
     "PrefixTable",
+    "Refused",
+    "Verdict",
     "VosEngineError",
 ]
 

@@ -38,7 +38,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import attrs
 
 from .accounts import AccountDirectory, Actor, AgentAction, Decision, Operator, PermissionDenied
-from .errors import InvalidArgument, InvalidArgumentType, NotFound, VosEngineError
+from .errors import InvalidArgument, InvalidArgumentType, NotFound, Refused
 from .money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
 
 __all__ = [
@@ -72,7 +72,7 @@ class UnknownReservation(NotFound):
     """No open reservation has this id (settled, released, or never made)."""
 
 
-class InsufficientFunds(VosEngineError):
+class InsufficientFunds(Refused):
     """The account cannot cover the amount (``available`` shows what it has)."""
 
     def __init__(self, message: str, *, account_id: str, available: Decimal) -> None:

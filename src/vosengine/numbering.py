@@ -63,6 +63,12 @@ class SectionVerdict:
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def reason(self) -> str:
+        if self.entry is None:
+            return "allowed" if self.allowed else "not in the allowed prefixes"
+        return f"{'allowed' if self.allowed else 'blocked'} by prefix {self.entry!r}"
+
 
 @attrs.frozen(kw_only=True)
 class NumberSection:

@@ -24,6 +24,8 @@ inside its subtree) and ``now``, validates everything first, then applies, and a
 
 from __future__ import annotations
 
+from ..errors import PermissionDenied as _PermissionDenied
+from ..verdicts import Decision as _Decision
 from ._account import (
     Account,
     AccountCategory,
@@ -35,25 +37,27 @@ from ._account import (
 )
 from ._authorizations import (
     ALL_AUTHORIZATIONS,
+    AUTHORIZATION_TEMPLATES,
     CALLING_CARD,
     FULL,
     REQUIRED_AUTHORIZATION,
     RETAIL,
     SIP_TRUNK_PROVIDER,
-    TEMPLATES,
     WHOLESALE,
     AgentAction,
     Authorization,
 )
-from ._directory import AccountDirectory
-from ._errors import (
-    AuthorizationNotHeld,
-    DuplicateAccount,
-    HierarchyError,
-    PermissionDenied,
-    UnknownAccount,
+from ._authorizations import (
+    TEMPLATES as TEMPLATES,  # the old name, until the next minor release
 )
-from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
+from ._directory import AccountDirectory
+from ._errors import AuthorizationNotHeld, DuplicateAccount, HierarchyError, UnknownAccount
+from ._verdicts import AuditRecord, NumberCheck, StatusVerdict
+
+# Old homes, kept as aliases until the next minor release: the one Decision is
+# vosengine.verdicts.Decision, the one PermissionDenied vosengine.errors.PermissionDenied.
+Decision = _Decision
+PermissionDenied = _PermissionDenied
 
 __all__ = [
     "ALL_AUTHORIZATIONS",
@@ -62,7 +66,7 @@ __all__ = [
     "REQUIRED_AUTHORIZATION",
     "RETAIL",
     "SIP_TRUNK_PROVIDER",
-    "TEMPLATES",
+    "AUTHORIZATION_TEMPLATES",
     "WHOLESALE",
     "Account",
     "AccountCategory",
@@ -74,12 +78,10 @@ __all__ = [
     "Authorization",
     "AuthorizationNotHeld",
     "BillingModel",
-    "Decision",
     "DuplicateAccount",
     "HierarchyError",
     "NumberCheck",
     "Operator",
-    "PermissionDenied",
     "Scope",
     "StatusVerdict",
     "UnknownAccount",

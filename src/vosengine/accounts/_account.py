@@ -6,10 +6,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from .._actors import Actor, Operator, actor_label
 from .._time import check_aware, check_optional_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import NumberSection
@@ -43,12 +45,14 @@ class AccountStatus(enum.Enum):
         return SEVERITY[self]
 
 
-SEVERITY = {
-    AccountStatus.ACTIVE: 0,
-    AccountStatus.INACTIVE: 1,
-    AccountStatus.EXPIRED: 2,
-    AccountStatus.LOCKED: 3,
-}
+SEVERITY: Mapping[AccountStatus, int] = MappingProxyType(
+    {
+        AccountStatus.ACTIVE: 0,
+        AccountStatus.INACTIVE: 1,
+        AccountStatus.EXPIRED: 2,
+        AccountStatus.LOCKED: 3,
+    }
+)
 
 
 class AccountCategory(enum.Enum):
@@ -180,24 +184,3 @@ class Account:
         if "number_section" in fields:
             fields["number_section"] = NumberSection.from_dict(fields["number_section"])
         return cls(**fields)
-
-
-@attrs.frozen
-class Operator:
-    """A system operator (an admin of the switch), acting outside the agent tree.
-
-    The directory lets an operator do anything; what an admin may do is the policy's
-    business (:mod:`vosengine.policy`)."""
-
-    name: str
-
-    def __str__(self) -> str:
-        return f"operator:{self.name}"
-
-
-#: Who performs a change: an operator, or the id of an agent account acting in its subtree.
-Actor = Operator | str
-
-
-def actor_label(actor: Actor) -> str:
-    return str(actor) if isinstance(actor, Operator) else f"agent:{actor}"

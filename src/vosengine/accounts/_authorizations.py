@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from ..errors import InvalidArgument
 
@@ -16,6 +17,7 @@ __all__ = [
     "RETAIL",
     "SIP_TRUNK_PROVIDER",
     "TARGET_RULE",
+    "AUTHORIZATION_TEMPLATES",
     "TEMPLATES",
     "WHOLESALE",
     "AgentAction",
@@ -97,13 +99,15 @@ CALLING_CARD = (
 SIP_TRUNK_PROVIDER = ALL_AUTHORIZATIONS & ~Authorization.PHONE_CARD
 FULL = ALL_AUTHORIZATIONS
 #: The authorization templates in common use, by name.
-TEMPLATES: Mapping[str, Authorization] = {
-    "retail": RETAIL,
-    "wholesale": WHOLESALE,
-    "calling_card": CALLING_CARD,
-    "sip_trunk_provider": SIP_TRUNK_PROVIDER,
-    "full": FULL,
-}
+AUTHORIZATION_TEMPLATES: Mapping[str, Authorization] = MappingProxyType(
+    {
+        "retail": RETAIL,
+        "wholesale": WHOLESALE,
+        "calling_card": CALLING_CARD,
+        "sip_trunk_provider": SIP_TRUNK_PROVIDER,
+        "full": FULL,
+    }
+)
 
 
 class AgentAction(enum.Enum):
@@ -129,33 +133,40 @@ class AgentAction(enum.Enum):
 
 _A = AgentAction
 #: The authorization each action needs.
-REQUIRED_AUTHORIZATION: Mapping[AgentAction, Authorization] = {
-    _A.VIEW: Authorization.NONE,
-    _A.ADD_ACCOUNT: Authorization.ACCOUNT,
-    _A.DELETE_ACCOUNT: Authorization.ACCOUNT,
-    _A.MODIFY_ACCOUNT: Authorization.ACCOUNT,
-    _A.ADD_PHONE: Authorization.PHONE,
-    _A.DELETE_PHONE: Authorization.PHONE,
-    _A.MODIFY_PHONE: Authorization.PHONE,
-    _A.ADD_PHONE_CARD: Authorization.PHONE_CARD,
-    _A.DELETE_PHONE_CARD: Authorization.PHONE_CARD,
-    _A.MODIFY_PHONE_CARD: Authorization.PHONE_CARD,
-    _A.ADD_GATEWAY: Authorization.GATEWAY,
-    _A.DELETE_GATEWAY: Authorization.GATEWAY,
-    _A.MODIFY_GATEWAY_INFO: Authorization.GATEWAY_INFO,
-    _A.MODIFY_GATEWAY_CAPACITY: Authorization.GATEWAY_CAPACITY,
-    _A.PAY_SELF: Authorization.PAYMENT_SELF,
-    _A.PAY_SUB: Authorization.PAYMENT_SUB,
-}
+REQUIRED_AUTHORIZATION: Mapping[AgentAction, Authorization] = MappingProxyType(
+    {
+        _A.VIEW: Authorization.NONE,
+        _A.ADD_ACCOUNT: Authorization.ACCOUNT,
+        _A.DELETE_ACCOUNT: Authorization.ACCOUNT,
+        _A.MODIFY_ACCOUNT: Authorization.ACCOUNT,
+        _A.ADD_PHONE: Authorization.PHONE,
+        _A.DELETE_PHONE: Authorization.PHONE,
+        _A.MODIFY_PHONE: Authorization.PHONE,
+        _A.ADD_PHONE_CARD: Authorization.PHONE_CARD,
+        _A.DELETE_PHONE_CARD: Authorization.PHONE_CARD,
+        _A.MODIFY_PHONE_CARD: Authorization.PHONE_CARD,
+        _A.ADD_GATEWAY: Authorization.GATEWAY,
+        _A.DELETE_GATEWAY: Authorization.GATEWAY,
+        _A.MODIFY_GATEWAY_INFO: Authorization.GATEWAY_INFO,
+        _A.MODIFY_GATEWAY_CAPACITY: Authorization.GATEWAY_CAPACITY,
+        _A.PAY_SELF: Authorization.PAYMENT_SELF,
+        _A.PAY_SUB: Authorization.PAYMENT_SUB,
+    }
+)
 # Where the target may stand relative to the acting agent:
 #   "self"  -- the agent itself only;  "sub" -- strictly below it;
 #   "own"   -- itself or below it (an account's phones, cards and gateways; a new account's
 #              parent; viewing).
-TARGET_RULE: Mapping[AgentAction, str] = {
-    _A.VIEW: "own",
-    _A.ADD_ACCOUNT: "own",
-    _A.DELETE_ACCOUNT: "sub",
-    _A.MODIFY_ACCOUNT: "sub",
-    _A.PAY_SELF: "self",
-    _A.PAY_SUB: "sub",
-}
+TARGET_RULE: Mapping[AgentAction, str] = MappingProxyType(
+    {
+        _A.VIEW: "own",
+        _A.ADD_ACCOUNT: "own",
+        _A.DELETE_ACCOUNT: "sub",
+        _A.MODIFY_ACCOUNT: "sub",
+        _A.PAY_SELF: "self",
+        _A.PAY_SUB: "sub",
+    }
+)
+
+#: The old name of :data:`AUTHORIZATION_TEMPLATES`, kept until the next minor release.
+TEMPLATES = AUTHORIZATION_TEMPLATES

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidArgument, NotFound, VosEngineError
-from ._verdicts import Decision
+from ..errors import InvalidArgument, NotFound, PermissionDenied
 
 __all__ = [
     "AuthorizationNotHeld",
@@ -28,14 +27,3 @@ class HierarchyError(InvalidArgument):
 
 class AuthorizationNotHeld(InvalidArgument):
     """An account would hold an authorization its parent lacks."""
-
-
-class PermissionDenied(VosEngineError, PermissionError):
-    """The actor may not do this: out of its scope, or without the authorization it needs.
-
-    ``decision`` is the :class:`Decision` that refused.
-    """
-
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(decision.reason)
-        self.decision = decision

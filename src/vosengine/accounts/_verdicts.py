@@ -11,20 +11,10 @@ from typing import Any
 import attrs
 
 from ..errors import InvalidArgument
+from ..verdicts import Decision
 from ._account import AccountStatus
 
 __all__ = ["AuditRecord", "Decision", "NumberCheck", "StatusVerdict"]
-
-
-@attrs.frozen(kw_only=True)
-class Decision:
-    """Allowed or denied, with the reason. Truthy when allowed."""
-
-    allowed: bool
-    reason: str
-
-    def __bool__(self) -> bool:
-        return self.allowed
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +26,15 @@ class StatusVerdict:
 
     def __bool__(self) -> bool:
         return self.status is AccountStatus.ACTIVE
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the account may act (its effective status is active)."""
+        return self.status is AccountStatus.ACTIVE
+
+    @property
+    def reason(self) -> str:
+        return f"account {self.account_id!r} is {self.status.value}"
 
 
 @attrs.frozen(kw_only=True)

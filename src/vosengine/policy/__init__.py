@@ -1,25 +1,29 @@
 """Admin policy on Casbin: roles, the module permission matrix, agent scope, IP and time
 rules, API keys, templates and review, and login security."""
 
+from ..verdicts import (
+    Decision as Decision,  # the old home, kept as an alias until the next minor release
+)
 from ._login import LoginLockout, password_problems, session_expired
 from ._policy import (
     MODULES,
+    PERMISSION_TEMPLATES,
     ROLE_GRANTS,
-    TEMPLATES,
     Admin,
-    Decision,
     LoginWindow,
     Policy,
     Role,
     UnknownSubject,
 )
+from ._policy import (
+    TEMPLATES as TEMPLATES,  # the old name, until the next minor release
+)
 
 __all__ = [
     "MODULES",
     "ROLE_GRANTS",
-    "TEMPLATES",
+    "PERMISSION_TEMPLATES",
     "Admin",
-    "Decision",
     "LoginLockout",
     "LoginWindow",
     "Policy",

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime, time, tzinfo
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -31,15 +32,16 @@ import casbin
 
 from .._net import Networks, address_key
 from .._time import check_aware, check_weekly, in_weekly, local_reading, weekdays, zone
-from ..accounts import AccountDirectory, AccountStatus, AgentAction, Decision
+from ..accounts import AccountDirectory, AccountStatus, AgentAction
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
+from ..verdicts import Decision
 
 __all__ = [
     "MODULES",
     "ROLE_GRANTS",
+    "PERMISSION_TEMPLATES",
     "TEMPLATES",
     "Admin",
-    "Decision",
     "LoginWindow",
     "Policy",
     "Role",
@@ -47,15 +49,17 @@ __all__ = [
 ]
 
 #: The module permission matrix: module -> its actions.
-MODULES: Mapping[str, tuple[str, ...]] = {
-    "rate": ("view", "add", "edit", "delete", "import", "export"),
-    "account": ("view", "add", "edit", "delete", "lock", "balance_adjust"),
-    "gateway": ("view", "add", "edit", "delete", "enable"),
-    "cdr": ("query", "export", "view_reports", "schedule_reports", "modify"),
-    "system": ("view_parameters", "edit_parameters", "manage_admins", "view_logs", "backup"),
-    "phone": ("view", "add", "edit", "delete", "ivr_config", "audio"),
-    "alarm": ("view", "configure", "acknowledge", "clear"),
-}
+MODULES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "rate": ("view", "add", "edit", "delete", "import", "export"),
+        "account": ("view", "add", "edit", "delete", "lock", "balance_adjust"),
+        "gateway": ("view", "add", "edit", "delete", "enable"),
+        "cdr": ("query", "export", "view_reports", "schedule_reports", "modify"),
+        "system": ("view_parameters", "edit_parameters", "manage_admins", "view_logs", "backup"),
+        "phone": ("view", "add", "edit", "delete", "ivr_config", "audio"),
+        "alarm": ("view", "configure", "acknowledge", "clear"),
+    }
+)
 _ALL = frozenset(f"{m}.{a}" for m, actions in MODULES.items() for a in actions)
 _VIEWS = frozenset(
     p
@@ -72,34 +76,38 @@ class Role(enum.Enum):
 
 
 #: Default grants of each role ("module.action").
-ROLE_GRANTS: Mapping[Role, frozenset[str]] = {
-    Role.SUPER_ADMIN: _ALL,
-    Role.ADMIN: frozenset(
-        p
-        for p in _ALL
-        if p.split(".")[0] in ("rate", "account", "gateway", "phone")
-        or p
-        in (
-            "cdr.query",
-            "cdr.export",
-            "cdr.view_reports",
-            "cdr.schedule_reports",
-            "alarm.view",
-            "alarm.acknowledge",
-        )
-    ),
-    Role.OPERATOR: _VIEWS | {"account.add", "cdr.export"},
-    Role.READ_ONLY: _VIEWS,
-}
+ROLE_GRANTS: Mapping[Role, frozenset[str]] = MappingProxyType(
+    {
+        Role.SUPER_ADMIN: _ALL,
+        Role.ADMIN: frozenset(
+            p
+            for p in _ALL
+            if p.split(".")[0] in ("rate", "account", "gateway", "phone")
+            or p
+            in (
+                "cdr.query",
+                "cdr.export",
+                "cdr.view_reports",
+                "cdr.schedule_reports",
+                "alarm.view",
+                "alarm.acknowledge",
+            )
+        ),
+        Role.OPERATOR: _VIEWS | {"account.add", "cdr.export"},
+        Role.READ_ONLY: _VIEWS,
+    }
+)
 
 #: Permission templates for the periodic review.
-TEMPLATES: Mapping[str, frozenset[str]] = {
-    "agent_admin": frozenset(p for p in _ALL if p.split(".")[0] in ("account", "phone"))
-    | {"cdr.query", "cdr.view_reports", "rate.view"},
-    "support_operator": _VIEWS | {"account.lock", "phone.edit", "alarm.acknowledge"},
-    "billing_auditor": _VIEWS | {"cdr.export", "rate.export"},
-    "system_administrator": _ALL,
-}
+PERMISSION_TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "agent_admin": frozenset(p for p in _ALL if p.split(".")[0] in ("account", "phone"))
+        | {"cdr.query", "cdr.view_reports", "rate.view"},
+        "support_operator": _VIEWS | {"account.lock", "phone.edit", "alarm.acknowledge"},
+        "billing_auditor": _VIEWS | {"cdr.export", "rate.export"},
+        "system_administrator": _ALL,
+    }
+)
 
 
 class UnknownSubject(NotFound):
@@ -666,10 +674,10 @@ class Policy:
             template = templates.get(name)
             entry: dict[str, Any] = {"template": template}
             if template is not None:
-                if template not in TEMPLATES:
+                if template not in PERMISSION_TEMPLATES:
                     raise InvalidArgument(f"templates: unknown template {template!r}")
-                entry["extra"] = sorted(rights - TEMPLATES[template])
-                entry["missing"] = sorted(TEMPLATES[template] - rights)
+                entry["extra"] = sorted(rights - PERMISSION_TEMPLATES[template])
+                entry["missing"] = sorted(PERMISSION_TEMPLATES[template] - rights)
             report["admins"][name] = entry
         names = sorted(self._admins)
         report["can_modify_cdrs"] = [n for n in names if "cdr.modify" in self.effective(n)]
@@ -683,3 +691,7 @@ class Policy:
         ]
         report["empty_ip_whitelist"] = [n for n in names if not self._admins[n].ip_whitelist]
         return report
+
+
+#: The old name of :data:`PERMISSION_TEMPLATES`, kept until the next minor release.
+TEMPLATES = PERMISSION_TEMPLATES

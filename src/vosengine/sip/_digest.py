@@ -22,7 +22,8 @@ import heapq
 import hmac
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -57,11 +58,13 @@ def _hasher(name: str) -> Callable[[bytes], str]:
 
 
 #: The digest algorithms, by the name used in the ``algorithm`` parameter.
-ALGORITHMS: dict[str, Callable[[bytes], str]] = {
-    "MD5": _hasher("md5"),
-    "SHA-256": _hasher("sha256"),
-    "SHA-512-256": _hasher("sha512_256"),
-}
+ALGORITHMS: Mapping[str, Callable[[bytes], str]] = MappingProxyType(
+    {
+        "MD5": _hasher("md5"),
+        "SHA-256": _hasher("sha256"),
+        "SHA-512-256": _hasher("sha512_256"),
+    }
+)
 
 
 def _base(algorithm: str) -> tuple[Callable[[bytes], str], bool]:
@@ -122,10 +125,18 @@ class DigestOutcome(enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class DigestResult:
+    """The verdict on a request's credentials: the outcome and why (a verdict: truthy when
+    the credentials are good)."""
+
     outcome: DigestOutcome
     reason: str
 
     def __bool__(self) -> bool:
+        return self.outcome is DigestOutcome.OK
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the credentials are good (the outcome is ``OK``)."""
         return self.outcome is DigestOutcome.OK
 
 

@@ -7,7 +7,7 @@ from ..errors import InvalidArgument, VosEngineError
 __all__ = ["LocalProtocolError", "ParseError", "ProtocolError"]
 
 
-class ProtocolError(VosEngineError):
+class ProtocolError(VosEngineError, ValueError):
     """A SIP protocol error. ``status`` is the response a host can send without knowing why
     (400 Bad Request unless a more precise code fits)."""
 
@@ -16,7 +16,7 @@ class ProtocolError(VosEngineError):
         self.status = status
 
 
-class ParseError(ProtocolError, ValueError):
+class ParseError(ProtocolError):
     """The peer's bytes are not a valid SIP message; ``status`` suggests the answer (400;
     505 for an unsupported SIP version; 416 for an unsupported URI scheme ...)."""
 

@@ -16,8 +16,8 @@ to that implementation's storage, so ``isinstance(message, Request)`` holds eith
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from types import ModuleType
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from ..errors import InvalidArgumentType
@@ -329,7 +329,7 @@ class Response(Message):
         return f"<Response {self.status} {self.reason} call-id={self.header('call-id')!r}>"
 
 
-REASONS = {
+REASONS: Mapping[int, str] = MappingProxyType({
     100: "Trying", 180: "Ringing", 183: "Session Progress", 200: "OK", 202: "Accepted",
     301: "Moved Permanently", 302: "Moved Temporarily", 400: "Bad Request",
     401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
@@ -341,7 +341,7 @@ REASONS = {
     487: "Request Terminated", 488: "Not Acceptable Here", 500: "Server Internal Error",
     501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Server Time-out", 505: "Version Not Supported", 603: "Decline",
-}  # fmt: skip
+})  # fmt: skip
 
 
 def _checked_version(version: object) -> str:

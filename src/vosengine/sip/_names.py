@@ -11,6 +11,8 @@ a peer sending a stream of invented names cannot grow it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from ._errors import ParseError
 
@@ -31,19 +33,19 @@ TOKEN = r"[A-Za-z0-9\-.!%*_+`'~]+"
 TOKEN_RE = re.compile(TOKEN)
 TOKEN_FULL = re.compile(rf"{TOKEN}\Z")  # \Z: "$" would also match before a final LF
 
-COMPACT = {
+COMPACT: Mapping[str, str] = MappingProxyType({
     "v": "via", "i": "call-id", "f": "from", "t": "to", "m": "contact",
     "l": "content-length", "c": "content-type", "k": "supported", "s": "subject",
     "e": "content-encoding", "o": "event", "u": "allow-events", "r": "refer-to",
     "b": "referred-by", "x": "session-expires", "y": "identity", "a": "accept-contact",
     "j": "reject-contact", "d": "request-disposition", "n": "identity-info",
-}  # fmt: skip
+})  # fmt: skip
 #: keys whose wire spelling is not the capitalised words
-SPELLING = {
+SPELLING: Mapping[str, str] = MappingProxyType({
     "call-id": "Call-ID", "cseq": "CSeq", "www-authenticate": "WWW-Authenticate",
     "mime-version": "MIME-Version", "rack": "RAck", "rseq": "RSeq", "sip-etag": "SIP-ETag",
     "sip-if-match": "SIP-If-Match", "identity-info": "Identity-Info",
-}  # fmt: skip
+})  # fmt: skip
 #: Header names as peers usually spell them; the compiled splitter matches these bytes
 #: without decoding them.
 COMMON_NAMES = (
