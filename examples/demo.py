@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from vosengine import prefix
-from vosengine.accounts import FULL, RETAIL, Account, AccountDirectory, Operator
+from vosengine.accounts import (
+    FULL,
+    RETAIL,
+    Account,
+    AccountDirectory,
+    AgentPayments,
+    Operator,
+)
 from vosengine.cdr import CDR, ChainBiller
 from vosengine.ledger import InMemoryLedger, InsufficientFunds
 from vosengine.numbering import NumberSection
@@ -79,7 +86,7 @@ def main() -> None:
         "dhaka-retail": scaled(CUSTOMER_DECK, "0.80"),
         "bd-wholesale": scaled(CUSTOMER_DECK, "0.60"),
     }
-    ledger = InMemoryLedger(directory=directory)
+    ledger = InMemoryLedger(payers=AgentPayments(directory))
     for account_id in tables:
         ledger.open_account(account_id, credit_limit=Decimal("5"))
     ledger.recharge("dhaka-retail", Decimal("20"), key="seed", actor=OPERATOR, now=NOW)

@@ -39,3 +39,18 @@ def test_only_the_pickers_import_a_python_twin() -> None:
         if "_prefix_py" in path.read_text(encoding="utf-8")
     )
     assert importers == ["prefix.py"]
+
+
+def test_the_ledger_depends_on_money_only() -> None:
+    """No module of ``vosengine.ledger`` imports the accounts, the policy or CDRs at module
+    level: payer authorization comes in as ``PayerRules``."""
+    import ast
+
+    for path in sorted((SRC / "ledger").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module-level statements only
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                assert node.module in ("_actors", "errors", "money", "verdicts"), (
+                    path.name,
+                    node.module,
+                )

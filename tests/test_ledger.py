@@ -14,11 +14,11 @@ from vosengine.accounts import (
     RETAIL,
     Account,
     AccountDirectory,
+    AgentPayments,
     Authorization,
     Operator,
-    PermissionDenied,
 )
-from vosengine.errors import InvalidArgument, InvalidArgumentType
+from vosengine.errors import InvalidArgument, InvalidArgumentType, PermissionDenied
 from vosengine.ledger import (
     IdempotencyConflict,
     InMemoryLedger,
@@ -227,7 +227,7 @@ def test_agent_payment_authorizations() -> None:
     directory.add(Account(id="other"), actor=OP, now=NOW)
     directory.add(Account(id="limited", authorizations=Authorization.ACCOUNT), actor=OP, now=NOW)
     directory.add(Account(id="lcust", parent_id="limited"), actor=OP, now=NOW)
-    ledger = InMemoryLedger(directory=directory)
+    ledger = InMemoryLedger(payers=AgentPayments(directory))
     for account in ("agent", "cust", "other", "limited", "lcust"):
         ledger.open_account(account)
     ledger.recharge("agent", D("50"), key="seed", actor=OP, now=NOW)
@@ -304,7 +304,7 @@ def test_adjust_many_posts_all_or_nothing() -> None:
     directory.add(Account(id="agent", authorizations=RETAIL), actor=OP, now=NOW)
     directory.add(Account(id="cust", parent_id="agent"), actor=OP, now=NOW)
     directory.add(Account(id="other"), actor=OP, now=NOW)
-    ledger = InMemoryLedger(directory=directory)
+    ledger = InMemoryLedger(payers=AgentPayments(directory))
     for account in ("agent", "cust", "other"):
         ledger.open_account(account)
     batch = [Posting("cust", D("2"), "p1", "fix"), Posting("agent", D("-1.5"), "p2")]
@@ -370,3 +370,39 @@ def test_adjust_many_posts_all_or_nothing() -> None:
         )
     ledger.adjust_many([Posting("cust", D("-1"), "p15")], actor="agent", now=NOW)  # payment for sub
     assert ledger.balance("cust").balance == D("1")
+
+
+def test_payer_rules_are_given_to_the_ledger() -> None:
+    """The ledger knows money only: who may pay comes in as payer rules, so any ledger
+    implementation applies the same ones; the old ``directory=`` still works, with a
+    warning."""
+    directory = AccountDirectory()
+    directory.add(Account(id="agent", authorizations=RETAIL), actor=OP, now=NOW)
+    directory.add(Account(id="cust", parent_id="agent"), actor=OP, now=NOW)
+    calls: list[tuple[object, str]] = []
+
+    class Recording:
+        def authorize(self, actor: object, account_id: str, *, now: datetime) -> str:
+            calls.append((actor, account_id))
+            return "someone"
+
+        def authorize_transfer(
+            self, actor: object, source: str, target: str, *, now: datetime
+        ) -> str:
+            calls.append((actor, f"{source}->{target}"))
+            return "someone"
+
+    ledger = InMemoryLedger(payers=Recording())  # type: ignore[arg-type]
+    ledger.open_account("cust")
+    ledger.open_account("agent")
+    record = ledger.recharge("cust", D("5"), key="k1", actor="anyone", now=NOW)
+    assert record.actor == "someone"
+    ledger.transfer("cust", "agent", D("1"), key="k2", actor="anyone", now=NOW)
+    assert calls == [("anyone", "cust"), ("anyone", "cust->agent")]
+    with pytest.raises(InvalidArgumentType, match="payers: expected payer rules"):
+        InMemoryLedger(payers=directory)  # type: ignore[arg-type]
+    with pytest.warns(DeprecationWarning, match="payers=vosengine.accounts.AgentPayments"):
+        old = InMemoryLedger(directory=directory)
+    assert isinstance(old.payers, AgentPayments)
+    old.open_account("cust")
+    assert old.recharge("cust", D("1"), key="k", actor="agent", now=NOW).actor == "agent:agent"

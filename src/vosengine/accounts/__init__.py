@@ -52,6 +52,7 @@ from ._authorizations import (
 )
 from ._directory import AccountDirectory
 from ._errors import AuthorizationNotHeld, DuplicateAccount, HierarchyError, UnknownAccount
+from ._payments import AgentPayments
 from ._verdicts import AuditRecord, NumberCheck, StatusVerdict
 
 # Old homes, kept as aliases until the next minor release: the one Decision is
@@ -74,6 +75,7 @@ __all__ = [
     "AccountStatus",
     "Actor",
     "AgentAction",
+    "AgentPayments",
     "AuditRecord",
     "Authorization",
     "AuthorizationNotHeld",

@@ -1,257 +1,40 @@
-"""Balances, credit limits, overdraft rules and reservations for calls in progress.
-
-Per account the ledger keeps a ``balance``, a ``credit_limit`` (how far below zero the
-balance may go) and the sum of open ``reserved`` amounts; what a new call may still use is
-``available = balance + credit_limit - reserved``.
-
-Operations, as VOS3000 offers them: :meth:`~InMemoryLedger.recharge`,
-:meth:`~InMemoryLedger.deduct`, :meth:`~InMemoryLedger.adjust` (±),
-:meth:`~InMemoryLedger.transfer` and :meth:`~InMemoryLedger.set_credit_limit`. Each writes a
-:class:`PaymentRecord` and takes an **idempotency key**: repeating a call with the same key and
-the same arguments (a retried request) returns the first result and changes nothing; the same
-key with other arguments is an :class:`IdempotencyConflict`.
-
-Calls in progress: :meth:`~InMemoryLedger.reserve` holds an amount against ``available``,
-:meth:`~InMemoryLedger.settle` charges the call's real cost and frees the hold,
-:meth:`~InMemoryLedger.release` frees it unused. A reservation beyond ``available`` follows the
-account's :class:`OverdraftAction`: ``BLOCK`` refuses it, ``WARN`` allows it and emits an
-event, ``SUSPEND`` refuses it and emits an event that asks the host to suspend the account.
-Crossing the low-balance threshold emits an event too. Events queue up until
-:meth:`~InMemoryLedger.drain_events`.
-
-Who may pay whom: when the ledger is given an :class:`~vosengine.accounts.AccountDirectory`,
-an agent actor (an account id) may pay into its own account only with the *payment for this
-account* authorization and into its sub-accounts only with *payment for sub accounts*; an
-:class:`~vosengine.accounts.Operator` may pay anywhere.
-"""
+"""The embedded ledger: every account, record and reservation in this process, under one lock."""
 
 from __future__ import annotations
 
-import enum
 import itertools
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal, DecimalException, Inexact
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, TypeVar
 
-import attrs
+from .._actors import Actor
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
+from ._protocol import OperatorsOnly, PayerRules
+from ._values import (
+    Balance,
+    IdempotencyConflict,
+    InsufficientFunds,
+    LedgerEvent,
+    LedgerEventKind,
+    OverdraftAction,
+    PaymentKind,
+    PaymentRecord,
+    Posting,
+    Reservation,
+    UnknownLedgerAccount,
+    UnknownReservation,
+)
 
-from .accounts import AccountDirectory, Actor, AgentAction, Decision, Operator, PermissionDenied
-from .errors import InvalidArgument, InvalidArgumentType, NotFound, Refused
-from .money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
-
-__all__ = [
-    "Balance",
-    "IdempotencyConflict",
-    "InMemoryLedger",
-    "InsufficientFunds",
-    "Ledger",
-    "LedgerEvent",
-    "LedgerEventKind",
-    "OverdraftAction",
-    "PaymentKind",
-    "Posting",
-    "PaymentRecord",
-    "Reservation",
-    "UnknownLedgerAccount",
-    "UnknownReservation",
-]
+__all__ = ["InMemoryLedger"]
 
 T = TypeVar("T")
 
 # every sum and difference of amounts runs in the library's context, never the thread's
 _add, _sub, _quantize = CONTEXT.add, CONTEXT.subtract, CONTEXT.quantize
-
-
-class UnknownLedgerAccount(NotFound):
-    """The ledger has no account with this id."""
-
-
-class UnknownReservation(NotFound):
-    """No open reservation has this id (settled, released, or never made)."""
-
-
-class InsufficientFunds(Refused):
-    """The account cannot cover the amount (``available`` shows what it has)."""
-
-    def __init__(self, message: str, *, account_id: str, available: Decimal) -> None:
-        super().__init__(message)
-        self.account_id = account_id
-        self.available = available
-
-
-class IdempotencyConflict(InvalidArgument):
-    """An idempotency key was used before for a different request."""
-
-
-class OverdraftAction(enum.Enum):
-    """What happens when a call would need more than an account has available."""
-
-    BLOCK = "block"
-    WARN = "warn"
-    SUSPEND = "suspend"
-
-
-class PaymentKind(enum.Enum):
-    RECHARGE = "recharge"
-    DEDUCT = "deduct"
-    ADJUST = "adjust"
-    TRANSFER_OUT = "transfer_out"
-    TRANSFER_IN = "transfer_in"
-    CREDIT_LIMIT = "credit_limit"
-    CALL = "call"
-
-
-class LedgerEventKind(enum.Enum):
-    LOW_BALANCE = "low_balance"
-    OVERDRAFT_WARNING = "overdraft_warning"
-    SUSPEND_ACCOUNT = "suspend_account"
-    CALL_BLOCKED = "call_blocked"
-
-
-@attrs.frozen(kw_only=True)
-class Balance:
-    account_id: str
-    balance: Decimal
-    credit_limit: Decimal
-    reserved: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        return _sub(_add(self.balance, self.credit_limit), self.reserved)
-
-
-class PaymentRecord(NamedTuple):
-    """One money movement. ``amount`` is signed (what the balance moved by); for
-    ``CREDIT_LIMIT`` it is the new limit and the balance does not move.
-
-    A named tuple rather than an attrs class: one is written per call on the hot path, and a
-    tuple is built three times faster."""
-
-    id: int
-    kind: PaymentKind
-    account_id: str
-    amount: Decimal
-    balance_after: Decimal
-    actor: str
-    memo: str
-    at: datetime
-    key: str | None
-
-
-class Posting(NamedTuple):
-    """One adjustment of a batch (:meth:`~InMemoryLedger.adjust_many`): the balance of
-    ``account_id`` moves by ``amount`` (either sign, not zero) under idempotency ``key``."""
-
-    account_id: str
-    amount: Decimal
-    key: str
-    memo: str = ""
-
-
-class Reservation(NamedTuple):
-    """An amount held for a call in progress (a named tuple, like :class:`PaymentRecord`)."""
-
-    id: int
-    account_id: str
-    amount: Decimal
-    call_id: str
-    at: datetime
-
-
-@attrs.frozen(kw_only=True)
-class LedgerEvent:
-    kind: LedgerEventKind
-    account_id: str
-    available: Decimal
-    at: datetime
-    detail: str
-
-
-class Ledger(Protocol):
-    """What a ledger offers; :class:`InMemoryLedger` is the embedded default."""
-
-    def open_account(
-        self,
-        account_id: str,
-        *,
-        credit_limit: Decimal = ...,
-        overdraft: OverdraftAction = ...,
-        low_balance: Decimal | None = ...,
-    ) -> Balance: ...
-
-    def balance(self, account_id: str) -> Balance: ...
-
-    def recharge(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = ...,
-    ) -> PaymentRecord: ...
-
-    def deduct(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = ...,
-    ) -> PaymentRecord: ...
-
-    def adjust(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = ...,
-    ) -> PaymentRecord: ...
-
-    def adjust_many(
-        self, postings: Sequence[Posting], *, actor: Actor, now: datetime
-    ) -> list[PaymentRecord]: ...
-
-    def transfer(
-        self,
-        source: str,
-        target: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = ...,
-    ) -> tuple[PaymentRecord, PaymentRecord]: ...
-
-    def set_credit_limit(
-        self,
-        account_id: str,
-        limit: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = ...,
-    ) -> PaymentRecord: ...
-
-    def reserve(
-        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
-    ) -> Reservation: ...
-
-    def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord: ...
-
-    def release(self, reservation_id: int, *, now: datetime) -> None: ...
-
-    def drain_events(self) -> list[LedgerEvent]: ...
 
 
 class _State:
@@ -276,15 +59,41 @@ class InMemoryLedger:
     Thread-safe: every operation holds the ledger's lock for its check-then-apply, so
     concurrent reservations can never take an account past its credit limit. ``decimals``
     bounds the amounts it accepts (an amount with more decimals is an error, never silently
-    rounded). ``directory`` enables the agent payment rules.
+    rounded). ``payers`` decides who may pay into an account (:class:`OperatorsOnly` when
+    not given). ``directory`` is the old spelling of
+    ``payers=vosengine.accounts.AgentPayments(directory)``, kept until the next minor release.
     """
 
-    def __init__(self, *, decimals: int = 4, directory: AccountDirectory | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        decimals: int = 4,
+        payers: PayerRules | None = None,
+        directory: Any = None,
+    ) -> None:
         if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
             raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
         self.decimals = decimals
         self._quantum = Decimal(1).scaleb(-decimals, CONTEXT)
-        self.directory = directory
+        if directory is not None:
+            if payers is not None:
+                raise InvalidArgument("directory: give payers= or directory=, not both")
+            from ..accounts import AgentPayments  # the old spelling's rules
+
+            warnings.warn(
+                "InMemoryLedger(directory=d) is deprecated: give"
+                " payers=vosengine.accounts.AgentPayments(d)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            payers = AgentPayments(directory)
+        if payers is None:
+            payers = OperatorsOnly()
+        elif not isinstance(payers, PayerRules):
+            raise InvalidArgumentType(
+                f"payers: expected payer rules (authorize, authorize_transfer), got {payers!r}"
+            )
+        self.payers = payers
         self._lock = threading.Lock()
         self._accounts: dict[str, _State] = {}
         self._records: list[PaymentRecord] = []
@@ -330,21 +139,6 @@ class InMemoryLedger:
             return self._accounts[account_id]
         except (KeyError, TypeError):
             raise UnknownLedgerAccount(f"ledger account {account_id!r} does not exist") from None
-
-    def _check_payer(self, actor: Actor, account_id: str, now: datetime) -> str:
-        if isinstance(actor, Operator):
-            return str(actor)
-        if not isinstance(actor, str):
-            raise InvalidArgumentType(
-                f"actor: expected an Operator or an agent account id, got {actor!r}"
-            )
-        if self.directory is None:
-            raise PermissionDenied(
-                _denied(f"agent {actor!r} cannot pay: this ledger has no account directory")
-            )
-        action = AgentAction.PAY_SELF if actor == account_id else AgentAction.PAY_SUB
-        self.directory.require(actor, action, account_id, now=now)
-        return f"agent:{actor}"
 
     def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
         _check_key(key, "key")
@@ -486,7 +280,7 @@ class InMemoryLedger:
             state = self._state(account_id)
 
             def run() -> PaymentRecord:
-                label = self._check_payer(actor, account_id, now)
+                label = self.payers.authorize(actor, account_id, now=now)
                 if require_funds and delta < 0 and _add(state.available(), delta) < 0:
                     raise InsufficientFunds(
                         f"account {account_id!r} has {state.available()} available,"
@@ -594,7 +388,7 @@ class InMemoryLedger:
             seen: dict[str, tuple[Any, ...]] = {}
             for account_id, amount, key, memo in checked:
                 self._state(account_id)
-                label = self._check_payer(actor, account_id, now)
+                label = self.payers.authorize(actor, account_id, now=now)
                 request = _request(kind, account_id, amount, actor, memo)
                 first = self._done[key][0] if key in self._done else seen.get(key)
                 if first is not None:
@@ -634,11 +428,7 @@ class InMemoryLedger:
             src, dst = self._state(source), self._state(target)
 
             def run() -> tuple[PaymentRecord, PaymentRecord]:
-                label = self._check_payer(actor, target, now)
-                if not isinstance(actor, Operator) and actor != source:
-                    raise PermissionDenied(
-                        _denied(f"agent {actor!r} can only transfer from its own account")
-                    )
+                label = self.payers.authorize_transfer(actor, source, target, now=now)
                 if src.available() < amount:
                     raise InsufficientFunds(
                         f"account {source!r} has {src.available()} available, {amount} needed",
@@ -688,7 +478,7 @@ class InMemoryLedger:
             state = self._state(account_id)
 
             def run() -> PaymentRecord:
-                label = self._check_payer(actor, account_id, now)
+                label = self.payers.authorize(actor, account_id, now=now)
                 before = state.available()
                 state.credit_limit = limit
                 self._watch(account_id, state, before, now)
@@ -821,7 +611,3 @@ def _same_request(key: str, first: tuple[Any, ...], request: tuple[Any, ...]) ->
         raise IdempotencyConflict(
             f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
         )
-
-
-def _denied(reason: str) -> Decision:
-    return Decision(allowed=False, reason=reason)

@@ -1,0 +1,68 @@
+"""Balances, credit limits, overdraft rules and reservations for calls in progress.
+
+Per account the ledger keeps a ``balance``, a ``credit_limit`` (how far below zero the
+balance may go) and the sum of open ``reserved`` amounts; what a new call may still use is
+``available = balance + credit_limit - reserved``.
+
+Operations, as VOS3000 offers them: :meth:`~InMemoryLedger.recharge`,
+:meth:`~InMemoryLedger.deduct`, :meth:`~InMemoryLedger.adjust` (±),
+:meth:`~InMemoryLedger.transfer` and :meth:`~InMemoryLedger.set_credit_limit`. Each writes a
+:class:`PaymentRecord` and takes an **idempotency key**: repeating a call with the same key and
+the same arguments (a retried request) returns the first result and changes nothing; the same
+key with other arguments is an :class:`IdempotencyConflict`.
+
+Calls in progress: :meth:`~InMemoryLedger.reserve` holds an amount against ``available``,
+:meth:`~InMemoryLedger.settle` charges the call's real cost and frees the hold,
+:meth:`~InMemoryLedger.release` frees it unused. A reservation beyond ``available`` follows the
+account's :class:`OverdraftAction`: ``BLOCK`` refuses it, ``WARN`` allows it and emits an
+event, ``SUSPEND`` refuses it and emits an event that asks the host to suspend the account.
+Crossing the low-balance threshold emits an event too. Events queue up until
+:meth:`~InMemoryLedger.drain_events`.
+
+Who may pay whom is not the ledger's rule: it is given :class:`PayerRules`.
+:class:`OperatorsOnly` (the default) lets an :class:`~vosengine.accounts.Operator` pay
+anywhere; :class:`vosengine.accounts.AgentPayments` adds the agent rules (an agent pays into
+its own account only with *payment for this account*, into its sub-accounts only with
+*payment for sub accounts*, and transfers only from its own account). Any :class:`Ledger`
+implementation takes the same rules.
+
+The package depends on money only: no account directory, no policy.
+"""
+
+from __future__ import annotations
+
+from ._memory import InMemoryLedger
+from ._protocol import Ledger, OperatorsOnly, PayerRules
+from ._values import (
+    Balance,
+    IdempotencyConflict,
+    InsufficientFunds,
+    LedgerEvent,
+    LedgerEventKind,
+    OverdraftAction,
+    PaymentKind,
+    PaymentRecord,
+    Posting,
+    Reservation,
+    UnknownLedgerAccount,
+    UnknownReservation,
+)
+
+__all__ = [
+    "Balance",
+    "IdempotencyConflict",
+    "InMemoryLedger",
+    "InsufficientFunds",
+    "Ledger",
+    "LedgerEvent",
+    "LedgerEventKind",
+    "OperatorsOnly",
+    "OverdraftAction",
+    "PayerRules",
+    "PaymentKind",
+    "PaymentRecord",
+    "Posting",
+    "Reservation",
+    "UnknownLedgerAccount",
+    "UnknownReservation",
+]
