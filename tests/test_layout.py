@@ -54,3 +54,13 @@ def test_the_ledger_depends_on_money_only() -> None:
                     path.name,
                     node.module,
                 )
+
+
+def test_no_python_module_is_over_about_600_lines() -> None:
+    """One responsibility per file: a module past about 600 lines has more than one."""
+    sizes = {
+        str(path.relative_to(SRC)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in sorted(SRC.rglob("*.py"))
+    }
+    assert len(sizes) >= 50
+    assert {name: n for name, n in sizes.items() if n > 620} == {}

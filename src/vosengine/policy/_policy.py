@@ -19,128 +19,23 @@ come from anywhere, without a window may act at any time.
 
 from __future__ import annotations
 
-import enum
 import threading
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time
 from importlib import resources
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 import casbin
 
 from .._net import Networks, address_key
-from .._time import check_aware, check_weekly, in_weekly, local_reading, weekdays, zone
 from ..accounts import AccountDirectory, AccountStatus, AgentAction
-from ..errors import InvalidArgument, InvalidArgumentType, NotFound
+from ..errors import InvalidArgument, InvalidArgumentType
 from ..verdicts import Decision
+from ._admin import Admin, LoginWindow, UnknownSubject, in_window
+from ._rights import _PERMISSIONS, PERMISSION_TEMPLATES, ROLE_GRANTS, Role, _permission
 
-__all__ = [
-    "MODULES",
-    "ROLE_GRANTS",
-    "PERMISSION_TEMPLATES",
-    "TEMPLATES",
-    "Admin",
-    "LoginWindow",
-    "Policy",
-    "Role",
-    "UnknownSubject",
-]
-
-#: The module permission matrix: module -> its actions.
-MODULES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "rate": ("view", "add", "edit", "delete", "import", "export"),
-        "account": ("view", "add", "edit", "delete", "lock", "balance_adjust"),
-        "gateway": ("view", "add", "edit", "delete", "enable"),
-        "cdr": ("query", "export", "view_reports", "schedule_reports", "modify"),
-        "system": ("view_parameters", "edit_parameters", "manage_admins", "view_logs", "backup"),
-        "phone": ("view", "add", "edit", "delete", "ivr_config", "audio"),
-        "alarm": ("view", "configure", "acknowledge", "clear"),
-    }
-)
-_ALL = frozenset(f"{m}.{a}" for m, actions in MODULES.items() for a in actions)
-_VIEWS = frozenset(
-    p
-    for p in _ALL
-    if p.split(".")[1] in ("view", "query", "view_reports", "view_parameters", "view_logs")
-)
-
-
-class Role(enum.Enum):
-    SUPER_ADMIN = "super_admin"
-    ADMIN = "admin"
-    OPERATOR = "operator"
-    READ_ONLY = "read_only"
-
-
-#: Default grants of each role ("module.action").
-ROLE_GRANTS: Mapping[Role, frozenset[str]] = MappingProxyType(
-    {
-        Role.SUPER_ADMIN: _ALL,
-        Role.ADMIN: frozenset(
-            p
-            for p in _ALL
-            if p.split(".")[0] in ("rate", "account", "gateway", "phone")
-            or p
-            in (
-                "cdr.query",
-                "cdr.export",
-                "cdr.view_reports",
-                "cdr.schedule_reports",
-                "alarm.view",
-                "alarm.acknowledge",
-            )
-        ),
-        Role.OPERATOR: _VIEWS | {"account.add", "cdr.export"},
-        Role.READ_ONLY: _VIEWS,
-    }
-)
-
-#: Permission templates for the periodic review.
-PERMISSION_TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "agent_admin": frozenset(p for p in _ALL if p.split(".")[0] in ("account", "phone"))
-        | {"cdr.query", "cdr.view_reports", "rate.view"},
-        "support_operator": _VIEWS | {"account.lock", "phone.edit", "alarm.acknowledge"},
-        "billing_auditor": _VIEWS | {"cdr.export", "rate.export"},
-        "system_administrator": _ALL,
-    }
-)
-
-
-class UnknownSubject(NotFound):
-    """No admin or API key has this name."""
-
-
-@attrs.frozen(kw_only=True)
-class LoginWindow:
-    """Days (0 = Monday) and ``[start, end)`` hours in a time zone when a login may act (``end``
-    of ``00:00`` is midnight at the end of the day)."""
-
-    days: frozenset[int] = attrs.field(converter=weekdays)
-    start: time
-    end: time
-    timezone: str = "UTC"
-    _tz: tzinfo = attrs.field(init=False, eq=False, repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        check_weekly(self.days, self.start, self.end)
-        object.__setattr__(self, "_tz", zone(self.timezone))
-
-    def contains(self, now: datetime) -> bool:
-        """Whether the instant ``now`` (aware) lies in this window."""
-        weekday, clock, _ = local_reading(check_aware(now, "now"), self._tz)
-        return in_weekly(self.days, self.start, self.end, weekday, clock)
-
-
-def _in_window(when: datetime, days: str, start: str, end: str, tz: str) -> bool:
-    """The ``inWindow`` matcher function of the Casbin model (a p4 line)."""
-    weekday, clock, _ = local_reading(check_aware(when, "now"), zone(tz))
-    opens, closes = time.fromisoformat(start), time.fromisoformat(end)
-    return in_weekly(frozenset(int(d) for d in days), opens, closes, weekday, clock)
-
+__all__ = ["Policy"]
 
 #: The most caller addresses a :class:`Policy` keeps parsed; beyond it they are parsed at
 #: each decision, so a flood of addresses costs time, not memory.
@@ -158,41 +53,6 @@ def _address(ip: str, cache: dict[str, tuple[int, int]]) -> tuple[int, int]:
         if len(cache) < MAX_CACHED_ADDRESSES:
             cache[ip] = found  # a racing insert writes the same value: no lock needed
     return found
-
-
-@attrs.frozen(kw_only=True)
-class Admin:
-    """An admin login: its role, its scope (an agent's subtree, or everything), its parent
-    (for an agent's sub-administrator), whether it is disabled, and where and when it may
-    act."""
-
-    name: str
-    role: Role
-    agent_id: str | None = None
-    parent: str | None = None
-    disabled: bool = False
-    ip_whitelist: tuple[str, ...] = ()
-    login_windows: tuple[LoginWindow, ...] = ()
-
-
-_PERMISSIONS: dict[tuple[str, str], str] = {
-    (module, action): f"{module}.{action}"
-    for module, actions in MODULES.items()
-    for action in actions
-}
-
-
-def _permission(module: str, action: str) -> str:
-    found = _PERMISSIONS.get((module, action))
-    if found is not None:
-        return found
-    if module not in MODULES:
-        raise InvalidArgument(f"module: unknown module {module!r}; known: {sorted(MODULES)}")
-    if action not in MODULES[module]:
-        raise InvalidArgument(
-            f"action: {module!r} has no action {action!r}; it has {list(MODULES[module])}"
-        )
-    return f"{module}.{action}"
 
 
 @attrs.frozen
@@ -223,7 +83,7 @@ class Policy:
         self.enforcer = (
             casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
         )
-        self.enforcer.add_function("inWindow", _in_window)
+        self.enforcer.add_function("inWindow", in_window)
         self.directory = directory
         if directory is not None:
             directory.subscribe(self._changed)
@@ -691,7 +551,3 @@ class Policy:
         ]
         report["empty_ip_whitelist"] = [n for n in names if not self._admins[n].ip_whitelist]
         return report
-
-
-#: The old name of :data:`PERMISSION_TEMPLATES`, kept until the next minor release.
-TEMPLATES = PERMISSION_TEMPLATES
