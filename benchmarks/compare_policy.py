@@ -101,7 +101,7 @@ def main() -> None:
     casbin_p50 = statistics.median(casbin_samples) / 1000
     ours_module_p50 = statistics.median(ours_module) / 1000
     agree = sum(
-        bool(policy.check_module(n, m, a)) == enforce(f"admin:{n}", m, a)
+        bool(policy.check_module(n, m, a, now=NOW)) == enforce(f"admin:{n}", m, a)
         for _, n, m, a in module_requests
         if not policy._admins[n].ip_whitelist and not policy._admins[n].login_windows
     )

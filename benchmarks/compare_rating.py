@@ -61,7 +61,7 @@ def naive_pricer(rates: list[Rate]):  # type: ignore[no-untyped-def]
         rate = None
         for length in range(min(len(number), longest_key), 0, -1):
             rate = by_prefix.get(number[:length])
-            if rate is not None and rate.in_force(at):
+            if rate is not None and rate.in_force(at=at):
                 break
             rate = None
         if rate is None:
@@ -125,7 +125,7 @@ def main() -> None:
     naive = naive_pricer(rates)
     sample = 50_000
     expected = [naive(n, d) for n, d in zip(numbers[:sample], durations[:sample], strict=True)]
-    got = table.amounts_many(numbers[:sample], durations[:sample], answered[:sample])
+    got = table.amounts_many(numbers[:sample], durations[:sample], at=answered[:sample])
     assert got == expected, "vosengine and the baseline disagree"
 
     def run_naive() -> None:
@@ -133,13 +133,13 @@ def main() -> None:
             naive(number, duration)
 
     def run_batch() -> None:
-        table.amounts_many(numbers, durations, answered)
+        table.amounts_many(numbers, durations, at=answered)
 
     def run_single() -> None:
         price = table.price
         for number, duration in zip(numbers, durations, strict=True):
             try:  # noqa: SIM105 (a `with suppress(...)` per call costs more than the call)
-                price(number, duration, AT)
+                price(number, duration, at=AT)
             except LookupError:
                 pass
 
@@ -155,7 +155,7 @@ def main() -> None:
             continue
         t0 = clock()
         try:
-            price(number, duration, AT)
+            price(number, duration, at=AT)
         except LookupError:
             continue
         samples.append(clock() - t0)

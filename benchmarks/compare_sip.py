@@ -97,7 +97,7 @@ def register_bytes(user: int, cseq: int, authorization: str | None) -> bytes:
 
 def corpus() -> list[bytes]:
     auth = DigestAuthenticator(REALM, SECRET, algorithms=("MD5",))
-    challenge = parse_auth(auth.challenge(0.0)[0], "WWW-Authenticate")
+    challenge = parse_auth(auth.challenge(now=0.0)[0], "WWW-Authenticate")
     answer = answer_challenge(
         challenge,
         method="REGISTER",
@@ -208,7 +208,9 @@ def registrar_rate(users: int = 1000, requests: int = 20_000, passes: int = 5) -
 
     auth = authenticator()
     # each phone was challenged once, at its own time (so each has its own nonce)
-    challenges = [parse_auth(auth.challenge(i * 1e-3)[0], "WWW-Authenticate") for i in range(users)]
+    challenges = [
+        parse_auth(auth.challenge(now=i * 1e-3)[0], "WWW-Authenticate") for i in range(users)
+    ]
     wire = []
     for i in range(requests):
         user = 1000 + i % users
@@ -229,7 +231,7 @@ def registrar_rate(users: int = 1000, requests: int = 20_000, passes: int = 5) -
         registrar = Registrar(Store(), authenticator())
         start = time.perf_counter()
         for index, data in enumerate(wire):
-            response = registrar.handle(parse(data), source, 1.0 + index * 1e-4)  # type: ignore[arg-type]
+            response = registrar.handle(parse(data), source, now=1.0 + index * 1e-4)  # type: ignore[arg-type]
             out = bytes(response)
         elapsed = time.perf_counter() - start
         assert response.status == 200, out

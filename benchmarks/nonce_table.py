@@ -30,7 +30,7 @@ def _credentials(auth: DigestAuthenticator, now: float, count: int) -> list:  # 
     out = []
     for index in range(count):
         issued = now + index * 1e-4  # one challenge after another, as a registrar issues them
-        challenge = parse_auth(auth.challenge(issued)[0], "WWW-Authenticate")
+        challenge = parse_auth(auth.challenge(now=issued)[0], "WWW-Authenticate")
         answer = answer_challenge(
             challenge,
             method="REGISTER",

@@ -35,7 +35,7 @@ def test_effective_status(benchmark: Any) -> None:
     status = d.effective_status
 
     def run() -> int:
-        return sum(1 for c in who if status(c, NOW) is AccountStatus.ACTIVE)
+        return sum(1 for c in who if status(c, now=NOW) is AccountStatus.ACTIVE)
 
     assert benchmark(run) == len(who)
 

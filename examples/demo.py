@@ -114,14 +114,14 @@ def main() -> None:
         if not check:
             print(f"{callee:<15} refused: {check.reason}")
             continue
-        rate = table.lookup(callee, answer)
+        rate = table.lookup(callee, at=answer)
         if rate is None:
             print(f"{callee:<15} refused: rate not found")
             continue
         available = ledger.balance("customer-001").available
-        longest = table.max_call_seconds(callee, available, answer, limit=7200)
+        longest = table.max_call_seconds(callee, available, at=answer, limit=7200)
         held = min(duration_ms, longest * 1000)
-        cost = table.price(callee, held, answer).amount
+        cost = table.price(callee, held, at=answer).amount
         try:
             hold = ledger.reserve("customer-001", cost, f"call-{index}", now=answer)
         except InsufficientFunds:

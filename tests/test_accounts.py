@@ -286,23 +286,23 @@ def test_check_scope_and_authorization_rules() -> None:
 
 def test_a_locked_or_expired_agent_stops_its_subtree() -> None:
     d = build_guide_tree()
-    assert d.effective_status("customer-001", NOW) is AccountStatus.ACTIVE
+    assert d.effective_status("customer-001", now=NOW) is AccountStatus.ACTIVE
     d.update("bd-wholesale", actor=OP, now=NOW, status=AccountStatus.LOCKED)
-    verdict = d.status_verdict("customer-001", NOW)
+    verdict = d.status_verdict("customer-001", now=NOW)
     assert verdict.status is AccountStatus.LOCKED and verdict.account_id == "bd-wholesale"
     assert not verdict
     denied = d.check("dhaka-retail", AgentAction.MODIFY_ACCOUNT, "customer-001", now=NOW)
     assert not denied and "is locked (its agent 'bd-wholesale')" in denied.reason
     d.update("bd-wholesale", actor=OP, now=NOW, status=AccountStatus.ACTIVE)
     d.update("dhaka-retail", actor=OP, now=NOW, expires_at=NOW + timedelta(days=1))
-    assert d.effective_status("customer-001", NOW) is AccountStatus.ACTIVE
+    assert d.effective_status("customer-001", now=NOW) is AccountStatus.ACTIVE
     later = NOW + timedelta(days=1)
-    assert d.effective_status("customer-001", later) is AccountStatus.EXPIRED
-    assert d.effective_status("bd-wholesale", later) is AccountStatus.ACTIVE
+    assert d.effective_status("customer-001", now=later) is AccountStatus.EXPIRED
+    assert d.effective_status("bd-wholesale", now=later) is AccountStatus.ACTIVE
     # the worst wins: an inactive customer under an expired agent is expired
     d.update("customer-001", actor=OP, now=NOW, status=AccountStatus.INACTIVE)
-    assert d.effective_status("customer-001", later) is AccountStatus.EXPIRED
-    assert d.effective_status("customer-001", NOW) is AccountStatus.INACTIVE
+    assert d.effective_status("customer-001", now=later) is AccountStatus.EXPIRED
+    assert d.effective_status("customer-001", now=NOW) is AccountStatus.INACTIVE
 
 
 def test_subset_rule_on_add_grant_move_and_revoke_cascades() -> None:
@@ -666,7 +666,7 @@ class DirectoryMachine(RuleBasedStateMachine):
             worst = max(
                 (self.status[a] for a in self.model_chain(account_id)), key=lambda s: s.severity
             )
-            assert self.d.effective_status(account_id, NOW) is worst
+            assert self.d.effective_status(account_id, now=NOW) is worst
 
 
 def attrs_evolve(account: Account, **changes: Any) -> Account:

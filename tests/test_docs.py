@@ -44,10 +44,10 @@ m.validate()
 assert m.top_via.branch == "z9hG4bK1" and m.from_.tag == "1"
 table = RateTable([Rate(prefix="1", price="0.6")])
 at = datetime(2026, 1, 1, tzinfo=timezone.utc)
-assert str(table.amounts_many(["15"], [61000], [at])[0]) == "1.2000"
+assert str(table.amounts_many(["15"], [61000], at=[at])[0]) == "1.2000"
 policy = Policy()
 policy.add_admin(Admin(name="a", role=Role.ADMIN))
-assert policy.check_module("a", "rate", "edit")
+assert policy.check_module("a", "rate", "edit", now=at)
 print("ok")
 """
     out = subprocess.run(

@@ -210,7 +210,7 @@ def test_rating_ignores_the_callers_context(
                 [t._general(n, d, NOW) for n, d in zip(numbers, durations, strict=True)],
                 t.price_many(zip(numbers, durations, at, strict=True)),
                 t._amounts(kernel, numbers, durations, at),
-                t.max_call_seconds("4420", D("123.45"), NOW),
+                t.max_call_seconds("4420", D("123.45"), at=NOW),
             ),
         )
 

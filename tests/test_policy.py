@@ -46,34 +46,34 @@ def test_roles_default_grants() -> None:
         ("rita", Role.READ_ONLY),
     ]:
         policy.add_admin(Admin(name=name, role=role))
-    assert policy.check_module("root", "system", "manage_admins")
-    assert policy.check_module("ann", "rate", "edit")
-    assert not policy.check_module("ann", "system", "edit_parameters")
-    assert policy.check_module("otto", "account", "add")
-    assert not policy.check_module("otto", "system", "edit_parameters")  # no system config
-    assert policy.check_module("rita", "rate", "view")
+    assert policy.check_module("root", "system", "manage_admins", now=NOW)
+    assert policy.check_module("ann", "rate", "edit", now=NOW)
+    assert not policy.check_module("ann", "system", "edit_parameters", now=NOW)
+    assert policy.check_module("otto", "account", "add", now=NOW)
+    assert not policy.check_module("otto", "system", "edit_parameters", now=NOW)  # no system config
+    assert policy.check_module("rita", "rate", "view", now=NOW)
     for module, actions in MODULES.items():  # Read-Only views but never modifies
         for action in actions:
-            allowed = bool(policy.check_module("rita", module, action))
+            allowed = bool(policy.check_module("rita", module, action, now=NOW))
             assert allowed == (
                 action in ("view", "query", "view_reports", "view_parameters", "view_logs")
             ), (module, action)
-    denied = policy.check_module("rita", "account", "edit")
+    denied = policy.check_module("rita", "account", "edit", now=NOW)
     assert "has no grant for account.edit" in denied.reason
 
 
 def test_grants_denies_and_changes_take_effect_at_once() -> None:
     policy = Policy()
     policy.add_admin(Admin(name="ann", role=Role.ADMIN))
-    assert not policy.check_module("ann", "cdr", "modify")
+    assert not policy.check_module("ann", "cdr", "modify", now=NOW)
     policy.grant("ann", "cdr", "modify")
-    assert policy.check_module("ann", "cdr", "modify")  # no re-login
+    assert policy.check_module("ann", "cdr", "modify", now=NOW)  # no re-login
     policy.deny("ann", "rate", "delete")
-    decision = policy.check_module("ann", "rate", "delete")
+    decision = policy.check_module("ann", "rate", "delete", now=NOW)
     assert not decision
     assert "denied" in decision.reason  # deny beats the role's grant
     policy.revoke("ann", "rate", "delete")
-    assert policy.check_module("ann", "rate", "delete")
+    assert policy.check_module("ann", "rate", "delete", now=NOW)
     with pytest.raises(InvalidArgument, match="unknown module 'billing'"):
         policy.grant("ann", "billing", "view")
     with pytest.raises(InvalidArgument, match="'rate' has no action 'fly'"):
@@ -81,7 +81,7 @@ def test_grants_denies_and_changes_take_effect_at_once() -> None:
     with pytest.raises(UnknownSubject):
         policy.grant("nobody", "rate", "view")
     with pytest.raises(UnknownSubject):
-        policy.check_module("nobody", "rate", "view")
+        policy.check_module("nobody", "rate", "view", now=NOW)
 
 
 def test_a_batch_applies_whole_or_not_at_all() -> None:
@@ -89,10 +89,10 @@ def test_a_batch_applies_whole_or_not_at_all() -> None:
     policy.add_admin(Admin(name="ann", role=Role.READ_ONLY))
     with pytest.raises(InvalidArgument, match="unknown module"):
         policy.apply_batch([("grant", "ann", "rate", "edit"), ("grant", "ann", "nope", "x")])
-    assert not policy.check_module("ann", "rate", "edit")
+    assert not policy.check_module("ann", "rate", "edit", now=NOW)
     policy.apply_batch([("grant", "ann", "rate", "edit"), ("deny", "ann", "rate", "view")])
-    assert policy.check_module("ann", "rate", "edit")
-    assert not policy.check_module("ann", "rate", "view")
+    assert policy.check_module("ann", "rate", "edit", now=NOW)
+    assert not policy.check_module("ann", "rate", "view", now=NOW)
 
 
 def test_agent_scope_sub_admins_and_api_keys() -> None:
@@ -100,38 +100,38 @@ def test_agent_scope_sub_admins_and_api_keys() -> None:
     policy = Policy(d)
     policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
     policy.add_admin(Admin(name="b-admin", role=Role.ADMIN, agent_id="agent-b"))
-    assert policy.check_account("a-admin", "agent-a-cust", "edit")
-    refused = policy.check_account("a-admin", "agent-b-cust", "edit")
+    assert policy.check_account("a-admin", "agent-a-cust", "edit", now=NOW)
+    refused = policy.check_account("a-admin", "agent-b-cust", "edit", now=NOW)
     assert not refused
     assert "outside the scope of agent 'agent-a'" in refused.reason  # A never touches B's
-    assert not policy.check("b-admin", "view", "account:agent-a-sub")
+    assert not policy.check("b-admin", "view", "account:agent-a-sub", now=NOW)
     # a sub-admin of agent A's admin, for the sub-agent: intersection of rights and scope
     policy.add_admin(
         Admin(name="a-staff", role=Role.OPERATOR, agent_id="agent-a-sub", parent="a-admin")
     )
-    assert policy.check_account("a-staff", "agent-a-cust", "view")
-    assert not policy.check_account("a-staff", "agent-a-cust", "edit")  # operator role
-    assert not policy.check_account("a-staff", "agent-b-cust", "view")
+    assert policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
+    assert not policy.check_account("a-staff", "agent-a-cust", "edit", now=NOW)  # operator role
+    assert not policy.check_account("a-staff", "agent-b-cust", "view", now=NOW)
     with pytest.raises(InvalidArgument, match="beyond what 'a-admin' may do"):
         policy.grant("a-staff", "system", "backup")
     with pytest.raises(InvalidArgument, match="must stay inside the scope"):
         policy.add_admin(Admin(name="rogue", role=Role.ADMIN, agent_id="agent-b", parent="a-admin"))
     policy.deny("a-admin", "account", "view")  # the parent loses a right: so does the child
-    assert not policy.check_account("a-staff", "agent-a-cust", "view")
+    assert not policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
     policy.revoke("a-admin", "account", "view")
     # disabling the agent's admin stops its sub-admin
     policy.set_disabled("a-admin")
-    stopped = policy.check_account("a-staff", "agent-a-cust", "view")
+    stopped = policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
     assert not stopped
     assert "its parent 'a-admin'" in stopped.reason
     policy.set_disabled("a-admin", False)
     # an API key reaches exactly its admin's scope and rights
     policy.add_api_key("k1", "a-admin")
-    assert policy.check("key:k1", "edit", "account:agent-a-cust")
-    assert not policy.check("key:k1", "edit", "account:agent-b-cust")
-    assert not policy.check("key:k1", "edit_parameters", "module:system")
+    assert policy.check("key:k1", "edit", "account:agent-a-cust", now=NOW)
+    assert not policy.check("key:k1", "edit", "account:agent-b-cust", now=NOW)
+    assert not policy.check("key:k1", "edit_parameters", "module:system", now=NOW)
     with pytest.raises(UnknownSubject):
-        policy.check("key:nope", "view", "module:rate")
+        policy.check("key:nope", "view", "module:rate", now=NOW)
 
 
 def test_ip_whitelists_and_login_windows() -> None:
@@ -153,7 +153,11 @@ def test_ip_whitelists_and_login_windows() -> None:
     outside = policy.check_module("ann", "rate", "view", ip="192.0.2.7", now=night)
     assert not outside
     assert "outside the login windows" in outside.reason
-    assert not policy.check_module("ann", "rate", "view")  # conditions need ip and now
+    no_ip = policy.check_module("ann", "rate", "view", now=NOW)
+    assert not no_ip
+    assert no_ip.reason == "an IP whitelist applies: give ip="
+    with pytest.raises(InvalidArgument, match="now: 2026-11-25T10:00:00 has no time zone"):
+        policy.check_module("ann", "rate", "view", ip="192.0.2.7", now=NOW.replace(tzinfo=None))
     with pytest.raises(InvalidArgument, match="not an IP address or CIDR"):
         policy.add_admin(Admin(name="bad", role=Role.ADMIN, ip_whitelist=("300.1.1.1/8",)))
     with pytest.raises(InvalidArgument, match="is not after start"):
@@ -205,11 +209,11 @@ def test_compiled_decisions_equal_casbin_enforce(admins, changes, requests) -> N
         for req_who, (req_module, req_action) in requests[:5]:  # interleaved with changes
             req_name = f"a{req_who % len(admins)}"
             assert bool(
-                policy.check_module(req_name, req_module, req_action)
+                policy.check_module(req_name, req_module, req_action, now=NOW)
             ) == policy.enforcer.enforce(f"admin:{req_name}", req_module, req_action)
     for who, (module, action) in requests:
         name = f"a{who % len(admins)}"
-        assert bool(policy.check_module(name, module, action)) == policy.enforcer.enforce(
+        assert bool(policy.check_module(name, module, action, now=NOW)) == policy.enforcer.enforce(
             f"admin:{name}", module, action
         )
 
@@ -221,12 +225,12 @@ def test_login_lockout_password_policy_and_idle_sessions() -> None:
     lockout = LoginLockout(
         threshold=3, window=timedelta(minutes=10), lock_for=timedelta(minutes=15)
     )
-    assert lockout.record_failure("ann", NOW) is None
-    assert lockout.record_failure("ann", NOW + timedelta(minutes=1)) is None
-    until = lockout.record_failure("ann", NOW + timedelta(minutes=2))
+    assert lockout.record_failure("ann", now=NOW) is None
+    assert lockout.record_failure("ann", now=NOW + timedelta(minutes=1)) is None
+    until = lockout.record_failure("ann", now=NOW + timedelta(minutes=2))
     assert until == NOW + timedelta(minutes=17)
-    assert lockout.locked_until("ann", NOW + timedelta(minutes=5)) == until
-    assert lockout.locked_until("ann", until) is None
+    assert lockout.locked_until("ann", now=NOW + timedelta(minutes=5)) == until
+    assert lockout.locked_until("ann", now=until) is None
     assert password_problems("short") == [
         "shorter than 12 characters",
         "no upper-case letter",
@@ -235,8 +239,8 @@ def test_login_lockout_password_policy_and_idle_sessions() -> None:
     ]
     assert "contains the login name" in password_problems("Ann-Secret-2026!", login="ann")
     assert password_problems("Corr3ct-Horse-Battery") == []
-    assert session_expired(NOW, NOW + timedelta(minutes=30), idle=timedelta(minutes=30))
-    assert not session_expired(NOW, NOW + timedelta(minutes=29), idle=timedelta(minutes=30))
+    assert session_expired(NOW, now=NOW + timedelta(minutes=30), idle=timedelta(minutes=30))
+    assert not session_expired(NOW, now=NOW + timedelta(minutes=29), idle=timedelta(minutes=30))
 
 
 # -- everything lives in Casbin: adapters, and enforce() as the reference ---------------------
@@ -421,10 +425,10 @@ def test_the_address_cache_is_per_policy_and_bounded(monkeypatch: pytest.MonkeyP
     for policy in policies:
         policy.add_admin(Admin(name="ann", role=Role.ADMIN, ip_whitelist=("192.0.2.0/24",)))
     for n in range(10):
-        assert policies[0].check_module("ann", "rate", "view", ip=f"192.0.2.{n}")
-        assert not policies[0].check_module("ann", "rate", "view", ip=f"198.51.100.{n}")
+        assert policies[0].check_module("ann", "rate", "view", ip=f"192.0.2.{n}", now=NOW)
+        assert not policies[0].check_module("ann", "rate", "view", ip=f"198.51.100.{n}", now=NOW)
     assert len(policies[0]._addresses) == 4
     assert policies[1]._addresses == {}
     with pytest.raises(InvalidArgument, match="is not an IP address"):
-        policies[1].check_module("ann", "rate", "view", ip="192.0.2.300")
+        policies[1].check_module("ann", "rate", "view", ip="192.0.2.300", now=NOW)
     assert policies[1]._addresses == {}

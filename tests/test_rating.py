@@ -127,7 +127,7 @@ def test_bad_amount_strings(bad: str) -> None:
 def test_increments(first: int, next_: int, hold: int, billed: int) -> None:
     assert billed_seconds(hold, first, next_) == billed
     rate = Rate(prefix="1", price="0.6", first_increment=first, next_increment=next_)
-    charge = table(rate).price("15551234", hold * 1000, AT)
+    charge = table(rate).price("15551234", hold * 1000, at=AT)
     assert charge.billed_seconds == billed
     assert charge.amount == D("0.01") * billed  # 0.6 per minute is 0.01 a second
 
@@ -148,32 +148,32 @@ def test_hold_seconds_from_milliseconds() -> None:
         Rate(prefix="1", price="0.6", first_increment=1, next_increment=1),
         duration_rounding=Rounding.FLOOR,
     )
-    assert t.price("1", 60_999, AT).billed_seconds == 60
+    assert t.price("1", 60_999, at=AT).billed_seconds == 60
 
 
 def test_connect_fee_and_rounding_once_on_the_total() -> None:
     rate = Rate(prefix="44", price="0.0100", connect_fee="0.05")
-    assert table(rate).price("4420", 61_000, AT).amount == D("0.0700")
+    assert table(rate).price("4420", 61_000, at=AT).amount == D("0.0700")
     # 100 s at 0.0125/min on 1/1: exact 0.0208333..., rounded once to 0.0208. Rounding each
     # second (0.000208 -> 0.0002) would drift to 0.0200.
     fine = Rate(prefix="44", price="0.0125", first_increment=1, next_increment=1)
-    assert table(fine).price("44", 100_000, AT).amount == D("0.0208")
-    assert table(fine, mode=Rounding.UP).price("44", 100_000, AT).amount == D("0.0209")
-    assert table(fine, decimals=6).price("44", 100_000, AT).amount == D("0.020833")
-    assert table(fine, decimals=0, mode=Rounding.UP).price("44", 1000, AT).amount == D("1")
+    assert table(fine).price("44", 100_000, at=AT).amount == D("0.0208")
+    assert table(fine, mode=Rounding.UP).price("44", 100_000, at=AT).amount == D("0.0209")
+    assert table(fine, decimals=6).price("44", 100_000, at=AT).amount == D("0.020833")
+    assert table(fine, decimals=0, mode=Rounding.UP).price("44", 1000, at=AT).amount == D("1")
 
 
 def test_free_and_grace_seconds() -> None:
     free = Rate(prefix="1", price="0.60", free_seconds=10, connect_fee="0.10")
     t = table(free)
-    assert t.price("1", 65_000, AT).billed_seconds == 60  # 55 chargeable -> 60
-    assert t.price("1", 71_000, AT).billed_seconds == 120
-    assert t.price("1", 8_000, AT).billed_seconds == 0
-    assert t.price("1", 8_000, AT).amount == D("0.1000")  # free time still pays the fee
+    assert t.price("1", 65_000, at=AT).billed_seconds == 60  # 55 chargeable -> 60
+    assert t.price("1", 71_000, at=AT).billed_seconds == 120
+    assert t.price("1", 8_000, at=AT).billed_seconds == 0
+    assert t.price("1", 8_000, at=AT).amount == D("0.1000")  # free time still pays the fee
     grace = Rate(prefix="1", price="0.60", grace_seconds=5, connect_fee="0.10")
     t = table(grace)
-    assert t.price("1", 5_000, AT).amount == 0  # within grace: nothing, not even the fee
-    assert t.price("1", 6_000, AT).amount == D("0.7000")
+    assert t.price("1", 5_000, at=AT).amount == 0  # within grace: nothing, not even the fee
+    assert t.price("1", 6_000, at=AT).amount == D("0.7000")
 
 
 def test_min_and_max_charge_clamp_after_rounding() -> None:
@@ -186,23 +186,23 @@ def test_min_and_max_charge_clamp_after_rounding() -> None:
         next_increment=1,
     )
     t = table(rate)
-    assert t.price("1", 10_000, AT).amount == D("0.25")  # 0.10 lifted to the minimum
-    assert t.price("1", 61_000, AT).amount == D("0.6100")
-    assert t.price("1", 120_000, AT).amount == D("1.00")  # 1.20 cut to the maximum
-    assert t.price("1", 600_000, AT).amount == D("1.00")
-    assert t.price("1", 0, AT).amount == 0  # zero-duration calls cost nothing at all
+    assert t.price("1", 10_000, at=AT).amount == D("0.25")  # 0.10 lifted to the minimum
+    assert t.price("1", 61_000, at=AT).amount == D("0.6100")
+    assert t.price("1", 120_000, at=AT).amount == D("1.00")  # 1.20 cut to the maximum
+    assert t.price("1", 600_000, at=AT).amount == D("1.00")
+    assert t.price("1", 0, at=AT).amount == 0  # zero-duration calls cost nothing at all
     with pytest.raises(InvalidArgument, match="max_charge: 1 is below min_charge 2"):
         Rate(prefix="1", price="1", min_charge="2", max_charge="1")
 
 
 def test_longest_prefix_and_rate_not_found() -> None:
     t = table(Rate(prefix="44", price="0.6"), Rate(prefix="447", price="1.2"))
-    assert t.price("447700900123", 60_000, AT).amount == D("1.2000")
-    assert t.price("442071234567", 60_000, AT).amount == D("0.6000")
+    assert t.price("447700900123", 60_000, at=AT).amount == D("1.2000")
+    assert t.price("442071234567", 60_000, at=AT).amount == D("0.6000")
     with pytest.raises(RateNotFound, match="no rate in force for '33123'"):
-        t.price("33123", 60_000, AT)
+        t.price("33123", 60_000, at=AT)
     assert t.price_many([("33", 1000, AT), ("44", 60_000, AT)])[0] is None
-    assert t.amounts_many(["33", "44"], [1000, 60_000], [AT, AT]) == [None, D("0.6000")]
+    assert t.amounts_many(["33", "44"], [1000, 60_000], at=[AT, AT]) == [None, D("0.6000")]
 
 
 def test_effective_dates_pick_the_version_and_fall_back_to_shorter_prefixes() -> None:
@@ -213,12 +213,12 @@ def test_effective_dates_pick_the_version_and_fall_back_to_shorter_prefixes() ->
         Rate(prefix="1212", price="2.4", effective_from=cut),
         Rate(prefix="1213", price="3.0", effective_from=cut),
     )
-    assert t.lookup("12125550100", AT).price == D("1.2")  # type: ignore[union-attr]
-    assert t.lookup("12125550100", cut).price == D("2.4")  # type: ignore[union-attr]
+    assert t.lookup("12125550100", at=AT).price == D("1.2")  # type: ignore[union-attr]
+    assert t.lookup("12125550100", at=cut).price == D("2.4")  # type: ignore[union-attr]
     # 1213 is not in force yet: the shorter prefix 1 rates it
-    assert t.lookup("12135550100", AT).price == D("0.6")  # type: ignore[union-attr]
+    assert t.lookup("12135550100", at=AT).price == D("0.6")  # type: ignore[union-attr]
     # a call across the effective date is split there: 30 s at 1.2/min + 30 s at 2.4/min
-    across = t.price("12125550100", 60_000, cut - timedelta(seconds=30))
+    across = t.price("12125550100", 60_000, at=cut - timedelta(seconds=30))
     assert [part.seconds for part in across.parts] == [30, 30]
     assert across.amount == D("1.8000")  # 0.6 + 1.2
     with pytest.raises(InvalidArgument, match="two rates are in force at the same time"):
@@ -235,15 +235,15 @@ def test_tariff_windows_and_a_call_across_peak_end() -> None:
     )
     # Monday 2026-11-23: 19:59 in New York is 00:59 UTC on Tuesday
     answer = datetime(2026, 11, 24, 0, 59, tzinfo=UTC)
-    assert t.window_at(answer) == "peak"
-    assert t.window_at(answer + timedelta(minutes=1)) is None
-    charge = t.price("12125550100", 120_000, answer)
+    assert t.window_at(at=answer) == "peak"
+    assert t.window_at(at=answer + timedelta(minutes=1)) is None
+    charge = t.price("12125550100", 120_000, at=answer)
     assert [(p.rate.window, p.seconds) for p in charge.parts] == [("peak", 60), (None, 60)]
     assert charge.amount == D("1.8000")  # 60 s at 1.20/min + 60 s at 0.60/min
     assert sum(p.amount for p in charge.parts) == Fraction(18, 10)
     # Saturday: no peak
     saturday = datetime(2026, 11, 28, 15, tzinfo=UTC)
-    assert t.price("1", 60_000, saturday).amount == D("0.6000")
+    assert t.price("1", 60_000, at=saturday).amount == D("0.6000")
     with pytest.raises(InvalidArgument, match="'night' is not one of the table's windows"):
         table(Rate(prefix="1", price="1", window="night"), windows=[peak])
     with pytest.raises(InvalidArgument, match="end: 08:00:00 is not after start"):
@@ -262,9 +262,9 @@ def test_overnight_window_as_two_parts_with_midnight_end() -> None:
         Rate(prefix="1", price="0.60", first_increment=1, next_increment=1, window="night"),
         windows=night,
     )
-    assert t.window_at(datetime(2026, 11, 23, 23, 59, tzinfo=UTC)) == "night"
-    assert t.window_at(datetime(2026, 11, 24, 0, 0, tzinfo=UTC)) == "night"
-    charge = t.price("1", 120_000, datetime(2026, 11, 24, 7, 59, tzinfo=UTC))
+    assert t.window_at(at=datetime(2026, 11, 23, 23, 59, tzinfo=UTC)) == "night"
+    assert t.window_at(at=datetime(2026, 11, 24, 0, 0, tzinfo=UTC)) == "night"
+    charge = t.price("1", 120_000, at=datetime(2026, 11, 24, 7, 59, tzinfo=UTC))
     assert charge.amount == D("1.8000")
 
 
@@ -273,16 +273,16 @@ def test_overnight_window_as_two_parts_with_midnight_end() -> None:
 
 def test_max_call_seconds_by_hand() -> None:
     t = table(Rate(prefix="1", price="0.60", connect_fee="0.10"))  # 60/60
-    assert t.max_call_seconds("1", D("0.70"), AT) == 60
-    assert t.max_call_seconds("1", D("0.69"), AT) == 0
-    assert t.max_call_seconds("1", D("1.30"), AT) == 120
-    assert t.max_call_seconds("1", D("-1"), AT) == 0
+    assert t.max_call_seconds("1", D("0.70"), at=AT) == 60
+    assert t.max_call_seconds("1", D("0.69"), at=AT) == 0
+    assert t.max_call_seconds("1", D("1.30"), at=AT) == 120
+    assert t.max_call_seconds("1", D("-1"), at=AT) == 0
     six = table(Rate(prefix="1", price="0.60", first_increment=30, next_increment=6))
-    assert six.max_call_seconds("1", D("0.35"), AT) == 30  # 30 s cost 0.30, 36 s 0.36
+    assert six.max_call_seconds("1", D("0.35"), at=AT) == 30  # 30 s cost 0.30, 36 s 0.36
     capped = table(Rate(prefix="1", price="0.60", max_charge="1"))
-    assert capped.max_call_seconds("1", D("1"), AT, limit=3600) == 3600
+    assert capped.max_call_seconds("1", D("1"), at=AT, limit=3600) == 3600
     with pytest.raises(RateNotFound):
-        t.max_call_seconds("2", D("1"), AT)
+        t.max_call_seconds("2", D("1"), at=AT)
 
 
 @given(available=amounts(max_value=20), rule=rounding_rules(), data=st.data())
@@ -292,14 +292,14 @@ def test_max_call_seconds_is_tight(
     rate = data.draw(rates(limit_decimals=rule.decimals))
     t = RateTable([rate], rounding=rule)
     limit = 20_000
-    best = t.max_call_seconds(rate.prefix, available, AT, limit=limit)
+    best = t.max_call_seconds(rate.prefix, available, at=AT, limit=limit)
     assert 0 <= best <= limit
-    assert t.price(rate.prefix, best * 1000, AT).amount <= available
+    assert t.price(rate.prefix, best * 1000, at=AT).amount <= available
     grid_next = (
         rate.free_seconds + rate.first_increment if best == 0 else best + rate.next_increment
     )
     if grid_next <= limit:
-        assert t.price(rate.prefix, grid_next * 1000, AT).amount > available
+        assert t.price(rate.prefix, grid_next * 1000, at=AT).amount > available
     if best:
         assert (best - rate.free_seconds - rate.first_increment) % rate.next_increment == 0
 
@@ -314,14 +314,14 @@ def test_cost_is_monotone_in_duration(
     rate = data.draw(rates(limit_decimals=rule.decimals))
     t = RateTable([rate], rounding=rule)
     low, high = sorted((a, b))
-    assert t.price(rate.prefix, low, AT).amount <= t.price(rate.prefix, high, AT).amount
+    assert t.price(rate.prefix, low, at=AT).amount <= t.price(rate.prefix, high, at=AT).amount
 
 
 @given(rate=rates(limits=False), ms=durations_ms(), rule=rounding_rules())
 def test_a_billed_call_costs_at_least_its_connect_fee(
     rate: Rate, ms: int, rule: RoundingRule
 ) -> None:
-    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, AT)
+    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, at=AT)
     if rate.is_charged(charge.hold_seconds):
         assert charge.amount >= rule.apply(rate.connect_fee)
     else:
@@ -330,7 +330,7 @@ def test_a_billed_call_costs_at_least_its_connect_fee(
 
 @given(rate=rates(limits=False), ms=durations_ms(), rule=rounding_rules())
 def test_rounding_error_is_below_one_unit(rate: Rate, ms: int, rule: RoundingRule) -> None:
-    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, AT)
+    charge = RateTable([rate], rounding=rule).price(rate.prefix, ms, at=AT)
     exact = Fraction(rate.connect_fee) if rate.is_charged(charge.hold_seconds) else Fraction(0)
     exact += sum((p.amount for p in charge.parts), Fraction(0))
     assert abs(Fraction(charge.amount) - exact) < Fraction(rule.quantum)
@@ -355,10 +355,10 @@ def test_batch_amounts_equal_single_prices(
     expected = []
     for number, ms in zip(numbers, durations, strict=True):
         try:
-            expected.append(t.price(number, ms, AT).amount)
+            expected.append(t.price(number, ms, at=AT).amount)
         except RateNotFound:
             expected.append(None)
-    assert t.amounts_many(numbers, durations, when) == expected
+    assert t.amounts_many(numbers, durations, at=when) == expected
     assert t._amounts(rating_kernel, numbers, durations, when) == expected
     assert [
         c and c.amount for c in t.price_many(zip(numbers, durations, when, strict=True))
@@ -376,7 +376,7 @@ def test_split_calls_sum_their_parts(rate: Rate, ms: int, minutes: int) -> None:
     whole = RateTable([rate])
     at = AT.replace(hour=0) + timedelta(minutes=minutes)
     assume(rate.effective_from is None)
-    assert split.price(rate.prefix, ms, at).amount == whole.price(rate.prefix, ms, at).amount
+    assert split.price(rate.prefix, ms, at=at).amount == whole.price(rate.prefix, ms, at=at).amount
 
 
 # -- CSV ---------------------------------------------------------------------------------
@@ -392,8 +392,8 @@ DECK = """prefix,area,price,first_increment,next_increment,connect_fee,effective
 def test_csv_import_export_round_trip() -> None:
     t = RateTable.from_csv(DECK)
     assert len(t) == 3
-    assert t.lookup("4479", AT).area == "UK Mobile"  # type: ignore[union-attr]
-    assert t.price("4420", 31_000, AT).amount == D("0.0172")  # 0.01 + 36 s at 0.012/min
+    assert t.lookup("4479", at=AT).area == "UK Mobile"  # type: ignore[union-attr]
+    assert t.price("4420", 31_000, at=AT).amount == D("0.0172")  # 0.01 + 36 s at 0.012/min
     again = RateTable.from_csv(t.to_csv())
     assert again.rates == t.rates
 
@@ -472,7 +472,7 @@ def test_each_rounding_mode_prices_alike_in_the_kernel_and_the_table(
     numbers = ["15"] * 8
     durations = [n * 1000 for n in range(1, 9)]  # 0.0000025 per second: ties and non-ties
     when = [AT] * len(numbers)
-    expected = [t.price(n, d, AT).amount for n, d in zip(numbers, durations, strict=True)]
+    expected = [t.price(n, d, at=AT).amount for n, d in zip(numbers, durations, strict=True)]
     assert t._amounts(rating_kernel, numbers, durations, when) == expected
 
 
@@ -529,10 +529,10 @@ def test_batch_kernel_leaves_what_it_cannot_price_to_the_table(rating_kernel: An
     assert expected[:5] == [D("1.2000"), D("1.2000"), D("2" + "0" * 20), D("1"), None]
     assert expected[6] == D("0.6") * 10**16 / 60
     assert t._amounts(rating_kernel, numbers, durations, when) == expected
-    assert t.amounts_many(numbers, durations, when) == expected
-    assert t.amounts_many(tuple(numbers), tuple(durations), when) == expected
+    assert t.amounts_many(numbers, durations, at=when) == expected
+    assert t.amounts_many(tuple(numbers), tuple(durations), at=when) == expected
     with pytest.raises(InvalidArgument, match="one entry per call"):
-        t.amounts_many(numbers, durations[:2], when)
+        t.amounts_many(numbers, durations[:2], at=when)
 
 
 # -- limits on the grid --------------------------------------------------------------------
@@ -545,7 +545,7 @@ def test_a_limit_off_the_tables_grid_is_refused(field: str) -> None:
         table(rate, decimals=2)
     with pytest.raises(InvalidArgument, match=field):
         table(decimals=2).with_rates([rate])
-    assert table(rate, decimals=6).price("44", 1_000, AT).amount >= D("0.01")
+    assert table(rate, decimals=6).price("44", 1_000, at=AT).amount >= D("0.01")
     on_grid = Rate(prefix="44", price="0.01", **{field: "0.1200"})  # type: ignore[arg-type]
     assert table(on_grid, decimals=2).rates == (on_grid,)
 
@@ -555,7 +555,7 @@ def test_every_charge_lies_on_the_tables_grid(t: RateTable, data: st.DataObject)
     ledger = InMemoryLedger(decimals=t.rounding.decimals)
     ledger.open_account("a", credit_limit=D(10**6))
     for rate in t.rates:
-        amount = t.price(rate.prefix, data.draw(durations_ms()), AT).amount
+        amount = t.price(rate.prefix, data.draw(durations_ms()), at=AT).amount
         assert t.rounding.on_grid(amount)
         hold = ledger.reserve("a", amount, "call", now=AT)
         ledger.settle(hold.id, amount, now=AT)  # the ledger takes it as it is
@@ -591,7 +591,7 @@ def test_the_pricer_of_either_kernel_makes_the_general_paths_charge(
                 assert [s[1].utcoffset() for s in quick.segments] == [
                     s[1].utcoffset() for s in general.segments
                 ]
-        assert (t.price(number, duration, at) if general else None) == general
+        assert (t.price(number, duration, at=at) if general else None) == general
 
 
 @pytest.mark.parametrize("duration", [True, -1, 1.5, "60000"])
@@ -604,11 +604,11 @@ def test_the_pricer_leaves_what_it_cannot_price_to_the_general_path(
     assert pricer.charge("4412", 60_000, datetime(2026, 1, 1)) is None  # naive: refused later
     assert pricer.charge("33", 60_000, AT) is None  # no rate
     with pytest.raises(InvalidArgument):
-        t.price("4412", duration, AT)  # type: ignore[arg-type]
+        t.price("4412", duration, at=AT)  # type: ignore[arg-type]
     huge = pricer.charge("4412", 10**30, AT)  # beyond 64 bits: the compiled pricer passes
     assert huge is None or huge == t._general("4412", 10**30, AT)
     with pytest.raises(InvalidArgument, match="no time zone"):
-        t.price("4412", 60_000, datetime(2026, 1, 1))
+        t.price("4412", 60_000, at=datetime(2026, 1, 1))
     windowed = table(
         Rate(prefix="44", price="0.6"),
         windows=[TariffWindow(name="peak", days=range(7), start=time(8), end=time(20))],
@@ -633,7 +633,7 @@ def test_a_table_pickles_and_prices_the_same_after(rating_kernel: Any) -> None:
         decimals=2,
     )
     plain = table(Rate(prefix="44", price="0.6", min_charge="0.1"), decimals=2)
-    plain.amounts_many(["4412"], [61_000], [AT])  # the kernel's table is built by now
+    plain.amounts_many(["4412"], [61_000], at=[AT])  # the kernel's table is built by now
     for before in (t, plain):
         after = pickle.loads(pickle.dumps(before))
         assert list(after) == list(before)
@@ -642,7 +642,7 @@ def test_a_table_pickles_and_prices_the_same_after(rating_kernel: Any) -> None:
             before.windows,
             before.timezone,
         )
-        assert after.price("4412", 61_000, AT) == before.price("4412", 61_000, AT)
+        assert after.price("4412", 61_000, at=AT) == before.price("4412", 61_000, at=AT)
         assert after._amounts(rating_kernel, ["4412"], [1], [AT]) == before._amounts(
             rating_kernel, ["4412"], [1], [AT]
         )

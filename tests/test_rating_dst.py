@@ -63,7 +63,7 @@ def test_every_zone_changes_twice_in_2026() -> None:
 
 def reference(t: RateTable, number: str, duration_ms: int, at: datetime) -> Decimal:
     """The price of a call, one billed second at a time."""
-    answer_rate = t.lookup(number, at)
+    answer_rate = t.lookup(number, at=at)
     assert answer_rate is not None
     hold = hold_seconds(duration_ms, t.duration_rounding)
     if hold <= 0 or hold <= answer_rate.grace_seconds:
@@ -74,7 +74,7 @@ def reference(t: RateTable, number: str, duration_ms: int, at: datetime) -> Deci
     start = at.astimezone(UTC) + timedelta(seconds=answer_rate.free_seconds)
     total = Fraction(answer_rate.connect_fee)
     for second in range(billed):
-        rate = t.lookup(number, start + timedelta(seconds=second)) or answer_rate
+        rate = t.lookup(number, at=start + timedelta(seconds=second)) or answer_rate
         total += Fraction(rate.price) / rate.unit_seconds
     amount = t.rounding.round_fraction(total.numerator, total.denominator)
     if answer_rate.min_charge is not None and amount < answer_rate.min_charge:
@@ -160,7 +160,7 @@ def test_prices_follow_the_wall_clock_on_change_days(
     at = written_in(change + timedelta(seconds=offset), tz, how)
     numbers = ["447700", "44170"]
     expected = [reference(t, number, duration_ms, at) for number in numbers]
-    assert [t.price(number, duration_ms, at).amount for number in numbers] == expected
+    assert [t.price(number, duration_ms, at=at).amount for number in numbers] == expected
     priced = t.price_many([(number, duration_ms, at) for number in numbers])
     assert [c.amount for c in priced if c is not None] == expected
     for kernel in both_rating_kernels:
@@ -191,10 +191,10 @@ def test_london_spring_window_ending_at_01_30() -> None:
     01:30 ends at the jump, 01:00 UTC."""
     t = london_nights()
     at = datetime(2026, 3, 29, 0, 45, tzinfo=UTC)
-    charge = t.price("44", 3_600_000, at)
+    charge = t.price("44", 3_600_000, at=at)
     assert [(p.rate.window, p.seconds) for p in charge.parts] == [("night", 900), (None, 2700)]
     assert charge.amount == D("0.90") + D("27.00")  # 15 min at 0.06, 45 min at 0.60
-    assert charge.amount == t.price("44", 3_600_000, at.astimezone(LONDON)).amount
+    assert charge.amount == t.price("44", 3_600_000, at=at.astimezone(LONDON)).amount
 
 
 def test_london_autumn_window_in_the_repeated_hour() -> None:
@@ -202,7 +202,7 @@ def test_london_autumn_window_in_the_repeated_hour() -> None:
     reads 01:00-02:00 twice, and a window ending at 01:30 is in force on both passes."""
     t = london_nights()
     at = datetime(2026, 10, 24, 23, 0, tzinfo=UTC)  # 00:00 BST
-    charge = t.price("44", 3 * 3_600_000, at)
+    charge = t.price("44", 3 * 3_600_000, at=at)
     # night 00:00-01:30 BST, day 01:30-02:00 BST (= 01:00 GMT), night 01:00-01:30 GMT, day
     assert [(p.rate.window, p.seconds) for p in charge.parts] == [
         ("night", 5400),
@@ -226,7 +226,7 @@ def test_effective_dates_in_the_repeated_hour_compare_as_instants(fold: int) -> 
         instant = edge_utc + timedelta(minutes=minutes)
         expected = t.rates[0] if instant < edge_utc else t.rates[1]
         for written in (instant, instant.astimezone(LONDON)):
-            assert t.lookup("44", written) == expected, (minutes, written)
+            assert t.lookup("44", at=written) == expected, (minutes, written)
 
 
 def test_overlap_checks_compare_instants() -> None:
@@ -267,6 +267,6 @@ def test_a_day_that_starts_in_the_gap() -> None:
         windows=[day],
         timezone=santiago,
     )
-    charge = t.price("56", 600_000, change - timedelta(minutes=5))
+    charge = t.price("56", 600_000, at=change - timedelta(minutes=5))
     assert [(p.rate.window, p.seconds) for p in charge.parts] == [(None, 600)]
     assert date(2026, 9, 6) == change.astimezone(santiago).date()

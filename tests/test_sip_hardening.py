@@ -94,7 +94,7 @@ def test_a_huge_number_anywhere_is_a_400_from_the_registrar(where: str, value: s
         status = error.status
     else:
         assert isinstance(request, Request)
-        status = make().handle(request, SOURCE, 1.0).status
+        status = make().handle(request, SOURCE, now=1.0).status
     assert status == 400
 
 
@@ -294,7 +294,7 @@ def _answer(challenge: Challenge, user: str = "u", nc: int = 1) -> Challenge:
 
 def _login(auth: DigestAuthenticator, now: float, user: str = "u") -> Challenge:
     """Credentials answering a fresh challenge of ``auth`` at ``now``."""
-    return _answer(parse_auth(auth.challenge(now)[0], "WWW-Authenticate"), user)
+    return _answer(parse_auth(auth.challenge(now=now)[0], "WWW-Authenticate"), user)
 
 
 def test_two_users_challenged_in_the_same_tick_both_get_in() -> None:
@@ -333,7 +333,7 @@ def test_no_replay_is_ever_accepted_whatever_the_table_size(limit: int, steps: l
     in its lifetime is accepted unless the nonce had to be forgotten."""
     auth = DigestAuthenticator(REALM, SECRET, max_tracked_nonces=limit, nonce_lifetime=1e9)
     challenges = [
-        parse_auth(auth.challenge(float(index))[0], "WWW-Authenticate") for index in range(10)
+        parse_auth(auth.challenge(now=float(index))[0], "WWW-Authenticate") for index in range(10)
     ]
     accepted: set[tuple[int, int]] = set()
     highest: dict[int, int] = {}
@@ -365,7 +365,9 @@ def test_md5_is_the_default_and_several_are_listed_strongest_first() -> None:
     assert DigestAuthenticator(REALM, SECRET).algorithms == ("MD5",)
     auth = DigestAuthenticator(REALM, SECRET, algorithms=("MD5", "SHA-512-256", "SHA-256"))
     assert auth.algorithms == ("SHA-512-256", "SHA-256", "MD5")
-    offered = [parse_auth(v, "WWW-Authenticate").params["algorithm"] for v in auth.challenge(1.0)]
+    offered = [
+        parse_auth(v, "WWW-Authenticate").params["algorithm"] for v in auth.challenge(now=1.0)
+    ]
     assert offered == ["SHA-512-256", "SHA-256", "MD5"]
 
 
@@ -384,17 +386,17 @@ def test_nc_must_be_eight_hex_digits() -> None:
 def test_an_ipv4_mapped_address_is_its_ipv4_address() -> None:
     blacklist = Blacklist(threshold=2, whitelist=["10.1.0.0/16"])
     for now in (1.0, 2.0, 3.0):
-        assert blacklist.record_failure("::ffff:10.1.2.3", now) == []
-    assert blacklist.is_blocked("::ffff:10.1.2.3", 4.0) is None
+        assert blacklist.record_failure("::ffff:10.1.2.3", now=now) == []
+    assert blacklist.is_blocked("::ffff:10.1.2.3", now=4.0) is None
     assert blacklist.trusted("::FFFF:10.1.2.3")
     # a mapped and a plain address are one source: their failures add up
-    blacklist.record_failure("::ffff:192.0.2.7", 5.0)
-    [block] = blacklist.record_failure("192.0.2.7", 6.0)
+    blacklist.record_failure("::ffff:192.0.2.7", now=5.0)
+    [block] = blacklist.record_failure("192.0.2.7", now=6.0)
     assert block.key == "192.0.2.7"
-    assert blacklist.is_blocked("::ffff:192.0.2.7", 7.0) == block
-    assert blacklist.is_blocked("0:0:0:0:0:ffff:c000:207", 7.0) == block
+    assert blacklist.is_blocked("::ffff:192.0.2.7", now=7.0) == block
+    assert blacklist.is_blocked("0:0:0:0:0:ffff:c000:207", now=7.0) == block
     blacklist.unblock("::ffff:192.0.2.7")
-    assert blacklist.is_blocked("192.0.2.7", 8.0) is None
+    assert blacklist.is_blocked("192.0.2.7", now=8.0) is None
     account = SipAccount(username="u", auth=AuthMethod.IP, addresses=("10.1.0.0/16",))
     assert account.address_allowed("::ffff:10.1.9.9")
 
@@ -402,17 +404,17 @@ def test_an_ipv4_mapped_address_is_its_ipv4_address() -> None:
 def test_the_tables_are_bounded_and_shrink_on_use() -> None:
     blacklist = Blacklist(threshold=2, window=60, block_for=60, max_entries=100)
     for index in range(1_000):  # one-off failing sources
-        blacklist.record_failure(f"198.51.{index // 256}.{index % 256}", 1.0)
+        blacklist.record_failure(f"198.51.{index // 256}.{index % 256}", now=1.0)
         assert blacklist.tracked <= 100
     for index in range(150):  # sources that get blocked
         ip = f"203.0.{index // 256}.{index % 256}"
-        blacklist.record_failure(ip, 2.0)
-        blacklist.record_failure(ip, 2.0)
+        blacklist.record_failure(ip, now=2.0)
+        blacklist.record_failure(ip, now=2.0)
         assert len(blacklist._blocks) <= 100 and len(blacklist._ip_failures) <= 100
-    assert blacklist.is_blocked("203.0.0.149", 3.0) is not None
+    assert blacklist.is_blocked("203.0.0.149", now=3.0) is not None
     # once every count and block has ended, ordinary traffic empties the tables
     for index in range(120):
-        assert blacklist.is_blocked("192.0.2.1", 200.0 + index) is None
+        assert blacklist.is_blocked("192.0.2.1", now=200.0 + index) is None
     assert blacklist.tracked == 0
 
 
@@ -433,10 +435,10 @@ def test_the_bounded_blacklist_blocks_as_the_unbounded_model(steps: list) -> Non
         now += step / 4
         ip = f"192.0.2.{source}"
         expected = ip if blocked_until.get(ip, -1.0) > now else None
-        entry = blacklist.is_blocked(ip, now)
+        entry = blacklist.is_blocked(ip, now=now)
         assert (entry.key if entry else None) == expected
         if fail:
-            started = blacklist.record_failure(ip, now)
+            started = blacklist.record_failure(ip, now=now)
             if blocked_until.get(ip, -1.0) > now:
                 assert started == []
                 continue
@@ -456,49 +458,49 @@ def test_the_bounded_blacklist_blocks_as_the_unbounded_model(steps: list) -> Non
 def test_a_retransmission_gets_the_same_answer_and_is_never_a_failure() -> None:
     registrar = make(blacklist=Blacklist(threshold=3))
     request = authorized(registrar, 10.0)
-    first = registrar.handle(request, SOURCE, 10.0)
+    first = registrar.handle(request, SOURCE, now=10.0)
     assert first.status == 200
     registrar.drain_events()
     for copy in range(8):  # the client resends the same bytes while the 200 is lost
         again = parse(bytes(request))
         assert isinstance(again, Request)
-        response = registrar.handle(again, SOURCE, 10.5 + copy)
+        response = registrar.handle(again, SOURCE, now=10.5 + copy)
         assert response.status == 200 and bytes(response) == bytes(first)
     assert registrar.drain_events() == []
     assert registrar.blacklist.tracked == 0
     # a genuine replay: the same credentials (same nonce count) in a new transaction
     replay = parse(bytes(request).replace(b"branch=z9hG4bK2", b"branch=z9hG4bKnew"))
     assert isinstance(replay, Request)
-    refused = registrar.handle(replay, SOURCE, 12.0)
+    refused = registrar.handle(replay, SOURCE, now=12.0)
     assert refused.status == 401
     [event] = registrar.drain_events()
     assert event.kind is RegistrarEventKind.AUTH_FAILED and "used already" in event.detail
     # the same branch with another request is handled as new, not answered from memory
     changed = parse(bytes(request).replace(b"CSeq: 2 REGISTER", b"CSeq: 3 REGISTER"))
     assert isinstance(changed, Request)
-    assert registrar.handle(changed, SOURCE, 12.5).status == 401
+    assert registrar.handle(changed, SOURCE, now=12.5).status == 401
     # past the window a copy is a new request again (here: a replay)
     late = parse(bytes(request))
     assert isinstance(late, Request)
     # (the third failure from the source, so it starts a block)
-    assert registrar.handle(late, SOURCE, 10.0 + RETRANSMISSION_WINDOW + 1).status == 403
+    assert registrar.handle(late, SOURCE, now=10.0 + RETRANSMISSION_WINDOW + 1).status == 403
 
 
 def test_the_retransmission_memory_is_bounded() -> None:
     registrar = make(max_retransmissions=5)
     for index in range(20):
-        registrar.handle(register(cseq=index), SOURCE, float(index))
+        registrar.handle(register(cseq=index), SOURCE, now=float(index))
         assert len(registrar._answered) <= 5
 
 
 def test_a_blocked_source_gets_403_for_everything_before_any_other_work() -> None:
     registrar = make(blacklist=Blacklist(threshold=1))
-    registrar.blacklist.record_failure(SOURCE[0], 1.0)
+    registrar.blacklist.record_failure(SOURCE[0], now=1.0)
     options_request = parse(options())
     broken = parse(register(cseq=1).serialize().replace(b"CSeq: 1 REGISTER", b"CSeq: x"))
     for request in (options_request, broken, register()):
         assert isinstance(request, Request)
-        response = registrar.handle(request, SOURCE, 2.0)
+        response = registrar.handle(request, SOURCE, now=2.0)
         assert response.status == 403, response
         assert response.header("www-authenticate") is None
         assert "cseq" not in request._cache  # not even parsed
@@ -516,23 +518,23 @@ def test_superseded_deadlines_do_not_pile_up() -> None:
     for round_ in range(20):
         for index in range(50):
             request = register(f"u{index}", cseq=round_ + 1, call_id=f"c{index}")
-            assert registrar.handle(request, SOURCE, float(round_)).status == 200
+            assert registrar.handle(request, SOURCE, now=float(round_)).status == 200
         assert len(registrar._deadlines) <= 2 * len(registrar.online()) + 64
     assert registrar.next_deadline() == 19.0 + 3600
-    assert len(registrar.expire(10_000.0)) == 50
+    assert len(registrar.expire(now=10_000.0)) == 50
 
 
 def test_an_address_of_record_holds_at_most_max_contacts() -> None:
     account = SipAccount(username="1001", auth=AuthMethod.IP, addresses=("192.0.2.0/24",))
     registrar = make(account, max_contacts=3)
     contacts = ", ".join(f"<sip:1001@192.0.2.{i}>" for i in range(1, 4))
-    assert registrar.handle(register(contact=contacts, cseq=1), SOURCE, 1.0).status == 200
-    too_many = registrar.handle(register(contact="<sip:1001@192.0.2.9>", cseq=2), SOURCE, 2.0)
+    assert registrar.handle(register(contact=contacts, cseq=1), SOURCE, now=1.0).status == 200
+    too_many = registrar.handle(register(contact="<sip:1001@192.0.2.9>", cseq=2), SOURCE, now=2.0)
     assert (too_many.status, too_many.reason) == (503, "Too Many Registered Contacts")
     assert len(registrar.online()) == 3  # nothing changed
     # removing one and adding one in the same request fits
     swap = "<sip:1001@192.0.2.1>;expires=0, <sip:1001@192.0.2.9>"
-    assert registrar.handle(register(contact=swap, cseq=3), SOURCE, 3.0).status == 200
+    assert registrar.handle(register(contact=swap, cseq=3), SOURCE, now=3.0).status == 200
     assert sorted(b.contact for b in registrar.online())[-1] == "sip:1001@192.0.2.9"
     assert make().max_contacts == 10
 
@@ -551,7 +553,7 @@ def test_the_credential_store_is_checked_at_construction() -> None:
 
     registrar = Registrar(Wrong(), DigestAuthenticator(REALM, SECRET))  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentType, match="SipAccount"):
-        registrar.handle(register(), SOURCE, 1.0)
+        registrar.handle(register(), SOURCE, now=1.0)
 
 
 # -- 11. an MD5-only client over a real UDP socket ---------------------------------------------
@@ -596,7 +598,7 @@ def test_the_default_challenge_works_with_an_md5_only_client_over_udp() -> None:
             received, source = server.recvfrom(65535)
             request = parse(received)
             assert isinstance(request, Request)
-            server.sendto(bytes(registrar.handle(request, source, now)), source)
+            server.sendto(bytes(registrar.handle(request, source, now=now)), source)
             response = parse(client.recvfrom(65535)[0])
             assert isinstance(response, Response)
             return response
@@ -733,7 +735,7 @@ def test_session_variants_are_offered_and_accepted() -> None:
     auth = DigestAuthenticator(REALM, SECRET, algorithms=("MD5-sess", "SHA-256-sess"))
     assert auth.algorithms == ("SHA-256-sess", "MD5-sess")
     for index in range(2):  # answer each offered challenge, each from its own 401
-        value = auth.challenge(1.0)[index]
+        value = auth.challenge(now=1.0)[index]
         credentials = _answer(parse_auth(value, "WWW-Authenticate"), f"u{index}")
         assert auth.verify(credentials, method="REGISTER", now=1.5, password="p")
 
@@ -761,7 +763,7 @@ def test_a_nonce_of_the_earlier_format_is_stale_not_a_failure() -> None:
         ).outcome
         is DigestOutcome.STALE
     )
-    response = registrar.handle(register(cseq=2, authorization=answer), SOURCE, 6.0)
+    response = registrar.handle(register(cseq=2, authorization=answer), SOURCE, now=6.0)
     assert response.status == 401 and "stale=true" in (response.header("www-authenticate") or "")
     assert registrar.drain_events() == [] and registrar.blacklist.tracked == 0
     forged = old_nonce[:-2] + ("AA" if old_nonce[-2:] != "AA" else "BB")

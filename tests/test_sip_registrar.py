@@ -54,7 +54,7 @@ def test_rfc7616_example_responses() -> None:
 
 
 def challenge_of(authenticator: DigestAuthenticator, now: float, index: int = 0) -> Challenge:
-    return parse_auth(authenticator.challenge(now)[index], "WWW-Authenticate")
+    return parse_auth(authenticator.challenge(now=now)[index], "WWW-Authenticate")
 
 
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA-256", "SHA-512-256", "MD5-sess", "SHA-256-sess"])
@@ -117,7 +117,7 @@ def test_nonces_are_stateless_stale_and_unforgeable() -> None:
         late.verify(answer, method="REGISTER", now=1061.0, password="p").outcome
         is DigestOutcome.STALE
     )
-    assert "stale=true" in auth.challenge(1061.0, stale=True)[0]
+    assert "stale=true" in auth.challenge(now=1061.0, stale=True)[0]
     # another secret: the nonce is not ours
     other = DigestAuthenticator(REALM, b"another-secret-of-16-bytes")
     assert (
@@ -149,25 +149,25 @@ def test_blacklist_sliding_window_whitelist_and_unblock() -> None:
         threshold=5, window=600, block_for=600, user_threshold=3, whitelist=["10.0.0.0/8", "::1"]
     )
     for t in (0, 100, 200, 300):
-        assert bl.record_failure("203.0.113.9", float(t)) == []
-    assert bl.is_blocked("203.0.113.9", 301.0) is None
+        assert bl.record_failure("203.0.113.9", now=float(t)) == []
+    assert bl.is_blocked("203.0.113.9", now=301.0) is None
     # the failure at 0 slid out of the window: 4 failures in the last 600 s, not 5
-    assert bl.record_failure("203.0.113.9", 601.0) == []
-    [entry] = bl.record_failure("203.0.113.9", 650.0)
+    assert bl.record_failure("203.0.113.9", now=601.0) == []
+    [entry] = bl.record_failure("203.0.113.9", now=650.0)
     assert (entry.kind, entry.key, entry.until) == ("ip", "203.0.113.9", 1250.0)
-    assert bl.is_blocked("203.0.113.9", 700.0) == entry
-    assert bl.is_blocked("203.0.113.9", 1250.0) is None  # served its time
+    assert bl.is_blocked("203.0.113.9", now=700.0) == entry
+    assert bl.is_blocked("203.0.113.9", now=1250.0) is None  # served its time
     for t in range(10):
-        assert bl.record_failure("10.1.2.3", float(t)) == []
-    assert bl.is_blocked("10.1.2.3", 10.0) is None  # trusted, never blocked
+        assert bl.record_failure("10.1.2.3", now=float(t)) == []
+    assert bl.is_blocked("10.1.2.3", now=10.0) is None  # trusted, never blocked
     started = []
     for t in range(3):
-        started += bl.record_failure("198.51.100.1", 2000.0 + t, user="1001")
+        started += bl.record_failure("198.51.100.1", now=2000.0 + t, user="1001")
     assert [(e.kind, e.key) for e in started] == [("user", "1001")]
-    assert bl.is_blocked("198.51.100.7", 2010.0, user="1001") is not None
-    assert [e.key for e in bl.blocks(2010.0)] == ["1001"]
+    assert bl.is_blocked("198.51.100.7", now=2010.0, user="1001") is not None
+    assert [e.key for e in bl.blocks(now=2010.0)] == ["1001"]
     bl.unblock("1001", kind="user")
-    assert bl.is_blocked("198.51.100.7", 2010.0, user="1001") is None
+    assert bl.is_blocked("198.51.100.7", now=2010.0, user="1001") is None
     with pytest.raises(NotFound):
         bl.unblock("192.0.2.1")
     with pytest.raises(InvalidArgument, match="whitelist"):
@@ -226,7 +226,7 @@ def authorized(
     **kw: object,
 ) -> Request:
     """Send a REGISTER, take the 401's challenge, answer it (what a phone does)."""
-    first = registrar.handle(register(**kw), source, now)  # type: ignore[arg-type]
+    first = registrar.handle(register(**kw), source, now=now)  # type: ignore[arg-type]
     assert first.status == 401, first
     challenge = first.auth("www-authenticate")[0]
     kw = dict(kw)
@@ -250,20 +250,20 @@ def make(*accounts: SipAccount, **kw: object) -> Registrar:
 
 def test_register_flow_refresh_query_and_unregister() -> None:
     reg = make()
-    response = reg.handle(authorized(reg, 100.0), SOURCE, 100.5)
+    response = reg.handle(authorized(reg, 100.0), SOURCE, now=100.5)
     assert response.status == 200
     assert response.to is not None and response.to.tag == "vosengine"
     assert response.contacts[0].param("expires") == "3600"
     [binding] = reg.online()
     assert (binding.aor, binding.contact) == (f"sip:1001@{REALM}", "sip:1001@192.0.2.10:5060")
     # refresh with a shorter interval, in the same dialog of REGISTERs
-    refresh = reg.handle(authorized(reg, 200.0, expires="600", cseq=3), SOURCE, 200.0)
+    refresh = reg.handle(authorized(reg, 200.0, expires="600", cseq=3), SOURCE, now=200.0)
     assert refresh.status == 200 and refresh.contacts[0].param("expires") == "600"
     # query: no Contact
-    query = reg.handle(authorized(reg, 300.0, contact=None, cseq=5), SOURCE, 300.0)
+    query = reg.handle(authorized(reg, 300.0, contact=None, cseq=5), SOURCE, now=300.0)
     assert [c.uri_text for c in query.contacts] == ["sip:1001@192.0.2.10:5060"]
     # remove with Expires: 0
-    gone = reg.handle(authorized(reg, 400.0, expires="0", cseq=7), SOURCE, 400.0)
+    gone = reg.handle(authorized(reg, 400.0, expires="0", cseq=7), SOURCE, now=400.0)
     assert gone.status == 200 and gone.contacts == []
     kinds = [e.kind for e in reg.drain_events()]
     assert kinds == [
@@ -275,33 +275,33 @@ def test_register_flow_refresh_query_and_unregister() -> None:
 
 def test_contact_star_interval_too_brief_and_out_of_order() -> None:
     reg = make()
-    assert reg.handle(authorized(reg, 10.0), SOURCE, 10.0).status == 200
-    brief = reg.handle(authorized(reg, 11.0, expires="30", cseq=3), SOURCE, 11.0)
+    assert reg.handle(authorized(reg, 10.0), SOURCE, now=10.0).status == 200
+    brief = reg.handle(authorized(reg, 11.0, expires="30", cseq=3), SOURCE, now=11.0)
     assert brief.status == 423 and brief.header("min-expires") == "60"
-    stale = reg.handle(authorized(reg, 12.0, cseq=0), SOURCE, 12.0)  # CSeq went backwards
+    stale = reg.handle(authorized(reg, 12.0, cseq=0), SOURCE, now=12.0)  # CSeq went backwards
     assert stale.status == 500
-    star_bad = reg.handle(authorized(reg, 13.0, contact="*", cseq=9), SOURCE, 13.0)
+    star_bad = reg.handle(authorized(reg, 13.0, contact="*", cseq=9), SOURCE, now=13.0)
     assert star_bad.status == 400  # '*' needs Expires: 0
-    star = reg.handle(authorized(reg, 14.0, contact="*", expires="0", cseq=11), SOURCE, 14.0)
+    star = reg.handle(authorized(reg, 14.0, contact="*", expires="0", cseq=11), SOURCE, now=14.0)
     assert star.status == 200
     assert reg.online() == []
 
 
 def test_expiry_drives_the_timer() -> None:
     reg = make()
-    reg.handle(authorized(reg, 0.0, expires="120"), SOURCE, 0.0)
+    reg.handle(authorized(reg, 0.0, expires="120"), SOURCE, now=0.0)
     reg.handle(
         authorized(reg, 1.0, contact="<sip:1001@192.0.2.99>", expires="300", call_id="other"),
         SOURCE,
-        1.0,
+        now=1.0,
     )
     assert reg.next_deadline() == 120.0
-    assert reg.expire(119.0) == []
-    [gone] = reg.expire(120.0)
+    assert reg.expire(now=119.0) == []
+    [gone] = reg.expire(now=120.0)
     assert gone.contact == "sip:1001@192.0.2.10:5060"
     assert reg.next_deadline() == 301.0
     reg.drain_events()
-    reg.expire(400.0)
+    reg.expire(now=400.0)
     assert [e.kind for e in reg.drain_events()] == [RegistrarEventKind.EXPIRED]
     assert reg.next_deadline() is None
 
@@ -309,32 +309,32 @@ def test_expiry_drives_the_timer() -> None:
 def test_account_states_ip_auth_and_both() -> None:
     locked = SipAccount(username="1001", password="secret", active=False, status="locked")
     reg = make(locked)
-    denied = reg.handle(authorized(reg, 1.0), SOURCE, 1.0)
+    denied = reg.handle(authorized(reg, 1.0), SOURCE, now=1.0)
     assert denied.status == 403 and denied.reason == "Account locked"
     by_ip = make(SipAccount(username="1001", auth=AuthMethod.IP, addresses=("192.0.2.0/24",)))
-    assert by_ip.handle(register(), SOURCE, 1.0).status == 200  # no challenge at all
-    assert by_ip.handle(register(cseq=2), ("198.51.100.1", 5060), 2.0).status == 403
+    assert by_ip.handle(register(), SOURCE, now=1.0).status == 200  # no challenge at all
+    assert by_ip.handle(register(cseq=2), ("198.51.100.1", 5060), now=2.0).status == 403
     both = make(
         SipAccount(
             username="1001", auth=AuthMethod.BOTH, password="secret", addresses=("192.0.2.10",)
         )
     )
-    assert both.handle(register(), ("198.51.100.1", 5060), 1.0).status == 403
-    assert both.handle(authorized(both, 2.0), SOURCE, 2.0).status == 200
+    assert both.handle(register(), ("198.51.100.1", 5060), now=1.0).status == 403
+    assert both.handle(authorized(both, 2.0), SOURCE, now=2.0).status == 200
 
 
 def test_brute_force_gets_the_source_blocked() -> None:
     reg = make(blacklist=Blacklist(threshold=5, window=600, block_for=600))
     statuses = [
         reg.handle(
-            authorized(reg, float(t), password="guess", cseq=2 * t + 1), SOURCE, float(t)
+            authorized(reg, float(t), password="guess", cseq=2 * t + 1), SOURCE, now=float(t)
         ).status
         for t in range(5)
     ]
     # the fifth failure starts the block: 403, no fresh challenge
     assert statuses == [401] * 4 + [403]
     for cseq in (99, 101, 103):
-        blocked = reg.handle(register(cseq=cseq), SOURCE, 10.0)
+        blocked = reg.handle(register(cseq=cseq), SOURCE, now=10.0)
         assert blocked.status == 403
         assert blocked.header("www-authenticate") is None  # no challenge for a blocked source
     kinds = [e.kind for e in reg.drain_events()]
@@ -344,15 +344,15 @@ def test_brute_force_gets_the_source_blocked() -> None:
     assert reg.blocked_requests == 3
     # the right password from elsewhere still works; the block lifts after 600 s
     other = ("192.0.2.77", 5060)
-    assert reg.handle(authorized(reg, 11.0, source=other, cseq=201), other, 11.0).status == 200
-    assert reg.handle(authorized(reg, 700.0, cseq=301), SOURCE, 700.0).status == 200
+    assert reg.handle(authorized(reg, 11.0, source=other, cseq=201), other, now=11.0).status == 200
+    assert reg.handle(authorized(reg, 700.0, cseq=301), SOURCE, now=700.0).status == 200
 
 
 def test_unknown_users_and_other_methods() -> None:
     reg = make()
-    assert reg.handle(register(user="9999"), SOURCE, 1.0).status == 401
+    assert reg.handle(register(user="9999"), SOURCE, now=1.0).status == 401
     answer = answer_challenge(
-        parse_auth(reg.authenticator.challenge(1.0)[0], "WWW-Authenticate"),
+        parse_auth(reg.authenticator.challenge(now=1.0)[0], "WWW-Authenticate"),
         method="REGISTER",
         uri=f"sip:{REALM}",
         username="9999",
@@ -360,14 +360,15 @@ def test_unknown_users_and_other_methods() -> None:
         cnonce="c",
     )
     assert (
-        reg.handle(register(user="9999", authorization=answer, cseq=2), SOURCE, 1.0).status == 401
+        reg.handle(register(user="9999", authorization=answer, cseq=2), SOURCE, now=1.0).status
+        == 401
     )
     options = parse(
         b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
         b"From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n"
     )
     assert isinstance(options, Request)
-    response = reg.handle(options, SOURCE, 1.0)
+    response = reg.handle(options, SOURCE, now=1.0)
     assert isinstance(response, Response) and response.status == 405
     assert response.header("allow") == "REGISTER"
 
@@ -392,7 +393,7 @@ def test_malformed_registers_get_an_error_response_and_change_nothing(
     )
     request = parse(text.encode())
     assert isinstance(request, Request)
-    response = reg.handle(request, SOURCE, 1.0)
+    response = reg.handle(request, SOURCE, now=1.0)
     assert response.status == status
     assert reg.online() == []
     assert reg.drain_events() == []

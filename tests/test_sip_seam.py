@@ -123,7 +123,7 @@ def _exercise() -> list[Any]:
     made += [request, Response(404), make_response(made[0], 200, to_tag="t")]
     made += [copy.deepcopy(request), pickle.loads(pickle.dumps(request))]
     registrar = make()
-    made.append(registrar.handle(authorized(registrar, 100.0), SOURCE, 100.5))
+    made.append(registrar.handle(authorized(registrar, 100.0), SOURCE, now=100.5))
     return made
 
 

@@ -173,9 +173,9 @@ class ChainBiller:
             charge = None
             if cdr.answered:
                 assert cdr.answer is not None
-                rate = table.lookup(cdr.callee, cdr.answer)
+                rate = table.lookup(cdr.callee, at=cdr.answer)
                 if rate is not None:
-                    charge = table.price(cdr.callee, cdr.duration_ms, cdr.answer)
+                    charge = table.price(cdr.callee, cdr.duration_ms, at=cdr.answer)
             amounts.append((account_id, charge, ZERO if charge is None else charge.amount))
         levels = []
         for index, (account_id, charge, amount) in enumerate(amounts):
@@ -361,9 +361,9 @@ def distribution(
             row[3] = CONTEXT.add(row[3], charged.top.amount)
             table = (vendor_tables or {}).get(cdr.gateway or "")
             if table is not None and cdr.answer is not None:
-                rate = table.lookup(cdr.callee, cdr.answer)
+                rate = table.lookup(cdr.callee, at=cdr.answer)
                 if rate is not None:
-                    amount = table.price(cdr.callee, cdr.duration_ms, cdr.answer).amount
+                    amount = table.price(cdr.callee, cdr.duration_ms, at=cdr.answer).amount
                     row[4] = CONTEXT.add(row[4], amount)
     return [
         DistributionRow(

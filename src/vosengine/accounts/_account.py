@@ -134,7 +134,7 @@ class Account:
     )
     memo: str = attrs.field(default="", validator=_type_validator(str, "memo"))
 
-    def own_status(self, now: datetime) -> AccountStatus:
+    def own_status(self, *, now: datetime) -> AccountStatus:
         """This account's status at ``now``, ignoring its agents: locked and inactive win
         over expired."""
         if self.status is not AccountStatus.ACTIVE:

@@ -115,33 +115,33 @@ class _Tree:
             current = accounts[current].parent_id
         return False
 
-    def status_verdict(self, account_id: str, now: datetime) -> StatusVerdict:
+    def status_verdict(self, account_id: str, *, now: datetime) -> StatusVerdict:
         """The worst status of the account and every agent above it, and whose it is
         (the nearest account when several are equally bad). O(depth)."""
         check_aware(now, "now")
         accounts = self._accounts
         account = self.get(account_id)
-        worst = account.own_status(now)
+        worst = account.own_status(now=now)
         worst_id = account.id
         parent = account.parent_id
         while parent is not None:
             agent = accounts[parent]
-            status = agent.own_status(now)
+            status = agent.own_status(now=now)
             if SEVERITY[status] > SEVERITY[worst]:
                 worst, worst_id = status, agent.id
             parent = agent.parent_id
         return StatusVerdict(status=worst, account_id=worst_id)
 
-    def effective_status(self, account_id: str, now: datetime) -> AccountStatus:
+    def effective_status(self, account_id: str, *, now: datetime) -> AccountStatus:
         """The worst status of the account and every agent above it. O(depth)."""
         check_aware(now, "now")
         accounts = self._accounts
         account = self.get(account_id)
-        worst = account.own_status(now)
+        worst = account.own_status(now=now)
         parent = account.parent_id
         while parent is not None:
             agent = accounts[parent]
-            status = agent.own_status(now)
+            status = agent.own_status(now=now)
             if SEVERITY[status] > SEVERITY[worst]:
                 worst = status
             parent = agent.parent_id
@@ -213,7 +213,7 @@ class _Tree:
                 reason=f"account {target!r} is outside the scope of agent {agent.id!r}"
                 f" ({action.value} is limited to {where})",
             )
-        verdict = self.status_verdict(agent.id, now)
+        verdict = self.status_verdict(agent.id, now=now)
         if not verdict:
             whose = "" if verdict.account_id == agent.id else f" (its agent {verdict.account_id!r})"
             return Decision(

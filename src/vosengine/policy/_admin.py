@@ -33,7 +33,7 @@ class LoginWindow:
         check_weekly(self.days, self.start, self.end)
         object.__setattr__(self, "_tz", zone(self.timezone))
 
-    def contains(self, now: datetime) -> bool:
+    def contains(self, *, now: datetime) -> bool:
         """Whether the instant ``now`` (aware) lies in this window."""
         weekday, clock, _ = local_reading(check_aware(now, "now"), self._tz)
         return in_weekly(self.days, self.start, self.end, weekday, clock)

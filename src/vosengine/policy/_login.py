@@ -36,17 +36,17 @@ class LoginLockout:
         )
         self._locked: dict[str, datetime] = {}
 
-    def locked_until(self, login: str, now: datetime) -> datetime | None:
+    def locked_until(self, login: str, *, now: datetime) -> datetime | None:
         until = self._locked.get(login)
         if until is None or now >= until:
             self._locked.pop(login, None)
             return None
         return until
 
-    def record_failure(self, login: str, now: datetime) -> datetime | None:
+    def record_failure(self, login: str, *, now: datetime) -> datetime | None:
         """Count a failed login; returns the lock's end when this failure locks it."""
         failures = self._failures.hit(login, now=check_aware(now, "now").timestamp())
-        if failures >= self.threshold and self.locked_until(login, now) is None:
+        if failures >= self.threshold and self.locked_until(login, now=now) is None:
             self._failures.reset(login)
             self._locked[login] = now + self.lock_for
             return self._locked[login]
@@ -79,6 +79,6 @@ def password_problems(password: str, *, login: str | None = None, minimum: int =
     return problems
 
 
-def session_expired(last_activity: datetime, now: datetime, *, idle: timedelta) -> bool:
+def session_expired(last_activity: datetime, *, now: datetime, idle: timedelta) -> bool:
     """Whether a session idle since ``last_activity`` has timed out at ``now``."""
     return now - last_activity >= idle

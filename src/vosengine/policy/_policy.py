@@ -29,6 +29,7 @@ import attrs
 import casbin
 
 from .._net import Networks, address_key
+from .._time import check_aware
 from ..accounts import AccountDirectory, AccountStatus, AgentAction
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..verdicts import Decision
@@ -375,9 +376,12 @@ class Policy:
         action: str,
         *,
         ip: str | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> Decision:
-        """May ``subject`` (an admin name or ``key:<id>``) do ``action`` in ``module``?"""
+        """May ``subject`` (an admin name or ``key:<id>``) do ``action`` in ``module``, from
+        ``ip``, at ``now`` (aware; required, since login windows and agent expiry decide)?"""
+        if type(now) is not datetime or now.tzinfo is None:
+            check_aware(now, "now")
         compiled = self._compiled.get(subject) or self._compile(self._subject(subject))
         permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
         if compiled.guarded or compiled.networks or compiled.admin.login_windows:
@@ -404,7 +408,7 @@ class Policy:
         action: str,
         *,
         ip: str | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> Decision:
         """May ``subject`` do ``action`` (an ``account`` module action) on ``account_id``?
         An admin bound to an agent reaches only that agent's subtree."""
@@ -439,7 +443,7 @@ class Policy:
         resource: str,
         *,
         ip: str | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> Decision:
         """The general form: ``resource`` is ``module:<name>`` or ``account:<id>``."""
         kind, _, name = resource.partition(":")
@@ -449,17 +453,15 @@ class Policy:
             return self.check_account(subject, name, action, ip=ip, now=now)
         raise InvalidArgument(f"resource: {resource!r} is not module:<name> or account:<id>")
 
-    def _conditions(
-        self, compiled: _Compiled, ip: str | None, now: datetime | None
-    ) -> Decision | None:
+    def _conditions(self, compiled: _Compiled, ip: str | None, now: datetime) -> Decision | None:
         if compiled.guarded:
             if compiled.agent_block is not None:
                 return Decision(allowed=False, reason=compiled.agent_block)
-            if compiled.agent_expiry is not None and (now is None or now >= compiled.agent_expiry):
+            if compiled.agent_expiry is not None and now >= compiled.agent_expiry:
                 return Decision(
                     allowed=False,
-                    reason=f"the agent of {compiled.admin.name!r} expires"
-                    f" {compiled.agent_expiry.isoformat()}: give now= before that",
+                    reason=f"the agent of {compiled.admin.name!r} expired"
+                    f" {compiled.agent_expiry.isoformat()}",
                 )
             for admin in compiled.chain:
                 if not admin.disabled:
@@ -474,11 +476,8 @@ class Policy:
             if not compiled.networks.contains_key(_address(ip, self._addresses)):
                 return Decision(allowed=False, reason=f"{ip} is not in the IP whitelist")
         windows = compiled.admin.login_windows
-        if windows:
-            if now is None:
-                return Decision(allowed=False, reason="login windows apply: give now=")
-            if not any(window.contains(now) for window in windows):
-                return Decision(allowed=False, reason="outside the login windows")
+        if windows and not any(window.contains(now=now) for window in windows):
+            return Decision(allowed=False, reason="outside the login windows")
         return None
 
     def casbin_decision(
@@ -489,7 +488,7 @@ class Policy:
         *,
         account_id: str | None = None,
         ip: str | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> bool:
         """The same question asked of Casbin's own ``enforce`` (slow; for audits and the
         differential tests). Account scope needs :meth:`sync_hierarchy` first."""
@@ -497,7 +496,8 @@ class Policy:
         name = self._subject(subject)
         chain = self._compile(name).chain
         block, expiry = self._agent_state(chain)  # directory data, outside Casbin
-        if block is not None or (expiry is not None and (now is None or now >= expiry)):
+        check_aware(now, "now")
+        if block is not None or (expiry is not None and now >= expiry):
             return False
         for admin in chain:
             who = f"admin:{admin.name}"
@@ -514,9 +514,7 @@ class Policy:
         ):
             return False
         windows = e.get_filtered_named_policy("p4", 0, who)
-        return not windows or (
-            now is not None and bool(e.enforce(e.new_enforce_context("4"), who, now))
-        )
+        return not windows or bool(e.enforce(e.new_enforce_context("4"), who, now))
 
     # -- review ------------------------------------------------------------------------------------
 

@@ -180,7 +180,7 @@ class Rate:
             )
         object.__setattr__(self, "_terms", terms)
 
-    def in_force(self, at: datetime) -> bool:
+    def in_force(self, *, at: datetime) -> bool:
         """Whether the instant ``at`` lies in ``[effective_from, effective_until)`` (window
         aside), compared as instants whatever zones they are written in."""
         at = utc(at)
@@ -278,9 +278,10 @@ class TariffWindow:
     def __attrs_post_init__(self) -> None:
         check_weekly(self.days, self.start, self.end)
 
-    def contains(self, weekday: int, at: time) -> bool:
-        """Whether the wall-clock reading ``at`` on ``weekday`` lies in this window."""
-        return in_weekly(self.days, self.start, self.end, weekday, at)
+    def contains(self, weekday: int, clock: time) -> bool:
+        """Whether the wall-clock reading ``clock`` (a time of day, not an instant) on
+        ``weekday`` lies in this window."""
+        return in_weekly(self.days, self.start, self.end, weekday, clock)
 
 
 @attrs.frozen(kw_only=True)

@@ -136,7 +136,7 @@ class RateTable:
     def _settings(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _SETTINGS)
 
-    def window_at(self, at: datetime) -> str | None:
+    def window_at(self, *, at: datetime) -> str | None:
         """The name of the tariff window active at ``at`` (first match), or ``None``."""
         if not self.windows:
             return None
@@ -147,7 +147,7 @@ class RateTable:
                 return window.name
         return None
 
-    def lookup(self, number: str, at: datetime) -> Rate | None:
+    def lookup(self, number: str, *, at: datetime) -> Rate | None:
         """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number))."""
         return self._find(number, at)[0]
 
@@ -162,7 +162,7 @@ class RateTable:
             return entry.rate, True
         versions: tuple[Rate, ...] = entry
         at = utc(at)
-        window = self.window_at(at) if self.windows else None
+        window = self.window_at(at=at) if self.windows else None
         found = pick(versions, at, window)
         if found is not None:
             return found, True
@@ -174,7 +174,7 @@ class RateTable:
 
     # -- pricing ---------------------------------------------------------------------------
 
-    def price(self, number: str, duration_ms: int, at: datetime) -> Charge:
+    def price(self, number: str, duration_ms: int, *, at: datetime) -> Charge:
         """The :class:`Charge` of a call to ``number`` answered at ``at`` lasting
         ``duration_ms``. Raises :class:`RateNotFound` when no rate is in force."""
         quick = self._quick
@@ -193,7 +193,7 @@ class RateTable:
         return [self._call(number, duration_ms, at) for number, duration_ms, at in calls]
 
     def amounts_many(
-        self, numbers: Sequence[str], durations_ms: Sequence[int], at: Sequence[datetime]
+        self, numbers: Sequence[str], durations_ms: Sequence[int], *, at: Sequence[datetime]
     ) -> list[Decimal | None]:
         """The amounts alone for parallel sequences of numbers, durations and answer times:
         the throughput form of :meth:`price_many` (``None`` where no rate is in force)."""
@@ -311,7 +311,7 @@ class RateTable:
                 return ((rate, start, billed),)  # nothing can take over during the call
             start = utc(start)
             end = start + timedelta(seconds=billed)
-            if rate.in_force(start) and (
+            if rate.in_force(at=start) and (
                 rate.effective_until is None or end <= rate.effective_until
             ):
                 return ((rate, start, billed),)
@@ -327,7 +327,7 @@ class RateTable:
         for seg_start, seg_end in itertools.pairwise(edges):
             seconds = (seg_end - seg_start) // _SECOND
             # a gap in the deck is covered by the rate in force at answer
-            seg_rate = self.lookup(number, seg_start) or rate
+            seg_rate = self.lookup(number, at=seg_start) or rate
             if out and out[-1][0] is seg_rate:
                 out[-1] = (seg_rate, out[-1][1], out[-1][2] + seconds)
             else:
@@ -335,7 +335,7 @@ class RateTable:
         return tuple(out)
 
     def max_call_seconds(
-        self, number: str, available: Decimal, at: datetime, *, limit: int = 86_400
+        self, number: str, available: Decimal, *, at: datetime, limit: int = 86_400
     ) -> int:
         """The longest hold time, on the increment grid, that ``available`` pays for.
 

@@ -68,7 +68,7 @@ def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate |
     none; ``None`` when no version is in force."""
     fallback = None
     for rate in versions:
-        if not rate.in_force(at):
+        if not rate.in_force(at=at):
             continue
         if rate.window is None:
             fallback = rate

@@ -109,7 +109,7 @@ class Blacklist:
         self._ip_failures.prune(now=now, most=PRUNE_STEP)
         self._user_failures.prune(now=now, most=PRUNE_STEP)
 
-    def is_blocked(self, ip: str, now: float, *, user: str | None = None) -> BlockEntry | None:
+    def is_blocked(self, ip: str, *, now: float, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
         self._tidy(now)
         if not self._blocks:
@@ -122,7 +122,7 @@ class Blacklist:
             entry = self._active("user", user, now)
         return entry
 
-    def record_failure(self, ip: str, now: float, *, user: str | None = None) -> list[BlockEntry]:
+    def record_failure(self, ip: str, *, now: float, user: str | None = None) -> list[BlockEntry]:
         """Count one failed authentication; returns the blocks it started (if any)."""
         self._tidy(now)
         ip = normalize_ip(ip)
@@ -158,7 +158,7 @@ class Blacklist:
         blocks[(kind, key)] = entry
         return entry
 
-    def record_success(self, ip: str, now: float, *, user: str | None = None) -> None:
+    def record_success(self, ip: str, *, now: float, user: str | None = None) -> None:
         """A good authentication clears the user's failure count (not the IP's)."""
         if user is not None:
             self._user_failures.reset(user)
@@ -171,12 +171,12 @@ class Blacklist:
             raise NotFound(f"{kind} {key!r} is not blocked")
         (self._ip_failures if kind == "ip" else self._user_failures).reset(key)
 
-    def blocks(self, now: float) -> list[BlockEntry]:
+    def blocks(self, *, now: float) -> list[BlockEntry]:
         """Every block in force at ``now``, oldest first."""
-        self.prune(now)
+        self.prune(now=now)
         return list(self._blocks.values())
 
-    def prune(self, now: float) -> None:
+    def prune(self, *, now: float) -> None:
         """Drop every ended block and every failure count older than the window at once."""
         drop_oldest(self._blocks, lambda entry: entry.until <= now, None)
         self._ip_failures.prune(now=now)

@@ -226,7 +226,7 @@ class DigestAuthenticator:
     def _mac(self, stamp: bytes) -> bytes:
         return hmac.new(self._secret, stamp + self.realm.encode(), hashlib.sha256).digest()[:16]
 
-    def nonce(self, now: float) -> str:
+    def nonce(self, *, now: float) -> str:
         """A fresh nonce for ``now``: microsecond timestamp, 8 random bytes and their HMAC, so
         two challenges in the same tick (or on two nodes) never share a nonce."""
         stamp = _NONCE_STAMP.pack(int(now * 1_000_000)) + os.urandom(8)
@@ -255,9 +255,9 @@ class DigestAuthenticator:
 
     # -- challenges ------------------------------------------------------------------------------
 
-    def challenge(self, now: float, *, stale: bool = False) -> list[str]:
+    def challenge(self, *, now: float, stale: bool = False) -> list[str]:
         """WWW-Authenticate (or Proxy-Authenticate) values, one per offered algorithm."""
-        nonce = self.nonce(now)
+        nonce = self.nonce(now=now)
         out = []
         for algorithm in self.algorithms:
             parts = [f'realm="{self.realm}"', f'nonce="{nonce}"']

@@ -111,13 +111,13 @@ class CredentialStore(Protocol):
     >>> class Store:
     ...     def __init__(self, *accounts: SipAccount) -> None:
     ...         self.accounts = {a.username: a for a in accounts}
-    ...     def lookup(self, username: str, now: float) -> SipAccount | None:
+    ...     def lookup(self, username: str, *, now: float) -> SipAccount | None:
     ...         return self.accounts.get(username)
     >>> isinstance(Store(), CredentialStore)
     True
     """
 
-    def lookup(self, username: str, now: float) -> SipAccount | None: ...
+    def lookup(self, username: str, *, now: float) -> SipAccount | None: ...
 
 
 class RegistrarEventKind(enum.Enum):
@@ -231,7 +231,7 @@ class Registrar:
             heapq.heappop(heap)  # stale entry: refreshed or removed since
         return None
 
-    def expire(self, now: float) -> list[Binding]:
+    def expire(self, *, now: float) -> list[Binding]:
         """Remove the bindings whose time has come; returns them (and emits EXPIRED)."""
         gone = []
         heap = self._deadlines
@@ -284,7 +284,7 @@ class Registrar:
             401,
             headers=[
                 ("WWW-Authenticate", value)
-                for value in self.authenticator.challenge(now, stale=stale)
+                for value in self.authenticator.challenge(now=now, stale=stale)
             ],
         )
 
@@ -292,9 +292,9 @@ class Registrar:
         self.blocked_requests += 1
         return self._reply(request, 403, "Blocked")
 
-    def handle(self, request: Request, source: tuple[str, int], now: float) -> Response:
+    def handle(self, request: Request, source: tuple[str, int], *, now: float) -> Response:
         """Answer one REGISTER from ``source`` (ip, port) at ``now``."""
-        if self.blacklist.is_blocked(source[0], now) is not None:
+        if self.blacklist.is_blocked(source[0], now=now) is not None:
             return self._blocked(request)  # before any other work
         if request.method != "REGISTER":
             return self._reply(request, 405, headers=[("Allow", "REGISTER")])
@@ -324,7 +324,7 @@ class Registrar:
         if (
             username is not None
             and blacklist.user_threshold is not None  # else no user is ever blocked
-            and blacklist.is_blocked(ip, now, user=username)
+            and blacklist.is_blocked(ip, now=now, user=username)
         ):
             return self._blocked(request)
         account = self._lookup(username, now) if username else None
@@ -377,13 +377,13 @@ class Registrar:
                     "credentials are for another user",
                     status=403,
                 )
-        self.blacklist.record_success(ip, now, user=username)
+        self.blacklist.record_success(ip, now=now, user=username)
         if not account.active:
             return self._reply(request, 403, f"Account {account.status}")
         return self._bind(request, source, now, aor)
 
     def _lookup(self, username: str, now: float) -> SipAccount | None:
-        account = self.store.lookup(username, now)
+        account = self.store.lookup(username, now=now)
         if account is not None and not isinstance(account, SipAccount):
             raise InvalidArgumentType(
                 f"store: lookup({username!r}) returned {type(account).__name__}, "
@@ -405,7 +405,7 @@ class Registrar:
         """Count a failed authentication; 401 answers with a new challenge, unless this
         failure starts a block: then one BLOCKED event per block, and 403."""
         self._emit(RegistrarEventKind.AUTH_FAILED, aor, None, source, now, reason)
-        started = self.blacklist.record_failure(source[0], now, user=username)
+        started = self.blacklist.record_failure(source[0], now=now, user=username)
         for entry in started:
             self._emit(RegistrarEventKind.BLOCKED, aor, None, source, now, entry.reason)
         if started:
