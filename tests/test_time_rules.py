@@ -31,6 +31,11 @@ def _directory() -> AccountDirectory:
     return directory
 
 
+def _windowed() -> RateTable:
+    peak = TariffWindow(name="peak", days={0}, start=time(8), end=time(18))
+    return RateTable([Rate(prefix="44", price="0.01")], windows=[peak])
+
+
 def _table() -> RateTable:
     return RateTable([Rate(prefix="44", price="0.01")])
 
@@ -42,6 +47,7 @@ ENTRY_POINTS: list[tuple[str, Any]] = [
     ("effective_from", lambda when: Rate(prefix="44", price="0.01", effective_from=when)),
     ("at", lambda when: _table().price("4420", 60_000, at=when)),
     ("at", lambda when: _table().lookup("4420", at=when)),
+    ("at", lambda when: _windowed().window_at(at=when)),
     (
         "start",
         lambda when: CDR(

@@ -12,12 +12,13 @@ from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
-from .._time import check_aware
+from .._time import check_aware, local_reading
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule, to_decimal
 from ..prefix import PrefixTable
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
+from ._invariants import check_table
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds, utc
 from ._versions import change_instants, check_overlaps, pick, version_key, zone
 from .kernel import KERNEL, trie_value, versions_of
@@ -129,6 +130,10 @@ class RateTable:
     def rates(self) -> tuple[Rate, ...]:
         return self._rates
 
+    def _check(self) -> None:
+        """Assert the internal invariants (for tests)."""
+        check_table(self)
+
     def with_rates(self, rates: Iterable[Rate]) -> RateTable:
         """A new table with the same settings and ``rates`` added."""
         return _rebuild((*self._rates, *rates), *self._settings())
@@ -140,8 +145,7 @@ class RateTable:
         """The name of the tariff window active at ``at`` (first match), or ``None``."""
         if not self.windows:
             return None
-        local = at.astimezone(self.timezone)
-        weekday, clock = local.weekday(), local.time()
+        weekday, clock, _ = local_reading(check_aware(at, "at"), self.timezone)
         for window in self.windows:
             if window.contains(weekday, clock):
                 return window.name

@@ -20,6 +20,7 @@ drops every one at once); each call costs O(1) amortized whatever the tables hol
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -181,3 +182,19 @@ class Blacklist:
         drop_oldest(self._blocks, lambda entry: entry.until <= now, None)
         self._ip_failures.prune(now=now)
         self._user_failures.prune(now=now)
+
+    def _check(self) -> None:
+        """Assert the internal invariants (for tests): blocks in the order they started,
+        under their own keys, each as long as ``block_for``; addresses in their one form;
+        every table within ``max_entries``."""
+        blocks = list(self._blocks.items())
+        assert len(blocks) <= self.max_entries
+        for (kind, key), entry in blocks:
+            assert (entry.kind, entry.key) == (kind, key)
+            assert kind in ("ip", "user")
+            assert kind == "user" or normalize_ip(key) == key
+            assert entry.until == entry.since + self.block_for
+        assert all(a[1].since <= b[1].since for a, b in itertools.pairwise(blocks))
+        for counter in (self._ip_failures, self._user_failures):
+            assert counter.max_keys == self.max_entries
+            counter._check()

@@ -494,6 +494,24 @@ class Registrar:
             ]
             heapq.heapify(heap)
 
+    def _check(self) -> None:
+        """Assert the internal invariants (for tests): the live count, every binding under its
+        own keys and within the contact limit, a deadline for each, a valid heap, the bounded
+        tables."""
+        assert self._live == sum(len(c) for c in self._bindings.values())
+        scheduled = set(self._deadlines)
+        for aor, contacts in self._bindings.items():
+            assert contacts, f"empty contact table for {aor!r}"
+            assert len(contacts) <= self.max_contacts, aor
+            for contact, binding in contacts.items():
+                assert (binding.aor, binding.contact) == (aor, contact)
+                assert (binding.expires_at, aor, contact) in scheduled, binding
+        heap = self._deadlines
+        assert all(heap[(i - 1) // 2] <= heap[i] for i in range(1, len(heap)))
+        assert len(heap) <= 2 * self._live + 64
+        assert len(self._answered) <= self._answered.limit
+        self.blacklist._check()
+
     def _ok(self, request: Request, aor: str, now: float) -> Response:
         headers = [
             ("Contact", f"<{b.contact}>;expires={max(0, int(b.expires_at - now))}")
