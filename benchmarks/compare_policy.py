@@ -32,7 +32,7 @@ def main() -> None:
     directory, _tops, customers = build_tree()
     agents = [a.id for a in directory if directory.is_agent(a.id)]
     started = time.perf_counter()
-    policy = Policy(directory)
+    policy = Policy(directory=directory)
     names = []
     for i in range(1000):
         agent = None if i < 100 else agents[i % len(agents)]

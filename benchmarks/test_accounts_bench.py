@@ -25,7 +25,7 @@ def sample_customers(k: int) -> list[str]:
 
 def test_sub_accounts_all(benchmark: Any) -> None:
     d, tops, _ = tree()
-    found = benchmark(d.sub_accounts, tops[0], Scope.ALL)
+    found = benchmark(d.sub_accounts, tops[0], scope=Scope.ALL)
     assert len(found) == 9 + 90 + 9_900
 
 

@@ -20,7 +20,7 @@ COUNTRY_CODES = ["1", "44", "49", "33", "880", "91", "94", "86", "81", "61", "55
 def build_tree(seed: int = 5) -> tuple[AccountDirectory, list[str], list[str]]:
     """The directory, the top agents' ids and the customers' ids."""
     rng = random.Random(seed)
-    op = Operator("bench")
+    op = Operator(name="bench")
     d = AccountDirectory()
     tops, customers = [], []
     for t in range(10):

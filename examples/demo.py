@@ -28,7 +28,7 @@ from vosengine.numbering import NumberSection
 from vosengine.rating import RateTable
 
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
-OPERATOR = Operator("admin")
+OPERATOR = Operator(name="admin")
 
 # prefix, area, price per minute, first/next increment, connect fee (customer's table)
 CUSTOMER_DECK = """prefix,area,price,first_increment,next_increment,connect_fee

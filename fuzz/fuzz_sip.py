@@ -75,7 +75,7 @@ def check(data: bytes) -> None:
         for contact in message.contacts:
             contact.uri  # noqa: B018
         for name in ("authorization", "www-authenticate", "proxy-authorization"):
-            message.auth(name)
+            message.auth(name=name)
     except ParseError:
         return
     again = parse(bytes(message))

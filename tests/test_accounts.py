@@ -35,7 +35,7 @@ from vosengine.errors import InvalidArgument, VosEngineError
 from vosengine.numbering import NumberSection
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-OP = Operator("root")
+OP = Operator(name="root")
 A = Authorization
 
 
@@ -212,7 +212,7 @@ def test_guide_hierarchy_categories_and_scopes() -> None:
     assert d.category("dhaka-retail") is AccountCategory.AGENT
     assert d.category("customer-001") is AccountCategory.ACCOUNT
     assert d.sub_accounts("bd-wholesale") == ["dhaka-retail"]
-    assert d.sub_accounts("bd-wholesale", Scope.ALL) == ["dhaka-retail", "customer-001"]
+    assert d.sub_accounts("bd-wholesale", scope=Scope.ALL) == ["dhaka-retail", "customer-001"]
     assert d.ancestors("customer-001") == ["dhaka-retail", "bd-wholesale"]
     assert d.level("customer-001") == 2
     assert d.is_within("customer-001", "bd-wholesale")
@@ -358,7 +358,7 @@ def test_remove_never_orphans() -> None:
     d.add(Account(id="heir", authorizations=FULL), actor=OP, now=NOW)
     assert d.remove("bd-wholesale", actor=OP, now=NOW, reassign_to="heir") == ["bd-wholesale"]
     assert d.get("dhaka-retail").parent_id == "heir"
-    assert d.sub_accounts("heir", Scope.ALL) == ["dhaka-retail", "customer-001"]
+    assert d.sub_accounts("heir", scope=Scope.ALL) == ["dhaka-retail", "customer-001"]
     assert d.remove("heir", actor=OP, now=NOW, cascade=True) == [
         "customer-001",
         "dhaka-retail",
@@ -662,7 +662,9 @@ class DirectoryMachine(RuleBasedStateMachine):
             children = self.model_children(account_id)
             expected = AccountCategory.AGENT if children else AccountCategory.ACCOUNT
             assert self.d.category(account_id) is expected
-            assert set(self.d.sub_accounts(account_id, Scope.ALL)) == self.model_subtree(account_id)
+            assert set(self.d.sub_accounts(account_id, scope=Scope.ALL)) == self.model_subtree(
+                account_id
+            )
             worst = max(
                 (self.status[a] for a in self.model_chain(account_id)), key=lambda s: s.severity
             )

@@ -27,7 +27,7 @@ from vosengine.testing import cdrs
 
 D = Decimal
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
-OP = Operator("billing")
+OP = Operator(name="billing")
 
 
 def per_minute(price: str, prefix: str = "880") -> RateTable:

@@ -59,3 +59,22 @@ print("ok")
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_every_docstring_example_in_the_library_runs() -> None:
+    """The examples in the docstrings are run, so they cannot drift from the code."""
+    import importlib
+    import pkgutil
+
+    import vosengine
+
+    modules = [vosengine] + [
+        importlib.import_module(m.name)
+        for m in pkgutil.walk_packages(vosengine.__path__, "vosengine.")
+    ]
+    attempted = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted >= 60

@@ -34,7 +34,7 @@ from vosengine.testing import ledgers_with_operations
 
 D = Decimal
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
-OP = Operator("billing")
+OP = Operator(name="billing")
 
 
 def snapshot(ledger: InMemoryLedger) -> tuple[Any, ...]:
@@ -295,7 +295,7 @@ def test_the_ledger_conserves_money(state: tuple[InMemoryLedger, list[Any]]) -> 
     assert total == recharged - deducted - settled
     for account in ledger._accounts:
         balance = ledger.balance(account)
-        held = sum((r.amount for r in ledger.open_reservations(account)), D(0))
+        held = sum((r.amount for r in ledger.open_reservations(account_id=account)), D(0))
         assert balance.reserved == held
 
 

@@ -29,7 +29,7 @@ from vosengine.rating import Rate, RateDeckError, RateTable
 
 D = Decimal
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
-OP = Operator("billing")
+OP = Operator(name="billing")
 
 _SIGNALS = [
     decimal.Clamped,

@@ -25,7 +25,7 @@ from vosengine.policy import (
 )
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
-OP = Operator("root")
+OP = Operator(name="root")
 
 
 def directory() -> AccountDirectory:
@@ -97,7 +97,7 @@ def test_a_batch_applies_whole_or_not_at_all() -> None:
 
 def test_agent_scope_sub_admins_and_api_keys() -> None:
     d = directory()
-    policy = Policy(d)
+    policy = Policy(directory=d)
     policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
     policy.add_admin(Admin(name="b-admin", role=Role.ADMIN, agent_id="agent-b"))
     assert policy.check_account("a-admin", "agent-a-cust", "edit", now=NOW)
@@ -124,7 +124,7 @@ def test_agent_scope_sub_admins_and_api_keys() -> None:
     stopped = policy.check_account("a-staff", "agent-a-cust", "view", now=NOW)
     assert not stopped
     assert "its parent 'a-admin'" in stopped.reason
-    policy.set_disabled("a-admin", False)
+    policy.set_disabled("a-admin", disabled=False)
     # an API key reaches exactly its admin's scope and rights
     policy.add_api_key("k1", "a-admin")
     assert policy.check("key:k1", "edit", "account:agent-a-cust", now=NOW)
@@ -252,7 +252,7 @@ def test_the_whole_policy_saves_and_loads_through_a_casbin_adapter(tmp_path) -> 
     d = directory()
     path = tmp_path / "policy.csv"
     path.write_text("")
-    first = Policy(d, adapter=FileAdapter(str(path)))
+    first = Policy(directory=d, adapter=FileAdapter(str(path)))
     window = LoginWindow(days={0, 1, 2, 3, 4}, start=time(8), end=time(18), timezone="UTC")
     first.add_admin(
         Admin(
@@ -271,7 +271,7 @@ def test_the_whole_policy_saves_and_loads_through_a_casbin_adapter(tmp_path) -> 
     first.set_disabled("a-staff")
     first.add_api_key("k1", "a-admin")
     first.save()
-    second = Policy(d, adapter=FileAdapter(str(path)))
+    second = Policy(directory=d, adapter=FileAdapter(str(path)))
     assert second._admins == first._admins
     assert second._keys == {"k1": "a-admin"}
     for subject, module, action in [
@@ -300,7 +300,7 @@ def test_every_decision_equals_casbin_enforce(data: st.DataObject) -> None:
 
     tree = data.draw(agent_trees(max_accounts=12, sections=False))
     ids = [a.id for a in tree]
-    policy = Policy(tree)
+    policy = Policy(directory=tree)
     names: list[str] = []
     for index in range(data.draw(st.integers(1, 5))):
         parent = data.draw(st.sampled_from([None, *names])) if names else None
@@ -379,7 +379,7 @@ def test_directory_changes_reach_the_next_decision() -> None:
     from vosengine.accounts import AccountStatus
 
     d = directory()
-    policy = Policy(d)
+    policy = Policy(directory=d)
     policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
     policy.add_admin(
         Admin(name="a-staff", role=Role.OPERATOR, agent_id="agent-a-sub", parent="a-admin")
@@ -407,7 +407,7 @@ def test_directory_changes_reach_the_next_decision() -> None:
 def test_agents_act_through_the_directory_rule() -> None:
     from vosengine.accounts import AgentAction
 
-    policy = Policy(directory())
+    policy = Policy(directory=directory())
     assert policy.check_agent("agent-a", AgentAction.MODIFY_ACCOUNT, "agent-a-cust", now=NOW)
     refused = policy.check_agent("agent-a", AgentAction.MODIFY_ACCOUNT, "agent-b-cust", now=NOW)
     assert not refused

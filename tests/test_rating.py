@@ -137,9 +137,9 @@ def test_hold_seconds_from_milliseconds() -> None:
     assert hold_seconds(60_000) == 60
     assert hold_seconds(1) == 1
     assert hold_seconds(0) == 0
-    assert hold_seconds(60_499, Rounding.HALF_UP) == 60
-    assert hold_seconds(60_500, Rounding.HALF_UP) == 61
-    assert hold_seconds(60_999, Rounding.FLOOR) == 60
+    assert hold_seconds(60_499, mode=Rounding.HALF_UP) == 60
+    assert hold_seconds(60_500, mode=Rounding.HALF_UP) == 61
+    assert hold_seconds(60_999, mode=Rounding.FLOOR) == 60
     with pytest.raises(InvalidArgument, match="duration_ms: -1 is negative"):
         hold_seconds(-1)
     with pytest.raises(InvalidArgumentType, match="duration_ms"):

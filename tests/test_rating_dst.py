@@ -65,7 +65,7 @@ def reference(t: RateTable, number: str, duration_ms: int, at: datetime) -> Deci
     """The price of a call, one billed second at a time."""
     answer_rate = t.lookup(number, at=at)
     assert answer_rate is not None
-    hold = hold_seconds(duration_ms, t.duration_rounding)
+    hold = hold_seconds(duration_ms, mode=t.duration_rounding)
     if hold <= 0 or hold <= answer_rate.grace_seconds:
         return D(0)
     billed = billed_seconds(

@@ -130,10 +130,10 @@ def test_values_the_host_passes_are_checked() -> None:
             Request(method, "sip:a@b")
     for name in ("Via\n", "X-Evil\r\n", "Via\nX"):
         with pytest.raises(LocalProtocolError):
-            Request("OPTIONS", "sip:a@b", [(name, "v")])
+            Request("OPTIONS", "sip:a@b", fields=[(name, "v")])
     for value in ("v\r\nX: 1", "v\n", "v\r"):
         with pytest.raises(LocalProtocolError):
-            Request("OPTIONS", "sip:a@b", [("X-Note", value)])
+            Request("OPTIONS", "sip:a@b", fields=[("X-Note", value)])
     with pytest.raises(LocalProtocolError, match="uri"):
         Request("OPTIONS", "sip:a@b\r\nX: 1")
     # and what is accepted reads back as what was written, one header per field
@@ -222,14 +222,14 @@ def test_host_built_name_addrs_read_the_same_on_both_paths(display: str, addr: s
     in is read as it will be read once sent and parsed again."""
 
     def read() -> object:
-        built = Request("OPTIONS", "sip:a@b", [("From", f"{display}{addr}")])
+        built = Request("OPTIONS", "sip:a@b", fields=[("From", f"{display}{addr}")])
         return built.from_
 
     _fast_vs_python(lambda: None, read)
 
 
 def test_a_host_built_display_name_with_a_leading_space() -> None:
-    built = Request("OPTIONS", "sip:a@b", [("From", " a <sip:x@y>")])
+    built = Request("OPTIONS", "sip:a@b", fields=[("From", " a <sip:x@y>")])
     assert built.from_ is not None and built.from_.display_name == "a"
     assert parse(bytes(built)).from_ == built.from_
 

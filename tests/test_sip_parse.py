@@ -526,7 +526,7 @@ def test_make_response_and_building_messages() -> None:
     with pytest.raises(LocalProtocolError):
         Request("INVITE", "sip:a b")
     with pytest.raises(LocalProtocolError, match="CR or LF"):
-        Request("INVITE", "sip:a@b", [("Subject", "x\r\nInjected: 1")])
+        Request("INVITE", "sip:a@b", fields=[("Subject", "x\r\nInjected: 1")])
 
 
 def test_compact_forms_and_case_insensitive_names() -> None:
@@ -591,7 +591,7 @@ def check_any(data: bytes) -> None:
         message = parse(data)
         message.validate()
         for name in ("authorization", "www-authenticate"):
-            message.auth(name)
+            message.auth(name=name)
         for contact in message.contacts:
             contact.uri  # noqa: B018
         bytes(message)
@@ -663,7 +663,9 @@ def outcome(data: bytes) -> object:
         return ("error", error.status)
     start = (m.method, m.uri_text) if isinstance(m, Request) else (m.status, m.reason)
     hot = [_read(lambda name=name: getattr(m, name)) for name in _message.HOT_ACCESSORS]
-    auth = [_read(lambda name=name: m.auth(name)) for name in ("authorization", "www-authenticate")]
+    auth = [
+        _read(lambda name=name: m.auth(name=name)) for name in ("authorization", "www-authenticate")
+    ]
     try:
         m.validate()
         checked = (m.via, m.from_, m.to, m.cseq, m.call_id, m.contacts, m.max_forwards)

@@ -44,11 +44,13 @@ def test_rfc7616_example_responses() -> None:
     )
     realm = "http-auth@example.org"
     md5 = digest_response(
-        algorithm="MD5", ha1_value=ha1("Mufasa", realm, "Circle of Life", "MD5"), **common
+        algorithm="MD5", ha1_value=ha1("Mufasa", realm, "Circle of Life", algorithm="MD5"), **common
     )
     assert md5 == "8ca523f5e9506fed4657c9700eebdbec"
     sha = digest_response(
-        algorithm="SHA-256", ha1_value=ha1("Mufasa", realm, "Circle of Life", "SHA-256"), **common
+        algorithm="SHA-256",
+        ha1_value=ha1("Mufasa", realm, "Circle of Life", algorithm="SHA-256"),
+        **common,
     )
     assert sha == "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
 
@@ -228,7 +230,7 @@ def authorized(
     """Send a REGISTER, take the 401's challenge, answer it (what a phone does)."""
     first = registrar.handle(register(**kw), source, now=now)  # type: ignore[arg-type]
     assert first.status == 401, first
-    challenge = first.auth("www-authenticate")[0]
+    challenge = first.auth(name="www-authenticate")[0]
     kw = dict(kw)
     kw["cseq"] = int(kw.get("cseq", 1)) + 1  # type: ignore[call-overload]
     user = str(kw.get("user", "1001"))

@@ -119,7 +119,9 @@ def _exercise() -> list[Any]:
     framer = StreamFramer()
     framer.feed(b"".join(bytes(m) for m in made))
     made += framer.messages()
-    request = Request("OPTIONS", "sip:a@example.com", [("Via", "SIP/2.0/UDP h;branch=z9hG4bK9")])
+    request = Request(
+        "OPTIONS", "sip:a@example.com", fields=[("Via", "SIP/2.0/UDP h;branch=z9hG4bK9")]
+    )
     made += [request, Response(404), make_response(made[0], 200, to_tag="t")]
     made += [copy.deepcopy(request), pickle.loads(pickle.dumps(request))]
     registrar = make()
@@ -174,7 +176,9 @@ class TaggedRequest(Request):
 
 
 def test_a_host_subclass_of_request_works_on_either_implementation(sip_impl: ModuleType) -> None:
-    request = TaggedRequest("OPTIONS", "sip:a@example.com", [("From", "<sip:b@example.com>;tag=7")])
+    request = TaggedRequest(
+        "OPTIONS", "sip:a@example.com", fields=[("From", "<sip:b@example.com>;tag=7")]
+    )
     assert isinstance(request, TaggedRequest) and isinstance(request, Request)
     assert request.tag() == "7" and request.method == "OPTIONS"
     again = pickle.loads(pickle.dumps(request))

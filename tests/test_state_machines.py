@@ -33,7 +33,7 @@ from vosengine.ledger import (
 )
 from vosengine.sip import AuthMethod, DigestAuthenticator, Registrar, SipAccount, parse, parse_uri
 
-OP = Operator("root")
+OP = Operator(name="root")
 START = datetime(2026, 3, 1, tzinfo=UTC)
 NAMES = ("a", "b", "c")
 # amounts in hundredths, so the model adds integers

@@ -79,8 +79,8 @@ def test_a_refusal_is_no_os_error() -> None:
     assert not issubclass(PermissionDenied, OSError)
     assert issubclass(PermissionDenied, Refused)
     directory = AccountDirectory()
-    directory.add(Account(id="a"), actor=Operator("root"), now=NOW)
-    directory.add(Account(id="b"), actor=Operator("root"), now=NOW)
+    directory.add(Account(id="a"), actor=Operator(name="root"), now=NOW)
+    directory.add(Account(id="b"), actor=Operator(name="root"), now=NOW)
     with pytest.raises(Refused) as refused:
         directory.require("a", vosengine.accounts.AgentAction.MODIFY_ACCOUNT, "b", now=NOW)
     assert isinstance(refused.value, PermissionDenied)
@@ -90,7 +90,7 @@ def test_a_refusal_is_no_os_error() -> None:
 
 def test_every_verdict_has_the_one_shape() -> None:
     directory = AccountDirectory()
-    directory.add(Account(id="a"), actor=Operator("root"), now=NOW)
+    directory.add(Account(id="a"), actor=Operator(name="root"), now=NOW)
     verdicts: list[Any] = [
         Decision(allowed=True, reason="ok"),
         directory.status_verdict("a", now=NOW),
@@ -131,3 +131,48 @@ def test_public_names_are_not_exported_twice_for_different_things() -> None:
         if name in seen and module != "vosengine":
             assert seen[name] is value, f"{module}.{name} is another thing than elsewhere"
         seen.setdefault(name, value)
+
+
+#: Positional with a default, as their built-in models have it: ``dict.get(key, default)``,
+#: ``sum(values, start)``, ``dict(items)``.
+_POSITIONAL_DEFAULTS = {
+    ("get", "default"),
+    ("longest_value", "default"),
+    ("longest_value_many", "default"),
+    ("param", "default"),
+    ("total", "start"),
+    ("RateTable.__init__", "rates"),
+}
+
+
+def test_arguments_with_defaults_are_keyword_only() -> None:
+    import inspect
+
+    wrong = []
+    checked = 0
+    for module, name, value in _public():
+        members = [(name, value)]
+        if inspect.isclass(value):
+            members = [
+                (f"{name}.{attr}", getattr(value, attr))
+                for attr in dir(value)
+                if not attr.startswith("_") or attr == "__init__"
+            ]
+        for qualified, member in members:
+            if not callable(member):
+                continue
+            try:
+                signature = inspect.signature(member)
+            except (TypeError, ValueError):
+                continue
+            checked += 1
+            for p in signature.parameters.values():
+                exempt = {(qualified.rsplit(".", 1)[-1], p.name), (qualified, p.name)}
+                if (
+                    p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+                    and p.default is not inspect.Parameter.empty
+                    and not exempt & _POSITIONAL_DEFAULTS
+                ):
+                    wrong.append(f"{module}.{qualified}({p.name})")
+    assert checked > 200
+    assert wrong == []

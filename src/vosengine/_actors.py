@@ -9,7 +9,7 @@ import attrs
 __all__ = ["Actor", "Operator", "actor_label"]
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Operator:
     """A system operator (an admin of the switch), acting outside the agent tree.
 

@@ -214,7 +214,7 @@ def income_report(
     """An agent's income over ``[start, end)`` (by call start): calls of its direct
     sub-accounts (``DIRECT``) or of its whole subtree (``ALL``). Revenue is what the level
     below the agent paid on those calls, cost what the agent paid."""
-    below = set(directory.sub_accounts(agent_id, scope))
+    below = set(directory.sub_accounts(agent_id, scope=scope))
     calls, revenue, cost = 0, ZERO, ZERO
     for charged in charges:
         if not start <= charged.cdr.start < end or charged.cdr.account_id not in below:

@@ -40,9 +40,9 @@ class SlidingWindowCounter(Generic[K]):
     amortized. Not thread-safe: one per event loop, or guard it with the caller's lock.
 
     >>> attempts = SlidingWindowCounter(window=1.0, limit=3)
-    >>> [attempts.hit("gw1", now=t) for t in (0.0, 0.2, 0.4, 0.6, 1.3)]
-    [1, 2, 3, 3, 2]
-    >>> attempts.count("gw1", now=2.5)
+    >>> [attempts.hit("gw1", now=t) for t in (0.0, 0.2, 0.4, 0.6, 1.3, 2.0)]
+    [1, 2, 3, 3, 3, 2]
+    >>> attempts.count("gw1", now=3.5)
     0
     """
 

@@ -54,7 +54,7 @@ class _Audited(_Tree):
             for account in self._accounts.values():
                 if account.parent_id is None:
                     order.append(account.id)
-                    order.extend(self.sub_accounts(account.id, Scope.ALL))
+                    order.extend(self.sub_accounts(account.id, scope=Scope.ALL))
             return {
                 "format": "vosengine.accounts/1",
                 "accounts": [self._accounts[i].to_dict() for i in order],

@@ -125,7 +125,7 @@ class _Mutations(_Audited):
         """(before, after) for every account below ``account_id`` that holds more than
         ``kept``."""
         out = []
-        for sub_id in self.sub_accounts(account_id, Scope.ALL):
+        for sub_id in self.sub_accounts(account_id, scope=Scope.ALL):
             sub = self._accounts[sub_id]
             if sub.authorizations & ~kept:
                 out.append((sub, attrs.evolve(sub, authorizations=sub.authorizations & kept)))
@@ -204,7 +204,7 @@ class _Mutations(_Audited):
         with self._lock:
             self.get(account_id)
             self._authorize(actor, AgentAction.DELETE_ACCOUNT, account_id, now)
-            below = self.sub_accounts(account_id, Scope.ALL)
+            below = self.sub_accounts(account_id, scope=Scope.ALL)
             direct = self._children.get(account_id, ())
             moved: list[tuple[Account, Account]] = []
             if direct and not cascade:

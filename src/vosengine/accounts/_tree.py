@@ -64,7 +64,7 @@ class _Tree:
         self.get(account_id)
         return self._children.get(account_id, ())
 
-    def sub_accounts(self, account_id: str, scope: Scope = Scope.DIRECT) -> list[str]:
+    def sub_accounts(self, account_id: str, *, scope: Scope = Scope.DIRECT) -> list[str]:
         """Ids of the sub-accounts: first level (``DIRECT``) or the whole subtree (``ALL``,
         depth first, parents before their children). O(size of the result)."""
         direct = self.children(account_id)
@@ -235,7 +235,7 @@ class _Tree:
         if not decision:
             raise PermissionDenied(decision)
 
-    def tree(self, root: str | None = None) -> list[dict[str, Any]]:
+    def tree(self, *, root: str | None = None) -> list[dict[str, Any]]:
         """The navigation tree: nested ``{"id", "name", "category", "children"}`` dicts,
         from ``root`` (or every top-level account)."""
         tops = (

@@ -243,12 +243,12 @@ class InMemoryLedger:
         with self._lock:
             return self._balance(account_id)
 
-    def records(self, account_id: str | None = None) -> list[PaymentRecord]:
+    def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
         """Payment records, oldest first (of one account, or all)."""
         with self._lock:
             return [r for r in self._records if account_id is None or r.account_id == account_id]
 
-    def open_reservations(self, account_id: str | None = None) -> list[Reservation]:
+    def open_reservations(self, *, account_id: str | None = None) -> list[Reservation]:
         with self._lock:
             return [
                 r

@@ -78,7 +78,7 @@ class Policy:
 
     Thread-safe: changes take a lock; decisions read a compiled snapshot."""
 
-    def __init__(self, directory: AccountDirectory | None = None, *, adapter: Any = None) -> None:
+    def __init__(self, *, directory: AccountDirectory | None = None, adapter: Any = None) -> None:
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
         model = casbin.Enforcer.new_model(text=text)
         self.enforcer = (
@@ -222,7 +222,7 @@ class Policy:
             self._admins[admin.name] = admin
             self._changed()
 
-    def set_disabled(self, name: str, disabled: bool = True) -> None:
+    def set_disabled(self, name: str, *, disabled: bool = True) -> None:
         """Disable (or enable) an admin; its sub-admins stop with it."""
         with self._lock:
             admin = self._admin(name)

@@ -233,10 +233,10 @@ class Rate:
 _CEILING = Rounding.CEILING
 
 
-def hold_seconds(duration_ms: int, mode: Rounding = Rounding.CEILING) -> int:
+def hold_seconds(duration_ms: int, *, mode: Rounding = Rounding.CEILING) -> int:
     """Whole hold seconds from milliseconds (``CEILING``: 1 ms is 1 s; VOS3000's default).
 
-    >>> hold_seconds(60_001), hold_seconds(60_001, Rounding.HALF_UP)
+    >>> hold_seconds(60_001), hold_seconds(60_001, mode=Rounding.HALF_UP)
     (61, 60)
     """
     if type(duration_ms) is not int or duration_ms < 0:

@@ -245,7 +245,7 @@ class RateTable:
         kernel_table = self._kernel_tables.get(kernel)
         if kernel_table is None:
             kernel_table = PrefixTable(
-                (prefix, trie_value(versions_of(value), kernel))
+                (prefix, trie_value(versions_of(value), kernel=kernel))
                 for prefix, value in self._by_prefix.items()
             )
             self._kernel_tables[kernel] = kernel_table
@@ -278,7 +278,7 @@ class RateTable:
         rate, longest = self._find(number, at)
         if rate is None:
             return None
-        hold = hold_seconds(duration_ms, self.duration_rounding)
+        hold = hold_seconds(duration_ms, mode=self.duration_rounding)
         return self._charge(number, rate, hold, at, longest)
 
     def _amount(self, number: str, duration_ms: int, at: datetime) -> Decimal | None:

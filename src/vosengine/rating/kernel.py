@@ -44,7 +44,7 @@ else:
         IMPLEMENTATION = "cython"
 
 
-def trie_value(versions: Sequence[Rate], kernel: ModuleType = KERNEL) -> Any:
+def trie_value(versions: Sequence[Rate], *, kernel: ModuleType = KERNEL) -> Any:
     """A rate table's trie value for a prefix with ``versions``: ``kernel``'s ``Params`` for
     one undated rate the kernel can price, else the versions as a tuple."""
     if len(versions) == 1:

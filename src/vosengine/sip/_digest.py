@@ -81,7 +81,7 @@ def _base_name(algorithm: str) -> str:
     return upper[:-5] if upper.endswith("-SESS") else upper
 
 
-def ha1(username: str, realm: str, password: str, algorithm: str = "MD5") -> str:
+def ha1(username: str, realm: str, password: str, *, algorithm: str = "MD5") -> str:
     """``H(username:realm:password)``: what a credential store may keep instead of the
     password."""
     digest, _ = _base(algorithm)
@@ -330,7 +330,9 @@ class DigestAuthenticator:
         key = (
             ha1_value
             if ha1_value is not None
-            else ha1(params["username"], self.realm, password or "", _base_name(algorithm))
+            else ha1(
+                params["username"], self.realm, password or "", algorithm=_base_name(algorithm)
+            )
         )
         expected = digest_response(
             algorithm=algorithm,
@@ -423,7 +425,7 @@ def answer_challenge(
     nc_text = f"{nc:08x}"
     response = digest_response(
         algorithm=algorithm,
-        ha1_value=ha1(username, realm, password, _base_name(algorithm)),
+        ha1_value=ha1(username, realm, password, algorithm=_base_name(algorithm)),
         nonce=nonce,
         method=method,
         uri=uri,

@@ -78,7 +78,7 @@ class Message(_Storage):
             concrete = cls if issubclass(cls, impl.MessageBase) else _join(cls, impl, family)
         return super(Message, concrete).__new__(concrete)  # type: ignore[return-value]
 
-    def __init__(self, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
+    def __init__(self, *, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
         built: list[tuple[str, str, str]] = []
         index: dict[str, list[str]] = {}
         for name, value in fields:
@@ -177,7 +177,7 @@ class Message(_Storage):
                 raise ParseError(f"CSeq method {cseq.method!r} does not match {self.method!r}")
             self.uri  # noqa: B018 - parse the Request-URI too
 
-    def auth(self, name: str = "Authorization") -> list[Challenge]:
+    def auth(self, *, name: str = "Authorization") -> list[Challenge]:
         """Parsed Authorization / Proxy-Authorization / WWW-Authenticate values."""
         key = "auth:" + key_of(name)
         cache = self._cache
@@ -247,16 +247,16 @@ class Request(Message):
         self,
         method: str,
         uri: str,
+        *,
         fields: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
-        *,
         version: str = "SIP/2.0",
     ) -> None:
         if not isinstance(method, str) or not TOKEN_FULL.match(method):
             raise LocalProtocolError(f"method: {method!r} is not a token")
         if not isinstance(uri, str) or not uri or any(c in uri for c in " \t\r\n<>"):
             raise LocalProtocolError(f"uri: {uri!r} is not a Request-URI")
-        super().__init__(fields, body)
+        super().__init__(fields=fields, body=body)
         self.method = method
         self.uri_text = uri
         self.version = _checked_version(version)
@@ -296,17 +296,17 @@ class Response(Message):
     def __init__(
         self,
         status: int,
+        *,
         reason: str = "",
         fields: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
-        *,
         version: str = "SIP/2.0",
     ) -> None:
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 699:
             raise LocalProtocolError(f"status: {status!r} is not a SIP status code (100-699)")
         if not isinstance(reason, str) or "\r" in reason or "\n" in reason:
             raise LocalProtocolError(f"reason: {reason!r} is not a reason phrase")
-        super().__init__(fields, body)
+        super().__init__(fields=fields, body=body)
         self.status = status
         self.reason = reason or REASONS.get(status, "")
         self.version = _checked_version(version)
@@ -365,15 +365,17 @@ def _restore(cls: type[_M], state: dict[str, Any]) -> _M:
 def make_response(
     request: Request,
     status: int,
-    reason: str = "",
     *,
+    reason: str = "",
     to_tag: str | None = None,
     headers: Sequence[tuple[str, str]] = (),
     body: bytes = b"",
 ) -> Response:
     """A response to ``request`` (RFC 3261 §8.2.6): its Via, From, To (with ``to_tag``
     added when the request's To has none), Call-ID and CSeq, then ``headers``."""
-    extra = Response(status, reason, headers, body)  # checks status, reason, headers, body
+    extra = Response(
+        status, reason=reason, fields=headers, body=body
+    )  # checks status, reason, headers, body
     index = request._index
     vias = index.get("via") or []
     first = [(index.get(key) or ("",))[0] for key in _COPIED_KEYS]

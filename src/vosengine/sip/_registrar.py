@@ -276,7 +276,9 @@ class Registrar:
         reason: str = "",
         headers: Iterable[tuple[str, str]] = (),
     ) -> Response:
-        return make_response(request, status, reason, to_tag=self.server_tag, headers=list(headers))
+        return make_response(
+            request, status, reason=reason, to_tag=self.server_tag, headers=list(headers)
+        )
 
     def _challenge(self, request: Request, now: float, *, stale: bool = False) -> Response:
         return self._reply(
@@ -329,7 +331,7 @@ class Registrar:
             return self._blocked(request)
         account = self._lookup(username, now) if username else None
         try:
-            credentials = request.auth("authorization")
+            credentials = request.auth(name="authorization")
         except ParseError as error:
             return self._reply(request, 400, str(error)[:80])
         if account is None:

@@ -20,7 +20,7 @@ from ..rating import Rate, RateTable
 COMMON_INCREMENTS = ((60, 60), (30, 6), (6, 6), (1, 1), (30, 30), (60, 1), (60, 6))
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-_OPERATOR = Operator("hypothesis")
+_OPERATOR = Operator(name="hypothesis")
 
 
 def _check_range(name: str, low: int, high: int) -> None:
