@@ -234,7 +234,7 @@ def test_guide_hierarchy_categories_and_scopes() -> None:
 def test_agent_a_never_touches_agent_b_customers() -> None:
     d = build_guide_tree()
     for action in AgentAction:
-        decision = d.check("bd-wholesale", action, "b-customer", now=NOW)
+        decision = d.decide("bd-wholesale", action, "b-customer", now=NOW)
         assert not decision
         assert "outside the scope of agent 'bd-wholesale'" in decision.reason
     message = unchanged(
@@ -258,30 +258,30 @@ def test_agent_a_never_touches_agent_b_customers() -> None:
 
 def test_check_scope_and_authorization_rules() -> None:
     d = build_guide_tree()
-    ok = d.check("bd-wholesale", AgentAction.MODIFY_ACCOUNT, "customer-001", now=NOW)
+    ok = d.decide("bd-wholesale", AgentAction.MODIFY_ACCOUNT, "customer-001", now=NOW)
     assert ok and "may modify_account" in ok.reason
     # an agent cannot modify itself, only its sub-accounts
-    assert not d.check("dhaka-retail", AgentAction.MODIFY_ACCOUNT, "dhaka-retail", now=NOW)
+    assert not d.decide("dhaka-retail", AgentAction.MODIFY_ACCOUNT, "dhaka-retail", now=NOW)
     # payment for this account: itself only; for sub accounts: strictly below
-    assert d.check("dhaka-retail", AgentAction.PAY_SELF, "dhaka-retail", now=NOW)
-    assert not d.check("dhaka-retail", AgentAction.PAY_SELF, "customer-001", now=NOW)
-    assert d.check("dhaka-retail", AgentAction.PAY_SUB, "customer-001", now=NOW)
-    assert not d.check("dhaka-retail", AgentAction.PAY_SUB, "dhaka-retail", now=NOW)
+    assert d.decide("dhaka-retail", AgentAction.PAY_SELF, "dhaka-retail", now=NOW)
+    assert not d.decide("dhaka-retail", AgentAction.PAY_SELF, "customer-001", now=NOW)
+    assert d.decide("dhaka-retail", AgentAction.PAY_SUB, "customer-001", now=NOW)
+    assert not d.decide("dhaka-retail", AgentAction.PAY_SUB, "dhaka-retail", now=NOW)
     # retail has no gateway or phone card rights
-    denied = d.check("dhaka-retail", AgentAction.ADD_GATEWAY, "customer-001", now=NOW)
+    denied = d.decide("dhaka-retail", AgentAction.ADD_GATEWAY, "customer-001", now=NOW)
     assert not denied and "lacks the 'gateway' authorization" in denied.reason
-    assert not d.check("dhaka-retail", AgentAction.ADD_PHONE_CARD, "customer-001", now=NOW)
-    assert d.check("dhaka-retail", AgentAction.ADD_PHONE, "customer-001", now=NOW)
+    assert not d.decide("dhaka-retail", AgentAction.ADD_PHONE_CARD, "customer-001", now=NOW)
+    assert d.decide("dhaka-retail", AgentAction.ADD_PHONE, "customer-001", now=NOW)
     # a customer (no authorizations) may view itself but not add accounts
-    assert d.check("customer-001", AgentAction.VIEW, "customer-001", now=NOW)
-    assert not d.check("customer-001", AgentAction.ADD_ACCOUNT, "customer-001", now=NOW)
-    assert not d.check("customer-001", AgentAction.VIEW, "dhaka-retail", now=NOW)
+    assert d.decide("customer-001", AgentAction.VIEW, "customer-001", now=NOW)
+    assert not d.decide("customer-001", AgentAction.ADD_ACCOUNT, "customer-001", now=NOW)
+    assert not d.decide("customer-001", AgentAction.VIEW, "dhaka-retail", now=NOW)
     # operators act outside the tree
-    assert d.check(OP, AgentAction.DELETE_ACCOUNT, "b-customer", now=NOW)
+    assert d.decide(OP, AgentAction.DELETE_ACCOUNT, "b-customer", now=NOW)
     with pytest.raises(UnknownAccount, match="'ghost' does not exist"):
-        d.check("ghost", AgentAction.VIEW, "customer-001", now=NOW)
+        d.decide("ghost", AgentAction.VIEW, "customer-001", now=NOW)
     with pytest.raises(UnknownAccount):
-        d.check("bd-wholesale", AgentAction.VIEW, "ghost", now=NOW)
+        d.decide("bd-wholesale", AgentAction.VIEW, "ghost", now=NOW)
 
 
 def test_a_locked_or_expired_agent_stops_its_subtree() -> None:
@@ -291,7 +291,7 @@ def test_a_locked_or_expired_agent_stops_its_subtree() -> None:
     verdict = d.status_verdict("customer-001", now=NOW)
     assert verdict.status is AccountStatus.LOCKED and verdict.account_id == "bd-wholesale"
     assert not verdict
-    denied = d.check("dhaka-retail", AgentAction.MODIFY_ACCOUNT, "customer-001", now=NOW)
+    denied = d.decide("dhaka-retail", AgentAction.MODIFY_ACCOUNT, "customer-001", now=NOW)
     assert not denied and "is locked (its agent 'bd-wholesale')" in denied.reason
     d.update("bd-wholesale", actor=OP, now=NOW, status=AccountStatus.ACTIVE)
     d.update("dhaka-retail", actor=OP, now=NOW, expires_at=NOW + timedelta(days=1))
@@ -634,7 +634,7 @@ class DirectoryMachine(RuleBasedStateMachine):
     def scope_isolation(self, actor: str, victim: str, action: AgentAction) -> None:
         if actor not in self.parent or victim not in self.parent:
             return
-        decision = self.d.check(actor, action, victim, now=NOW)
+        decision = self.d.decide(actor, action, victim, now=NOW)
         if decision:
             assert victim == actor or victim in self.model_subtree(actor)
             assert all(self.status[a] is AccountStatus.ACTIVE for a in self.model_chain(actor))

@@ -176,3 +176,15 @@ def test_arguments_with_defaults_are_keyword_only() -> None:
                     wrong.append(f"{module}.{qualified}({p.name})")
     assert checked > 200
     assert wrong == []
+
+
+def test_decide_answers_require_raises_check_asserts() -> None:
+    """One vocabulary of verbs: ``decide`` returns a verdict, ``require`` raises it, and
+    ``_check`` asserts internal invariants; the directory's old ``check`` is an alias."""
+    assert AccountDirectory.check is AccountDirectory.decide
+    directory = AccountDirectory()
+    directory.add(Account(id="a"), actor=Operator(name="root"), now=NOW)
+    verdict = directory.decide("a", vosengine.accounts.AgentAction.VIEW, "a", now=NOW)
+    assert isinstance(verdict, Verdict)
+    assert verdict
+    directory._check()

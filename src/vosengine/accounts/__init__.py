@@ -9,7 +9,7 @@
   authorizations are always a subset of its parent's**: granting one the parent lacks is an
   error, and revoking one from an agent revokes it from its whole subtree.
 * An agent may act only inside its own subtree, and only with the authorization the action
-  needs: :meth:`AccountDirectory.check` is the one place that says so.
+  needs: :meth:`AccountDirectory.decide` is the one place that says so.
 * Account status is *active*, *locked* or *inactive*; an account whose ``expires_at`` has
   passed is *expired*. A locked, inactive or expired agent stops its whole subtree:
   :meth:`AccountDirectory.effective_status` is the worst status on the way to the root.

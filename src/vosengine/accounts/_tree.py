@@ -181,9 +181,10 @@ class _Tree:
                 return NumberCheck(allowed=False, account_id=level_id, entry=verdict.entry)
         return NumberCheck(allowed=True)
 
-    def check(self, actor: Actor, action: AgentAction, target: str, *, now: datetime) -> Decision:
+    def decide(self, actor: Actor, action: AgentAction, target: str, *, now: datetime) -> Decision:
         """May ``actor`` do ``action`` on the account ``target``? Scope and authorization in
-        one place.
+        one place. (The vocabulary: ``decide`` answers with a verdict, :meth:`require` raises
+        the refusal, ``_check`` asserts internal invariants.)
 
         An :class:`Operator` may do anything here. An agent (an account id) must be active
         (itself and every agent above it), ``target`` must lie in its subtree as the action
@@ -230,10 +231,13 @@ class _Tree:
         return Decision(allowed=True, reason=f"agent {agent.id!r} may {action.value} {target!r}")
 
     def require(self, actor: Actor, action: AgentAction, target: str, *, now: datetime) -> None:
-        """:meth:`check`, raising :class:`PermissionDenied` when it refuses."""
-        decision = self.check(actor, action, target, now=now)
+        """:meth:`decide`, raising :class:`PermissionDenied` when it refuses."""
+        decision = self.decide(actor, action, target, now=now)
         if not decision:
             raise PermissionDenied(decision)
+
+    #: The old name of :meth:`decide`, kept until the next minor release.
+    check = decide
 
     def tree(self, *, root: str | None = None) -> list[dict[str, Any]]:
         """The navigation tree: nested ``{"id", "name", "category", "children"}`` dicts,

@@ -434,7 +434,7 @@ class Policy:
         rule of scope and the eight authorizations."""
         if self.directory is None:
             raise InvalidArgument("check_agent: this policy has no account directory")
-        return self.directory.check(agent_id, action, target, now=now)
+        return self.directory.decide(agent_id, action, target, now=now)
 
     def check(
         self,
