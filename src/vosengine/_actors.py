@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import attrs
 
+from .errors import InvalidArgumentType
+
 __all__ = ["Actor", "Operator", "actor_label"]
 
 
@@ -27,5 +29,12 @@ Actor = Operator | str
 
 
 def actor_label(actor: Actor) -> str:
-    """How records name ``actor``: ``operator:<name>`` or ``agent:<id>``."""
-    return str(actor) if isinstance(actor, Operator) else f"agent:{actor}"
+    """How records name ``actor``: ``operator:<name>`` or ``agent:<id>``; anything else is
+    :class:`~vosengine.InvalidArgumentType`."""
+    if isinstance(actor, Operator):
+        return str(actor)
+    if not isinstance(actor, str):
+        raise InvalidArgumentType(
+            f"actor: expected an Operator or an agent account id, got {actor!r}"
+        )
+    return f"agent:{actor}"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .._actors import Actor, Operator
-from ..errors import InvalidArgumentType, PermissionDenied
+from .._actors import Actor, Operator, actor_label
+from ..errors import PermissionDenied
 from ..verdicts import Decision
 from ._authorizations import AgentAction
 
@@ -31,15 +31,11 @@ class AgentPayments:
         self.directory = directory
 
     def authorize(self, actor: Actor, account_id: str, *, now: datetime) -> str:
-        if isinstance(actor, Operator):
-            return str(actor)
-        if not isinstance(actor, str):
-            raise InvalidArgumentType(
-                f"actor: expected an Operator or an agent account id, got {actor!r}"
-            )
-        action = AgentAction.PAY_SELF if actor == account_id else AgentAction.PAY_SUB
-        self.directory.require(actor, action, account_id, now=now)
-        return f"agent:{actor}"
+        label = actor_label(actor)
+        if not isinstance(actor, Operator):
+            action = AgentAction.PAY_SELF if actor == account_id else AgentAction.PAY_SUB
+            self.directory.require(actor, action, account_id, now=now)
+        return label
 
     def authorize_transfer(self, actor: Actor, source: str, target: str, *, now: datetime) -> str:
         label = self.authorize(actor, target, now=now)

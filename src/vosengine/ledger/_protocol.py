@@ -15,8 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from .._actors import Actor, Operator
-from ..errors import InvalidArgumentType, PermissionDenied
+from .._actors import Actor, Operator, actor_label
+from ..errors import PermissionDenied
 from ..verdicts import Decision
 from ._values import (
     Balance,
@@ -50,12 +50,9 @@ class OperatorsOnly:
     ``payers=vosengine.accounts.AgentPayments(directory)`` for the agent rules)."""
 
     def authorize(self, actor: Actor, account_id: str, *, now: datetime) -> str:
+        label = actor_label(actor)
         if isinstance(actor, Operator):
-            return str(actor)
-        if not isinstance(actor, str):
-            raise InvalidArgumentType(
-                f"actor: expected an Operator or an agent account id, got {actor!r}"
-            )
+            return label
         raise PermissionDenied(
             Decision(
                 allowed=False,
