@@ -30,82 +30,12 @@ from types import GenericAlias
 from ._prefix_rules import check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define VOS_PREFETCH(p) __builtin_prefetch(p)
-    #else
-    #define VOS_PREFETCH(p) ((void)0)
-    #endif
-    """
-    void VOS_PREFETCH(const void* p) noexcept nogil
-
-cdef extern from "Python.h":
-    bint PyUnicode_Check(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
-    int PyUnicode_1BYTE_KIND
-
 __all__ = ["ALPHABET", "PrefixTable"]
 
 #: The characters a prefix may be made of, in key order ("#" < "*" < "0" < ... < "9").
 ALPHABET = "#*0123456789"
 
-cdef enum:
-    SYMBOLS = 12
-    # Batch lookups walk this many numbers in lock step, prefetching each one's next node,
-    # so that their cache misses overlap instead of queueing one after another.
-    LANES = 32
-    # Index given to a character outside the alphabet: bit 15 is never set in a bitmap, so
-    # the walk's child test fails for it without a separate range check.
-    NO_SYMBOL = 15
-
-ctypedef struct Node:
-    uint16_t bitmap
-    int32_t child
-    PyObject* value
-
-cdef uint8_t CHAR_INDEX[256]
-cdef uint8_t POPCOUNT[4096]
-
-
-cdef void _init_tables():
-    cdef int i, c
-    for i in range(256):
-        CHAR_INDEX[i] = NO_SYMBOL
-    for i, c in enumerate(b"#*0123456789"):
-        CHAR_INDEX[c] = i
-    for i in range(4096):
-        POPCOUNT[i] = (POPCOUNT[i >> 1] if i else 0) + (i & 1)
-
-
-_init_tables()
-
-
-cdef inline uint8_t _symbol(Py_UCS4 ch) noexcept nogil:
-    return CHAR_INDEX[ch] if ch < 256 else NO_SYMBOL
-
-
-def _pair_error(Py_ssize_t index, object item):
-    return InvalidArgument(f"item {index}: expected a (prefix, value) pair, got {item!r}")
-
-
-cdef object _key_error(object key, Py_ssize_t index):
-    """The error for an invalid key at input position ``index`` (the one prefix rule)."""
-    try:
-        check_prefix(key, f"item {index}")
-    except InvalidArgument as error:
-        return error
-    raise AssertionError("unreachable: the key is valid")  # pragma: no cover
-
-
-# The root of a table that holds nothing: no children, no value. Shared, never freed.
-cdef Node EMPTY_ROOT
-EMPTY_ROOT.bitmap = 0
-EMPTY_ROOT.child = 0
-EMPTY_ROOT.value = NULL
+include "_prefix_nodes.pxi"
 
 
 cdef class PrefixTable:
@@ -666,12 +596,3 @@ cdef class PrefixTable:
             assert self.get(key) is value, f"key {key!r} does not lead to its value"
             max_len = max(max_len, len(key))
         assert max_len == self._max_len, "max_len"
-
-
-cdef bytes ALPHABET_BYTES = b"#*0123456789"
-
-
-cdef object _number_error(object number, object index=None):
-    where = "" if index is None else f" at index {index}"
-    return InvalidArgumentType(
-        f"number {number!r}{where}: expected a str, got {type(number).__name__}")
