@@ -142,6 +142,7 @@ _POSITIONAL_DEFAULTS = {
     ("param", "default"),
     ("total", "start"),
     ("RateTable.__init__", "rates"),
+    ("PrefixTable.__init__", "source"),
 }
 
 
