@@ -186,3 +186,50 @@ def test_now_and_at_are_keyword_only_and_required_everywhere() -> None:
         if p.kind is not inspect.Parameter.KEYWORD_ONLY or p.default is not inspect.Parameter.empty
     ]
     assert wrong == []
+
+
+# -- the protocol clock -----------------------------------------------------------------------
+
+
+def _protocol_entry_points() -> list[Any]:
+    from vosengine.abuse import SlidingWindowCounter
+    from vosengine.sip import Blacklist, DigestAuthenticator, Registrar, parse
+    from vosengine.sip._headers import parse_auth
+
+    class Store:
+        def lookup(self, username: str, *, now: float) -> None:
+            return None
+
+    auth = DigestAuthenticator("example.com", b"0123456789abcdef-secret")
+    credentials = parse_auth(
+        'Digest username="a", realm="example.com", nonce="n", uri="sip:x", response="r"',
+        "Authorization",
+    )
+    request = parse(
+        b"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        b"From: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: c\r\n"
+        b"CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+    )
+    counter: SlidingWindowCounter[str] = SlidingWindowCounter(window=1.0, limit=1)
+    return [
+        lambda now: Blacklist().is_blocked("192.0.2.1", now=now),
+        lambda now: Blacklist().record_failure("192.0.2.1", now=now),
+        lambda now: Blacklist().blocks(now=now),
+        lambda now: auth.challenge(now=now),
+        lambda now: auth.verify(credentials, method="REGISTER", now=now, password="p"),
+        lambda now: Registrar(Store(), auth).handle(request, ("192.0.2.1", 5060), now=now),
+        lambda now: Registrar(Store(), auth).expire(now=now),
+        lambda now: counter.hit("k", now=now),
+        lambda now: counter.count("k", now=now),
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_the_protocol_clock_refuses_the_business_clock(index: int) -> None:
+    call = _protocol_entry_points()[index]
+    with pytest.raises(InvalidArgumentType, match=r"^now: expected monotonic seconds .* datetime"):
+        call(AWARE)
+    with pytest.raises(InvalidArgument, match=r"^now: nan is not a finite number of seconds$"):
+        call(float("nan"))
+    call(12.5)
+    call(13)

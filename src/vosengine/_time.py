@@ -27,6 +27,7 @@ __all__ = [
     "MIDNIGHT",
     "check_aware",
     "check_optional_aware",
+    "check_seconds",
     "aware_validator",
     "check_weekly",
     "in_weekly",
@@ -34,6 +35,8 @@ __all__ = [
     "weekdays",
     "zone",
 ]
+
+_INFINITY = float("inf")
 
 #: ``end`` of a weekly window that reads ``00:00`` is midnight at the end of the day.
 MIDNIGHT = time(0)
@@ -54,6 +57,29 @@ def check_aware(value: object, field: str) -> datetime:
     if value.utcoffset() is None:
         raise InvalidArgument(f"{field}: {value.isoformat()} has no time zone")
     return value
+
+
+def check_seconds(value: object, field: str = "now") -> float:
+    """``value`` if it is a reading of the protocol clock: finite seconds (an ``int`` or a
+    ``float``, such as ``time.monotonic()`` gives). A ``datetime`` (the business clock) or
+    any other type is :class:`~vosengine.InvalidArgumentType`; NaN or an infinity is
+    :class:`~vosengine.InvalidArgument`.
+
+    >>> check_seconds(12.5)
+    12.5
+    """
+    kind = type(value)
+    if kind is not float and kind is not int:
+        if isinstance(value, datetime):
+            raise InvalidArgumentType(
+                f"{field}: expected monotonic seconds (a float such as time.monotonic()), got"
+                f" the datetime {value.isoformat()}: protocol timers do not run on the"
+                " wall clock"
+            )
+        raise InvalidArgumentType(f"{field}: expected monotonic seconds (a float), got {value!r}")
+    if not -_INFINITY < value < _INFINITY:  # type: ignore[operator]
+        raise InvalidArgument(f"{field}: {value!r} is not a finite number of seconds")
+    return value  # type: ignore[return-value]
 
 
 def check_optional_aware(value: object, field: str) -> datetime | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from .._bounded import PRUNE_STEP, drop_oldest
+from .._time import check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
 
 __all__ = ["SlidingWindowCounter"]
@@ -65,6 +66,7 @@ class SlidingWindowCounter(Generic[K]):
     def hit(self, key: K, *, now: float) -> int:
         """Count one event of ``key`` at ``now``; returns its count in the window, this one
         included (at most :attr:`limit`)."""
+        now = check_seconds(now)
         table = self._times
         drop_oldest(table, self._ended(now), PRUNE_STEP)
         times = table.pop(key, None)  # re-inserted last: the most recently hit
@@ -80,6 +82,7 @@ class SlidingWindowCounter(Generic[K]):
     def count(self, key: K, *, now: float) -> int:
         """``key``'s count in the window at ``now`` (at most :attr:`limit`), without counting
         an event."""
+        now = check_seconds(now)
         table = self._times
         drop_oldest(table, self._ended(now), PRUNE_STEP)
         times = table.get(key)
@@ -95,6 +98,7 @@ class SlidingWindowCounter(Generic[K]):
     def prune(self, *, now: float, most: int | None = None) -> None:
         """Drop the keys whose events have all left the window, oldest first: every one, or
         at most ``most``."""
+        now = check_seconds(now)
         drop_oldest(self._times, self._ended(now), most)
 
     def _expire(self, times: deque[float], now: float) -> None:

@@ -28,6 +28,7 @@ import attrs
 
 from .._bounded import PRUNE_STEP, drop_oldest
 from .._net import Networks, normalize_ip
+from .._time import check_seconds
 from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument, NotFound
 
@@ -112,6 +113,7 @@ class Blacklist:
 
     def is_blocked(self, ip: str, *, now: float, user: str | None = None) -> BlockEntry | None:
         """The block that stops this source (or user) now, or None."""
+        now = check_seconds(now)
         self._tidy(now)
         if not self._blocks:
             return None
@@ -125,6 +127,7 @@ class Blacklist:
 
     def record_failure(self, ip: str, *, now: float, user: str | None = None) -> list[BlockEntry]:
         """Count one failed authentication; returns the blocks it started (if any)."""
+        now = check_seconds(now)
         self._tidy(now)
         ip = normalize_ip(ip)
         started = []
@@ -161,6 +164,7 @@ class Blacklist:
 
     def record_success(self, ip: str, *, now: float, user: str | None = None) -> None:
         """A good authentication clears the user's failure count (not the IP's)."""
+        now = check_seconds(now)
         if user is not None:
             self._user_failures.reset(user)
 
@@ -174,11 +178,13 @@ class Blacklist:
 
     def blocks(self, *, now: float) -> list[BlockEntry]:
         """Every block in force at ``now``, oldest first."""
+        now = check_seconds(now)
         self.prune(now=now)
         return list(self._blocks.values())
 
     def prune(self, *, now: float) -> None:
         """Drop every ended block and every failure count older than the window at once."""
+        now = check_seconds(now)
         drop_oldest(self._blocks, lambda entry: entry.until <= now, None)
         self._ip_failures.prune(now=now)
         self._user_failures.prune(now=now)

@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 import attrs
 
+from .._time import check_seconds
 from ..errors import InvalidArgument
 from ._values import Challenge
 
@@ -229,6 +230,7 @@ class DigestAuthenticator:
     def nonce(self, *, now: float) -> str:
         """A fresh nonce for ``now``: microsecond timestamp, 8 random bytes and their HMAC, so
         two challenges in the same tick (or on two nodes) never share a nonce."""
+        now = check_seconds(now)
         stamp = _NONCE_STAMP.pack(int(now * 1_000_000)) + os.urandom(8)
         return base64.urlsafe_b64encode(stamp + self._mac(stamp)).decode().rstrip("=")
 
@@ -257,6 +259,7 @@ class DigestAuthenticator:
 
     def challenge(self, *, now: float, stale: bool = False) -> list[str]:
         """WWW-Authenticate (or Proxy-Authenticate) values, one per offered algorithm."""
+        now = check_seconds(now)
         nonce = self.nonce(now=now)
         out = []
         for algorithm in self.algorithms:
@@ -285,6 +288,7 @@ class DigestAuthenticator:
     ) -> DigestResult:
         """Check Authorization ``credentials`` for a request with ``method`` (and ``body``,
         for auth-int) against the user's ``password`` or stored ``ha1_value``."""
+        now = check_seconds(now)
         params = credentials.params
         if credentials.scheme.lower() != "digest":
             return _result(DigestOutcome.MALFORMED, f"scheme {credentials.scheme!r}")

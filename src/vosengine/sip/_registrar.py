@@ -38,6 +38,7 @@ import attrs
 
 from .._bounded import drop_oldest
 from .._net import Networks
+from .._time import check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
 from ._blacklist import Blacklist
 from ._digest import DigestAuthenticator, DigestOutcome
@@ -233,6 +234,7 @@ class Registrar:
 
     def expire(self, *, now: float) -> list[Binding]:
         """Remove the bindings whose time has come; returns them (and emits EXPIRED)."""
+        now = check_seconds(now)
         gone = []
         heap = self._deadlines
         while heap and heap[0][0] <= now:
@@ -296,6 +298,7 @@ class Registrar:
 
     def handle(self, request: Request, source: tuple[str, int], *, now: float) -> Response:
         """Answer one REGISTER from ``source`` (ip, port) at ``now``."""
+        now = check_seconds(now)
         if self.blacklist.is_blocked(source[0], now=now) is not None:
             return self._blocked(request)  # before any other work
         if request.method != "REGISTER":
