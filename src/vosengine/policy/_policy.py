@@ -62,7 +62,7 @@ class _Compiled:
     allowed: frozenset[str]
     denied: frozenset[str]
     chain: tuple[Admin, ...]  # the admin and every parent above it
-    networks: Networks
+    networks: Networks | None  # None when the admin may come from anywhere
     # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
     guarded: bool
     # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
@@ -333,7 +333,7 @@ class Policy:
                 frozenset(allowed),
                 frozenset(denied),
                 chain,
-                Networks(admin.ip_whitelist, field="ip_whitelist"),
+                Networks(admin.ip_whitelist, field="ip_whitelist") if admin.ip_whitelist else None,
                 any(a.disabled for a in chain) or block is not None or expiry is not None,
                 block,
                 expiry,
@@ -384,7 +384,7 @@ class Policy:
             check_aware(now, "now")
         compiled = self._compiled.get(subject) or self._compile(self._subject(subject))
         permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
-        if compiled.guarded or compiled.networks or compiled.admin.login_windows:
+        if compiled.guarded or compiled.networks is not None or compiled.admin.login_windows:
             refusal = self._conditions(compiled, ip, now)
             if refusal is not None:
                 return refusal
@@ -470,7 +470,7 @@ class Policy:
                 return Decision(
                     allowed=False, reason=f"admin {compiled.admin.name!r} is disabled{who}"
                 )
-        if compiled.networks:
+        if compiled.networks is not None:
             if ip is None:
                 return Decision(allowed=False, reason="an IP whitelist applies: give ip=")
             if not compiled.networks.contains_key(_address(ip, self._addresses)):

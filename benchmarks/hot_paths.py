@@ -1,0 +1,88 @@
+"""One hot path, N times, for instruction counts under callgrind.
+
+    valgrind --tool=callgrind python -m benchmarks.hot_paths WHAT N
+
+WHAT is ``price`` (``RateTable.price``, one undated rate), ``policy``
+(``Policy.check_module`` for an admin with an IP whitelist) or ``register`` (a REGISTER
+parsed, handled by IP authentication and serialized). One call costs the difference between
+the counts at N and at 0, divided by N. To compare an older tree in the same run, put its
+``src`` first on ``PYTHONPATH``: the script calls either signature of ``price`` and
+``handle`` (``at`` and ``now`` became keyword-only).
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+AT = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+
+def _keyword_only(function: Callable[..., Any], name: str) -> bool:
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == name and p.kind is p.KEYWORD_ONLY for p in parameters)
+
+
+def price() -> Callable[[], object]:
+    from vosengine.rating import Rate, RateTable
+
+    table = RateTable([Rate(prefix="44", price="0.01"), Rate(prefix="1", price="0.02")])
+    if _keyword_only(table.price, "at"):
+        return lambda: table.price("4420", 61_000, at=AT)
+    return lambda: table.price("4420", 61_000, AT)  # type: ignore[misc]
+
+
+def policy() -> Callable[[], object]:
+    from vosengine.policy import Admin, Policy, Role
+
+    rules = Policy()
+    rules.add_admin(Admin(name="a", role=Role.ADMIN, ip_whitelist=("192.0.2.0/24",)))
+    return lambda: rules.check_module("a", "rate", "view", ip="192.0.2.7", now=AT)
+
+
+def register() -> Callable[[], object]:
+    from vosengine.sip import AuthMethod, DigestAuthenticator, Registrar, SipAccount, parse
+
+    account = SipAccount(username="1001", auth=AuthMethod.IP, addresses=("192.0.2.0/24",))
+
+    class Store:
+        def lookup(self, username: str, now: float) -> SipAccount:
+            return account
+
+    registrar = Registrar(Store(), DigestAuthenticator("r", b"0123456789abcdef-secret"))
+    keyword = _keyword_only(registrar.handle, "now")
+    count = iter(range(1, 10**9))
+
+    def run() -> bytes:
+        i = next(count)
+        request = parse(
+            f"REGISTER sip:r SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK{i}\r\n"
+            f"From: <sip:1001@r>;tag={i}\r\nTo: <sip:1001@r>\r\nCall-ID: c{i}\r\n"
+            f"CSeq: {i} REGISTER\r\nContact: <sip:1001@192.0.2.7>\r\nContent-Length: 0\r\n\r\n".encode()
+        )
+        source = ("192.0.2.7", 5060)
+        if keyword:
+            response = registrar.handle(request, source, now=float(i))  # type: ignore[arg-type]
+        else:
+            response = registrar.handle(request, source, float(i))  # type: ignore[arg-type,misc]
+        return bytes(response)
+
+    return run
+
+
+def main() -> None:
+    what, n = sys.argv[1], int(sys.argv[2])
+    run = {"price": price, "policy": policy, "register": register}[what]()
+    for _ in range(200):  # warm the caches of the first calls
+        run()
+    gc.disable()
+    for _ in range(n):
+        run()
+
+
+if __name__ == "__main__":
+    main()
