@@ -3,9 +3,7 @@ same error, and tariff windows and login windows are the same weekly window."""
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,12 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import vosengine
 from vosengine import InvalidArgument, InvalidArgumentType
 from vosengine.accounts import Account, AccountDirectory, Operator
 from vosengine.cdr import CDR
 from vosengine.policy import LoginWindow
 from vosengine.rating import Rate, RateTable, TariffWindow
+
+from .public_api import public_signatures
 
 NAIVE = datetime(2026, 3, 2, 9, 30)
 AWARE = NAIVE.replace(tzinfo=UTC)
@@ -146,35 +145,12 @@ def test_one_time_zone_reader() -> None:
 
 def _time_parameters() -> list[tuple[str, inspect.Parameter]]:
     """Every ``now`` / ``at`` parameter of the public API (functions and methods)."""
-    found = []
-    modules = [vosengine] + [
-        importlib.import_module(m.name)
-        for m in pkgutil.walk_packages(vosengine.__path__, "vosengine.")
-        if not m.name.rsplit(".", 1)[1].startswith("_") and "testing" not in m.name
+    return [
+        (where, p)
+        for where, signature in public_signatures()
+        for p in signature.parameters.values()
+        if p.name in ("now", "at")
     ]
-    for module in modules:
-        for name in getattr(module, "__all__", ()):
-            value = getattr(module, name)
-            members = [(name, value)]
-            if inspect.isclass(value):
-                members = [
-                    (f"{name}.{attr}", getattr(value, attr))
-                    for attr in dir(value)
-                    if not attr.startswith("_") or attr == "__init__"
-                ]
-            for qualified, member in members:
-                if not callable(member):
-                    continue
-                try:
-                    signature = inspect.signature(member)
-                except (TypeError, ValueError):
-                    continue
-                found += [
-                    (f"{module.__name__}.{qualified}", p)
-                    for p in signature.parameters.values()
-                    if p.name in ("now", "at")
-                ]
-    return found
 
 
 def test_now_and_at_are_keyword_only_and_required_everywhere() -> None:

@@ -3,8 +3,7 @@ arguments where a default exists, and ``now`` keyword-only wherever time decides
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import inspect
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,24 +16,9 @@ from vosengine import Decision, PermissionDenied, Refused, Verdict, VosEngineErr
 from vosengine.accounts import Account, AccountDirectory, Operator
 from vosengine.numbering import NumberSection
 
+from .public_api import public_names, public_signatures
+
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
-
-
-def _public_modules() -> list[Any]:
-    names = ["vosengine"] + [
-        m.name
-        for m in pkgutil.walk_packages(vosengine.__path__, "vosengine.")
-        if not m.name.rsplit(".", 1)[1].startswith("_")
-    ]
-    return [importlib.import_module(name) for name in names if "testing" not in name]
-
-
-def _public() -> list[tuple[str, str, Any]]:
-    return [
-        (module.__name__, name, getattr(module, name))
-        for module in _public_modules()
-        for name in getattr(module, "__all__", ())
-    ]
 
 
 def _documented_tree() -> dict[str, str]:
@@ -62,7 +46,7 @@ def test_every_public_error_is_in_the_documented_tree_under_its_parent() -> None
     assert tree["PermissionDenied"] == "Refused"
     found = {
         value
-        for _, _, value in _public()
+        for _, _, value in public_names()
         if isinstance(value, type) and issubclass(value, BaseException)
     }
     assert len(found) >= 20
@@ -106,7 +90,7 @@ def test_every_verdict_has_the_one_shape() -> None:
 
 
 def test_one_decision_class_with_one_home() -> None:
-    homes = {module for module, name, value in _public() if value is Decision}
+    homes = {module for module, name, value in public_names() if value is Decision}
     assert homes == {"vosengine", "vosengine.verdicts"}
     assert vosengine.accounts.Decision is Decision  # the old spelling still works
     assert vosengine.policy.Decision is Decision
@@ -115,7 +99,7 @@ def test_one_decision_class_with_one_home() -> None:
 def test_public_tables_are_read_only() -> None:
     tables = [
         (f"{module}.{name}", value)
-        for module, name, value in _public()
+        for module, name, value in public_names()
         if isinstance(value, Mapping) and name.isupper()
     ]
     assert len(tables) >= 6, tables
@@ -127,7 +111,7 @@ def test_public_tables_are_read_only() -> None:
 
 def test_public_names_are_not_exported_twice_for_different_things() -> None:
     seen: dict[str, Any] = {}
-    for module, name, value in _public():
+    for module, name, value in public_names():
         if name in seen and module != "vosengine":
             assert seen[name] is value, f"{module}.{name} is another thing than elsewhere"
         seen.setdefault(name, value)
@@ -147,35 +131,19 @@ _POSITIONAL_DEFAULTS = {
 
 
 def test_arguments_with_defaults_are_keyword_only() -> None:
-    import inspect
-
     wrong = []
-    checked = 0
-    for module, name, value in _public():
-        members = [(name, value)]
-        if inspect.isclass(value):
-            members = [
-                (f"{name}.{attr}", getattr(value, attr))
-                for attr in dir(value)
-                if not attr.startswith("_") or attr == "__init__"
-            ]
-        for qualified, member in members:
-            if not callable(member):
-                continue
-            try:
-                signature = inspect.signature(member)
-            except (TypeError, ValueError):
-                continue
-            checked += 1
-            for p in signature.parameters.values():
-                exempt = {(qualified.rsplit(".", 1)[-1], p.name), (qualified, p.name)}
-                if (
-                    p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-                    and p.default is not inspect.Parameter.empty
-                    and not exempt & _POSITIONAL_DEFAULTS
-                ):
-                    wrong.append(f"{module}.{qualified}({p.name})")
-    assert checked > 200
+    signatures = public_signatures()
+    assert len(signatures) > 200
+    for where, signature in signatures:
+        for p in signature.parameters.values():
+            parts = where.split(".")
+            exempt = {(".".join(parts[i:]), p.name) for i in range(len(parts))}
+            if (
+                p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+                and p.default is not inspect.Parameter.empty
+                and not exempt & _POSITIONAL_DEFAULTS
+            ):
+                wrong.append(f"{where}({p.name})")
     assert wrong == []
 
 
