@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from vosengine import InvalidArgument, InvalidArgumentType
 from vosengine.accounts import Account, AccountDirectory, Operator
 from vosengine.cdr import CDR
-from vosengine.policy import LoginWindow
+from vosengine.policy import LoginLockout, LoginWindow, session_expired
 from vosengine.rating import Rate, RateTable, TariffWindow
 
 from .public_api import public_signatures
@@ -64,6 +64,9 @@ ENTRY_POINTS: list[tuple[str, Any]] = [
         "now",
         lambda when: LoginWindow(days={0}, start=time(9), end=time(17)).contains(now=when),
     ),
+    ("now", lambda when: LoginLockout().locked_until("ann", now=when)),
+    ("now", lambda when: LoginLockout().record_failure("ann", now=when)),
+    ("now", lambda when: session_expired(AWARE, now=when, idle=timedelta(minutes=5))),
 ]
 
 

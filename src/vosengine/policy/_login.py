@@ -37,6 +37,8 @@ class LoginLockout:
         self._locked: dict[str, datetime] = {}
 
     def locked_until(self, login: str, *, now: datetime) -> datetime | None:
+        """When the lock on ``login`` ends, or None when it is not locked at ``now``."""
+        check_aware(now, "now")
         until = self._locked.get(login)
         if until is None or now >= until:
             self._locked.pop(login, None)
@@ -81,4 +83,4 @@ def password_problems(password: str, *, login: str | None = None, minimum: int =
 
 def session_expired(last_activity: datetime, *, now: datetime, idle: timedelta) -> bool:
     """Whether a session idle since ``last_activity`` has timed out at ``now``."""
-    return now - last_activity >= idle
+    return check_aware(now, "now") - check_aware(last_activity, "last_activity") >= idle
