@@ -5,7 +5,7 @@ networks all match against."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from .errors import InvalidArgument, InvalidArgumentType
 
@@ -92,12 +92,6 @@ class Networks:
 
     def __bool__(self) -> bool:
         return bool(self._networks)
-
-    def __len__(self) -> int:
-        return len(self._networks)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.texts)
 
     def __repr__(self) -> str:
         return f"Networks({list(self.texts)!r})"

@@ -27,13 +27,11 @@ from libc.string cimport memset
 from collections.abc import Mapping
 from types import GenericAlias
 
-from ._prefix_rules import check_prefix
+from ._prefix_rules import ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
 __all__ = ["ALPHABET", "PrefixTable"]
 
-#: The characters a prefix may be made of, in key order ("#" < "*" < "0" < ... < "9").
-ALPHABET = "#*0123456789"
 
 include "_prefix_nodes.pxi"
 

@@ -33,6 +33,8 @@ ctypedef struct Node:
     int32_t child
     PyObject* value
 
+# the alphabet of the one prefix rule (vosengine._prefix_rules), as bytes
+cdef bytes ALPHABET_BYTES = ALPHABET.encode("ascii")
 cdef uint8_t CHAR_INDEX[256]
 cdef uint8_t POPCOUNT[4096]
 
@@ -41,7 +43,7 @@ cdef void _init_tables():
     cdef int i, c
     for i in range(256):
         CHAR_INDEX[i] = NO_SYMBOL
-    for i, c in enumerate(b"#*0123456789"):
+    for i, c in enumerate(ALPHABET_BYTES):
         CHAR_INDEX[c] = i
     for i in range(4096):
         POPCOUNT[i] = (POPCOUNT[i >> 1] if i else 0) + (i & 1)
@@ -72,9 +74,6 @@ cdef Node EMPTY_ROOT
 EMPTY_ROOT.bitmap = 0
 EMPTY_ROOT.child = 0
 EMPTY_ROOT.value = NULL
-
-
-cdef bytes ALPHABET_BYTES = b"#*0123456789"
 
 
 cdef object _number_error(object number, object index=None):

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from ._time import check_aware
+from ._time import aware_validator
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 from .ledger import Ledger, PaymentRecord, Posting
@@ -54,12 +54,6 @@ class MissingRateTable(NotFound):
     """An account on the chain has no rate table to be billed with."""
 
 
-def _aware(instance: Any, attribute: Any, value: Any) -> None:
-    if value is None and attribute.name == "answer":
-        return
-    check_aware(value, attribute.name)
-
-
 def _text(instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str):
         raise InvalidArgumentType(f"{attribute.name}: expected a str, got {value!r}")
@@ -77,9 +71,9 @@ class CDR:
     account_id: str = attrs.field(validator=_text)
     caller: str = attrs.field(validator=_text)
     callee: str = attrs.field(validator=_text)
-    start: datetime = attrs.field(validator=_aware)
-    end: datetime = attrs.field(validator=_aware)
-    answer: datetime | None = attrs.field(default=None, validator=_aware)
+    start: datetime = attrs.field(validator=aware_validator())
+    end: datetime = attrs.field(validator=aware_validator())
+    answer: datetime | None = attrs.field(default=None, validator=aware_validator(optional=True))
     duration_ms: int = 0
     gateway: str | None = None
     termination: str = "normal"

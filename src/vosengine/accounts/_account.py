@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from .._actors import Actor, Operator, actor_label
-from .._time import check_aware, check_optional_aware
+from .._time import aware_validator, check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import NumberSection
 from ._authorizations import Authorization
@@ -102,10 +102,6 @@ def _status_validator(instance: object, attribute: attrs.Attribute[Any], value: 
         raise InvalidArgument("status: 'expired' is derived from expires_at and is not stored")
 
 
-def _expiry_validator(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    check_optional_aware(value, "expires_at")
-
-
 def _type_validator(kind: type, field: str) -> Any:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
@@ -122,7 +118,9 @@ class Account:
     name: str = attrs.field(default="", validator=_type_validator(str, "name"))
     parent_id: str | None = attrs.field(default=None, validator=_parent_validator)
     status: AccountStatus = attrs.field(default=AccountStatus.ACTIVE, validator=_status_validator)
-    expires_at: datetime | None = attrs.field(default=None, validator=_expiry_validator)
+    expires_at: datetime | None = attrs.field(
+        default=None, validator=aware_validator(optional=True)
+    )
     authorizations: Authorization = attrs.field(
         default=Authorization.NONE, validator=_type_validator(Authorization, "authorizations")
     )
