@@ -16,8 +16,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from .errors import InvalidArgument
-from .prefix import PrefixTable, check_prefix
+from ..errors import InvalidArgument
+from ..prefix import PrefixTable, check_prefix
 
 __all__ = ["NumberSection", "SectionVerdict", "validate_prefix"]
 

@@ -1,0 +1,23 @@
+"""Numbers: number sections, dial patterns, rewrite rules and the one normalisation.
+
+* :class:`NumberSection` -- the allowed and blocked prefixes of an account (VOS3000 §2.4.6);
+* :class:`DialPattern` -- a gateway's wildcard pattern (``*``, ``?``, length bounds);
+* :class:`RewriteRule` and :func:`rewrite` -- strip, add or replace a number's start;
+* :func:`normalize_number` -- what a user types (``+44 20 7946-0958``) as the digits every
+  table matches, refusing anything it cannot read.
+"""
+
+from ._normalize import SEPARATORS, normalize_number
+from ._patterns import DialPattern, RewriteRule, rewrite
+from ._sections import NumberSection, SectionVerdict, validate_prefix
+
+__all__ = [
+    "SEPARATORS",
+    "DialPattern",
+    "NumberSection",
+    "RewriteRule",
+    "SectionVerdict",
+    "normalize_number",
+    "rewrite",
+    "validate_prefix",
+]
