@@ -22,10 +22,12 @@ tree (each class is importable from the package named beside it)::
     │   ├── ledger.UnknownReservation
     │   ├── rating.RateNotFound               no rate in force for a number
     │   ├── cdr.MissingRateTable              a level of the chain has no rate table
+    │   ├── routing.UnknownCall               a release for a call that holds no gateway
     │   └── policy.UnknownSubject             no admin or API key of this name
     ├── Refused                               understood, and the rules say no
     │   ├── PermissionDenied                  out of scope or without the authorization
-    │   └── ledger.InsufficientFunds          the account cannot cover the amount
+    │   ├── ledger.InsufficientFunds          the account cannot cover the amount
+    │   └── routing.GatewayBusy               a gateway at its capacity or CPS limit
     └── sip.ProtocolError (ValueError)        SIP; ``status`` is the answer to send
         ├── sip.ParseError                    the peer's bytes are no valid SIP
         └── sip.LocalProtocolError            the host asked for what SIP does not allow

@@ -1,0 +1,168 @@
+"""The load of the gateways: calls in progress and call attempts per second, as pure state."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from ..abuse import SlidingWindowCounter
+from ..errors import InvalidArgument, InvalidArgumentType, NotFound, Refused
+from ._gateway import Filter, Gateway
+
+__all__ = ["GatewayBusy", "Load", "UnknownCall"]
+
+#: The CPS window: call attempts are counted over the last second.
+CPS_WINDOW = 1.0
+
+
+class GatewayBusy(Refused):
+    """A gateway is at its capacity or its CPS limit (``filter`` says which)."""
+
+    def __init__(self, message: str, *, gateway: str, filter: Filter) -> None:
+        super().__init__(message)
+        self.gateway = gateway
+        self.filter = filter
+
+
+class UnknownCall(NotFound):
+    """A release named a call that holds no gateway and did not hold one recently."""
+
+
+def _call_id(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidArgumentType(f"call_id: expected a non-empty str, got {value!r}")
+    return value
+
+
+class Load:
+    """Calls in progress per gateway and their attempts in the last second.
+
+    :meth:`acquire` checks a gateway's capacity and CPS limit and takes a slot in one step,
+    so two threads cannot both take the last one; :meth:`release` gives it back. Thread-safe:
+    every method holds one lock for O(1) work. The host mutates it; a
+    :class:`~vosengine.routing.RouteTable` only reads it.
+
+    A release of a call released before is a no-op (a BYE and a timeout may both report the
+    end); the last ``remember`` released call ids are kept to tell such a repeat from a call
+    that never held a gateway (:class:`UnknownCall`).
+
+    >>> gw = Gateway(id="gw1", vendor="v", prefixes={"44"}, capacity=1)
+    >>> load = Load()
+    >>> load.acquire(gw, "call-1", now=0.0)
+    >>> load.concurrent("gw1")
+    1
+    >>> try:
+    ...     load.acquire(gw, "call-2", now=0.1)
+    ... except GatewayBusy as busy:
+    ...     print(busy)
+    gateway 'gw1' is at its capacity of 1 call
+    >>> load.release("call-1"); load.release("call-1"); load.concurrent("gw1")
+    0
+    """
+
+    def __init__(self, *, remember: int = 100_000) -> None:
+        if isinstance(remember, bool) or not isinstance(remember, int):
+            raise InvalidArgumentType(f"remember: expected an int, got {remember!r}")
+        if remember < 1:
+            raise InvalidArgument(f"remember: {remember} is below 1")
+        self._lock = threading.Lock()
+        self._calls: dict[str, str] = {}  # call id -> gateway id
+        self._concurrent: dict[str, int] = {}
+        self._attempts: dict[str, SlidingWindowCounter[str]] = {}
+        self._released: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+
+    def concurrent(self, gateway: str) -> int:
+        """How many calls hold ``gateway`` (its id) now."""
+        return self._concurrent.get(gateway, 0)
+
+    def attempts(self, gateway: str, *, now: float) -> int:
+        """Call attempts through ``gateway`` in the second before ``now`` (at most its CPS
+        limit: the count saturates there)."""
+        with self._lock:
+            counter = self._attempts.get(gateway)
+            return 0 if counter is None else counter.count(gateway, now=now)
+
+    def refusal(self, gateway: Gateway, *, now: float) -> Filter | None:
+        """Why ``gateway`` cannot take one more call at ``now`` (``None``: it can)."""
+        with self._lock:
+            return self._refusal(gateway, now)
+
+    def _refusal(self, gateway: Gateway, now: float) -> Filter | None:
+        capacity = gateway.capacity
+        if capacity is not None and self._concurrent.get(gateway.id, 0) >= capacity:
+            return Filter.OVER_CAPACITY
+        cps = gateway.cps
+        if cps is not None:
+            if cps == 0:
+                return Filter.OVER_CPS
+            counter = self._attempts.get(gateway.id)
+            if counter is not None and counter.count(gateway.id, now=now) >= cps:
+                return Filter.OVER_CPS
+        return None
+
+    def acquire(self, gateway: Gateway, call_id: str, *, now: float) -> None:
+        """Take a slot of ``gateway`` for ``call_id`` at ``now`` (monotonic seconds) and count
+        the attempt. Raises :class:`GatewayBusy` at capacity or at the CPS limit, and
+        :class:`~vosengine.errors.InvalidArgument` for a call id that holds a gateway."""
+        if not isinstance(gateway, Gateway):
+            raise InvalidArgumentType(f"gateway: expected a Gateway, got {gateway!r}")
+        call_id = _call_id(call_id)
+        with self._lock:
+            held = self._calls.get(call_id)
+            if held is not None:
+                raise InvalidArgument(f"call_id: {call_id!r} holds gateway {held!r} already")
+            refusal = self._refusal(gateway, now)
+            if refusal is Filter.OVER_CAPACITY:
+                plural = "" if gateway.capacity == 1 else "s"
+                raise GatewayBusy(
+                    f"gateway {gateway.id!r} is at its capacity of {gateway.capacity} call{plural}",
+                    gateway=gateway.id,
+                    filter=refusal,
+                )
+            if refusal is Filter.OVER_CPS:
+                raise GatewayBusy(
+                    f"gateway {gateway.id!r} is at its limit of {gateway.cps} call attempts"
+                    " per second",
+                    gateway=gateway.id,
+                    filter=refusal,
+                )
+            if gateway.cps is not None:
+                counter = self._attempts.get(gateway.id)
+                if counter is None or counter.limit != gateway.cps:
+                    counter = SlidingWindowCounter(window=CPS_WINDOW, limit=gateway.cps, max_keys=1)
+                    self._attempts[gateway.id] = counter
+                counter.hit(gateway.id, now=now)
+            self._calls[call_id] = gateway.id
+            self._concurrent[gateway.id] = self._concurrent.get(gateway.id, 0) + 1
+            self._released.pop(call_id, None)
+
+    def release(self, call_id: str) -> None:
+        """Give back the slot ``call_id`` holds. Releasing it again is a no-op; a call id
+        that never held a slot raises :class:`UnknownCall`."""
+        call_id = _call_id(call_id)
+        with self._lock:
+            gateway = self._calls.pop(call_id, None)
+            if gateway is None:
+                if call_id in self._released:
+                    return
+                raise UnknownCall(f"call_id: {call_id!r} holds no gateway")
+            left = self._concurrent[gateway] - 1
+            if left:
+                self._concurrent[gateway] = left
+            else:
+                del self._concurrent[gateway]
+            released = self._released
+            released[call_id] = None
+            if len(released) > self._remember:
+                released.popitem(last=False)
+
+    def _check(self) -> None:
+        """Assert the internal invariants (for tests)."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for gateway in self._calls.values():
+                counts[gateway] = counts.get(gateway, 0) + 1
+            assert counts == self._concurrent, (counts, self._concurrent)
+            assert len(self._released) <= self._remember
+            assert not set(self._released) & set(self._calls)

@@ -1,0 +1,230 @@
+"""What routing answers: the settings it ranks by, the routes, the gateways it removed and why,
+and the failover decision after a gateway failed."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any, overload
+
+import attrs
+
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..money import to_decimal
+from ..rating import Rate
+from ..reasons import TerminationReason, check_final_status, from_sip_status
+from ._gateway import Filter, Gateway
+
+__all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
+
+#: Busy responses that the "stop switching when busy" option never retries.
+BUSY = frozenset({486, 600})
+
+
+class Ordering(enum.Enum):
+    """How the gateways that pass the filters are ranked.
+
+    * ``PRIORITY``: priority (smaller first), then cost (cheaper first);
+    * ``COST``: least cost first, then priority;
+    * ``WEIGHTED``: priority, then a weighted random order among gateways of equal priority:
+      each place goes to a gateway with probability exactly weight / (sum of the weights of
+      those left), drawn with integer arithmetic from the injected ``random.Random``.
+
+    Cost is the vendor's price per second; a gateway with no rate table (cost unknown) comes
+    after every gateway with a cost. The last tie-break is the gateway id, so an order is
+    reproducible.
+    """
+
+    PRIORITY = "priority"
+    COST = "cost"
+    WEIGHTED = "weighted"
+
+
+def _min_profit(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, "min_profit")
+
+
+def _max_rate(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, "max_rate")
+
+
+def _positive_or_none(field: str) -> Any:
+    def check(instance: Any, attribute: Any, value: object) -> None:
+        if value is None and field == "max_attempts":
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgumentType(f"{field}: expected an int, got {value!r}")
+        if value < 1:
+            raise InvalidArgument(f"{field}: {value} is below 1")
+
+    return check
+
+
+def _instance(kind: type) -> Any:
+    def check(instance: Any, attribute: Any, value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidArgumentType(f"{attribute.name}: expected {kind.__name__}, got {value!r}")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class RouteSettings:
+    """How a table ranks and filters, for all clients or for one.
+
+    * ``ordering`` (:class:`Ordering`) and ``longest_prefix_only``: only the gateways at the
+      longest prefix (or pattern head) that some gateway serves are candidates -- a specific
+      route overrides a general one, even when all its gateways are filtered out; otherwise
+      every gateway serving the number is a candidate;
+    * ``min_profit``: no-loss routing. The customer's price per second less the vendor's must
+      be at least ``min_profit`` per ``per_seconds`` (negative allows a bounded loss);
+    * ``max_rate``: a price cap. The vendor's price per second must not exceed ``max_rate``
+      per ``per_seconds``;
+    * ``max_attempts``: at most this many gateways are tried for one call (``None``: all);
+    * ``stop_on_busy``: a busy answer (486, 600) ends the search even where a gateway's
+      failover policy would retry it (VOS3000's "stop switching when busy").
+
+    **How prices compare.** Each side's rate becomes an exact price per second, ``price ÷
+    unit_seconds``; both are looked up for the number as dialled (normalised, before a
+    gateway's rewrite: a technical prefix is not part of a vendor's deck). Billing
+    increments and connect fees do not enter the comparison: on a long call they vanish; on
+    a call shorter than a vendor's first increment the vendor bills the whole increment, so
+    a margin of zero can still lose there. Set ``min_profit`` above zero to cover it.
+    """
+
+    ordering: Ordering = attrs.field(default=Ordering.PRIORITY, validator=_instance(Ordering))
+    longest_prefix_only: bool = attrs.field(default=False, validator=_instance(bool))
+    min_profit: Decimal | None = attrs.field(default=None, converter=_min_profit)
+    max_rate: Decimal | None = attrs.field(default=None, converter=_max_rate)
+    per_seconds: int = attrs.field(default=60, validator=_positive_or_none("per_seconds"))
+    max_attempts: int | None = attrs.field(
+        default=None, validator=_positive_or_none("max_attempts")
+    )
+    stop_on_busy: bool = attrs.field(default=True, validator=_instance(bool))
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_rate is not None and self.max_rate < 0:
+            raise InvalidArgument(f"max_rate: {self.max_rate} is negative")
+
+
+@attrs.frozen(kw_only=True)
+class Route:
+    """One gateway to try: the numbers to send it, the vendor rate, and why it ranks here.
+
+    ``prefix`` is what matched: the gateway's prefix, or a dial pattern's text.
+    """
+
+    gateway: Gateway
+    prefix: str
+    callee: str
+    caller: str
+    vendor_rate: Rate | None
+    rank: str
+
+
+@attrs.frozen(kw_only=True)
+class Removed:
+    """A gateway that serves the number but may not carry this call, and why."""
+
+    gateway: Gateway
+    filter: Filter
+    detail: str
+
+    @property
+    def reason(self) -> str:
+        return f"{self.gateway.id}: {self.filter.value} ({self.detail})"
+
+
+@attrs.frozen(kw_only=True)
+class Failover:
+    """What to do after a gateway failed: try ``next`` (a :class:`Route`), or, when it is
+    ``None``, answer the caller with ``status`` and record ``reason``."""
+
+    next: Route | None
+    reason: TerminationReason
+    status: int
+    why: str
+
+
+class Routes:
+    """The ranked routes of one call, indexable and iterable like a tuple of :class:`Route`,
+    with the gateways the filters removed and the settings that ranked them. Empty when no
+    gateway may carry the call; :attr:`reason` then says so."""
+
+    __slots__ = ("removed", "routes", "settings")
+
+    def __init__(
+        self, routes: tuple[Route, ...], removed: tuple[Removed, ...], settings: RouteSettings
+    ) -> None:
+        self.routes = routes
+        self.removed = removed
+        self.settings = settings
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    @overload
+    def __getitem__(self, index: int) -> Route: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Route, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Route | tuple[Route, ...]:
+        return self.routes[index]
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self.routes)
+
+    def __bool__(self) -> bool:
+        return bool(self.routes)
+
+    def __repr__(self) -> str:
+        ids = [route.gateway.id for route in self.routes]
+        gone = [removed.reason for removed in self.removed]
+        return f"Routes({ids}, removed={gone})"
+
+    @property
+    def reason(self) -> TerminationReason | None:
+        """``NoAvailableRouter`` when there is no route, else ``None``."""
+        return None if self.routes else TerminationReason.NO_AVAILABLE_ROUTER
+
+    def failover(self, attempt: int, *, status: int | None) -> Failover:
+        """After route number ``attempt`` (0-based) failed with the final response
+        ``status`` (``None``: no final response in time), the next route to try, or the
+        answer to give the caller.
+
+        The gateway's :class:`~vosengine.routing.FailoverPolicy` says whether ``status``
+        retries; ``stop_on_busy`` stops at 486/600 whatever the gateway says; the search also
+        stops after ``max_attempts`` gateways or the last route. Stopping answers the vendor's
+        own status (408 for a timeout), with the reason it stands for."""
+        if isinstance(attempt, bool) or not isinstance(attempt, int):
+            raise InvalidArgumentType(f"attempt: expected an int, got {attempt!r}")
+        if not 0 <= attempt < len(self.routes):
+            raise InvalidArgument(
+                f"attempt: {attempt} is not the index of one of the {len(self.routes)} routes"
+            )
+        if status is not None:
+            check_final_status(status, "status")
+        reason = from_sip_status(status)
+        answer = 408 if status is None else status
+        route = self.routes[attempt]
+        heard = "no final response" if status is None else f"{status}"
+        settings = self.settings
+        if not route.gateway.failover.retries(status):
+            why = f"{heard} from {route.gateway.id} stops the search"
+        elif settings.stop_on_busy and status in BUSY:
+            why = f"{heard} from {route.gateway.id}: busy, and busy stops the search"
+        elif settings.max_attempts is not None and attempt + 1 >= settings.max_attempts:
+            why = f"{settings.max_attempts} gateways tried, the most allowed"
+        elif attempt + 1 == len(self.routes):
+            why = f"{heard} from {route.gateway.id}, the last route"
+        else:
+            following = self.routes[attempt + 1]
+            return Failover(
+                next=following,
+                reason=reason,
+                status=answer,
+                why=f"{heard} from {route.gateway.id}: trying {following.gateway.id}",
+            )
+        return Failover(next=None, reason=reason, status=answer, why=why)
