@@ -245,6 +245,25 @@ def test_the_vendor_rate_in_force_at_the_instant_prices_the_route() -> None:
     assert ids(route(table, at=later)) == []
 
 
+def test_a_dated_vendor_deck_is_ranked_by_its_price_at_the_instant() -> None:
+    """A deck with dated rates cannot be ranked when the table is built: its gateway is
+    priced per call and ranked with the others."""
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    dated = RateTable(
+        [
+            Rate(prefix="44", price="0.005", effective_until=later),
+            Rate(prefix="44", price="0.050", effective_from=later),
+        ]
+    )
+    table = RouteTable(
+        [gw("static", rates=deck("0.02")), gw("dated", rates=dated), gw("unpriced")],
+        settings=RouteSettings(ordering=Ordering.COST),
+    )
+    assert ids(route(table, at=AT)) == ["dated", "static", "unpriced"]
+    assert ids(route(table, at=later)) == ["static", "dated", "unpriced"]
+    table._check()
+
+
 def test_per_client_settings_override_the_table() -> None:
     table = RouteTable(
         [gw("dear", rates=deck("0.03")), gw("cheap", rates=deck("0.01"), priority=1)],

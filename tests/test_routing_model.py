@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -45,11 +45,21 @@ class Balances:
 
 
 prefixes = st.text(alphabet="12", min_size=1, max_size=3)
+DAY = timedelta(days=1)
+# dated rates make a deck change with time: the table looks such a deck up per call
+DATES = [(None, None), (None, None), (AT - DAY, None), (None, AT + DAY), (AT + DAY, None)]
 rates = st.builds(
-    lambda p, price, unit: Rate(prefix=p, price=price, unit_seconds=unit),
+    lambda p, price, unit, dates: Rate(
+        prefix=p,
+        price=price,
+        unit_seconds=unit,
+        effective_from=dates[0],
+        effective_until=dates[1],
+    ),
     prefixes,
     st.sampled_from(["0.01", "0.03"]),
     st.sampled_from([60, 1]),
+    st.sampled_from(DATES),
 )
 decks = st.none() | st.lists(rates, min_size=1, max_size=3, unique_by=lambda r: r.prefix).map(
     RateTable

@@ -4,19 +4,24 @@ and the failover decision after a gateway failed."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, overload
 
 import attrs
 
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import to_decimal
+from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
 from ._gateway import Filter, Gateway
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
+
+#: Why a gateway was removed: the text, or a function that writes it when it is read.
+Detail = str | Callable[[], str]
 
 #: Busy responses that the "stop switching when busy" option never retries.
 BUSY = frozenset({486, 600})
@@ -102,10 +107,28 @@ class RouteSettings:
         default=None, validator=_positive_or_none("max_attempts")
     )
     stop_on_busy: bool = attrs.field(default=True, validator=_instance(bool))
+    # min_profit and max_rate per second as exact (numerator, denominator > 0) pairs
+    _floor: tuple[int, int] | None = attrs.field(init=False, eq=False, repr=False)
+    _cap: tuple[int, int] | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.max_rate is not None and self.max_rate < 0:
             raise InvalidArgument(f"max_rate: {self.max_rate} is negative")
+        for name, value in (("_floor", self.min_profit), ("_cap", self.max_rate)):
+            pair = None
+            if value is not None:
+                exact = Fraction(value) / self.per_seconds
+                pair = (exact.numerator, exact.denominator)
+            object.__setattr__(self, name, pair)
+
+
+def _written(detail: Detail) -> str:
+    return detail if isinstance(detail, str) else detail()
+
+
+def show_price(num: int, den: int) -> str:
+    """A price per second ``num / den`` as a person reads it: per minute, 6 decimals."""
+    return f"{float(Fraction(num * 60, den)):.6f}/min"
 
 
 @attrs.frozen(kw_only=True)
@@ -150,19 +173,65 @@ class Failover:
 class Routes:
     """The ranked routes of one call, indexable and iterable like a tuple of :class:`Route`,
     with the gateways the filters removed and the settings that ranked them. Empty when no
-    gateway may carry the call; :attr:`reason` then says so."""
+    gateway may carry the call; :attr:`reason` then says so.
 
-    __slots__ = ("removed", "routes", "settings")
+    Built on the hot path, it keeps what the ranking found and makes the :class:`Route` and
+    :class:`Removed` values when they are first read."""
+
+    __slots__ = ("_callee", "_caller", "_found", "_gone", "_removed", "_routes", "settings")
 
     def __init__(
-        self, routes: tuple[Route, ...], removed: tuple[Removed, ...], settings: RouteSettings
+        self,
+        found: list[tuple[Gateway, str, Rate | None, int, int]],
+        gone: list[tuple[Gateway, Filter, Detail]],
+        settings: RouteSettings,
+        callee: str,
+        caller: str,
     ) -> None:
-        self.routes = routes
-        self.removed = removed
+        self._found = found  # (gateway, what matched, vendor rate, price per second n, d)
+        self._gone = gone
         self.settings = settings
+        self._callee = callee
+        self._caller = caller
+        self._routes: tuple[Route, ...] | None = None
+        self._removed: tuple[Removed, ...] | None = None
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The routes, best first."""
+        routes = self._routes
+        if routes is None:
+            ordering = self.settings.ordering.value
+            callee, caller = self._callee, self._caller
+            made = []
+            for position, (gateway, matched, rate, num, den) in enumerate(self._found, 1):
+                cost = "unknown" if den == 0 else show_price(num, den)
+                made.append(
+                    Route(
+                        gateway=gateway,
+                        prefix=matched,
+                        callee=rewrite(callee, gateway.callee_rules),
+                        caller=rewrite(caller, gateway.caller_rules) if caller else caller,
+                        vendor_rate=rate,
+                        rank=f"#{position} by {ordering}: priority {gateway.priority}, cost {cost}",
+                    )
+                )
+            routes = self._routes = tuple(made)
+        return routes
+
+    @property
+    def removed(self) -> tuple[Removed, ...]:
+        """The gateways that serve the number but may not carry this call, with why."""
+        removed = self._removed
+        if removed is None:
+            removed = self._removed = tuple(
+                Removed(gateway=gateway, filter=why, detail=_written(detail))
+                for gateway, why, detail in self._gone
+            )
+        return removed
 
     def __len__(self) -> int:
-        return len(self.routes)
+        return len(self._found)
 
     @overload
     def __getitem__(self, index: int) -> Route: ...
@@ -177,17 +246,17 @@ class Routes:
         return iter(self.routes)
 
     def __bool__(self) -> bool:
-        return bool(self.routes)
+        return bool(self._found)
 
     def __repr__(self) -> str:
-        ids = [route.gateway.id for route in self.routes]
+        ids = [found[0].id for found in self._found]
         gone = [removed.reason for removed in self.removed]
         return f"Routes({ids}, removed={gone})"
 
     @property
     def reason(self) -> TerminationReason | None:
         """``NoAvailableRouter`` when there is no route, else ``None``."""
-        return None if self.routes else TerminationReason.NO_AVAILABLE_ROUTER
+        return None if self._found else TerminationReason.NO_AVAILABLE_ROUTER
 
     def failover(self, attempt: int, *, status: int | None) -> Failover:
         """After route number ``attempt`` (0-based) failed with the final response
@@ -200,9 +269,9 @@ class Routes:
         own status (408 for a timeout), with the reason it stands for."""
         if isinstance(attempt, bool) or not isinstance(attempt, int):
             raise InvalidArgumentType(f"attempt: expected an int, got {attempt!r}")
-        if not 0 <= attempt < len(self.routes):
+        if not 0 <= attempt < len(self._found):
             raise InvalidArgument(
-                f"attempt: {attempt} is not the index of one of the {len(self.routes)} routes"
+                f"attempt: {attempt} is not the index of one of the {len(self._found)} routes"
             )
         if status is not None:
             check_final_status(status, "status")

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import random
 import types
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any, Protocol
 
 from .._time import check_aware, check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
-from ..numbering import DialPattern, normalize_number, rewrite
-from ..prefix import PrefixTable
+from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._routes import Ordering, Removed, Route, Routes, RouteSettings
+from ._plan import CAPACITY, NOTHING, Candidate, build_plan, by_cost, by_priority, ratio
+from ._routes import Detail, Ordering, Routes, RouteSettings
 
 __all__ = ["BalanceSource", "RouteTable"]
-
-# one entry of the table: a gateway, and the pattern it serves the number by (None: prefix)
-_Entry = tuple[Gateway, DialPattern | None]
 
 
 class _Available(Protocol):
@@ -35,11 +33,6 @@ class BalanceSource(Protocol):
     :class:`~vosengine.ledger.Ledger` is one."""
 
     def balance(self, account_id: str, /) -> _Available: ...
-
-
-def per_second(rate: Rate) -> Fraction:
-    """A rate's exact price per second."""
-    return Fraction(rate._price_n, rate._price_d)
 
 
 class RouteTable:
@@ -63,7 +56,7 @@ class RouteTable:
     ['cheap', 'dear']
     """
 
-    __slots__ = ("_anywhere", "_clients", "_gateways", "_heads", "_rng", "_settings")
+    __slots__ = ("_anywhere", "_clients", "_gateways", "_plan", "_rng", "_settings")
 
     def __init__(
         self,
@@ -86,8 +79,6 @@ class RouteTable:
         if rng is not None and not isinstance(rng, random.Random):
             raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
         self._rng = random.Random() if rng is None else rng
-        heads: dict[str, list[_Entry]] = {}
-        anywhere: list[_Entry] = []
         seen: set[str] = set()
         listed = []
         for index, gateway in enumerate(gateways):
@@ -99,19 +90,8 @@ class RouteTable:
                 )
             seen.add(gateway.id)
             listed.append(gateway)
-            for prefix in sorted(gateway.prefixes):
-                heads.setdefault(prefix, []).append((gateway, None))
-            for pattern in gateway.patterns:
-                entry = (gateway, pattern)
-                if pattern.head:
-                    heads.setdefault(pattern.head, []).append(entry)
-                else:
-                    anywhere.append(entry)
         self._gateways = tuple(listed)
-        self._heads: PrefixTable[tuple[_Entry, ...]] = PrefixTable(
-            (head, tuple(entries)) for head, entries in heads.items()
-        )
-        self._anywhere = tuple(anywhere)
+        self._plan, self._anywhere = build_plan(self._gateways)
 
     @property
     def gateways(self) -> tuple[Gateway, ...]:
@@ -140,37 +120,22 @@ class RouteTable:
         """Assert the internal invariants (for tests)."""
         ids = [gateway.id for gateway in self._gateways]
         assert len(set(ids)) == len(ids)
-        for head, entries in self._heads.items():
-            for gateway, pattern in entries:
+        for key, slot in self._plan.items():
+            assert set(slot.by_priority) == set(slot.by_cost)
+            assert list(slot.by_priority) == by_priority(slot.by_priority)
+            assert list(slot.by_cost) == by_cost(slot.by_cost)
+            for candidate in slot.by_priority:
+                gateway = candidate.gateway
                 assert gateway in self._gateways
-                if pattern is None:
-                    assert head in gateway.prefixes
+                if candidate.pattern is None:
+                    assert candidate.matched in gateway.prefixes
+                    assert key.startswith(candidate.matched)
                 else:
-                    assert pattern.head == head
-                    assert pattern in gateway.patterns
-        assert all(not pattern.head for _, pattern in self._anywhere if pattern is not None)
-
-    def serving(self, callee: str, *, longest_prefix_only: bool) -> list[tuple[Gateway, str, int]]:
-        """The gateways that serve the normalised ``callee``, each once, as ``(gateway, what
-        matched, its length)``: a gateway matched by several entries keeps its longest.
-        Enabled flag, clients and load aside. O(len(callee) + matches)."""
-        found: dict[str, tuple[Gateway, str, int]] = {}
-        levels = self._heads.matches(callee)
-        for head, entries in reversed(levels):  # longest head first
-            size = len(head)
-            for gateway, pattern in entries:
-                if gateway.id in found:
-                    continue
-                if pattern is None:
-                    found[gateway.id] = (gateway, head, size)
-                elif pattern.matches(callee):
-                    found[gateway.id] = (gateway, pattern.text, size)
-            if found and longest_prefix_only:
-                return list(found.values())
-        for gateway, pattern in self._anywhere:
-            if gateway.id not in found and pattern is not None and pattern.matches(callee):
-                found[gateway.id] = (gateway, pattern.text, 0)
-        return list(found.values())
+                    assert candidate.pattern in gateway.patterns
+                    assert key.startswith(candidate.pattern.head)
+                if not candidate.dynamic and gateway.rates is not None:
+                    assert candidate.rate == gateway.rates.lookup(key, at=_CHECK_AT)
+        assert all(not c.pattern.head for c in self._anywhere if c.pattern is not None)
 
     def route(
         self,
@@ -196,161 +161,247 @@ class RouteTable:
         read (without it a prepaid gateway is left out: it fails closed).
 
         Every gateway that serves the number and is left out is in
-        :attr:`Routes.removed` with the :class:`Filter` that removed it. O(len(callee) + g
-        log g) for g serving gateways.
+        :attr:`Routes.removed` with the :class:`Filter` that removed it. O(len(callee) + g)
+        for g gateways serving the number: the ranking was done when the table was built
+        (see ``routing._plan``), unless a vendor deck has dated rates or tariff windows.
         """
         callee = normalize_number(callee, field="callee")
-        caller = "" if caller == "" else normalize_number(caller, field="caller")
-        if not isinstance(client, str):
+        if caller:
+            caller = normalize_number(caller, field="caller")
+        elif caller != "":
+            raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
+        if type(client) is not str:
             raise InvalidArgumentType(f"client: expected a str, got {client!r}")
-        check_aware(at, "at")
-        now = check_seconds(now)
-        if load is not None and not isinstance(load, Load):
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
+        if type(now) is not float:
+            now = check_seconds(now)
+        elif now != now or now in _INFINITE:
+            check_seconds(now)
+        if load is not None and type(load) is not Load:
             raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
-        if customer_rate is not None and not isinstance(customer_rate, Rate):
+        if customer_rate is not None and type(customer_rate) is not Rate:
             raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
         settings = self._clients.get(client, self._settings)
-        profit_floor = cap = customer = None
-        if settings.min_profit is not None:
+        # one bound on the vendor's price per second, bn / bd: the cap, or the customer's
+        # price less the minimum profit, whichever is lower
+        bound = cap = settings._cap
+        floor = settings._floor
+        if floor is not None:
             if customer_rate is None:
                 raise InvalidArgument(
                     "customer_rate: required when a minimum profit is set; it is what the"
                     " vendor's rate is compared with"
                 )
-            profit_floor = Fraction(settings.min_profit) / settings.per_seconds
-            customer = per_second(customer_rate)
-        if settings.max_rate is not None:
-            cap = Fraction(settings.max_rate) / settings.per_seconds
-        compare = profit_floor is not None or cap is not None
-        kept: list[tuple[Gateway, str, Rate | None, Fraction | None]] = []
-        removed: list[Removed] = []
-        for gateway, matched, _ in self.serving(
-            callee, longest_prefix_only=settings.longest_prefix_only
-        ):
-            why, detail, rate, cost = self._filter(
-                gateway, client, callee, at, now, load, balances, compare
-            )
-            if why is None and cap is not None and cost is not None and cost > cap:
-                why, detail = Filter.ABOVE_MAX_RATE, f"{_show(cost)} > cap {_show(cap)}"
-            if why is None and profit_floor is not None and customer is not None:
-                assert cost is not None
-                margin = customer - cost
-                if margin < profit_floor:
-                    why = Filter.BELOW_MIN_PROFIT
-                    detail = f"margin {_show(margin)} < {_show(profit_floor)}"
-            if why is not None:
-                removed.append(Removed(gateway=gateway, filter=why, detail=detail))
-            else:
-                kept.append((gateway, matched, rate, cost))
-        ranked = _rank(kept, settings.ordering, self._rng if rng is None else rng)
-        routes = []
-        for position, (gateway, matched, rate, cost) in enumerate(ranked, 1):
-            sent = rewrite(callee, gateway.callee_rules) if gateway.callee_rules else callee
-            if not sent:
-                removed.append(
-                    Removed(
-                        gateway=gateway,
-                        filter=Filter.EMPTY_NUMBER,
-                        detail=f"callee rules turn {callee!r} into nothing",
-                    )
-                )
+            pn, pd = ratio(customer_rate)
+            fn, fd = floor
+            bound = (pn * fd - fn * pd, pd * fd)
+            if cap is not None and cap[0] * bound[1] < bound[0] * cap[1]:
+                bound = cap
+        ordering = settings.ordering
+        slot = self._plan.longest_value(callee)
+        anywhere = self._anywhere
+        if slot is None:
+            candidates: Sequence[Candidate] = ()
+            top, resort = -1, False
+        else:
+            candidates = slot.by_cost if ordering is Ordering.COST else slot.by_priority
+            top, resort = slot.top, slot.dynamic
+        if anywhere or (slot is not None and slot.patterns):
+            candidates, top = _serving(candidates, anywhere, callee)
+            resort = resort or bool(anywhere)
+        found: list[tuple[Gateway, str, Rate | None, int, int]] = []
+        gone: list[tuple[Gateway, Filter, Detail]] = []
+        longest_only = settings.longest_prefix_only
+        # a count read without the lock is as fresh as a route can be: acquire() is the
+        # atomic check
+        concurrent = None if load is None else load._concurrent.get
+        for gateway, matched, head, _, rate, num, den, dynamic, checks in candidates:
+            if longest_only and head != top:
                 continue
-            routes.append(
-                Route(
-                    gateway=gateway,
-                    prefix=matched,
-                    callee=sent,
-                    caller=rewrite(caller, gateway.caller_rules) if caller else caller,
-                    vendor_rate=rate,
-                    rank=f"#{position} by {settings.ordering.value}: priority"
-                    f" {gateway.priority}, cost {'unknown' if cost is None else _show(cost)}",
-                )
-            )
-        return Routes(tuple(routes), tuple(removed), settings)
-
-    @staticmethod
-    def _filter(
-        gateway: Gateway,
-        client: str,
-        callee: str,
-        at: datetime,
-        now: float,
-        load: Load | None,
-        balances: BalanceSource | None,
-        compare: bool,
-    ) -> tuple[Filter | None, str, Rate | None, Fraction | None]:
-        if not gateway.enabled:
-            return Filter.DISABLED, "the gateway is disabled", None, None
-        why = gateway.admits(client)
-        if why is not None:
-            return why, f"client {client!r}", None, None
-        if load is not None and (gateway.capacity is not None or gateway.cps is not None):
-            why = load.refusal(gateway, now=now)
-            if why is Filter.OVER_CAPACITY:
-                return why, f"{load.concurrent(gateway.id)} of {gateway.capacity} calls", None, None
-            if why is not None:
-                return why, f"limit {gateway.cps} per second", None, None
-        if gateway.prepaid:
-            if balances is None:
-                return Filter.VENDOR_EXHAUSTED, "no balances given to check", None, None
-            try:
-                available = balances.balance(gateway.vendor).available
-            except NotFound:
-                return (
-                    Filter.VENDOR_EXHAUSTED,
-                    f"vendor {gateway.vendor!r} has no account",
-                    None,
-                    None,
-                )
-            if available <= 0:
-                return (
-                    Filter.VENDOR_EXHAUSTED,
-                    f"vendor {gateway.vendor!r} has {available}",
-                    None,
-                    None,
-                )
-        rate = None
-        if gateway.rates is not None:
-            rate = gateway.rates.lookup(callee, at=at)
+            if checks:
+                if checks == CAPACITY:  # the common case, read without the load's lock
+                    full = gateway.capacity
+                    if concurrent is not None and concurrent(gateway.id, 0) >= full:  # type: ignore[operator]
+                        detail = _busy(load, gateway, Filter.OVER_CAPACITY)  # type: ignore[arg-type]
+                        gone.append((gateway, Filter.OVER_CAPACITY, detail))
+                        continue
+                else:
+                    why = _refusal(gateway, client, load, now, balances)
+                    if why is not None:
+                        gone.append(why)
+                        continue
+            if dynamic:
+                rate = gateway.rates.lookup(callee, at=at)  # type: ignore[union-attr]
+                if rate is not None:
+                    num, den = ratio(rate)
             if rate is None:
-                return Filter.NO_VENDOR_RATE, f"no vendor rate for {callee!r}", None, None
-        elif compare:
-            return Filter.NO_VENDOR_RATE, "no rate table to compare prices with", None, None
-        return None, "", rate, None if rate is None else per_second(rate)
+                if gateway.rates is not None:
+                    gone.append((gateway, Filter.NO_VENDOR_RATE, _NO_RATE))
+                    continue
+                if bound is not None:
+                    gone.append(
+                        (gateway, Filter.NO_VENDOR_RATE, "no rate table to compare prices with")
+                    )
+                    continue
+            elif bound is not None and num * bound[1] > bound[0] * den:
+                gone.append(_priced_out(gateway, num, den, cap, floor, customer_rate))
+                continue
+            found.append((gateway, matched, rate, num, den))
+        if resort and found:
+            found = _resort(found, ordering)
+        if ordering is Ordering.WEIGHTED and len(found) > 1:
+            found = _weighted(found, self._rng if rng is None else rng)
+        if found and any(entry[0].callee_rules for entry in found):
+            found = _keep_numbers(found, callee, gone)
+        return Routes(found, gone, settings, callee, caller)
+
+
+_INFINITE = (float("inf"), float("-inf"))
+_NO_RATE = "the vendor's deck has no rate for the number"
+_CHECK_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _serving(
+    candidates: Sequence[Candidate], anywhere: Sequence[Candidate], callee: str
+) -> tuple[list[Candidate], int]:
+    """The candidates that serve ``callee`` (patterns checked against the whole number),
+    each gateway once by its longest entry, in the given order; and the longest head."""
+    serving = []
+    seen: set[str] = set()
+    for candidate in (*candidates, *anywhere):
+        gateway_id = candidate.gateway.id
+        if gateway_id in seen:
+            continue
+        pattern = candidate.pattern
+        if pattern is None or pattern.matches(callee):
+            seen.add(gateway_id)
+            serving.append(candidate)
+    return serving, max((c.head for c in serving), default=-1)
+
+
+def _refusal(
+    gateway: Gateway,
+    client: str,
+    load: Load | None,
+    now: float,
+    balances: BalanceSource | None,
+) -> tuple[Gateway, Filter, Detail] | None:
+    """Why ``gateway`` may not carry this call whatever its price, or None."""
+    if not gateway.enabled:
+        return gateway, Filter.DISABLED, "the gateway is disabled"
+    why = gateway.admits(client)
+    if why is not None:
+        return gateway, why, f"client {client!r}"
+    if load is not None and (gateway.capacity is not None or gateway.cps is not None):
+        why = load.refusal(gateway, now=now)
+        if why is not None:
+            return gateway, why, _busy(load, gateway, why)
+    if gateway.prepaid:
+        detail = _exhausted(gateway, balances)
+        if detail is not None:
+            return gateway, Filter.VENDOR_EXHAUSTED, detail
+    return None
+
+
+def _busy(load: Load, gateway: Gateway, why: Filter) -> str:
+    if why is Filter.OVER_CAPACITY:
+        return f"{load.concurrent(gateway.id)} of {gateway.capacity} calls"
+    return f"limit {gateway.cps} per second"
+
+
+def _exhausted(gateway: Gateway, balances: BalanceSource | None) -> str | None:
+    """Why a prepaid vendor cannot be used now, or None when it has funds."""
+    if balances is None:
+        return "no balances given to check"
+    try:
+        available = balances.balance(gateway.vendor).available
+    except NotFound:
+        return f"vendor {gateway.vendor!r} has no account"
+    if available <= 0:
+        return f"vendor {gateway.vendor!r} has {available}"
+    return None
+
+
+def _priced_out(
+    gateway: Gateway,
+    num: int,
+    den: int,
+    cap: tuple[int, int] | None,
+    floor: tuple[int, int] | None,
+    customer_rate: Rate | None,
+) -> tuple[Gateway, Filter, Detail]:
+    """The removal of a gateway whose price passes the bound; its detail is written only
+    if someone reads it."""
+    if cap is not None and num * cap[1] > cap[0] * den:
+        return gateway, Filter.ABOVE_MAX_RATE, partial(_over_cap, num, den, cap)
+    assert floor is not None
+    assert customer_rate is not None
+    return gateway, Filter.BELOW_MIN_PROFIT, partial(_margin, num, den, floor, customer_rate)
+
+
+def _over_cap(num: int, den: int, cap: tuple[int, int]) -> str:
+    return f"{_show(Fraction(num, den))} > cap {_show(Fraction(*cap))}"
+
+
+def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> str:
+    margin = Fraction(*ratio(customer_rate)) - Fraction(num, den)
+    return f"margin {_show(margin)} < {_show(Fraction(*floor))}"
+
+
+def _resort(
+    found: list[tuple[Gateway, str, Rate | None, int, int]], ordering: Ordering
+) -> list[tuple[Gateway, str, Rate | None, int, int]]:
+    """Rank again where a price was looked up per call (dated vendor rates, or a pattern
+    that may match anything)."""
+    entries = {entry[0].id: entry for entry in found}
+    order = by_cost if ordering is Ordering.COST else by_priority
+    return [entries[c.gateway.id] for c in order(_as_candidate(entry) for entry in found)]
+
+
+def _as_candidate(entry: tuple[Gateway, str, Rate | None, int, int]) -> Candidate:
+    gateway, matched, rate, num, den = entry
+    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING)
+
+
+def _weighted(
+    found: list[tuple[Gateway, str, Rate | None, int, int]], rng: random.Random
+) -> list[tuple[Gateway, str, Rate | None, int, int]]:
+    """Weighted random order within each priority (``found`` is ranked by priority)."""
+    ranked: list[tuple[Gateway, str, Rate | None, int, int]] = []
+    start = 0
+    while start < len(found):
+        priority = found[start][0].priority
+        end = start + 1
+        while end < len(found) and found[end][0].priority == priority:
+            end += 1
+        group = sorted(found[start:end], key=lambda entry: entry[0].id)
+        ranked.extend(weighted_order(group, [entry[0].weight for entry in group], rng))
+        start = end
+    return ranked
+
+
+def _keep_numbers(
+    found: list[tuple[Gateway, str, Rate | None, int, int]],
+    callee: str,
+    gone: list[tuple[Gateway, Filter, Detail]],
+) -> list[tuple[Gateway, str, Rate | None, int, int]]:
+    """Drop the routes whose callee rules leave no number."""
+    kept = []
+    for entry in found:
+        gateway = entry[0]
+        if gateway.callee_rules and not rewrite(callee, gateway.callee_rules):
+            gone.append(
+                (gateway, Filter.EMPTY_NUMBER, f"callee rules turn {callee!r} into nothing")
+            )
+        else:
+            kept.append(entry)
+    return kept
 
 
 def _show(value: Fraction) -> str:
     """A per-second price as a person reads it: per minute, 6 decimals."""
     return f"{float(value * 60):.6f}/min"
-
-
-_UNKNOWN = (1, Fraction(0))
-
-
-def _cost_key(cost: Fraction | None) -> tuple[int, Fraction]:
-    return _UNKNOWN if cost is None else (0, cost)
-
-
-def _rank(
-    kept: list[tuple[Gateway, str, Rate | None, Fraction | None]],
-    ordering: Ordering,
-    rng: random.Random,
-) -> list[tuple[Gateway, str, Rate | None, Fraction | None]]:
-    if ordering is Ordering.COST:
-        return sorted(kept, key=lambda k: (_cost_key(k[3]), k[0].priority, k[0].id))
-    if ordering is Ordering.PRIORITY:
-        return sorted(kept, key=lambda k: (k[0].priority, _cost_key(k[3]), k[0].id))
-    ranked: list[Any] = []
-    kept = sorted(kept, key=lambda k: (k[0].priority, k[0].id))
-    start = 0
-    while start < len(kept):
-        end = start
-        priority = kept[start][0].priority
-        while end < len(kept) and kept[end][0].priority == priority:
-            end += 1
-        ranked.extend(weighted_order(kept[start:end], [k[0].weight for k in kept[start:end]], rng))
-        start = end
-    return ranked
 
 
 def weighted_order(items: list[Any], weights: list[int], rng: random.Random) -> list[Any]:
