@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vosengine.errors import NotFound
+from vosengine.errors import InvalidArgument, NotFound
 from vosengine.numbering import rewrite
 from vosengine.rating import Rate, RateTable
 from vosengine.routing import (
@@ -245,3 +245,31 @@ def test_route_never_returns_a_gateway_that_may_not_carry_the_call(world: dict[s
                 r.vendor_rate.price
             ) / r.vendor_rate.unit_seconds * s.per_seconds <= Fraction(s.max_rate)
     assert (routes.reason is None) == bool(routes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=12),
+    st.text(max_size=6),
+    st.sampled_from(["44", "4?*", "*", "12?{3,5}"]),
+)
+def test_any_text_either_routes_or_is_refused_clearly(
+    callee: str, caller: str, pattern: str
+) -> None:
+    """Whatever a user types as numbers, route() answers or raises InvalidArgument."""
+    table = RouteTable(
+        [
+            Gateway(id="a", vendor="v", prefixes={"4"}, patterns=[pattern]),
+            Gateway(id="b", vendor="v", prefixes={"44"}, callee_rules=["4:"]),
+        ]
+    )
+    try:
+        routes = table.route(callee, client="c", at=AT, now=NOW, caller=caller)
+    except InvalidArgument as error:
+        refused = str(error)
+        assert refused.startswith(("callee:", "caller:")), refused
+        return
+    for found in routes:
+        assert found.callee
+        assert set(found.callee) <= set("0123456789*#")
+    assert len(routes) + len(routes.removed) <= 2

@@ -46,7 +46,7 @@ class Candidate(NamedTuple):
     because the gateway has no rate table or because its deck has no rate here); ``head``
     is the length of what matched (a prefix, or a pattern's head); ``dynamic``: the price
     is looked up per call; ``checks``: what else a call checks of the gateway (see
-    :func:`_needs_checks`)."""
+    :func:`_needs_checks`); ``entry``: what a route is made of, built once."""
 
     gateway: Gateway
     matched: str
@@ -57,6 +57,7 @@ class Candidate(NamedTuple):
     den: int
     dynamic: bool
     checks: int
+    entry: tuple[Gateway, str, Rate | None, int, int]
 
 
 class Slot(NamedTuple):
@@ -147,10 +148,10 @@ def build_plan(
                 heads.setdefault(dial.head, []).append((gateway, dial))
             else:
                 dynamic = gateway.rates is not None
+                needs = _needs_checks(gateway)
+                entry = (gateway, dial.text, None, 0, 0)
                 anywhere.append(
-                    Candidate(
-                        gateway, dial.text, 0, dial, None, 0, 0, dynamic, _needs_checks(gateway)
-                    )
+                    Candidate(gateway, dial.text, 0, dial, None, 0, 0, dynamic, needs, entry)
                 )
         if gateway.rates is not None and id(gateway.rates) not in static:
             static[id(gateway.rates)] = _is_static(gateway.rates)
@@ -201,6 +202,7 @@ def build_plan(
                         den,
                         dynamic,
                         checks[gateway.id],
+                        (gateway, matched, rate, num, den),
                     )
                     interned[token] = candidate
                 candidates.append(candidate)

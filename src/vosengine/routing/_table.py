@@ -56,7 +56,7 @@ class RouteTable:
     ['cheap', 'dear']
     """
 
-    __slots__ = ("_anywhere", "_clients", "_gateways", "_plan", "_rng", "_settings")
+    __slots__ = ("_anywhere", "_clients", "_gateways", "_plan", "_rewrites", "_rng", "_settings")
 
     def __init__(
         self,
@@ -92,6 +92,7 @@ class RouteTable:
             listed.append(gateway)
         self._gateways = tuple(listed)
         self._plan, self._anywhere = build_plan(self._gateways)
+        self._rewrites = any(gateway.callee_rules for gateway in self._gateways)
 
     @property
     def gateways(self) -> tuple[Gateway, ...]:
@@ -216,7 +217,7 @@ class RouteTable:
         # a count read without the lock is as fresh as a route can be: acquire() is the
         # atomic check
         concurrent = None if load is None else load._concurrent.get
-        for gateway, matched, head, _, rate, num, den, dynamic, checks in candidates:
+        for gateway, matched, head, _, rate, num, den, dynamic, checks, entry in candidates:
             if longest_only and head != top:
                 continue
             if checks:
@@ -247,12 +248,12 @@ class RouteTable:
             elif bound is not None and num * bound[1] > bound[0] * den:
                 gone.append(_priced_out(gateway, num, den, cap, floor, customer_rate))
                 continue
-            found.append((gateway, matched, rate, num, den))
+            found.append((gateway, matched, rate, num, den) if dynamic else entry)
         if resort and found:
             found = _resort(found, ordering)
         if ordering is Ordering.WEIGHTED and len(found) > 1:
             found = _weighted(found, self._rng if rng is None else rng)
-        if found and any(entry[0].callee_rules for entry in found):
+        if self._rewrites and found:
             found = _keep_numbers(found, callee, gone)
         return Routes(found, gone, settings, callee, caller)
 
@@ -361,7 +362,7 @@ def _resort(
 
 def _as_candidate(entry: tuple[Gateway, str, Rate | None, int, int]) -> Candidate:
     gateway, matched, rate, num, den = entry
-    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING)
+    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING, entry)
 
 
 def _weighted(
