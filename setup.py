@@ -1,9 +1,9 @@
-"""Build script for the optional compiled modules: the prefix trie, the batch-rating kernel
-and the SIP fast paths.
+"""Build script for the optional compiled modules: the prefix trie, the batch-rating kernel,
+the routing walk and the SIP fast paths.
 
 All are optional: when the C compiler or Cython is missing, setuptools warns and the package
 installs with the pure-Python twins (``vosengine._prefix_py``, ``vosengine.rating._kernel_py``,
-``vosengine.sip._sipfast_py``).
+``vosengine.routing._walk_py``, ``vosengine.sip._sipfast_py``).
 Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
 
@@ -29,6 +29,12 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                 Extension(
                     "vosengine.rating._kernel",
                     ["src/vosengine/rating/_kernel.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                ),
+                Extension(
+                    "vosengine.routing._walk",
+                    ["src/vosengine/routing/_walk.pyx"],
                     extra_compile_args=["-O3"],
                     optional=True,
                 ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -76,6 +77,22 @@ def rating_kernel(request: pytest.FixtureRequest) -> Any:
 def both_rating_kernels() -> tuple[Any, Any]:
     """Both batch-rating kernels at once, for differential tests."""
     return _compiled_module("vosengine.rating._kernel"), _kernel_py
+
+
+ROUTE_WALKS = ["cython", "python"]
+
+
+@pytest.fixture(scope="module", params=ROUTE_WALKS)
+def route_walk(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Run a routing test module on one walk, compiled then pure Python, by switching the one
+    seam every route table takes its walk from (``vosengine.routing._table.WALK``)."""
+    from vosengine.routing import _table, _walk_py
+
+    module = _compiled_module("vosengine.routing._walk") if request.param == "cython" else _walk_py
+    saved = _table.WALK
+    _table.WALK = module
+    yield module
+    _table.WALK = saved
 
 
 SIP_IMPLEMENTATIONS = ["compiled", "python"]

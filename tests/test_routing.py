@@ -32,6 +32,9 @@ from vosengine.routing import (
     weighted_order,
 )
 
+# every test here runs on the compiled walk and on its pure-Python twin
+pytestmark = pytest.mark.usefixtures("route_walk")
+
 AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
@@ -494,3 +497,7 @@ def test_a_route_table_is_immutable_and_checks_its_invariants() -> None:
         table.settings = RouteSettings()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         table.gateways[0].priority = 3
+
+
+def test_tables_take_the_walk_of_the_seam(route_walk: Any) -> None:
+    assert RouteTable([gw("a")])._walk is route_walk.walk

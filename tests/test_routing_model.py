@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,9 @@ from vosengine.routing import (
     RouteSettings,
     RouteTable,
 )
+
+# every test here runs on the compiled walk and on its pure-Python twin
+pytestmark = pytest.mark.usefixtures("route_walk")
 
 AT = datetime(2026, 12, 3, 12, tzinfo=UTC)
 NOW = 50.0

@@ -16,17 +16,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..numbering import DialPattern
 from ..prefix import PrefixTable
 from ..rating import Rate, RateTable
-from ._gateway import Gateway
+from ._gateway import Filter, Gateway
 
 __all__ = [
     "CAPACITY",
     "EVERYTHING",
     "NOTHING",
+    "NO_RATE",
     "Candidate",
     "Slot",
     "build_plan",
@@ -46,7 +47,9 @@ class Candidate(NamedTuple):
     because the gateway has no rate table or because its deck has no rate here); ``head``
     is the length of what matched (a prefix, or a pattern's head); ``dynamic``: the price
     is looked up per call; ``checks``: what else a call checks of the gateway (see
-    :func:`_needs_checks`); ``entry``: what a route is made of, built once."""
+    :func:`_needs_checks`); ``entry``: what the candidate yields once its checks pass, built
+    once -- the route entry ``(gateway, matched, rate, num, den)``, or, for a fixed deck with
+    no rate here, the removal ``(gateway, Filter.NO_VENDOR_RATE, NO_RATE)``."""
 
     gateway: Gateway
     matched: str
@@ -57,7 +60,7 @@ class Candidate(NamedTuple):
     den: int
     dynamic: bool
     checks: int
-    entry: tuple[Gateway, str, Rate | None, int, int]
+    entry: tuple[Any, ...]
 
 
 class Slot(NamedTuple):
@@ -116,6 +119,18 @@ def _is_static(table: RateTable) -> bool:
 #: What a call checks of a gateway besides the price: nothing, its capacity, or everything
 #: (enabled, clients, capacity and CPS, prepaid vendor).
 NOTHING, CAPACITY, EVERYTHING = 0, 1, 2
+
+
+#: Why a gateway whose vendor deck has no rate for the number is removed.
+NO_RATE = "the vendor's deck has no rate for the number"
+
+
+def _entry(
+    gateway: Gateway, matched: str, rate: Rate | None, num: int, den: int, dynamic: bool
+) -> tuple[Any, ...]:
+    if rate is None and gateway.rates is not None and not dynamic:
+        return gateway, Filter.NO_VENDOR_RATE, NO_RATE
+    return gateway, matched, rate, num, den
 
 
 def _needs_checks(gateway: Gateway) -> int:
@@ -202,7 +217,7 @@ def build_plan(
                         den,
                         dynamic,
                         checks[gateway.id],
-                        (gateway, matched, rate, num, den),
+                        _entry(gateway, matched, rate, num, den, dynamic),
                     )
                     interned[token] = candidate
                 candidates.append(candidate)

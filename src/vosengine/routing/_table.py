@@ -17,8 +17,9 @@ from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import CAPACITY, NOTHING, Candidate, build_plan, by_cost, by_priority, ratio
+from ._plan import NO_RATE, NOTHING, Candidate, build_plan, by_cost, by_priority, ratio
 from ._routes import Detail, Ordering, Routes, RouteSettings
+from .walk import WALK
 
 __all__ = ["BalanceSource", "RouteTable"]
 
@@ -56,7 +57,16 @@ class RouteTable:
     ['cheap', 'dear']
     """
 
-    __slots__ = ("_anywhere", "_clients", "_gateways", "_plan", "_rewrites", "_rng", "_settings")
+    __slots__ = (
+        "_anywhere",
+        "_clients",
+        "_gateways",
+        "_plan",
+        "_rewrites",
+        "_rng",
+        "_settings",
+        "_walk",
+    )
 
     def __init__(
         self,
@@ -93,6 +103,7 @@ class RouteTable:
         self._gateways = tuple(listed)
         self._plan, self._anywhere = build_plan(self._gateways)
         self._rewrites = any(gateway.callee_rules for gateway in self._gateways)
+        self._walk = WALK.walk  # the seam to the compiled walk (tests switch it)
 
     @property
     def gateways(self) -> tuple[Gateway, ...]:
@@ -211,44 +222,13 @@ class RouteTable:
         if anywhere or (slot is not None and slot.patterns):
             candidates, top = _serving(candidates, anywhere, callee)
             resort = resort or bool(anywhere)
-        found: list[tuple[Gateway, str, Rate | None, int, int]] = []
-        gone: list[tuple[Gateway, Filter, Detail]] = []
-        longest_only = settings.longest_prefix_only
         # a count read without the lock is as fresh as a route can be: acquire() is the
         # atomic check
         concurrent = None if load is None else load._concurrent.get
-        for gateway, matched, head, _, rate, num, den, dynamic, checks, entry in candidates:
-            if longest_only and head != top:
-                continue
-            if checks:
-                if checks == CAPACITY:  # the common case, read without the load's lock
-                    full = gateway.capacity
-                    if concurrent is not None and concurrent(gateway.id, 0) >= full:  # type: ignore[operator]
-                        detail = _busy(load, gateway, Filter.OVER_CAPACITY)  # type: ignore[arg-type]
-                        gone.append((gateway, Filter.OVER_CAPACITY, detail))
-                        continue
-                else:
-                    why = _refusal(gateway, client, load, now, balances)
-                    if why is not None:
-                        gone.append(why)
-                        continue
-            if dynamic:
-                rate = gateway.rates.lookup(callee, at=at)  # type: ignore[union-attr]
-                if rate is not None:
-                    num, den = ratio(rate)
-            if rate is None:
-                if gateway.rates is not None:
-                    gone.append((gateway, Filter.NO_VENDOR_RATE, _NO_RATE))
-                    continue
-                if bound is not None:
-                    gone.append(
-                        (gateway, Filter.NO_VENDOR_RATE, "no rate table to compare prices with")
-                    )
-                    continue
-            elif bound is not None and num * bound[1] > bound[0] * den:
-                gone.append(_priced_out(gateway, num, den, cap, floor, customer_rate))
-                continue
-            found.append((gateway, matched, rate, num, den) if dynamic else entry)
+        context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
+        found, gone = self._walk(
+            candidates, settings.longest_prefix_only, top, concurrent, bound, _judge, context
+        )
         if resort and found:
             found = _resort(found, ordering)
         if ordering is Ordering.WEIGHTED and len(found) > 1:
@@ -258,8 +238,30 @@ class RouteTable:
         return Routes(found, gone, settings, callee, caller)
 
 
+def _judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Every filter, in order, on one candidate: its route entry (5 items) or its removal
+    (3 items). The walk sends here every candidate that does not plainly pass."""
+    client, load, now, balances, callee, at, bound, cap, floor, customer_rate = context
+    gateway, matched, _, _, rate, num, den, dynamic, checks, entry = candidate
+    if checks:
+        why = _refusal(gateway, client, load, now, balances)
+        if why is not None:
+            return why
+    if dynamic:
+        rate = None if gateway.rates is None else gateway.rates.lookup(callee, at=at)
+        num, den = (0, 0) if rate is None else ratio(rate)
+        entry = (gateway, matched, rate, num, den)
+    if rate is None:
+        if gateway.rates is not None:
+            return gateway, Filter.NO_VENDOR_RATE, NO_RATE
+        if bound is not None:
+            return gateway, Filter.NO_VENDOR_RATE, "no rate table to compare prices with"
+    elif bound is not None and num * bound[1] > bound[0] * den:
+        return _priced_out(gateway, num, den, cap, floor, customer_rate)
+    return entry
+
+
 _INFINITE = (float("inf"), float("-inf"))
-_NO_RATE = "the vendor's deck has no rate for the number"
 _CHECK_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
