@@ -32,7 +32,8 @@ def validate_prefix(prefix: object, field: str) -> str:
     return check_prefix(prefix, field)
 
 
-def _prefix_set(value: Iterable[str], field: str) -> frozenset[str]:
+def prefix_set(value: Iterable[str], field: str) -> frozenset[str]:
+    """``value`` as a frozenset of valid prefixes, else raise naming ``field``."""
     if isinstance(value, str):
         raise InvalidArgument(f"{field}: expected a collection of prefixes, got the str {value!r}")
     try:
@@ -45,11 +46,11 @@ def _prefix_set(value: Iterable[str], field: str) -> frozenset[str]:
 
 
 def _allowed_set(value: Iterable[str]) -> frozenset[str]:
-    return _prefix_set(value, "allowed")
+    return prefix_set(value, "allowed")
 
 
 def _blocked_set(value: Iterable[str]) -> frozenset[str]:
-    return _prefix_set(value, "blocked")
+    return prefix_set(value, "blocked")
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,8 @@ from typing import Any
 import attrs
 
 from ..errors import InvalidArgument, InvalidArgumentType
-from ..numbering import DialPattern, RewriteRule, validate_prefix
+from ..numbering import DialPattern, RewriteRule
+from ..numbering._sections import prefix_set
 from ..rating import RateTable
 from ..reasons import check_final_status
 
@@ -41,9 +42,30 @@ def _statuses(value: Iterable[int]) -> frozenset[int]:
     return frozenset(check_final_status(status, "retry_on") for status in value)
 
 
-def _bool(instance: Any, attribute: Any, value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidArgumentType(f"{attribute.name}: expected a bool, got {value!r}")
+def instance_of(kind: type, *, optional: bool = False) -> Any:
+    """An attrs validator: the value is a ``kind`` (or ``None`` when ``optional``)."""
+    expected = f"a {kind.__name__}" + (" or None" if optional else "")
+
+    def check(instance: Any, attribute: Any, value: object) -> None:
+        if not isinstance(value, kind) and not (optional and value is None):
+            raise InvalidArgumentType(f"{attribute.name}: expected {expected}, got {value!r}")
+
+    return check
+
+
+def whole(field: str, minimum: int, *, optional: bool = False) -> Any:
+    """An attrs validator: the value is an ``int`` (never a ``bool``) of at least
+    ``minimum`` (or ``None`` when ``optional``)."""
+
+    def check(instance: Any, attribute: Any, value: object) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgumentType(f"{field}: expected an int, got {value!r}")
+        if value < minimum:
+            raise InvalidArgument(f"{field}: {value} is below {minimum}")
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -54,7 +76,7 @@ class FailoverPolicy:
     gateway would reach the same callee."""
 
     retry_on: frozenset[int] = attrs.field(default=DEFAULT_RETRY_ON, converter=_statuses)
-    retry_on_timeout: bool = attrs.field(default=True, validator=_bool)
+    retry_on_timeout: bool = attrs.field(default=True, validator=instance_of(bool))
 
     def retries(self, status: int | None) -> bool:
         """Whether a failure with ``status`` (``None``: a timeout) tries the next gateway."""
@@ -69,9 +91,7 @@ def _id(instance: Any, attribute: Any, value: Any) -> None:
 
 
 def _prefixes(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidArgumentType(f"prefixes: expected a collection of prefixes, got {value!r}")
-    return frozenset(validate_prefix(prefix, "prefixes") for prefix in value)
+    return prefix_set(value, "prefixes")
 
 
 def _patterns(value: Iterable[DialPattern | str]) -> tuple[DialPattern, ...]:
@@ -114,28 +134,6 @@ def _refused(value: Iterable[str]) -> frozenset[str]:
     return _names(value, "clients_refused")
 
 
-def _whole(field: str, minimum: int, optional: bool) -> Any:
-    def check(instance: Any, attribute: Any, value: object) -> None:
-        if value is None and optional:
-            return
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgumentType(f"{field}: expected an int, got {value!r}")
-        if value < minimum:
-            raise InvalidArgument(f"{field}: {value} is below {minimum}")
-
-    return check
-
-
-def _rates(instance: Any, attribute: Any, value: object) -> None:
-    if value is not None and not isinstance(value, RateTable):
-        raise InvalidArgumentType(f"rates: expected a RateTable or None, got {value!r}")
-
-
-def _failover(instance: Any, attribute: Any, value: object) -> None:
-    if not isinstance(value, FailoverPolicy):
-        raise InvalidArgumentType(f"failover: expected a FailoverPolicy, got {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class Gateway:
     """A vendor (routing) gateway: which numbers it serves and on what terms.
@@ -162,18 +160,22 @@ class Gateway:
     vendor: str = attrs.field(validator=_id)
     prefixes: frozenset[str] = attrs.field(default=frozenset(), converter=_prefixes)
     patterns: tuple[DialPattern, ...] = attrs.field(default=(), converter=_patterns)
-    priority: int = attrs.field(default=0, validator=_whole("priority", 0, False))
-    weight: int = attrs.field(default=1, validator=_whole("weight", 1, False))
-    rates: RateTable | None = attrs.field(default=None, validator=_rates, eq=False)
-    capacity: int | None = attrs.field(default=None, validator=_whole("capacity", 0, True))
-    cps: int | None = attrs.field(default=None, validator=_whole("cps", 0, True))
-    enabled: bool = attrs.field(default=True, validator=_bool)
+    priority: int = attrs.field(default=0, validator=whole("priority", 0))
+    weight: int = attrs.field(default=1, validator=whole("weight", 1))
+    rates: RateTable | None = attrs.field(
+        default=None, validator=instance_of(RateTable, optional=True), eq=False
+    )
+    capacity: int | None = attrs.field(default=None, validator=whole("capacity", 0, optional=True))
+    cps: int | None = attrs.field(default=None, validator=whole("cps", 0, optional=True))
+    enabled: bool = attrs.field(default=True, validator=instance_of(bool))
     clients_allowed: frozenset[str] = attrs.field(default=frozenset(), converter=_allowed)
     clients_refused: frozenset[str] = attrs.field(default=frozenset(), converter=_refused)
     callee_rules: tuple[RewriteRule, ...] = attrs.field(default=(), converter=_callee_rules)
     caller_rules: tuple[RewriteRule, ...] = attrs.field(default=(), converter=_caller_rules)
-    failover: FailoverPolicy = attrs.field(factory=FailoverPolicy, validator=_failover)
-    prepaid: bool = attrs.field(default=False, validator=_bool)
+    failover: FailoverPolicy = attrs.field(
+        factory=FailoverPolicy, validator=instance_of(FailoverPolicy)
+    )
+    prepaid: bool = attrs.field(default=False, validator=instance_of(bool))
 
     def __attrs_post_init__(self) -> None:
         if not self.prefixes and not self.patterns:

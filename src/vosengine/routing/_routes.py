@@ -7,7 +7,7 @@ import enum
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, overload
+from typing import overload
 
 import attrs
 
@@ -16,7 +16,7 @@ from ..money import to_decimal
 from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
-from ._gateway import Filter, Gateway
+from ._gateway import Filter, Gateway, instance_of, whole
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
 
@@ -54,26 +54,6 @@ def _max_rate(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, "max_rate")
 
 
-def _positive_or_none(field: str) -> Any:
-    def check(instance: Any, attribute: Any, value: object) -> None:
-        if value is None and field == "max_attempts":
-            return
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgumentType(f"{field}: expected an int, got {value!r}")
-        if value < 1:
-            raise InvalidArgument(f"{field}: {value} is below 1")
-
-    return check
-
-
-def _instance(kind: type) -> Any:
-    def check(instance: Any, attribute: Any, value: object) -> None:
-        if not isinstance(value, kind):
-            raise InvalidArgumentType(f"{attribute.name}: expected {kind.__name__}, got {value!r}")
-
-    return check
-
-
 @attrs.frozen(kw_only=True)
 class RouteSettings:
     """How a table ranks and filters, for all clients or for one.
@@ -98,15 +78,15 @@ class RouteSettings:
     a margin of zero can still lose there. Set ``min_profit`` above zero to cover it.
     """
 
-    ordering: Ordering = attrs.field(default=Ordering.PRIORITY, validator=_instance(Ordering))
-    longest_prefix_only: bool = attrs.field(default=False, validator=_instance(bool))
+    ordering: Ordering = attrs.field(default=Ordering.PRIORITY, validator=instance_of(Ordering))
+    longest_prefix_only: bool = attrs.field(default=False, validator=instance_of(bool))
     min_profit: Decimal | None = attrs.field(default=None, converter=_min_profit)
     max_rate: Decimal | None = attrs.field(default=None, converter=_max_rate)
-    per_seconds: int = attrs.field(default=60, validator=_positive_or_none("per_seconds"))
+    per_seconds: int = attrs.field(default=60, validator=whole("per_seconds", 1))
     max_attempts: int | None = attrs.field(
-        default=None, validator=_positive_or_none("max_attempts")
+        default=None, validator=whole("max_attempts", 1, optional=True)
     )
-    stop_on_busy: bool = attrs.field(default=True, validator=_instance(bool))
+    stop_on_busy: bool = attrs.field(default=True, validator=instance_of(bool))
     # min_profit and max_rate per second as exact (numerator, denominator > 0) pairs
     _floor: tuple[int, int] | None = attrs.field(init=False, eq=False, repr=False)
     _cap: tuple[int, int] | None = attrs.field(init=False, eq=False, repr=False)

@@ -23,7 +23,7 @@ def walk(
     ``vosengine.routing._walk_py.walk``)."""
     cdef list found = []
     cdef list gone = []
-    cdef object candidate, gateway, rate, num, den, b0 = None, b1 = None, verdict
+    cdef object candidate, gateway, rate, b0 = None, b1 = None, verdict
     cdef Py_ssize_t head, checks
     cdef bint has_bound = bound is not None
     cdef bint has_load = concurrent is not None
@@ -50,34 +50,20 @@ def walk(
                 if concurrent(gateway.id, 0) < gateway.capacity:
                     gone.append(verdict)
                     continue
-        if (
-            <object>PyTuple_GET_ITEM(item, 7)
-            or checks > _CAPACITY
-            or rate is None
+        if <object>PyTuple_GET_ITEM(item, 7) or checks > _CAPACITY or rate is None:
+            pass  # more to check, a price per call, or no price table: the judge decides
+        elif has_bound and (
+            <object>PyTuple_GET_ITEM(item, 5) * b1 > b0 * <object>PyTuple_GET_ITEM(item, 6)
         ):
-            verdict = judge(candidate, context)
+            pass  # priced past the bound: the judge writes which filter removed it
+        elif checks and has_load and concurrent(
+            (<object>PyTuple_GET_ITEM(item, 0)).id, 0
+        ) >= (<object>PyTuple_GET_ITEM(item, 0)).capacity:
+            pass  # full: the judge checks again under the load's lock
         else:
-            if has_bound:
-                num = <object>PyTuple_GET_ITEM(item, 5)
-                den = <object>PyTuple_GET_ITEM(item, 6)
-                if num * b1 > b0 * den:
-                    verdict = judge(candidate, context)
-                    if len(verdict) == 5:
-                        found.append(verdict)
-                    else:
-                        gone.append(verdict)
-                    continue
-            if checks and has_load:
-                gateway = <object>PyTuple_GET_ITEM(item, 0)
-                if concurrent(gateway.id, 0) >= gateway.capacity:
-                    verdict = judge(candidate, context)
-                    if len(verdict) == 5:
-                        found.append(verdict)
-                    else:
-                        gone.append(verdict)
-                    continue
             found.append(<object>PyTuple_GET_ITEM(item, 9))
             continue
+        verdict = judge(candidate, context)
         if len(verdict) == 5:
             found.append(verdict)
         else:
