@@ -24,6 +24,7 @@ from ..rating import Rate, RateTable
 from ._gateway import Filter, Gateway
 
 __all__ = [
+    "ANY_INSTANT",
     "CAPACITY",
     "EVERYTHING",
     "NOTHING",
@@ -36,8 +37,8 @@ __all__ = [
     "ratio",
 ]
 
-# a static table's rates are in force at every instant; this one stands for all of them
-_ANY_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
+#: A fixed table's rates are in force at every instant; this one stands for all of them.
+ANY_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Candidate(NamedTuple):
@@ -198,7 +199,7 @@ def build_plan(
                 if table is not None and id(table) in decks:
                     found = prices.get(id(table))
                     if found is None:
-                        looked = table.lookup(key, at=_ANY_INSTANT)
+                        looked = table.lookup(key, at=ANY_INSTANT)
                         found = (None, 0, 0) if looked is None else (looked, *ratio(looked))
                         prices[id(table)] = found
                     rate, num, den = found

@@ -107,8 +107,16 @@ def _written(detail: Detail) -> str:
 
 
 def show_price(num: int, den: int) -> str:
-    """A price per second ``num / den`` as a person reads it: per minute, 6 decimals."""
-    return f"{float(Fraction(num * 60, den)):.6f}/min"
+    """A price per second ``num / den`` as a person reads it: per minute, rounded half-even
+    to 6 decimals in exact integers.
+
+    >>> show_price(1, 6000), show_price(-1, 12_000_000)
+    ('0.010000/min', '-0.000005/min')
+    """
+    micro = round(Fraction(num * 60 * 10**6, den))
+    sign = "-" if micro < 0 else ""
+    whole, part = divmod(abs(micro), 10**6)
+    return f"{sign}{whole}.{part:06d}/min"
 
 
 @attrs.frozen(kw_only=True)

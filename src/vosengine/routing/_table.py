@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import types
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
@@ -17,8 +17,8 @@ from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import NO_RATE, NOTHING, Candidate, build_plan, by_cost, by_priority, ratio
-from ._routes import Detail, Ordering, Routes, RouteSettings
+from ._plan import ANY_INSTANT, NO_RATE, NOTHING, Candidate, build_plan, by_cost, by_priority, ratio
+from ._routes import Detail, Ordering, Routes, RouteSettings, show_price
 from .walk import WALK
 
 __all__ = ["BalanceSource", "RouteTable"]
@@ -146,7 +146,7 @@ class RouteTable:
                     assert candidate.pattern in gateway.patterns
                     assert key.startswith(candidate.pattern.head)
                 if not candidate.dynamic and gateway.rates is not None:
-                    assert candidate.rate == gateway.rates.lookup(key, at=_CHECK_AT)
+                    assert candidate.rate == gateway.rates.lookup(key, at=ANY_INSTANT)
         assert all(not c.pattern.head for c in self._anywhere if c.pattern is not None)
 
     def route(
@@ -262,7 +262,6 @@ def _judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 _INFINITE = (float("inf"), float("-inf"))
-_CHECK_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _serving(
@@ -344,12 +343,12 @@ def _priced_out(
 
 
 def _over_cap(num: int, den: int, cap: tuple[int, int]) -> str:
-    return f"{_show(Fraction(num, den))} > cap {_show(Fraction(*cap))}"
+    return f"{show_price(num, den)} > cap {show_price(*cap)}"
 
 
 def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> str:
     margin = Fraction(*ratio(customer_rate)) - Fraction(num, den)
-    return f"margin {_show(margin)} < {_show(Fraction(*floor))}"
+    return f"margin {show_price(margin.numerator, margin.denominator)} < {show_price(*floor)}"
 
 
 def _resort(
@@ -400,11 +399,6 @@ def _keep_numbers(
         else:
             kept.append(entry)
     return kept
-
-
-def _show(value: Fraction) -> str:
-    """A per-second price as a person reads it: per minute, 6 decimals."""
-    return f"{float(value * 60):.6f}/min"
 
 
 def weighted_order(items: list[Any], weights: list[int], rng: random.Random) -> list[Any]:
