@@ -186,10 +186,7 @@ class RouteTable:
             raise InvalidArgumentType(f"client: expected a str, got {client!r}")
         if type(at) is not datetime or at.utcoffset() is None:
             check_aware(at, "at")
-        if type(now) is not float:
-            now = check_seconds(now)
-        elif now != now or now in _INFINITE:
-            check_seconds(now)
+        now = check_seconds(now)
         if load is not None and type(load) is not Load:
             raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
         if customer_rate is not None and type(customer_rate) is not Rate:
@@ -259,9 +256,6 @@ def _judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
     elif bound is not None and num * bound[1] > bound[0] * den:
         return _priced_out(gateway, num, den, cap, floor, customer_rate)
     return entry
-
-
-_INFINITE = (float("inf"), float("-inf"))
 
 
 def _serving(
