@@ -500,4 +500,85 @@ def test_a_route_table_is_immutable_and_checks_its_invariants() -> None:
 
 
 def test_tables_take_the_walk_of_the_seam(route_walk: Any) -> None:
-    assert RouteTable([gw("a")])._walk is route_walk.walk
+    assert type(RouteTable([gw("a")])._router) is route_walk.Router
+
+
+def _same(left: Routes, right: Routes) -> None:
+    assert [(r.gateway.id, r.prefix, r.vendor_rate, r.rank) for r in left] == [
+        (r.gateway.id, r.prefix, r.vendor_rate, r.rank) for r in right
+    ]
+    assert [(r.gateway.id, r.filter, r.detail) for r in left.removed] == [
+        (r.gateway.id, r.filter, r.detail) for r in right.removed
+    ]
+
+
+#: Serves no number the tests dial; with it, every candidate goes to the judge.
+NEVER = Gateway(id="never", vendor="v", patterns=["*9{20}"])
+
+
+@pytest.mark.parametrize("ordering", list(Ordering))
+def test_prices_too_large_for_the_packed_records_are_judged_exactly(ordering: Ordering) -> None:
+    # per-second prices over denominators whose common multiple is far past 64 bits
+    units = [999_983, 1_000_003, 1_000_033]
+    prices = ["1.0000000001", "1.0000000003", "0.0000000007"]
+    gateways = [
+        gw(f"g{index}", rates=deck(price, unit_seconds=unit), priority=index % 2)
+        for index, (price, unit) in enumerate(zip(prices, units, strict=True))
+    ]
+    customer = Rate(prefix="44", price="0.000061", unit_seconds=1_000_003)
+    for settings in (
+        RouteSettings(ordering=ordering),
+        RouteSettings(ordering=ordering, min_profit="-0.0000000001", per_seconds=7),
+        RouteSettings(ordering=ordering, max_rate="0.00006", min_profit="0"),
+    ):
+        table = RouteTable(gateways, settings=settings)
+        assert table._plan.common >= 1 << 63
+        table._check()
+        got = route(table, customer_rate=customer, rng=random.Random(5))
+        judged = route(
+            RouteTable([*gateways, NEVER], settings=settings),
+            customer_rate=customer,
+            rng=random.Random(5),
+        )
+        _same(got, judged)
+    assert ids(got) == ["g2"]
+    assert {r.gateway.id: r.filter for r in got.removed} == {
+        "g0": Filter.ABOVE_MAX_RATE,  # 1.0000000001 / 999,983 s is just above the cap
+        "g1": Filter.BELOW_MIN_PROFIT,  # 1.0000000003 / 1,000,003 s is just below it
+    }
+
+
+def test_a_table_past_the_records_gate_limit_judges_every_candidate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vosengine.routing import _plan
+
+    gateways = [gw(f"g{i}", rates=deck(f"0.0{i}"), capacity=1) for i in range(1, 4)]
+    load = Load()
+    load.acquire(gateways[0], "call", now=1.0)
+    settings = RouteSettings(ordering=Ordering.COST, max_rate="0.025")
+    packed = RouteTable(gateways, settings=settings)
+    monkeypatch.setattr(_plan, "MAX_GATES", 2)
+    judged = RouteTable(gateways, settings=settings)
+    assert packed._plan.slots.longest_value("44").fast
+    assert not judged._plan.slots.longest_value("44").fast
+    judged._check()
+    _same(route(packed, load=load), route(judged, load=load))
+    assert ids(route(judged, load=load)) == ["g2"]
+
+
+@pytest.mark.parametrize(
+    ("customer_price", "kept"),
+    [("0.0000000001", 1), ("0.010000000001", 2), ("0.02", 3), ("9" * 12, 3)],
+)
+def test_a_customer_rate_of_any_size_bounds_the_records_exactly(
+    customer_price: str, kept: int
+) -> None:
+    gateways = [gw(f"g{i}", rates=deck(f"0.0{i}")) for i in range(1, 4)]
+    customer = Rate(prefix="44", price=customer_price)
+    for floor in ("-0.00000000001", "0", "0.000000000001", "-0.01"):
+        settings = RouteSettings(ordering=Ordering.COST, min_profit=floor)
+        got = route(RouteTable(gateways, settings=settings), customer_rate=customer)
+        judged = route(RouteTable([*gateways, NEVER], settings=settings), customer_rate=customer)
+        _same(got, judged)
+    assert len(got) == kept  # with a loss of up to 0.01 a minute allowed

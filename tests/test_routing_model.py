@@ -71,10 +71,13 @@ decks = st.none() | st.lists(rates, min_size=1, max_size=3, unique_by=lambda r: 
 
 
 @st.composite
-def gateway(draw: st.DrawFn, name: str) -> Gateway:
+def gateway(draw: st.DrawFn, name: str, with_patterns: bool = True) -> Gateway:
     served = draw(st.frozensets(prefixes, max_size=2))
     patterns = draw(
-        st.lists(st.sampled_from(["1*", "1?2*", "*2", "12?{3,5}", "2*{,3}"]), max_size=2)
+        st.lists(
+            st.sampled_from(["1*", "1?2*", "*2", "12?{3,5}", "2*{,3}"]),
+            max_size=2 if with_patterns else 0,
+        )
     )
     if not served and not patterns:
         served = frozenset({"1"})
@@ -97,9 +100,9 @@ def gateway(draw: st.DrawFn, name: str) -> Gateway:
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> dict[str, Any]:
+def worlds(draw: st.DrawFn, with_patterns: bool = True) -> dict[str, Any]:
     count = draw(st.integers(1, 6))
-    gateways = [draw(gateway(f"g{i}")) for i in range(count)]
+    gateways = [draw(gateway(f"g{i}", with_patterns)) for i in range(count)]
     load = Load()
     for index, at in draw(
         st.lists(st.tuples(st.integers(0, count - 1), st.floats(49.0, NOW)), max_size=6)
@@ -193,8 +196,8 @@ def reference(world: dict[str, Any]) -> tuple[list[tuple[str, str, str]], dict[s
     return [(g.id, what, rewrite(callee, g.callee_rules)) for g, what, _ in kept], removed
 
 
-def run(world: dict[str, Any]) -> Routes:
-    table = RouteTable(world["gateways"], settings=world["settings"])
+def run(world: dict[str, Any], *extra: Gateway) -> Routes:
+    table = RouteTable([*world["gateways"], *extra], settings=world["settings"])
     table._check()
     return table.route(
         world["callee"],
@@ -221,6 +224,26 @@ def test_route_agrees_with_a_scan_of_every_gateway(world: dict[str, Any]) -> Non
         assert priorities == sorted(priorities)
     else:
         assert got == expected
+
+
+#: A pattern with no literal head that never matches the test numbers: with it in a table,
+#: every call takes the judge for every candidate instead of the plan's packed records.
+NEVER = Gateway(id="never", vendor="v1", patterns=["*9{20}"])
+
+
+@settings(max_examples=250, deadline=None)
+@given(worlds(with_patterns=False))
+def test_the_packed_records_decide_as_the_judge_does(world: dict[str, Any]) -> None:
+    table = RouteTable(world["gateways"], settings=world["settings"])
+    slot = table._plan.slots.longest_value(world["callee"])
+    assert slot is None or slot.fast  # the records decide this call
+    by_records, by_judge = run(world), run(world, NEVER)
+    assert [
+        (r.gateway.id, r.prefix, r.callee, r.caller, r.vendor_rate, r.rank) for r in by_records
+    ] == [(r.gateway.id, r.prefix, r.callee, r.caller, r.vendor_rate, r.rank) for r in by_judge]
+    assert [(r.gateway.id, r.filter, r.detail) for r in by_records.removed] == [
+        (r.gateway.id, r.filter, r.detail) for r in by_judge.removed
+    ]
 
 
 @settings(max_examples=150, deadline=None)

@@ -14,7 +14,8 @@ instead (the entry is ``dynamic``); a dial pattern is checked against the whole 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import struct
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -25,13 +26,27 @@ from ._gateway import Filter, Gateway
 
 __all__ = [
     "ANY_INSTANT",
+    "AT_TOP",
     "CAPACITY",
+    "DYNAMIC",
     "EVERYTHING",
+    "FAST",
+    "HEADER",
+    "JUDGE",
+    "LIMIT",
+    "MAX_GATES",
     "NOTHING",
+    "NO_PRICE",
     "NO_RATE",
+    "PRICED",
+    "RECORD",
     "Candidate",
+    "Gate",
+    "Plan",
+    "Policy",
     "Slot",
     "build_plan",
+    "policy",
     "by_cost",
     "by_priority",
     "ratio",
@@ -64,16 +79,142 @@ class Candidate(NamedTuple):
     entry: tuple[Any, ...]
 
 
-class Slot(NamedTuple):
-    """The plan's value for one key: its candidates ranked both ways, the longest head of
-    a plain prefix among them (``top``), and whether a call must check patterns or look up
-    a dated vendor rate."""
+class Slot(bytes):
+    """The plan's value for one key: its packed records, and what the router reads only
+    when it needs it.
 
-    by_priority: tuple[Candidate, ...]
-    by_cost: tuple[Candidate, ...]
+    The bytes are a :data:`HEADER` (the number of records per order, and the flags
+    :data:`FAST` and :data:`DYNAMIC`) followed by the records (:data:`RECORD`) ranked by
+    priority, then the same ranked by cost: a call reads one object, in one run of memory.
+    ``FAST``: the records decide every call (no dial pattern to check against the whole
+    number); ``DYNAMIC``: a vendor rate is looked up per call, so the order is made again.
+    ``candidates`` are the key's candidates ranked by priority (the records' positions
+    point into them); ``top`` is the longest head of a plain prefix among them.
+    """
+
+    candidates: tuple[Candidate, ...]
     top: int
-    patterns: bool
-    dynamic: bool
+
+    @classmethod
+    def make(
+        cls,
+        candidates: tuple[Candidate, ...],
+        top: int,
+        flags: int,
+        by_priority: bytes,
+        by_cost: bytes,
+    ) -> Slot:
+        slot = cls(HEADER.pack(len(by_priority) // RECORD.size, flags) + by_priority + by_cost)
+        slot.candidates = candidates
+        slot.top = top
+        return slot
+
+    @property
+    def fast(self) -> bool:
+        return bool(HEADER.unpack_from(self)[1] & FAST)
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(HEADER.unpack_from(self)[1] & DYNAMIC)
+
+    @property
+    def by_priority(self) -> memoryview:
+        """The records ranked by priority."""
+        count = HEADER.unpack_from(self)[0]
+        return memoryview(self)[HEADER.size : HEADER.size + count * RECORD.size]
+
+    @property
+    def by_cost(self) -> memoryview:
+        """The records ranked by cost."""
+        count = HEADER.unpack_from(self)[0]
+        return memoryview(self)[HEADER.size + count * RECORD.size :]
+
+
+#: A slot's header: how many records each order holds, and the slot's flags.
+HEADER = struct.Struct("<IBxxx")
+
+#: Slot flags (see :class:`Slot`).
+FAST, DYNAMIC = 1, 2
+
+
+#: One candidate as the compiled router reads it: its price per second over the plan's
+#: common denominator, its gate (index into :attr:`Plan.gates`), its position in
+#: :attr:`Slot.candidates`, and flags (:data:`PRICED`, :data:`NO_PRICE`, :data:`JUDGE`,
+#: :data:`AT_TOP`).
+RECORD = struct.Struct("<qHHBxxx")
+
+#: Record flags: a fixed price is known; a fixed deck has no rate for the key; the judge
+#: decides (a price per call, a pattern, no rate table, a price too large for the row); the
+#: head is the slot's ``top``.
+PRICED, NO_PRICE, JUDGE, AT_TOP = 1, 2, 4, 8
+
+#: Gate indexes and positions fit a record's 16 bits: a table with more gateways than this
+#: takes the judge for every candidate.
+MAX_GATES = 0xFFFF
+
+#: Packed prices lie strictly between ``-LIMIT`` and ``LIMIT``, so a call's bound clamped to
+#: that range compares exactly in 64 bits.
+LIMIT = 1 << 62
+
+
+class Gate(NamedTuple):
+    """What the router checks of a gateway before its price, by gate index: ``capacity``
+    is ``-1`` for none; ``judged``: a CPS limit or a prepaid vendor, which only the judge
+    checks."""
+
+    gateway: Gateway
+    id: str
+    disabled: bool
+    allowed: frozenset[str] | None
+    refused: frozenset[str] | None
+    capacity: int
+    judged: bool
+
+
+class Policy(NamedTuple):
+    """One :class:`~vosengine.routing.RouteSettings` as the router applies it: ``cap``
+    and ``floor`` are the max rate and min profit per second as exact pairs, and
+    ``cap_limit`` the highest packed price the cap lets through, clamped to
+    ``[-LIMIT, LIMIT]`` (``LIMIT``: no cap)."""
+
+    settings: Any
+    cost_first: bool
+    weighted: bool
+    longest_only: bool
+    cap: tuple[int, int] | None
+    floor: tuple[int, int] | None
+    cap_limit: int
+
+
+class Plan(NamedTuple):
+    """Everything :meth:`RouteTable.route` reads: the slots by key, the candidates of
+    patterns with no literal head, the gates, and the common denominator of packed prices."""
+
+    slots: PrefixTable[Slot]
+    anywhere: tuple[Candidate, ...]
+    gates: tuple[Gate, ...]
+    common: int
+
+
+def clamp(value: int) -> int:
+    """``value`` within ``[-LIMIT, LIMIT]``."""
+    return -LIMIT if value < -LIMIT else LIMIT if value > LIMIT else value
+
+
+def policy(settings: Any, common: int) -> Policy:
+    """The policy of ``settings`` over a plan whose packed prices have denominator
+    ``common``."""
+    cap = settings._cap
+    ordering = settings.ordering.value
+    return Policy(
+        settings=settings,
+        cost_first=ordering == "cost",
+        weighted=ordering == "weighted",
+        longest_only=settings.longest_prefix_only,
+        cap=cap,
+        floor=settings._floor,
+        cap_limit=LIMIT if cap is None else clamp(cap[0] * common // cap[1]),
+    )
 
 
 def ratio(rate: Rate) -> tuple[int, int]:
@@ -147,12 +288,43 @@ def _needs_checks(gateway: Gateway) -> int:
     return NOTHING if gateway.capacity is None else CAPACITY
 
 
-def build_plan(
-    gateways: Sequence[Gateway],
-) -> tuple[PrefixTable[Slot], tuple[Candidate, ...]]:
-    """The plan of ``gateways``, and the entries of patterns with no literal head (they may
-    match any number). O(K × (g + d)) for K keys, g gateway entries and d decks serving a
-    key; a candidate that several keys share is one object."""
+def _gate(gateway: Gateway) -> Gate:
+    return Gate(
+        gateway=gateway,
+        id=gateway.id,
+        disabled=not gateway.enabled,
+        allowed=gateway.clients_allowed or None,
+        refused=gateway.clients_refused or None,
+        capacity=-1 if gateway.capacity is None else gateway.capacity,
+        judged=gateway.cps is not None or gateway.prepaid,
+    )
+
+
+def _pack(
+    ranked: Sequence[tuple[Candidate, int, int]],
+    positions: Mapping[int, int],
+    gates: Mapping[str, int],
+    top: int,
+) -> bytes:
+    """The records of ``(candidate, flags, packed price)`` in the given order."""
+    rows = bytearray(RECORD.size * len(ranked))
+    for row, (candidate, flags, price) in enumerate(ranked):
+        if candidate.head == top:
+            flags |= AT_TOP
+        RECORD.pack_into(
+            rows,
+            row * RECORD.size,
+            0 if flags & JUDGE else price,
+            gates[candidate.gateway.id],
+            positions[id(candidate)],
+            flags,
+        )
+    return bytes(rows)
+
+
+def build_plan(gateways: Sequence[Gateway]) -> Plan:
+    """The plan of ``gateways``. O(K × (g + d)) for K keys, g gateway entries and d decks
+    serving a key; a candidate that several keys share is one object."""
     heads: dict[str, list[tuple[Gateway, DialPattern | None]]] = {}
     anywhere = []
     static: dict[int, bool] = {}
@@ -181,6 +353,9 @@ def build_plan(
     # every static price per second as an integer over one common denominator: exact keys
     common = math.lcm(*dens)
     checks = {gateway.id: _needs_checks(gateway) for gateway in gateways}
+    gates = tuple(_gate(gateway) for gateway in gateways)
+    gate_of = {gate.id: index for index, gate in enumerate(gates)}
+    fits = len(gates) <= MAX_GATES
     interned: dict[tuple[str, str, int], Candidate] = {}
     slots = []
     for key in keys:
@@ -224,21 +399,35 @@ def build_plan(
                 candidates.append(candidate)
                 if pattern is None:
                     done.add(gateway.id)
-        keyed = [(c, c.den == 0, c.num * (common // c.den) if c.den else 0) for c in candidates]
-        keyed.sort(key=lambda k: (k[0].gateway.priority, k[1], k[2], k[0].gateway.id, -k[0].head))
-        ranked_priority = tuple(k[0] for k in keyed)
-        keyed.sort(key=lambda k: (k[1], k[2], k[0].gateway.priority, k[0].gateway.id, -k[0].head))
+        ranked = [(c, *_flags(c, common)) for c in candidates]
+        ranked.sort(key=lambda k: (k[0].gateway.priority, _rank(k), k[0].gateway.id, -k[0].head))
+        by_priority = tuple(k[0] for k in ranked)
+        positions = {id(c): index for index, c in enumerate(by_priority)}
         plain = [c.head for c in candidates if c.pattern is None]
-        slots.append(
-            (
-                key,
-                Slot(
-                    by_priority=ranked_priority,
-                    by_cost=tuple(k[0] for k in keyed),
-                    top=max(plain, default=-1),
-                    patterns=any(c.pattern is not None for c in candidates),
-                    dynamic=any(c.dynamic for c in candidates),
-                ),
-            )
-        )
-    return PrefixTable(slots), tuple(anywhere)
+        top = max(plain, default=-1)
+        fast = fits and not any(c.pattern is not None for c in candidates)
+        priority_rows = _pack(ranked, positions, gate_of, top) if fast else b""
+        ranked.sort(key=lambda k: (_rank(k), k[0].gateway.priority, k[0].gateway.id, -k[0].head))
+        cost_rows = _pack(ranked, positions, gate_of, top) if fast else b""
+        flags = (FAST if fast else 0) | (DYNAMIC if any(c.dynamic for c in candidates) else 0)
+        slots.append((key, Slot.make(by_priority, top, flags, priority_rows, cost_rows)))
+    return Plan(PrefixTable(slots), tuple(anywhere), gates, common)
+
+
+def _flags(candidate: Candidate, common: int) -> tuple[int, int]:
+    """A candidate's record flags and packed price (0 when it has none)."""
+    if candidate.den:
+        price = candidate.num * (common // candidate.den)
+        if not -LIMIT < price < LIMIT:
+            return JUDGE | PRICED, price
+        return PRICED, price
+    table = candidate.gateway.rates
+    if table is None or candidate.dynamic or candidate.pattern is not None:
+        return JUDGE, 0
+    return NO_PRICE, 0
+
+
+def _rank(keyed: tuple[Candidate, int, int]) -> tuple[bool, int]:
+    """Cost as a sort key: a known price first, then the packed price."""
+    _, flags, price = keyed
+    return not flags & PRICED, price

@@ -4,10 +4,10 @@ and the failover decision after a gateway failed."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import overload
+from typing import Any, overload
 
 import attrs
 
@@ -16,12 +16,10 @@ from ..money import to_decimal
 from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
+from ._filters import Detail, entries, removals, show_price
 from ._gateway import Filter, Gateway, instance_of, whole
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
-
-#: Why a gateway was removed: the text, or a function that writes it when it is read.
-Detail = str | Callable[[], str]
 
 #: Busy responses that the "stop switching when busy" option never retries.
 BUSY = frozenset({486, 600})
@@ -106,19 +104,6 @@ def _written(detail: Detail) -> str:
     return detail if isinstance(detail, str) else detail()
 
 
-def show_price(num: int, den: int) -> str:
-    """A price per second ``num / den`` as a person reads it: per minute, rounded half-even
-    to 6 decimals in exact integers.
-
-    >>> show_price(1, 6000), show_price(-1, 12_000_000)
-    ('0.010000/min', '-0.000005/min')
-    """
-    micro = round(Fraction(num * 60 * 10**6, den))
-    sign = "-" if micro < 0 else ""
-    whole, part = divmod(abs(micro), 10**6)
-    return f"{sign}{whole}.{part:06d}/min"
-
-
 @attrs.frozen(kw_only=True)
 class Route:
     """One gateway to try: the numbers to send it, the vendor rate, and why it ranks here.
@@ -166,21 +151,16 @@ class Routes:
     Built on the hot path, it keeps what the ranking found and makes the :class:`Route` and
     :class:`Removed` values when they are first read."""
 
-    __slots__ = ("_callee", "_caller", "_found", "_gone", "_removed", "_routes", "settings")
+    __slots__ = ("_raw", "_removed", "_routes", "settings")
 
-    def __init__(
-        self,
-        found: list[tuple[Gateway, str, Rate | None, int, int]],
-        gone: list[tuple[Gateway, Filter, Detail]],
-        settings: RouteSettings,
-        callee: str,
-        caller: str,
-    ) -> None:
-        self._found = found  # (gateway, what matched, vendor rate, price per second n, d)
-        self._gone = gone
+    def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
+        # what the router recorded: (found, gone, source, callee, caller, client, cap,
+        # floor, customer_rate). found holds route entries (gateway, what matched, vendor
+        # rate, price per second n, d) and gone removals (gateway, filter, detail), or
+        # integers standing for them (``_filters.entries`` and ``removals``) with the
+        # candidates of ``source``: a plan slot or a sequence of candidates
         self.settings = settings
-        self._callee = callee
-        self._caller = caller
+        self._raw = raw
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
 
@@ -190,9 +170,10 @@ class Routes:
         routes = self._routes
         if routes is None:
             ordering = self.settings.ordering.value
-            callee, caller = self._callee, self._caller
+            found, _, source, callee, caller = self._raw[:5]
             made = []
-            for position, (gateway, matched, rate, num, den) in enumerate(self._found, 1):
+            found = entries(found, source)
+            for position, (gateway, matched, rate, num, den) in enumerate(found, 1):
                 cost = "unknown" if den == 0 else show_price(num, den)
                 made.append(
                     Route(
@@ -212,14 +193,15 @@ class Routes:
         """The gateways that serve the number but may not carry this call, with why."""
         removed = self._removed
         if removed is None:
+            _, gone, source, _, _, *context = self._raw
             removed = self._removed = tuple(
                 Removed(gateway=gateway, filter=why, detail=_written(detail))
-                for gateway, why, detail in self._gone
+                for gateway, why, detail in removals(gone, source, tuple(context))
             )
         return removed
 
     def __len__(self) -> int:
-        return len(self._found)
+        return len(self._raw[0])
 
     @overload
     def __getitem__(self, index: int) -> Route: ...
@@ -234,17 +216,17 @@ class Routes:
         return iter(self.routes)
 
     def __bool__(self) -> bool:
-        return bool(self._found)
+        return bool(self._raw[0])
 
     def __repr__(self) -> str:
-        ids = [found[0].id for found in self._found]
+        ids = [route.gateway.id for route in self.routes]
         gone = [removed.reason for removed in self.removed]
         return f"Routes({ids}, removed={gone})"
 
     @property
     def reason(self) -> TerminationReason | None:
         """``NoAvailableRouter`` when there is no route, else ``None``."""
-        return None if self._found else TerminationReason.NO_AVAILABLE_ROUTER
+        return None if self._raw[0] else TerminationReason.NO_AVAILABLE_ROUTER
 
     def failover(self, attempt: int, *, status: int | None) -> Failover:
         """After route number ``attempt`` (0-based) failed with the final response
@@ -257,9 +239,9 @@ class Routes:
         own status (408 for a timeout), with the reason it stands for."""
         if isinstance(attempt, bool) or not isinstance(attempt, int):
             raise InvalidArgumentType(f"attempt: expected an int, got {attempt!r}")
-        if not 0 <= attempt < len(self._found):
+        if not 0 <= attempt < len(self._raw[0]):
             raise InvalidArgument(
-                f"attempt: {attempt} is not the index of one of the {len(self._found)} routes"
+                f"attempt: {attempt} is not the index of one of the {len(self._raw[0])} routes"
             )
         if status is not None:
             check_final_status(status, "status")

@@ -1,71 +1,362 @@
-"""The walk over a plan's ranked candidates, the hot path of ``RouteTable.route()``
-(compiled; ``_walk_py.py`` is its twin and documents the contract)."""
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The router, the hot path of ``RouteTable.route()`` (compiled; ``_walk_py.py`` is its twin
+and documents the contract)."""
 
+import random
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.datetime cimport datetime_tzinfo, import_datetime
+from cpython.dict cimport PyDict_GetItem
+from cpython.list cimport PyList_Append
+from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow
+from cpython.object cimport PyObject
+from cpython.set cimport PySet_Contains
 from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.math cimport isfinite
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
 
-from vosengine.routing._plan import CAPACITY
+from datetime import datetime, timezone
 
-__all__ = ["walk"]
+from vosengine._time import check_aware, check_seconds
+from vosengine.errors import InvalidArgument, InvalidArgumentType
+from vosengine.numbering import normalize_number
+from vosengine.rating import Rate
+from vosengine.routing._filters import (
+    SHIFT,
+    entries,
+    judge,
+    keep_numbers,
+    resort,
+    serving,
+    weighted,
+)
+from vosengine.routing._load import Load
+from vosengine.routing._plan import (
+    AT_TOP,
+    DYNAMIC,
+    FAST,
+    HEADER,
+    JUDGE,
+    LIMIT,
+    NO_PRICE,
+    RECORD,
+    Slot,
+    by_cost,
+    clamp,
+    policy,
+    ratio,
+)
+from vosengine.routing._routes import Routes
 
-cdef Py_ssize_t _CAPACITY = CAPACITY
+__all__ = ["Router"]
+
+import_datetime()
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+
+cdef extern from *:
+    ctypedef long long int128 "__int128"
+
+cdef struct Row:
+    int64_t price
+    uint16_t gate
+    uint16_t position
+    uint8_t flags
+    uint8_t pad[3]
+
+assert RECORD.size == sizeof(Row)
+assert HEADER.size == 2 * sizeof(uint32_t)
+
+cdef int _AT_TOP = AT_TOP
+cdef int _JUDGE = JUDGE
+cdef int _NO_PRICE = NO_PRICE
+cdef int _SHIFT = SHIFT
+cdef int64_t _LIMIT = LIMIT
+cdef long long _SMALL = 1 << 31  # terms below this in size multiply in 128 bits exactly
+cdef int _FAST = FAST, _DYNAMIC = DYNAMIC
+# removal codes (positions in _filters.CODES)
+cdef long _DISABLED = 1, _REFUSED = 2, _NOT_ALLOWED = 3, _NO_RATE = 4
+cdef long _ABOVE_CAP = 5, _BELOW_FLOOR = 6
 
 
-def walk(
-    object candidates,
-    bint longest_only,
-    Py_ssize_t top,
-    object concurrent,
-    object bound,
-    object judge,
-    object context,
-):
-    """``(found, gone)``: the route entries in rank order and the removals (see
-    ``vosengine.routing._walk_py.walk``)."""
-    cdef list found = []
-    cdef list gone = []
-    cdef object candidate, gateway, rate, b0 = None, b1 = None, verdict
-    cdef Py_ssize_t head, checks
-    cdef bint has_bound = bound is not None
-    cdef bint has_load = concurrent is not None
-    cdef tuple item
-    if has_bound:
-        b0 = bound[0]
-        b1 = bound[1]
-    for candidate in candidates:
-        if not isinstance(candidate, tuple) or len(<tuple>candidate) != 10:
-            raise TypeError(f"candidates: expected plan candidates, got {candidate!r}")
-        item = <tuple>candidate
-        head = <object>PyTuple_GET_ITEM(item, 2)
-        if longest_only and head != top:
-            continue
-        checks = <object>PyTuple_GET_ITEM(item, 8)
-        rate = <object>PyTuple_GET_ITEM(item, 4)
-        if rate is None and checks <= _CAPACITY and not <object>PyTuple_GET_ITEM(item, 7):
-            verdict = <object>PyTuple_GET_ITEM(item, 9)
-            if len(verdict) == 3:  # a fixed deck without the number: removed, as built
-                if not checks or not has_load:
-                    gone.append(verdict)
-                    continue
-                gateway = <object>PyTuple_GET_ITEM(item, 0)
-                if concurrent(gateway.id, 0) < gateway.capacity:
-                    gone.append(verdict)
-                    continue
-        if <object>PyTuple_GET_ITEM(item, 7) or checks > _CAPACITY or rate is None:
-            pass  # more to check, a price per call, or no price table: the judge decides
-        elif has_bound and (
-            <object>PyTuple_GET_ITEM(item, 5) * b1 > b0 * <object>PyTuple_GET_ITEM(item, 6)
+cdef inline bint _digits(object text):
+    """Whether ``text`` (a str) is already a normalised number of plain ASCII digits."""
+    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text), i
+    cdef const char* data
+    if size == 0 or not PyUnicode_IS_ASCII(text):
+        return False
+    data = <const char*>PyUnicode_DATA(text)
+    for i in range(size):
+        if data[i] < 48 or data[i] > 57:
+            return False
+    return True
+
+
+cdef class _Policy:
+    cdef object settings, cap, floor
+    cdef bint cost_first, weighted, longest_only, small_floor
+    cdef int64_t cap_limit, fn, fd, common
+
+    def __init__(self, chosen, common):
+        floor = chosen.floor
+        self.small_floor = floor is not None and all(-_SMALL < term < _SMALL for term in floor)
+        if self.small_floor:
+            self.fn, self.fd = floor
+        self.common = common if 0 < common < _LIMIT else 0
+        self.settings = chosen.settings
+        self.cost_first = chosen.cost_first
+        self.weighted = chosen.weighted
+        self.longest_only = chosen.longest_only
+        self.cap = chosen.cap
+        self.floor = chosen.floor
+        self.cap_limit = chosen.cap_limit
+
+
+cdef class Router:
+    """Routes calls over a plan (see ``vosengine.routing._walk_py.Router``)."""
+
+    cdef object _plan, _slots, _anywhere, _gates, _ids, _allowed, _refused, _rng, _common
+    cdef dict _policies
+    cdef _Policy _default
+    cdef bint _rewrites, _small
+    cdef Py_ssize_t _count
+    cdef int64_t* _capacity
+    cdef uint8_t* _disabled
+    cdef uint8_t* _judged
+
+    def __cinit__(self):
+        self._capacity = NULL
+        self._disabled = NULL
+        self._judged = NULL
+
+    def __init__(self, plan, settings, client_settings, rng, rewrites):
+        cdef Py_ssize_t index
+        self._plan = plan
+        self._slots = plan.slots
+        self._anywhere = plan.anywhere
+        self._common = plan.common
+        self._small = 0 < plan.common < LIMIT
+        self._default = _Policy(policy(settings, plan.common), plan.common)
+        self._policies = {
+            client: _Policy(policy(value, plan.common), plan.common)
+            for client, value in client_settings.items()
+        }
+        self._rng = rng
+        self._rewrites = rewrites
+        gates = tuple(plan.gates)
+        self._gates = gates
+        self._count = len(gates)
+        self._ids = tuple(gate.id for gate in gates)
+        self._allowed = tuple(gate.allowed for gate in gates)
+        self._refused = tuple(gate.refused for gate in gates)
+        self._capacity = <int64_t*>PyMem_Malloc(sizeof(int64_t) * (self._count + 1))
+        self._disabled = <uint8_t*>PyMem_Malloc(self._count + 1)
+        self._judged = <uint8_t*>PyMem_Malloc(self._count + 1)
+        if self._capacity == NULL or self._disabled == NULL or self._judged == NULL:
+            raise MemoryError()
+        for index in range(self._count):
+            gate = gates[index]
+            self._capacity[index] = gate.capacity
+            self._disabled[index] = gate.disabled
+            self._judged[index] = gate.judged
+
+    def __dealloc__(self):
+        PyMem_Free(self._capacity)
+        PyMem_Free(self._disabled)
+        PyMem_Free(self._judged)
+
+    def route(
+        self,
+        object callee,
+        object client,
+        object at,
+        object now,
+        object caller,
+        object customer_rate,
+        object load,
+        object balances,
+        object rng,
+    ):
+        """The routes of one call (see ``vosengine.routing._walk_py.Router.route``)."""
+        cdef _Policy chosen
+        cdef object cap, floor, context = None, slot, source, concurrent = None
+        cdef object verdict, refused, allowed
+        cdef int64_t limit, cap_limit, capacity
+        cdef list found = [], gone = []
+        cdef const char* data
+        cdef const Row* row
+        cdef Py_ssize_t n, i, index
+        cdef long position
+        cdef int flags
+        cdef bint again, longest_only
+        cdef PyObject* found_policy
+        if type(callee) is not str or not _digits(callee):
+            callee = normalize_number(callee, field="callee")
+        if caller:
+            if type(caller) is not str or not _digits(caller):
+                caller = normalize_number(caller, field="caller")
+        elif caller != "":
+            raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
+        if type(client) is not str:
+            raise InvalidArgumentType(f"client: expected a str, got {client!r}")
+        if type(at) is not datetime or (
+            type(datetime_tzinfo(at)) is not timezone and at.utcoffset() is None
         ):
-            pass  # priced past the bound: the judge writes which filter removed it
-        elif checks and has_load and concurrent(
-            (<object>PyTuple_GET_ITEM(item, 0)).id, 0
-        ) >= (<object>PyTuple_GET_ITEM(item, 0)).capacity:
-            pass  # full: the judge checks again under the load's lock
+            check_aware(at, "at")
+        if type(now) is not float or not isfinite(<double>now):
+            now = check_seconds(now)
+        if load is not None and type(load) is not Load:
+            raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
+        if customer_rate is not None and type(customer_rate) is not Rate:
+            raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
+        found_policy = PyDict_GetItem(self._policies, client) if self._policies else NULL
+        chosen = self._default if found_policy == NULL else <_Policy>found_policy
+        cap = chosen.cap
+        limit = cap_limit = chosen.cap_limit
+        floor = chosen.floor
+        if floor is not None:
+            if customer_rate is None:
+                raise InvalidArgument(
+                    "customer_rate: required when a minimum profit is set; it is what the"
+                    " vendor's rate is compared with"
+                )
+            limit = min(limit, _floor_limit(chosen, customer_rate, self._common, self._small))
+        slot = self._slots.longest_value(callee)
+        if slot is not None and type(slot) is not Slot:
+            raise TypeError(f"plan: expected a Slot, got {slot!r}")
+        data = NULL if slot is None else PyBytes_AS_STRING(slot)
+        if slot is not None and data[4] & _FAST and not self._anywhere:
+            source = slot
+            n = (<const uint32_t*>data)[0]
+            if PyBytes_GET_SIZE(slot) != sizeof(uint32_t) * 2 + 2 * n * sizeof(Row):
+                raise ValueError("a plan slot's records do not match its header")
+            row = <const Row*>(data + 2 * sizeof(uint32_t))
+            if chosen.cost_first:
+                row += n
+            if load is not None:
+                concurrent = load._concurrent
+            longest_only = chosen.longest_only
+            for i in range(n):
+                flags = row[i].flags
+                if longest_only and not flags & _AT_TOP:
+                    continue
+                index = row[i].gate
+                if index >= self._count:
+                    raise ValueError("a plan record names a gate the router does not have")
+                position = row[i].position
+                if self._disabled[index]:
+                    PyList_Append(gone, position << _SHIFT | _DISABLED)
+                    continue
+                refused = <object>PyTuple_GET_ITEM(self._refused, index)
+                if refused is not None and PySet_Contains(refused, client):
+                    PyList_Append(gone, position << _SHIFT | _REFUSED)
+                    continue
+                allowed = <object>PyTuple_GET_ITEM(self._allowed, index)
+                if allowed is not None and not PySet_Contains(allowed, client):
+                    PyList_Append(gone, position << _SHIFT | _NOT_ALLOWED)
+                    continue
+                capacity = self._capacity[index]
+                if flags & _JUDGE or self._judged[index] or (
+                    concurrent is not None and capacity >= 0 and _held(
+                        concurrent, <object>PyTuple_GET_ITEM(self._ids, index)
+                    ) >= capacity
+                ):
+                    # more to check, a price per call, or full: the judge decides (and
+                    # checks a capacity again under the load's lock)
+                    if context is None:
+                        context = _context(
+                            chosen, client, load, now, balances, callee, at, customer_rate
+                        )
+                    verdict = judge(slot.candidates[position], context)
+                    PyList_Append(found if len(verdict) == 5 else gone, verdict)
+                elif flags & _NO_PRICE:
+                    PyList_Append(gone, position << _SHIFT | _NO_RATE)
+                elif row[i].price > limit:
+                    PyList_Append(
+                        gone,
+                        position << _SHIFT
+                        | (_ABOVE_CAP if row[i].price > cap_limit else _BELOW_FLOOR),
+                    )
+                else:
+                    PyList_Append(found, position)
+            again = data[4] & _DYNAMIC
         else:
-            found.append(<object>PyTuple_GET_ITEM(item, 9))
-            continue
-        verdict = judge(candidate, context)
-        if len(verdict) == 5:
-            found.append(verdict)
-        else:
-            gone.append(verdict)
-    return found, gone
+            context = _context(chosen, client, load, now, balances, callee, at, customer_rate)
+            source = () if slot is None else slot.candidates
+            if slot is not None and chosen.cost_first:
+                source = by_cost(source)
+            source, top = serving(source, self._anywhere, callee)
+            for candidate in source:
+                if chosen.longest_only and candidate.head != top:
+                    continue
+                verdict = judge(candidate, context)
+                PyList_Append(found if len(verdict) == 5 else gone, verdict)
+            again = bool(self._anywhere) or (slot is not None and data[4] & _DYNAMIC)
+        if found and (again or chosen.weighted or self._rewrites):
+            found = entries(found, source)
+            if again:
+                found = resort(found, chosen.cost_first)
+            if chosen.weighted and len(found) > 1:
+                found = weighted(found, self._rng if rng is None else rng)
+            if self._rewrites:
+                found = keep_numbers(found, callee, gone)
+        return Routes(
+            chosen.settings,
+            (found, gone, source, callee, caller, client, cap, floor, customer_rate),
+        )
+
+
+cdef tuple _context(
+    _Policy chosen, client, load, now, balances, callee, at, customer_rate
+):
+    """What the judge reads: the call, and its bound as an exact pair."""
+    bound = cap = chosen.cap
+    floor = chosen.floor
+    if floor is not None:
+        pn, pd = ratio(customer_rate)
+        fn, fd = floor
+        margin = (pn * fd - fn * pd, pd * fd)
+        if cap is None or margin[0] * cap[1] < cap[0] * margin[1]:
+            bound = margin
+    return (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
+
+
+cdef int64_t _floor_limit(_Policy chosen, object customer_rate, object common, bint small):
+    """The highest packed price the minimum profit lets through for ``customer_rate``:
+    ``floor((pn/pd - fn/fd) × common)`` clamped, in 128-bit integers when every term fits
+    in 31 bits (and ``common`` in 62), else in Python integers."""
+    cdef long long pn, pd, q
+    cdef int128 top, bottom, quotient
+    cdef int overflow = 0
+    if small and chosen.small_floor:
+        pn = PyLong_AsLongLongAndOverflow(customer_rate._price_n, &overflow)
+        if not overflow and -_SMALL < pn < _SMALL:
+            pd = PyLong_AsLongLongAndOverflow(customer_rate._price_d, &overflow)
+            if not overflow and pd < _SMALL:
+                top = (<int128>pn * chosen.fd - <int128>chosen.fn * pd) * chosen.common
+                bottom = <int128>pd * chosen.fd
+                quotient = top / bottom
+                if top % bottom != 0 and top < 0:
+                    quotient -= 1
+                if quotient > _LIMIT:
+                    return _LIMIT
+                if quotient < -_LIMIT:
+                    return -_LIMIT
+                return <int64_t>quotient
+    pn_, pd_ = ratio(customer_rate)
+    fn, fd = chosen.floor
+    return clamp((pn_ * fd - fn * pd_) * common // (pd_ * fd))
+
+
+cdef inline int64_t _held(dict concurrent, object gateway_id):
+    """Calls in progress through a gateway (a count read without the load's lock)."""
+    cdef PyObject* count = PyDict_GetItem(concurrent, gateway_id)
+    if count == NULL:
+        return 0
+    return PyLong_AsLongLong(<object>count)

@@ -1,59 +1,169 @@
-"""The walk over a plan's ranked candidates, the hot path of
-:meth:`~vosengine.routing.RouteTable.route` (pure-Python twin of ``_walk.pyx``; the picker is
-:mod:`vosengine.routing.walk`).
+"""The router: the hot path of :meth:`~vosengine.routing.RouteTable.route` (pure-Python twin of
+``_walk.pyx``; the picker is :mod:`vosengine.routing.walk`).
 
-The walk keeps, in rank order, every candidate that plainly passes: a fixed price within the
-bound, and nothing to check but, at most, a capacity with room; and it removes, as the plan
-built it, a candidate whose fixed deck has no rate for the number. Every other candidate (one
-with more to check, a price looked up per call, no price table, a price past the bound, a
-full gateway) goes to ``judge(candidate, context)``, the one place the filters are written,
-which returns the route entry (5 items) or the removal (3 items). So the walk can only be
-faster than the judge, never disagree with it.
+A call checks its arguments, turns the client's settings and the customer's rate into one
+integer *limit* on the packed price (a price per second over the plan's common denominator,
+see ``_plan``), takes the plan's slot for its longest key, and walks that slot's packed
+records in the client's order. A record that plainly passes is kept as its position in the
+slot; one that is plainly removed -- a disabled gateway, a client the gateway is not bound
+to, a fixed deck without the number, a price past the limit -- is kept as its position and
+the filter's code (``_filters.CODES``). Every other record (a CPS limit or a prepaid vendor
+to check, a full gateway, a price looked up per call, no price table) goes to
+``_filters.judge``, the one place the filters are written. A slot with a dial pattern, or a
+table with patterns that may match any number, takes the judge for every candidate.
+:class:`~vosengine.routing.Routes` writes the route and removal values when first read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import random
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from ._plan import CAPACITY
+from .._time import check_aware, check_seconds
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..numbering import normalize_number
+from ..rating import Rate
+from ._filters import SHIFT, BalanceSource, entries, judge, keep_numbers, resort, serving, weighted
+from ._load import Load
+from ._plan import AT_TOP, JUDGE, NO_PRICE, RECORD, Plan, by_cost, clamp, policy, ratio
+from ._routes import Routes, RouteSettings
 
-__all__ = ["walk"]
+__all__ = ["Router"]
+
+# removal codes (positions in _filters.CODES)
+_DISABLED, _REFUSED, _NOT_ALLOWED, _NO_RATE, _ABOVE_CAP, _BELOW_FLOOR = 1, 2, 3, 4, 5, 6
 
 
-def walk(
-    candidates: Iterable[Any],
-    longest_only: bool,
-    top: int,
-    concurrent: Callable[[str, int], int] | None,
-    bound: tuple[int, int] | None,
-    judge: Callable[[Any, Any], tuple[Any, ...]],
-    context: Any,
-) -> tuple[list[Any], list[Any]]:
-    """``(found, gone)``: the route entries in rank order and the removals.
+class Router:
+    """Routes calls over ``plan`` with ``settings`` for every client without an entry in
+    ``client_settings``; ``rng`` orders weighted routes when a call brings none;
+    ``rewrites``: some gateway has callee rules (a route may be left with no number)."""
 
-    ``candidates`` are the plan's ranked :class:`~vosengine.routing._plan.Candidate`
-    tuples; with ``longest_only`` only those whose head is ``top`` long count. ``concurrent``
-    reads a gateway's calls in progress (``None``: no load); ``bound`` is the highest price
-    per second that passes, ``(numerator, denominator)`` (``None``: no bound)."""
-    found: list[Any] = []
-    gone: list[Any] = []
-    for candidate in candidates:
-        gateway, _, head, _, rate, num, den, dynamic, checks, entry = candidate
-        if longest_only and head != top:
-            continue
-        if (
-            dynamic
-            or checks > CAPACITY
-            or rate is None
-            or (bound is not None and num * bound[1] > bound[0] * den)
-            or (checks and concurrent is not None and concurrent(gateway.id, 0) >= gateway.capacity)
-        ):
-            verdict = judge(candidate, context)
-            if len(verdict) == 5:
-                found.append(verdict)
-            else:
-                gone.append(verdict)
-            continue
-        found.append(entry)
-    return found, gone
+    def __init__(
+        self,
+        plan: Plan,
+        settings: RouteSettings,
+        client_settings: Mapping[str, RouteSettings],
+        rng: random.Random,
+        rewrites: bool,
+    ) -> None:
+        self._plan = plan
+        self._default = policy(settings, plan.common)
+        self._policies = {
+            client: policy(value, plan.common) for client, value in client_settings.items()
+        }
+        self._rng = rng
+        self._rewrites = rewrites
+
+    def route(
+        self,
+        callee: str,
+        client: str,
+        at: datetime,
+        now: float,
+        caller: str,
+        customer_rate: Rate | None,
+        load: Load | None,
+        balances: BalanceSource | None,
+        rng: random.Random | None,
+    ) -> Routes:
+        """The routes of one call; the arguments are those of
+        :meth:`~vosengine.routing.RouteTable.route`, checked here."""
+        callee = normalize_number(callee, field="callee")
+        if caller:
+            caller = normalize_number(caller, field="caller")
+        elif caller != "":
+            raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
+        if type(client) is not str:
+            raise InvalidArgumentType(f"client: expected a str, got {client!r}")
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
+        now = check_seconds(now)
+        if load is not None and type(load) is not Load:
+            raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
+        if customer_rate is not None and type(customer_rate) is not Rate:
+            raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
+        chosen = self._policies.get(client, self._default)
+        plan = self._plan
+        # the highest price per second that passes: the cap, or the customer's price less
+        # the minimum profit, whichever is lower -- exact (bound) and packed (limit)
+        bound = cap = chosen.cap
+        limit = cap_limit = chosen.cap_limit
+        floor = chosen.floor
+        if floor is not None:
+            if customer_rate is None:
+                raise InvalidArgument(
+                    "customer_rate: required when a minimum profit is set; it is what the"
+                    " vendor's rate is compared with"
+                )
+            pn, pd = ratio(customer_rate)
+            fn, fd = floor
+            margin = (pn * fd - fn * pd, pd * fd)
+            if cap is None or margin[0] * cap[1] < cap[0] * margin[1]:
+                bound = margin
+            limit = min(limit, clamp(margin[0] * plan.common // margin[1]))
+        context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
+        slot = plan.slots.longest_value(callee)
+        found: list[Any] = []
+        gone: list[Any] = []
+        source: Any
+        if slot is not None and slot.fast and not plan.anywhere:
+            source = slot
+            candidates = slot.candidates
+            rows = slot.by_cost if chosen.cost_first else slot.by_priority
+            # a count read without the lock is as fresh as a route can be: acquire() is the
+            # atomic check
+            concurrent = None if load is None else load._concurrent
+            gates = plan.gates
+            for price, index, position, flags in RECORD.iter_unpack(rows):
+                if chosen.longest_only and not flags & AT_TOP:
+                    continue
+                gate = gates[index]
+                if gate.disabled:
+                    gone.append(position << SHIFT | _DISABLED)
+                elif gate.refused is not None and client in gate.refused:
+                    gone.append(position << SHIFT | _REFUSED)
+                elif gate.allowed is not None and client not in gate.allowed:
+                    gone.append(position << SHIFT | _NOT_ALLOWED)
+                elif (
+                    flags & JUDGE
+                    or gate.judged
+                    or (concurrent is not None and 0 <= gate.capacity <= concurrent.get(gate.id, 0))
+                ):
+                    # more to check, a price per call, or full: the judge decides (and
+                    # checks a capacity again under the load's lock)
+                    verdict = judge(candidates[position], context)
+                    (found if len(verdict) == 5 else gone).append(verdict)
+                elif flags & NO_PRICE:
+                    gone.append(position << SHIFT | _NO_RATE)
+                elif price > limit:
+                    code = _ABOVE_CAP if price > cap_limit else _BELOW_FLOOR
+                    gone.append(position << SHIFT | code)
+                else:
+                    found.append(position)
+            again = slot.dynamic
+        else:
+            source = () if slot is None else slot.candidates
+            if slot is not None and chosen.cost_first:
+                source = by_cost(source)
+            source, top = serving(source, plan.anywhere, callee)
+            for candidate in source:
+                if chosen.longest_only and candidate.head != top:
+                    continue
+                verdict = judge(candidate, context)
+                (found if len(verdict) == 5 else gone).append(verdict)
+            again = bool(plan.anywhere) or (slot is not None and slot.dynamic)
+        if found and (again or chosen.weighted or self._rewrites):
+            found = entries(found, source)
+            if again:
+                found = resort(found, chosen.cost_first)
+            if chosen.weighted and len(found) > 1:
+                found = weighted(found, self._rng if rng is None else rng)
+            if self._rewrites:
+                found = keep_numbers(found, callee, gone)
+        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate)
+        return Routes(chosen.settings, raw)

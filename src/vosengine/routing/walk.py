@@ -1,7 +1,7 @@
 """The walk behind :meth:`RouteTable.route`, compiled when possible.
 
 ``vosengine.routing.walk`` picks one of two implementations with the identical API
-(``walk``):
+(``Router``):
 
 * ``vosengine.routing._walk`` -- the Cython module built at install time
   (``IMPLEMENTATION == "cython"``);
@@ -9,7 +9,7 @@
   used when the compiled module is missing or ``VOSENGINE_NO_EXTENSIONS`` is set.
 
 ``EXTENSION_ERROR`` holds the reason the compiled module is not in use (``None`` when it is).
-``WALK`` is the module picked; a route table walks through it.
+``WALK`` is the module picked; a route table routes through its ``Router``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,305 @@
+"""The filters, written once: what removes a gateway from a call's routes and how the removal
+reads, and the re-ranking a call may need after them.
+
+:func:`judge` applies every filter, in order, to one plan candidate. The compiled router
+(``_walk.pyx``, twin ``_walk_py.py``) decides the plain cases itself and records them as small
+integers -- a position in the key's candidates, and for a removal the filter's :data:`CODES`
+entry -- which :func:`entries` and :func:`removals` turn into the same tuples the judge writes,
+with the same writers, when the routes are first read.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from functools import partial
+from typing import Any, Protocol
+
+from ..errors import NotFound
+from ..numbering import rewrite
+from ..rating import Rate
+from ._gateway import Filter, Gateway
+from ._load import Load
+from ._plan import NO_RATE, NOTHING, Candidate, Slot, by_cost, by_priority, ratio
+
+__all__ = [
+    "CODES",
+    "SHIFT",
+    "BalanceSource",
+    "Detail",
+    "entries",
+    "judge",
+    "keep_numbers",
+    "removals",
+    "resort",
+    "serving",
+    "show_price",
+    "weighted",
+    "weighted_order",
+]
+
+#: Why a gateway was removed: the text, or a function that writes it when it is read.
+Detail = str | Callable[[], str]
+
+#: The removals the router records as ``position << SHIFT | code``, by code.
+CODES = (
+    None,
+    Filter.DISABLED,
+    Filter.CLIENT_REFUSED,
+    Filter.CLIENT_NOT_ALLOWED,
+    Filter.NO_VENDOR_RATE,
+    Filter.ABOVE_MAX_RATE,
+    Filter.BELOW_MIN_PROFIT,
+)
+SHIFT = 3
+
+#: A route entry (gateway, what matched, vendor rate, price per second n, d) and a removal
+#: (gateway, filter, detail).
+Entry = tuple[Gateway, str, Rate | None, int, int]
+Removal = tuple[Gateway, Filter, Detail]
+
+
+class _Available(Protocol):
+    @property
+    def available(self) -> Decimal: ...
+
+
+class BalanceSource(Protocol):
+    """Where a prepaid vendor's balance is read: any
+    :class:`~vosengine.ledger.Ledger` is one."""
+
+    def balance(self, account_id: str, /) -> _Available: ...
+
+
+def show_price(num: int, den: int) -> str:
+    """A price per second ``num / den`` as a person reads it: per minute, rounded half-even
+    to 6 decimals in exact integers.
+
+    >>> show_price(1, 6000), show_price(-1, 12_000_000)
+    ('0.010000/min', '-0.000005/min')
+    """
+    micro = round(Fraction(num * 60 * 10**6, den))
+    sign = "-" if micro < 0 else ""
+    whole, part = divmod(abs(micro), 10**6)
+    return f"{sign}{whole}.{part:06d}/min"
+
+
+def judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Every filter, in order, on one candidate: its route entry (5 items) or its removal
+    (3 items). ``context`` is ``(client, load, now, balances, callee, at, bound, cap, floor,
+    customer_rate)``; ``bound`` is the highest price per second that passes, ``(n, d)``."""
+    client, load, now, balances, callee, at, bound, cap, floor, customer_rate = context
+    gateway, matched, _, _, rate, num, den, dynamic, checks, entry = candidate
+    if checks:
+        why = _refusal(gateway, client, load, now, balances)
+        if why is not None:
+            return why
+    if dynamic:
+        rate = None if gateway.rates is None else gateway.rates.lookup(callee, at=at)
+        num, den = (0, 0) if rate is None else ratio(rate)
+        entry = (gateway, matched, rate, num, den)
+    if rate is None:
+        if gateway.rates is not None:
+            return gateway, Filter.NO_VENDOR_RATE, NO_RATE
+        if bound is not None:
+            return gateway, Filter.NO_VENDOR_RATE, "no rate table to compare prices with"
+    elif bound is not None and num * bound[1] > bound[0] * den:
+        return _priced_out(gateway, num, den, cap, floor, customer_rate)
+    return entry
+
+
+def _refusal(
+    gateway: Gateway,
+    client: str,
+    load: Load | None,
+    now: float,
+    balances: BalanceSource | None,
+) -> Removal | None:
+    """Why ``gateway`` may not carry this call whatever its price, or None."""
+    if not gateway.enabled:
+        return _disabled(gateway)
+    why = gateway.admits(client)
+    if why is not None:
+        return _unbound(gateway, why, client)
+    if load is not None and (gateway.capacity is not None or gateway.cps is not None):
+        why = load.refusal(gateway, now=now)
+        if why is not None:
+            return gateway, why, _busy(load, gateway, why)
+    if gateway.prepaid:
+        detail = _exhausted(gateway, balances)
+        if detail is not None:
+            return gateway, Filter.VENDOR_EXHAUSTED, detail
+    return None
+
+
+def _disabled(gateway: Gateway) -> Removal:
+    return gateway, Filter.DISABLED, "the gateway is disabled"
+
+
+def _unbound(gateway: Gateway, why: Filter, client: str) -> Removal:
+    return gateway, why, f"client {client!r}"
+
+
+def _busy(load: Load, gateway: Gateway, why: Filter) -> str:
+    if why is Filter.OVER_CAPACITY:
+        return f"{load.concurrent(gateway.id)} of {gateway.capacity} calls"
+    return f"limit {gateway.cps} per second"
+
+
+def _exhausted(gateway: Gateway, balances: BalanceSource | None) -> str | None:
+    """Why a prepaid vendor cannot be used now, or None when it has funds."""
+    if balances is None:
+        return "no balances given to check"
+    try:
+        available = balances.balance(gateway.vendor).available
+    except NotFound:
+        return f"vendor {gateway.vendor!r} has no account"
+    if available <= 0:
+        return f"vendor {gateway.vendor!r} has {available}"
+    return None
+
+
+def _priced_out(
+    gateway: Gateway,
+    num: int,
+    den: int,
+    cap: tuple[int, int] | None,
+    floor: tuple[int, int] | None,
+    customer_rate: Rate | None,
+) -> Removal:
+    """The removal of a gateway whose price passes the bound; its detail is written only
+    if someone reads it."""
+    if cap is not None and num * cap[1] > cap[0] * den:
+        return gateway, Filter.ABOVE_MAX_RATE, partial(_over_cap, num, den, cap)
+    assert floor is not None
+    assert customer_rate is not None
+    return gateway, Filter.BELOW_MIN_PROFIT, partial(_margin, num, den, floor, customer_rate)
+
+
+def _over_cap(num: int, den: int, cap: tuple[int, int]) -> str:
+    return f"{show_price(num, den)} > cap {show_price(*cap)}"
+
+
+def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> str:
+    margin = Fraction(*ratio(customer_rate)) - Fraction(num, den)
+    return f"margin {show_price(margin.numerator, margin.denominator)} < {show_price(*floor)}"
+
+
+def _candidates(source: Slot | Sequence[Candidate]) -> Sequence[Candidate]:
+    return source.candidates if isinstance(source, Slot) else source
+
+
+def entries(found: list[Any], source: Slot | Sequence[Candidate]) -> list[Entry]:
+    """The route entries of what the router found: a position stands for that candidate's
+    entry (in ``source``, a plan slot or the candidates) as the plan built it."""
+    if all(type(item) is not int for item in found):
+        return found
+    candidates = _candidates(source)
+    return [candidates[item].entry if type(item) is int else item for item in found]
+
+
+def removals(
+    gone: list[Any], source: Slot | Sequence[Candidate], context: tuple[Any, ...]
+) -> list[Removal]:
+    """The removals the router recorded, as the judge writes them. ``context`` is
+    ``(client, cap, floor, customer_rate)``."""
+    client, cap, floor, customer_rate = context
+    candidates = _candidates(source)
+    written = []
+    for item in gone:
+        if type(item) is not int:
+            written.append(item)
+            continue
+        candidate = candidates[item >> SHIFT]
+        why = CODES[item & ((1 << SHIFT) - 1)]
+        gateway = candidate.gateway
+        if why is Filter.DISABLED:
+            written.append(_disabled(gateway))
+        elif why is Filter.CLIENT_REFUSED or why is Filter.CLIENT_NOT_ALLOWED:
+            written.append(_unbound(gateway, why, client))
+        elif why is Filter.NO_VENDOR_RATE:
+            written.append(candidate.entry)
+        else:
+            written.append(
+                _priced_out(gateway, candidate.num, candidate.den, cap, floor, customer_rate)
+            )
+    return written
+
+
+def serving(
+    candidates: Sequence[Candidate], anywhere: Sequence[Candidate], callee: str
+) -> tuple[list[Candidate], int]:
+    """The candidates that serve ``callee`` (patterns checked against the whole number),
+    each gateway once by its longest entry, in the given order; and the longest head."""
+    kept = []
+    seen: set[str] = set()
+    for candidate in (*candidates, *anywhere):
+        gateway_id = candidate.gateway.id
+        if gateway_id in seen:
+            continue
+        pattern = candidate.pattern
+        if pattern is None or pattern.matches(callee):
+            seen.add(gateway_id)
+            kept.append(candidate)
+    return kept, max((c.head for c in kept), default=-1)
+
+
+def resort(found: list[Entry], cost_first: bool) -> list[Entry]:
+    """Rank again where a price was looked up per call (dated vendor rates, or a pattern
+    that may match anything)."""
+    ranked = {entry[0].id: entry for entry in found}
+    order = by_cost if cost_first else by_priority
+    return [ranked[c.gateway.id] for c in order(_as_candidate(entry) for entry in found)]
+
+
+def _as_candidate(entry: Entry) -> Candidate:
+    gateway, matched, rate, num, den = entry
+    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING, entry)
+
+
+def weighted(found: list[Entry], rng: random.Random) -> list[Entry]:
+    """Weighted random order within each priority (``found`` is ranked by priority)."""
+    ranked: list[Entry] = []
+    start = 0
+    while start < len(found):
+        priority = found[start][0].priority
+        end = start + 1
+        while end < len(found) and found[end][0].priority == priority:
+            end += 1
+        group = sorted(found[start:end], key=lambda entry: entry[0].id)
+        ranked.extend(weighted_order(group, [entry[0].weight for entry in group], rng))
+        start = end
+    return ranked
+
+
+def keep_numbers(found: list[Entry], callee: str, gone: list[Any]) -> list[Entry]:
+    """Drop the routes whose callee rules leave no number (recorded in ``gone``)."""
+    kept = []
+    for entry in found:
+        gateway = entry[0]
+        if gateway.callee_rules and not rewrite(callee, gateway.callee_rules):
+            gone.append(
+                (gateway, Filter.EMPTY_NUMBER, f"callee rules turn {callee!r} into nothing")
+            )
+        else:
+            kept.append(entry)
+    return kept
+
+
+def weighted_order(items: list[Any], weights: list[int], rng: random.Random) -> list[Any]:
+    """``items`` in a random order where each place goes to one of those left with
+    probability exactly its weight over their total weight (integer draws: no float bias)."""
+    items, weights = list(items), list(weights)
+    order = []
+    total = sum(weights)
+    while items:
+        draw = rng.randrange(total)
+        index = 0
+        while draw >= weights[index]:
+            draw -= weights[index]
+            index += 1
+        order.append(items.pop(index))
+        total -= weights.pop(index)
+    return order
