@@ -8,10 +8,13 @@ import random
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vosengine._actors import Operator
 from vosengine.errors import InvalidArgument, InvalidArgumentType, NotFound
@@ -31,6 +34,7 @@ from vosengine.routing import (
     UnknownCall,
     weighted_order,
 )
+from vosengine.routing._filters import show_price
 
 # every test here runs on the compiled walk and on its pure-Python twin
 pytestmark = pytest.mark.usefixtures("route_walk")
@@ -582,3 +586,23 @@ def test_a_customer_rate_of_any_size_bounds_the_records_exactly(
         judged = route(RouteTable([*gateways, NEVER], settings=settings), customer_rate=customer)
         _same(got, judged)
     assert len(got) == kept  # with a loss of up to 0.01 a minute allowed
+
+
+@given(st.integers(-(10**30), 10**30), st.integers(1, 10**30))
+def test_a_price_reads_per_minute_rounded_half_even(num: int, den: int) -> None:
+    micro = round(Fraction(num * 60 * 10**6, den))  # Fraction rounds half to even
+    sign = "-" if micro < 0 else ""
+    assert show_price(num, den) == f"{sign}{abs(micro) // 10**6}.{abs(micro) % 10**6:06d}/min"
+
+
+def test_one_route_is_read_alone_and_indexing_works_like_a_tuple() -> None:
+    table = RouteTable([gw(f"g{i}", rates=deck(f"0.0{i}")) for i in range(1, 4)])
+    routes = route(table)
+    assert routes[-1].gateway.id == "g3"
+    assert routes[0].rank == "#1 by priority: priority 0, cost 0.010000/min"
+    assert [r.gateway.id for r in routes] == ids(routes) == ["g1", "g2", "g3"]
+    assert routes[0] is routes.routes[0]
+    assert routes[1:] == routes.routes[1:]
+    for index in (3, -4):
+        with pytest.raises(IndexError):
+            routes[index]

@@ -80,7 +80,9 @@ def show_price(num: int, den: int) -> str:
     >>> show_price(1, 6000), show_price(-1, 12_000_000)
     ('0.010000/min', '-0.000005/min')
     """
-    micro = round(Fraction(num * 60 * 10**6, den))
+    micro, rest = divmod(num * 60 * 10**6, den)  # den > 0: rest is in [0, den)
+    if 2 * rest > den or (2 * rest == den and micro & 1):
+        micro += 1
     sign = "-" if micro < 0 else ""
     whole, part = divmod(abs(micro), 10**6)
     return f"{sign}{whole}.{part:06d}/min"

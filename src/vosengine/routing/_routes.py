@@ -151,7 +151,7 @@ class Routes:
     Built on the hot path, it keeps what the ranking found and makes the :class:`Route` and
     :class:`Removed` values when they are first read."""
 
-    __slots__ = ("_raw", "_removed", "_routes", "settings")
+    __slots__ = ("_entries", "_made", "_raw", "_removed", "_routes", "settings")
 
     def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
         # what the router recorded: (found, gone, source, callee, caller, client, cap,
@@ -161,31 +161,38 @@ class Routes:
         # candidates of ``source``: a plan slot or a sequence of candidates
         self.settings = settings
         self._raw = raw
+        self._entries: list[tuple[Gateway, str, Rate | None, int, int]] | None = None
+        self._made: dict[int, Route] = {}
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
+
+    def _route(self, index: int) -> Route:
+        """Route number ``index`` (0-based, in range), made on first use."""
+        route = self._made.get(index)
+        if route is None:
+            found = self._entries
+            if found is None:
+                found = self._entries = entries(self._raw[0], self._raw[2])
+            gateway, matched, rate, num, den = found[index]
+            callee, caller = self._raw[3], self._raw[4]
+            cost = "unknown" if den == 0 else show_price(num, den)
+            route = self._made[index] = Route(
+                gateway=gateway,
+                prefix=matched,
+                callee=rewrite(callee, gateway.callee_rules),
+                caller=rewrite(caller, gateway.caller_rules) if caller else caller,
+                vendor_rate=rate,
+                rank=f"#{index + 1} by {self.settings.ordering.value}:"
+                f" priority {gateway.priority}, cost {cost}",
+            )
+        return route
 
     @property
     def routes(self) -> tuple[Route, ...]:
         """The routes, best first."""
         routes = self._routes
         if routes is None:
-            ordering = self.settings.ordering.value
-            found, _, source, callee, caller = self._raw[:5]
-            made = []
-            found = entries(found, source)
-            for position, (gateway, matched, rate, num, den) in enumerate(found, 1):
-                cost = "unknown" if den == 0 else show_price(num, den)
-                made.append(
-                    Route(
-                        gateway=gateway,
-                        prefix=matched,
-                        callee=rewrite(callee, gateway.callee_rules),
-                        caller=rewrite(caller, gateway.caller_rules) if caller else caller,
-                        vendor_rate=rate,
-                        rank=f"#{position} by {ordering}: priority {gateway.priority}, cost {cost}",
-                    )
-                )
-            routes = self._routes = tuple(made)
+            routes = self._routes = tuple(self._route(index) for index in range(len(self)))
         return routes
 
     @property
@@ -210,10 +217,15 @@ class Routes:
     def __getitem__(self, index: slice) -> tuple[Route, ...]: ...
 
     def __getitem__(self, index: int | slice) -> Route | tuple[Route, ...]:
+        if type(index) is int:  # one route: made alone, the others are not read
+            size = len(self._raw[0])
+            if -size <= index < size:
+                return self._route(index % size)
         return self.routes[index]
 
     def __iter__(self) -> Iterator[Route]:
-        return iter(self.routes)
+        for index in range(len(self)):  # a route is made when the iteration reaches it
+            yield self._route(index)
 
     def __bool__(self) -> bool:
         return bool(self._raw[0])
