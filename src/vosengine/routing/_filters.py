@@ -29,8 +29,11 @@ __all__ = [
     "SHIFT",
     "BalanceSource",
     "Detail",
+    "bound_of",
     "entries",
+    "finish",
     "judge",
+    "judge_every",
     "keep_numbers",
     "removals",
     "resort",
@@ -191,6 +194,70 @@ def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> 
 
 def _candidates(source: Slot | Sequence[Candidate]) -> Sequence[Candidate]:
     return source.candidates if isinstance(source, Slot) else source
+
+
+def bound_of(
+    cap: tuple[int, int] | None, floor: tuple[int, int] | None, customer_rate: Rate | None
+) -> tuple[int, int] | None:
+    """The highest vendor price per second that passes, ``(n, d)``: the cap, or the
+    customer's price less the minimum profit, whichever is lower (``None``: no bound)."""
+    if floor is None:
+        return cap
+    assert customer_rate is not None
+    pn, pd = ratio(customer_rate)
+    fn, fd = floor
+    margin = (pn * fd - fn * pd, pd * fd)
+    if cap is None or margin[0] * cap[1] < cap[0] * margin[1]:
+        return margin
+    return cap
+
+
+def judge_every(
+    candidates: Sequence[Candidate],
+    anywhere: Sequence[Candidate],
+    callee: str,
+    cost_first: bool,
+    longest_only: bool,
+    context: tuple[Any, ...],
+) -> tuple[list[Any], list[Any], list[Candidate]]:
+    """``(found, gone, serving)``: every candidate serving ``callee`` judged in turn -- the
+    way a call goes when dial patterns must be checked against the whole number.
+    ``candidates`` are a slot's, ranked by priority."""
+    kept, top = serving(by_cost(candidates) if cost_first else candidates, anywhere, callee)
+    found: list[Any] = []
+    gone: list[Any] = []
+    for candidate in kept:
+        if longest_only and candidate.head != top:
+            continue
+        verdict = judge(candidate, context)
+        (found if len(verdict) == 5 else gone).append(verdict)
+    return found, gone, kept
+
+
+def finish(
+    found: list[Any],
+    gone: list[Any],
+    source: Slot | Sequence[Candidate],
+    callee: str,
+    *,
+    again: bool,
+    cost_first: bool,
+    weighted_by: random.Random | None,
+    rewrites: bool,
+) -> list[Any]:
+    """What a call found, ranked again where a price was looked up per call (``again``),
+    in weighted order (``weighted_by``), and without the routes whose callee rules leave
+    no number (``rewrites``: some gateway has callee rules; those go to ``gone``)."""
+    if not found or not (again or weighted_by is not None or rewrites):
+        return found
+    found = entries(found, source)
+    if again:
+        found = resort(found, cost_first)
+    if weighted_by is not None and len(found) > 1:
+        found = weighted(found, weighted_by)
+    if rewrites:
+        found = keep_numbers(found, callee, gone)
+    return found
 
 
 def entries(found: list[Any], source: Slot | Sequence[Candidate]) -> list[Entry]:

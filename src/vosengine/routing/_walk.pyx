@@ -22,15 +22,7 @@ from vosengine._time import check_aware, check_seconds
 from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.numbering import normalize_number
 from vosengine.rating import Rate
-from vosengine.routing._filters import (
-    SHIFT,
-    entries,
-    judge,
-    keep_numbers,
-    resort,
-    serving,
-    weighted,
-)
+from vosengine.routing._filters import SHIFT, bound_of, finish, judge, judge_every
 from vosengine.routing._load import Load
 from vosengine.routing._plan import (
     AT_TOP,
@@ -42,7 +34,6 @@ from vosengine.routing._plan import (
     NO_PRICE,
     RECORD,
     Slot,
-    by_cost,
     clamp,
     policy,
     ratio,
@@ -288,24 +279,26 @@ cdef class Router:
             again = data[4] & _DYNAMIC
         else:
             context = _context(chosen, client, load, now, balances, callee, at, customer_rate)
-            source = () if slot is None else slot.candidates
-            if slot is not None and chosen.cost_first:
-                source = by_cost(source)
-            source, top = serving(source, self._anywhere, callee)
-            for candidate in source:
-                if chosen.longest_only and candidate.head != top:
-                    continue
-                verdict = judge(candidate, context)
-                PyList_Append(found if len(verdict) == 5 else gone, verdict)
+            found, gone, source = judge_every(
+                () if slot is None else slot.candidates,
+                self._anywhere,
+                callee,
+                chosen.cost_first,
+                chosen.longest_only,
+                context,
+            )
             again = bool(self._anywhere) or (slot is not None and data[4] & _DYNAMIC)
         if found and (again or chosen.weighted or self._rewrites):
-            found = entries(found, source)
-            if again:
-                found = resort(found, chosen.cost_first)
-            if chosen.weighted and len(found) > 1:
-                found = weighted(found, self._rng if rng is None else rng)
-            if self._rewrites:
-                found = keep_numbers(found, callee, gone)
+            found = finish(
+                found,
+                gone,
+                source,
+                callee,
+                again=again,
+                cost_first=chosen.cost_first,
+                weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
+                rewrites=self._rewrites,
+            )
         return Routes(
             chosen.settings,
             (found, gone, source, callee, caller, client, cap, floor, customer_rate),
@@ -316,15 +309,8 @@ cdef tuple _context(
     _Policy chosen, client, load, now, balances, callee, at, customer_rate
 ):
     """What the judge reads: the call, and its bound as an exact pair."""
-    bound = cap = chosen.cap
-    floor = chosen.floor
-    if floor is not None:
-        pn, pd = ratio(customer_rate)
-        fn, fd = floor
-        margin = (pn * fd - fn * pd, pd * fd)
-        if cap is None or margin[0] * cap[1] < cap[0] * margin[1]:
-            bound = margin
-    return (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
+    bound = bound_of(chosen.cap, chosen.floor, customer_rate)
+    return (client, load, now, balances, callee, at, bound, chosen.cap, chosen.floor, customer_rate)
 
 
 cdef int64_t _floor_limit(_Policy chosen, object customer_rate, object common, bint small):

@@ -25,9 +25,9 @@ from .._time import check_aware, check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import normalize_number
 from ..rating import Rate
-from ._filters import SHIFT, BalanceSource, entries, judge, keep_numbers, resort, serving, weighted
+from ._filters import SHIFT, BalanceSource, bound_of, finish, judge, judge_every
 from ._load import Load
-from ._plan import AT_TOP, JUDGE, NO_PRICE, RECORD, Plan, by_cost, clamp, policy, ratio
+from ._plan import AT_TOP, JUDGE, LIMIT, NO_PRICE, RECORD, Plan, Policy, Slot, clamp, policy
 from ._routes import Routes, RouteSettings
 
 __all__ = ["Router"]
@@ -89,81 +89,89 @@ class Router:
             raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
         chosen = self._policies.get(client, self._default)
         plan = self._plan
-        # the highest price per second that passes: the cap, or the customer's price less
-        # the minimum profit, whichever is lower -- exact (bound) and packed (limit)
-        bound = cap = chosen.cap
-        limit = cap_limit = chosen.cap_limit
-        floor = chosen.floor
-        if floor is not None:
-            if customer_rate is None:
-                raise InvalidArgument(
-                    "customer_rate: required when a minimum profit is set; it is what the"
-                    " vendor's rate is compared with"
-                )
-            pn, pd = ratio(customer_rate)
-            fn, fd = floor
-            margin = (pn * fd - fn * pd, pd * fd)
-            if cap is None or margin[0] * cap[1] < cap[0] * margin[1]:
-                bound = margin
-            limit = min(limit, clamp(margin[0] * plan.common // margin[1]))
+        cap, floor = chosen.cap, chosen.floor
+        if floor is not None and customer_rate is None:
+            raise InvalidArgument(
+                "customer_rate: required when a minimum profit is set; it is what the"
+                " vendor's rate is compared with"
+            )
+        # the highest price per second that passes, exact (bound) and packed (limit)
+        bound = bound_of(cap, floor, customer_rate)
+        limit = LIMIT if bound is None else clamp(bound[0] * plan.common // bound[1])
+        cap_limit = chosen.cap_limit
         context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
         slot = plan.slots.longest_value(callee)
-        found: list[Any] = []
-        gone: list[Any] = []
         source: Any
         if slot is not None and slot.fast and not plan.anywhere:
             source = slot
-            candidates = slot.candidates
-            rows = slot.by_cost if chosen.cost_first else slot.by_priority
-            # a count read without the lock is as fresh as a route can be: acquire() is the
-            # atomic check
-            concurrent = None if load is None else load._concurrent
-            gates = plan.gates
-            for price, index, position, flags in RECORD.iter_unpack(rows):
-                if chosen.longest_only and not flags & AT_TOP:
-                    continue
-                gate = gates[index]
-                if gate.disabled:
-                    gone.append(position << SHIFT | _DISABLED)
-                elif gate.refused is not None and client in gate.refused:
-                    gone.append(position << SHIFT | _REFUSED)
-                elif gate.allowed is not None and client not in gate.allowed:
-                    gone.append(position << SHIFT | _NOT_ALLOWED)
-                elif (
-                    flags & JUDGE
-                    or gate.judged
-                    or (concurrent is not None and 0 <= gate.capacity <= concurrent.get(gate.id, 0))
-                ):
-                    # more to check, a price per call, or full: the judge decides (and
-                    # checks a capacity again under the load's lock)
-                    verdict = judge(candidates[position], context)
-                    (found if len(verdict) == 5 else gone).append(verdict)
-                elif flags & NO_PRICE:
-                    gone.append(position << SHIFT | _NO_RATE)
-                elif price > limit:
-                    code = _ABOVE_CAP if price > cap_limit else _BELOW_FLOOR
-                    gone.append(position << SHIFT | code)
-                else:
-                    found.append(position)
+            found, gone = self._read(slot, chosen, client, load, limit, cap_limit, context)
             again = slot.dynamic
         else:
-            source = () if slot is None else slot.candidates
-            if slot is not None and chosen.cost_first:
-                source = by_cost(source)
-            source, top = serving(source, plan.anywhere, callee)
-            for candidate in source:
-                if chosen.longest_only and candidate.head != top:
-                    continue
-                verdict = judge(candidate, context)
-                (found if len(verdict) == 5 else gone).append(verdict)
+            found, gone, source = judge_every(
+                () if slot is None else slot.candidates,
+                plan.anywhere,
+                callee,
+                chosen.cost_first,
+                chosen.longest_only,
+                context,
+            )
             again = bool(plan.anywhere) or (slot is not None and slot.dynamic)
-        if found and (again or chosen.weighted or self._rewrites):
-            found = entries(found, source)
-            if again:
-                found = resort(found, chosen.cost_first)
-            if chosen.weighted and len(found) > 1:
-                found = weighted(found, self._rng if rng is None else rng)
-            if self._rewrites:
-                found = keep_numbers(found, callee, gone)
+        found = finish(
+            found,
+            gone,
+            source,
+            callee,
+            again=again,
+            cost_first=chosen.cost_first,
+            weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
+            rewrites=self._rewrites,
+        )
         raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate)
         return Routes(chosen.settings, raw)
+
+    def _read(
+        self,
+        slot: Slot,
+        chosen: Policy,
+        client: str,
+        load: Load | None,
+        limit: int,
+        cap_limit: int,
+        context: tuple[Any, ...],
+    ) -> tuple[list[Any], list[Any]]:
+        """``(found, gone)`` from a slot's records in the client's order."""
+        found: list[Any] = []
+        gone: list[Any] = []
+        candidates = slot.candidates
+        rows = slot.by_cost if chosen.cost_first else slot.by_priority
+        # a count read without the lock is as fresh as a route can be: acquire() is the
+        # atomic check
+        concurrent = None if load is None else load._concurrent
+        gates = self._plan.gates
+        for price, index, position, flags in RECORD.iter_unpack(rows):
+            if chosen.longest_only and not flags & AT_TOP:
+                continue
+            gate = gates[index]
+            if gate.disabled:
+                gone.append(position << SHIFT | _DISABLED)
+            elif gate.refused is not None and client in gate.refused:
+                gone.append(position << SHIFT | _REFUSED)
+            elif gate.allowed is not None and client not in gate.allowed:
+                gone.append(position << SHIFT | _NOT_ALLOWED)
+            elif (
+                flags & JUDGE
+                or gate.judged
+                or (concurrent is not None and 0 <= gate.capacity <= concurrent.get(gate.id, 0))
+            ):
+                # more to check, a price per call, or full: the judge decides (and checks a
+                # capacity again under the load's lock)
+                verdict = judge(candidates[position], context)
+                (found if len(verdict) == 5 else gone).append(verdict)
+            elif flags & NO_PRICE:
+                gone.append(position << SHIFT | _NO_RATE)
+            elif price > limit:
+                code = _ABOVE_CAP if price > cap_limit else _BELOW_FLOOR
+                gone.append(position << SHIFT | code)
+            else:
+                found.append(position)
+        return found, gone
