@@ -22,7 +22,7 @@ from ..numbering import rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import NO_RATE, NOTHING, Candidate, Slot, by_cost, by_priority, ratio
+from ._plan import NO_RATE, NOTHING, Candidate, Plan, by_cost, by_priority, ratio, read_slot
 
 __all__ = [
     "CODES",
@@ -96,7 +96,7 @@ def judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
     (3 items). ``context`` is ``(client, load, now, balances, callee, at, bound, cap, floor,
     customer_rate)``; ``bound`` is the highest price per second that passes, ``(n, d)``."""
     client, load, now, balances, callee, at, bound, cap, floor, customer_rate = context
-    gateway, matched, _, _, rate, num, den, dynamic, checks, entry = candidate
+    gateway, matched, _, _, rate, num, den, dynamic, checks = candidate
     if checks:
         why = _refusal(gateway, client, load, now, balances)
         if why is not None:
@@ -104,7 +104,6 @@ def judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
     if dynamic:
         rate = None if gateway.rates is None else gateway.rates.lookup(callee, at=at)
         num, den = (0, 0) if rate is None else ratio(rate)
-        entry = (gateway, matched, rate, num, den)
     if rate is None:
         if gateway.rates is not None:
             return gateway, Filter.NO_VENDOR_RATE, NO_RATE
@@ -112,7 +111,7 @@ def judge(candidate: Candidate, context: tuple[Any, ...]) -> tuple[Any, ...]:
             return gateway, Filter.NO_VENDOR_RATE, "no rate table to compare prices with"
     elif bound is not None and num * bound[1] > bound[0] * den:
         return _priced_out(gateway, num, den, cap, floor, customer_rate)
-    return entry
+    return gateway, matched, rate, num, den
 
 
 def _refusal(
@@ -192,8 +191,13 @@ def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> 
     return f"margin {show_price(margin.numerator, margin.denominator)} < {show_price(*floor)}"
 
 
-def _candidates(source: Slot | Sequence[Candidate]) -> Sequence[Candidate]:
-    return source.candidates if isinstance(source, Slot) else source
+#: What a call's records point into: a plan slot (``bytes``), read with the plan's candidates,
+#: or the candidates themselves.
+Source = bytes | Sequence[Candidate]
+
+
+def _candidates(source: Source, plan: Plan) -> Sequence[Candidate]:
+    return read_slot(plan, source).candidates if isinstance(source, bytes) else source
 
 
 def bound_of(
@@ -237,7 +241,8 @@ def judge_every(
 def finish(
     found: list[Any],
     gone: list[Any],
-    source: Slot | Sequence[Candidate],
+    source: Source,
+    plan: Plan,
     callee: str,
     *,
     again: bool,
@@ -250,7 +255,7 @@ def finish(
     no number (``rewrites``: some gateway has callee rules; those go to ``gone``)."""
     if not found or not (again or weighted_by is not None or rewrites):
         return found
-    found = entries(found, source)
+    found = entries(found, source, plan)
     if again:
         found = resort(found, cost_first)
     if weighted_by is not None and len(found) > 1:
@@ -260,22 +265,27 @@ def finish(
     return found
 
 
-def entries(found: list[Any], source: Slot | Sequence[Candidate]) -> list[Entry]:
+def entries(found: list[Any], source: Source, plan: Plan) -> list[Entry]:
     """The route entries of what the router found: a position stands for that candidate's
-    entry (in ``source``, a plan slot or the candidates) as the plan built it."""
+    entry (in ``source``, a slot of ``plan`` or the candidates) as the plan built it."""
     if all(type(item) is not int for item in found):
         return found
-    candidates = _candidates(source)
-    return [candidates[item].entry if type(item) is int else item for item in found]
+    candidates = _candidates(source, plan)
+    return [_entry(candidates[item]) if type(item) is int else item for item in found]
+
+
+def _entry(candidate: Candidate) -> Entry:
+    gateway, matched, _, _, rate, num, den, _, _ = candidate
+    return gateway, matched, rate, num, den
 
 
 def removals(
-    gone: list[Any], source: Slot | Sequence[Candidate], context: tuple[Any, ...]
+    gone: list[Any], source: Source, plan: Plan, context: tuple[Any, ...]
 ) -> list[Removal]:
     """The removals the router recorded, as the judge writes them. ``context`` is
     ``(client, cap, floor, customer_rate)``."""
     client, cap, floor, customer_rate = context
-    candidates = _candidates(source)
+    candidates = _candidates(source, plan)
     written = []
     for item in gone:
         if type(item) is not int:
@@ -289,7 +299,7 @@ def removals(
         elif why is Filter.CLIENT_REFUSED or why is Filter.CLIENT_NOT_ALLOWED:
             written.append(_unbound(gateway, why, client))
         elif why is Filter.NO_VENDOR_RATE:
-            written.append(candidate.entry)
+            written.append((gateway, why, NO_RATE))
         else:
             written.append(
                 _priced_out(gateway, candidate.num, candidate.den, cap, floor, customer_rate)
@@ -325,7 +335,7 @@ def resort(found: list[Entry], cost_first: bool) -> list[Entry]:
 
 def _as_candidate(entry: Entry) -> Candidate:
     gateway, matched, rate, num, den = entry
-    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING, entry)
+    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING)
 
 
 def weighted(found: list[Entry], rng: random.Random) -> list[Entry]:

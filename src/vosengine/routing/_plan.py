@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from ..numbering import DialPattern
 from ..prefix import PrefixTable
 from ..rating import Rate, RateTable
-from ._gateway import Filter, Gateway
+from ._gateway import Gateway
 
 __all__ = [
     "ANY_INSTANT",
@@ -47,6 +47,7 @@ __all__ = [
     "Slot",
     "build_plan",
     "policy",
+    "read_slot",
     "by_cost",
     "by_priority",
     "ratio",
@@ -63,9 +64,7 @@ class Candidate(NamedTuple):
     because the gateway has no rate table or because its deck has no rate here); ``head``
     is the length of what matched (a prefix, or a pattern's head); ``dynamic``: the price
     is looked up per call; ``checks``: what else a call checks of the gateway (see
-    :func:`_needs_checks`); ``entry``: what the candidate yields once its checks pass, built
-    once -- the route entry ``(gateway, matched, rate, num, den)``, or, for a fixed deck with
-    no rate here, the removal ``(gateway, Filter.NO_VENDOR_RATE, NO_RATE)``."""
+    :func:`_needs_checks`)."""
 
     gateway: Gateway
     matched: str
@@ -76,62 +75,47 @@ class Candidate(NamedTuple):
     den: int
     dynamic: bool
     checks: int
-    entry: tuple[Any, ...]
 
 
-class Slot(bytes):
-    """The plan's value for one key: its packed records, and what the router reads only
-    when it needs it.
+class Slot(NamedTuple):
+    """One slot of a plan as Python reads it (:func:`read_slot`).
 
-    The bytes are a :data:`HEADER` (the number of records per order, and the flags
-    :data:`FAST` and :data:`DYNAMIC`) followed by the records (:data:`RECORD`) ranked by
-    priority, then the same ranked by cost: a call reads one object, in one run of memory.
-    ``FAST``: the records decide every call (no dial pattern to check against the whole
-    number); ``DYNAMIC``: a vendor rate is looked up per call, so the order is made again.
-    ``candidates`` are the key's candidates ranked by priority (the records' positions
-    point into them); ``top`` is the longest head of a plain prefix among them.
-    """
+    A slot is stored as plain ``bytes`` -- nothing for the garbage collector to track, and
+    one run of memory for a call to read: a :data:`HEADER` (how many records each order
+    holds, the longest head of a plain prefix among the candidates (``top``), the index of
+    the candidates in :attr:`Plan.candidates`, and the flags :data:`FAST` and
+    :data:`DYNAMIC`), then the records (:data:`RECORD`) ranked by priority, then the same
+    ranked by cost. ``FAST``: the records decide every call (no dial pattern to check
+    against the whole number); ``DYNAMIC``: a vendor rate is looked up per call, so the
+    order is made again. ``candidates`` are ranked by priority; the records' positions
+    point into them."""
 
     candidates: tuple[Candidate, ...]
+    by_priority: memoryview
+    by_cost: memoryview
     top: int
-
-    @classmethod
-    def make(
-        cls,
-        candidates: tuple[Candidate, ...],
-        top: int,
-        flags: int,
-        by_priority: bytes,
-        by_cost: bytes,
-    ) -> Slot:
-        slot = cls(HEADER.pack(len(by_priority) // RECORD.size, flags) + by_priority + by_cost)
-        slot.candidates = candidates
-        slot.top = top
-        return slot
-
-    @property
-    def fast(self) -> bool:
-        return bool(HEADER.unpack_from(self)[1] & FAST)
-
-    @property
-    def dynamic(self) -> bool:
-        return bool(HEADER.unpack_from(self)[1] & DYNAMIC)
-
-    @property
-    def by_priority(self) -> memoryview:
-        """The records ranked by priority."""
-        count = HEADER.unpack_from(self)[0]
-        return memoryview(self)[HEADER.size : HEADER.size + count * RECORD.size]
-
-    @property
-    def by_cost(self) -> memoryview:
-        """The records ranked by cost."""
-        count = HEADER.unpack_from(self)[0]
-        return memoryview(self)[HEADER.size + count * RECORD.size :]
+    fast: bool
+    dynamic: bool
 
 
-#: A slot's header: how many records each order holds, and the slot's flags.
-HEADER = struct.Struct("<IBxxx")
+def read_slot(plan: Plan, slot: bytes) -> Slot:
+    """``slot`` (a value of ``plan.slots``) with its candidates."""
+    count, top, index, flags = HEADER.unpack_from(slot)
+    rows = memoryview(slot)[HEADER.size :]
+    split = count * RECORD.size
+    return Slot(
+        candidates=plan.candidates[index],
+        by_priority=rows[:split],
+        by_cost=rows[split:],
+        top=top,
+        fast=bool(flags & FAST),
+        dynamic=bool(flags & DYNAMIC),
+    )
+
+
+#: A slot's header: how many records each order holds, ``top``, the index of its candidates,
+#: and its flags.
+HEADER = struct.Struct("<IiIBxxx")
 
 #: Slot flags (see :class:`Slot`).
 FAST, DYNAMIC = 1, 2
@@ -187,10 +171,12 @@ class Policy(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """Everything :meth:`RouteTable.route` reads: the slots by key, the candidates of
-    patterns with no literal head, the gates, and the common denominator of packed prices."""
+    """Everything :meth:`RouteTable.route` reads: the slots by key (see :class:`Slot`), the
+    candidates of each slot, those of patterns with no literal head, the gates, and the
+    common denominator of packed prices."""
 
-    slots: PrefixTable[Slot]
+    slots: PrefixTable[bytes]
+    candidates: tuple[tuple[Candidate, ...], ...]
     anywhere: tuple[Candidate, ...]
     gates: tuple[Gate, ...]
     common: int
@@ -267,14 +253,6 @@ NOTHING, CAPACITY, EVERYTHING = 0, 1, 2
 NO_RATE = "the vendor's deck has no rate for the number"
 
 
-def _entry(
-    gateway: Gateway, matched: str, rate: Rate | None, num: int, den: int, dynamic: bool
-) -> tuple[Any, ...]:
-    if rate is None and gateway.rates is not None and not dynamic:
-        return gateway, Filter.NO_VENDOR_RATE, NO_RATE
-    return gateway, matched, rate, num, den
-
-
 def _needs_checks(gateway: Gateway) -> int:
     """Which of :data:`NOTHING`, :data:`CAPACITY` and :data:`EVERYTHING` a call checks."""
     if (
@@ -337,10 +315,7 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
             else:
                 dynamic = gateway.rates is not None
                 needs = _needs_checks(gateway)
-                entry = (gateway, dial.text, None, 0, 0)
-                anywhere.append(
-                    Candidate(gateway, dial.text, 0, dial, None, 0, 0, dynamic, needs, entry)
-                )
+                anywhere.append(Candidate(gateway, dial.text, 0, dial, None, 0, 0, dynamic, needs))
         if gateway.rates is not None and id(gateway.rates) not in static:
             static[id(gateway.rates)] = _is_static(gateway.rates)
     head_table = PrefixTable((head, tuple(entries)) for head, entries in heads.items())
@@ -358,6 +333,7 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
     fits = len(gates) <= MAX_GATES
     interned: dict[tuple[str, str, int], Candidate] = {}
     slots = []
+    cold: list[tuple[Candidate, ...]] = []
     for key in keys:
         levels = head_table.matches(key)
         if not levels:
@@ -393,7 +369,6 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
                         den,
                         dynamic,
                         checks[gateway.id],
-                        _entry(gateway, matched, rate, num, den, dynamic),
                     )
                     interned[token] = candidate
                 candidates.append(candidate)
@@ -410,8 +385,10 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
         ranked.sort(key=lambda k: (_rank(k), k[0].gateway.priority, k[0].gateway.id, -k[0].head))
         cost_rows = _pack(ranked, positions, gate_of, top) if fast else b""
         flags = (FAST if fast else 0) | (DYNAMIC if any(c.dynamic for c in candidates) else 0)
-        slots.append((key, Slot.make(by_priority, top, flags, priority_rows, cost_rows)))
-    return Plan(PrefixTable(slots), tuple(anywhere), gates, common)
+        header = HEADER.pack(len(priority_rows) // RECORD.size, top, len(cold), flags)
+        cold.append(by_priority)
+        slots.append((key, header + priority_rows + cost_rows))
+    return Plan(PrefixTable(slots), tuple(cold), tuple(anywhere), gates, common)
 
 
 def _flags(candidate: Candidate, common: int) -> tuple[int, int]:

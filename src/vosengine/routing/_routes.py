@@ -155,10 +155,10 @@ class Routes:
 
     def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
         # what the router recorded: (found, gone, source, callee, caller, client, cap,
-        # floor, customer_rate). found holds route entries (gateway, what matched, vendor
-        # rate, price per second n, d) and gone removals (gateway, filter, detail), or
-        # integers standing for them (``_filters.entries`` and ``removals``) with the
-        # candidates of ``source``: a plan slot or a sequence of candidates
+        # floor, customer_rate, plan). found holds route entries (gateway, what matched,
+        # vendor rate, price per second n, d) and gone removals (gateway, filter, detail),
+        # or integers standing for them (``_filters.entries`` and ``removals``) with the
+        # candidates of ``source``: a slot of ``plan`` or a sequence of candidates
         self.settings = settings
         self._raw = raw
         self._entries: list[tuple[Gateway, str, Rate | None, int, int]] | None = None
@@ -172,7 +172,8 @@ class Routes:
         if route is None:
             found = self._entries
             if found is None:
-                found = self._entries = entries(self._raw[0], self._raw[2])
+                raw = self._raw
+                found = self._entries = entries(raw[0], raw[2], raw[9])
             gateway, matched, rate, num, den = found[index]
             callee, caller = self._raw[3], self._raw[4]
             cost = "unknown" if den == 0 else show_price(num, den)
@@ -200,10 +201,10 @@ class Routes:
         """The gateways that serve the number but may not carry this call, with why."""
         removed = self._removed
         if removed is None:
-            _, gone, source, _, _, *context = self._raw
+            raw = self._raw
             removed = self._removed = tuple(
                 Removed(gateway=gateway, filter=why, detail=_written(detail))
-                for gateway, why, detail in removals(gone, source, tuple(context))
+                for gateway, why, detail in removals(raw[1], raw[2], raw[9], raw[5:9])
             )
         return removed
 

@@ -14,7 +14,17 @@ from ..rating import Rate
 from ._filters import BalanceSource, weighted_order
 from ._gateway import Gateway
 from ._load import Load
-from ._plan import ANY_INSTANT, AT_TOP, JUDGE, PRICED, RECORD, build_plan, by_cost, by_priority
+from ._plan import (
+    ANY_INSTANT,
+    AT_TOP,
+    JUDGE,
+    PRICED,
+    RECORD,
+    build_plan,
+    by_cost,
+    by_priority,
+    read_slot,
+)
 from ._routes import Routes, RouteSettings
 from .walk import WALK
 
@@ -118,7 +128,8 @@ class RouteTable:
         """Assert the internal invariants (for tests)."""
         ids = [gateway.id for gateway in self._gateways]
         assert len(set(ids)) == len(ids)
-        for key, slot in self._plan.slots.items():
+        for key, stored in self._plan.slots.items():
+            slot = read_slot(self._plan, stored)
             candidates = slot.candidates
             assert list(candidates) == by_priority(candidates)
             for flag, rows in ((False, slot.by_priority), (True, slot.by_cost)):

@@ -14,7 +14,7 @@ from cpython.set cimport PySet_Contains
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport isfinite
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 
 from datetime import datetime, timezone
 
@@ -33,7 +33,6 @@ from vosengine.routing._plan import (
     LIMIT,
     NO_PRICE,
     RECORD,
-    Slot,
     clamp,
     policy,
     ratio,
@@ -52,6 +51,13 @@ cdef extern from "Python.h":
 cdef extern from *:
     ctypedef long long int128 "__int128"
 
+cdef struct Header:
+    uint32_t count
+    int32_t top
+    uint32_t index
+    uint8_t flags
+    uint8_t pad[3]
+
 cdef struct Row:
     int64_t price
     uint16_t gate
@@ -60,7 +66,7 @@ cdef struct Row:
     uint8_t pad[3]
 
 assert RECORD.size == sizeof(Row)
-assert HEADER.size == 2 * sizeof(uint32_t)
+assert HEADER.size == sizeof(Header)
 
 cdef int _AT_TOP = AT_TOP
 cdef int _JUDGE = JUDGE
@@ -111,6 +117,7 @@ cdef class Router:
     """Routes calls over a plan (see ``vosengine.routing._walk_py.Router``)."""
 
     cdef object _plan, _slots, _anywhere, _gates, _ids, _allowed, _refused, _rng, _common
+    cdef tuple _candidates
     cdef dict _policies
     cdef _Policy _default
     cdef bint _rewrites, _small
@@ -128,6 +135,7 @@ cdef class Router:
         cdef Py_ssize_t index
         self._plan = plan
         self._slots = plan.slots
+        self._candidates = tuple(plan.candidates)
         self._anywhere = plan.anywhere
         self._common = plan.common
         self._small = 0 < plan.common < LIMIT
@@ -178,7 +186,7 @@ cdef class Router:
         cdef object verdict, refused, allowed
         cdef int64_t limit, cap_limit, capacity
         cdef list found = [], gone = []
-        cdef const char* data
+        cdef const Header* header
         cdef const Row* row
         cdef Py_ssize_t n, i, index
         cdef long position
@@ -219,15 +227,19 @@ cdef class Router:
                 )
             limit = min(limit, _floor_limit(chosen, customer_rate, self._common, self._small))
         slot = self._slots.longest_value(callee)
-        if slot is not None and type(slot) is not Slot:
-            raise TypeError(f"plan: expected a Slot, got {slot!r}")
-        data = NULL if slot is None else PyBytes_AS_STRING(slot)
-        if slot is not None and data[4] & _FAST and not self._anywhere:
+        if slot is not None and (
+            type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
+        ):
+            raise TypeError(f"plan: expected a packed slot, got {slot!r}")
+        header = NULL if slot is None else <const Header*>PyBytes_AS_STRING(slot)
+        if header != NULL and header.index >= <size_t>len(self._candidates):
+            raise ValueError("a plan slot names candidates the plan does not have")
+        if slot is not None and header.flags & _FAST and not self._anywhere:
             source = slot
-            n = (<const uint32_t*>data)[0]
-            if PyBytes_GET_SIZE(slot) != sizeof(uint32_t) * 2 + 2 * n * sizeof(Row):
+            n = header.count
+            if PyBytes_GET_SIZE(slot) != sizeof(Header) + 2 * n * sizeof(Row):
                 raise ValueError("a plan slot's records do not match its header")
-            row = <const Row*>(data + 2 * sizeof(uint32_t))
+            row = <const Row*>(PyBytes_AS_STRING(slot) + sizeof(Header))
             if chosen.cost_first:
                 row += n
             if load is not None:
@@ -264,7 +276,7 @@ cdef class Router:
                         context = _context(
                             chosen, client, load, now, balances, callee, at, customer_rate
                         )
-                    verdict = judge(slot.candidates[position], context)
+                    verdict = judge(self._candidates[header.index][position], context)
                     PyList_Append(found if len(verdict) == 5 else gone, verdict)
                 elif flags & _NO_PRICE:
                     PyList_Append(gone, position << _SHIFT | _NO_RATE)
@@ -276,23 +288,24 @@ cdef class Router:
                     )
                 else:
                     PyList_Append(found, position)
-            again = data[4] & _DYNAMIC
+            again = header.flags & _DYNAMIC
         else:
             context = _context(chosen, client, load, now, balances, callee, at, customer_rate)
             found, gone, source = judge_every(
-                () if slot is None else slot.candidates,
+                () if slot is None else self._candidates[header.index],
                 self._anywhere,
                 callee,
                 chosen.cost_first,
                 chosen.longest_only,
                 context,
             )
-            again = bool(self._anywhere) or (slot is not None and data[4] & _DYNAMIC)
+            again = bool(self._anywhere) or (slot is not None and header.flags & _DYNAMIC)
         if found and (again or chosen.weighted or self._rewrites):
             found = finish(
                 found,
                 gone,
                 source,
+                self._plan,
                 callee,
                 again=again,
                 cost_first=chosen.cost_first,
@@ -301,7 +314,7 @@ cdef class Router:
             )
         return Routes(
             chosen.settings,
-            (found, gone, source, callee, caller, client, cap, floor, customer_rate),
+            (found, gone, source, callee, caller, client, cap, floor, customer_rate, self._plan),
         )
 
 

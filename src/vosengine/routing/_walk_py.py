@@ -27,7 +27,19 @@ from ..numbering import normalize_number
 from ..rating import Rate
 from ._filters import SHIFT, BalanceSource, bound_of, finish, judge, judge_every
 from ._load import Load
-from ._plan import AT_TOP, JUDGE, LIMIT, NO_PRICE, RECORD, Plan, Policy, Slot, clamp, policy
+from ._plan import (
+    AT_TOP,
+    JUDGE,
+    LIMIT,
+    NO_PRICE,
+    RECORD,
+    Plan,
+    Policy,
+    Slot,
+    clamp,
+    policy,
+    read_slot,
+)
 from ._routes import Routes, RouteSettings
 
 __all__ = ["Router"]
@@ -100,10 +112,11 @@ class Router:
         limit = LIMIT if bound is None else clamp(bound[0] * plan.common // bound[1])
         cap_limit = chosen.cap_limit
         context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
-        slot = plan.slots.longest_value(callee)
+        stored = plan.slots.longest_value(callee)
+        slot = None if stored is None else read_slot(plan, stored)
         source: Any
         if slot is not None and slot.fast and not plan.anywhere:
-            source = slot
+            source = stored
             found, gone = self._read(slot, chosen, client, load, limit, cap_limit, context)
             again = slot.dynamic
         else:
@@ -120,13 +133,14 @@ class Router:
             found,
             gone,
             source,
+            plan,
             callee,
             again=again,
             cost_first=chosen.cost_first,
             weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
             rewrites=self._rewrites,
         )
-        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate)
+        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate, plan)
         return Routes(chosen.settings, raw)
 
     def _read(
