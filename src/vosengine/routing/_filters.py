@@ -22,7 +22,7 @@ from ..numbering import rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import NO_RATE, NOTHING, Candidate, Plan, by_cost, by_priority, ratio, read_slot
+from ._plan import HEADER, NO_RATE, NOTHING, Candidate, Plan, by_cost, by_priority, ratio
 
 __all__ = [
     "CODES",
@@ -31,6 +31,7 @@ __all__ = [
     "Detail",
     "bound_of",
     "entries",
+    "entry_at",
     "finish",
     "judge",
     "judge_every",
@@ -197,7 +198,9 @@ Source = bytes | Sequence[Candidate]
 
 
 def _candidates(source: Source, plan: Plan) -> Sequence[Candidate]:
-    return read_slot(plan, source).candidates if isinstance(source, bytes) else source
+    if isinstance(source, bytes):
+        return plan.candidates[HEADER.unpack_from(source)[2]]
+    return source
 
 
 def bound_of(
@@ -272,6 +275,11 @@ def entries(found: list[Any], source: Source, plan: Plan) -> list[Entry]:
         return found
     candidates = _candidates(source, plan)
     return [_entry(candidates[item]) if type(item) is int else item for item in found]
+
+
+def entry_at(item: Any, source: Source, plan: Plan) -> Entry:
+    """One item of what the router found, as a route entry (see :func:`entries`)."""
+    return _entry(_candidates(source, plan)[item]) if type(item) is int else item
 
 
 def _entry(candidate: Candidate) -> Entry:

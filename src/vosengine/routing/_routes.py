@@ -16,7 +16,7 @@ from ..money import to_decimal
 from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
-from ._filters import Detail, entries, removals, show_price
+from ._filters import Detail, entry_at, removals, show_price
 from ._gateway import Filter, Gateway, instance_of, whole
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
@@ -151,7 +151,7 @@ class Routes:
     Built on the hot path, it keeps what the ranking found and makes the :class:`Route` and
     :class:`Removed` values when they are first read."""
 
-    __slots__ = ("_entries", "_made", "_raw", "_removed", "_routes", "settings")
+    __slots__ = ("_made", "_raw", "_removed", "_routes", "settings")
 
     def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
         # what the router recorded: (found, gone, source, callee, caller, client, cap,
@@ -161,7 +161,6 @@ class Routes:
         # candidates of ``source``: a slot of ``plan`` or a sequence of candidates
         self.settings = settings
         self._raw = raw
-        self._entries: list[tuple[Gateway, str, Rate | None, int, int]] | None = None
         self._made: dict[int, Route] = {}
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
@@ -170,12 +169,9 @@ class Routes:
         """Route number ``index`` (0-based, in range), made on first use."""
         route = self._made.get(index)
         if route is None:
-            found = self._entries
-            if found is None:
-                raw = self._raw
-                found = self._entries = entries(raw[0], raw[2], raw[9])
-            gateway, matched, rate, num, den = found[index]
-            callee, caller = self._raw[3], self._raw[4]
+            raw = self._raw
+            gateway, matched, rate, num, den = entry_at(raw[0][index], raw[2], raw[9])
+            callee, caller = raw[3], raw[4]
             cost = "unknown" if den == 0 else show_price(num, den)
             route = self._made[index] = Route(
                 gateway=gateway,
