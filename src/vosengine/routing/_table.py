@@ -43,6 +43,10 @@ class RouteTable:
     the default source of randomness for weighted ordering (a ``random.Random`` of the
     table's own unless given).
 
+    A table over large decks is millions of objects (its plan, the decks' rates). A
+    long-running host that loads one should call :func:`gc.freeze` once it is built, so that
+    the collector's full collections do not walk them again and again.
+
     >>> from vosengine.rating import Rate, RateTable
     >>> from vosengine.routing import Ordering
     >>> from datetime import datetime, UTC
