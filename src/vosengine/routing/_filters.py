@@ -17,19 +17,23 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Protocol
 
-from ..errors import NotFound
-from ..numbering import rewrite
+from .._time import check_aware, check_seconds
+from ..errors import InvalidArgument, InvalidArgumentType, NotFound
+from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import HEADER, NO_RATE, NOTHING, Candidate, Plan, by_cost, by_priority, ratio
+from ._plan import HEADER, NO_RATE, Candidate, Plan, by_cost, by_priority, ratio
 
 __all__ = [
+    "CODE",
     "CODES",
     "SHIFT",
     "BalanceSource",
     "Detail",
     "bound_of",
+    "check_call",
+    "customer_rate_required",
     "entries",
     "entry_at",
     "finish",
@@ -59,6 +63,9 @@ CODES = (
 )
 SHIFT = 3
 
+#: Each filter's code in :data:`CODES`, for the routers that record removals.
+CODE = {why: code for code, why in enumerate(CODES) if why is not None}
+
 #: A route entry (gateway, what matched, vendor rate, price per second n, d) and a removal
 #: (gateway, filter, detail).
 Entry = tuple[Gateway, str, Rate | None, int, int]
@@ -75,6 +82,44 @@ class BalanceSource(Protocol):
     :class:`~vosengine.ledger.Ledger` is one."""
 
     def balance(self, account_id: str, /) -> _Available: ...
+
+
+def check_call(
+    callee: object,
+    client: object,
+    at: object,
+    now: object,
+    caller: object,
+    customer_rate: object,
+    load: object,
+    rng: object,
+) -> tuple[str, str, float]:
+    """The arguments of :meth:`~vosengine.routing.RouteTable.route` checked: the callee and
+    the caller normalised, and ``now``; anything else raises naming the argument."""
+    callee = normalize_number(callee, field="callee")
+    if caller:
+        caller = normalize_number(caller, field="caller")
+    elif caller != "":
+        raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
+    if type(client) is not str:
+        raise InvalidArgumentType(f"client: expected a str, got {client!r}")
+    check_aware(at, "at")
+    seconds = check_seconds(now)
+    if load is not None and type(load) is not Load:
+        raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
+    if customer_rate is not None and type(customer_rate) is not Rate:
+        raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
+    if rng is not None and not isinstance(rng, random.Random):
+        raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
+    return callee, caller, seconds
+
+
+def customer_rate_required() -> InvalidArgument:
+    """The error of a call without a customer rate where a minimum profit is set."""
+    return InvalidArgument(
+        "customer_rate: required when a minimum profit is set; it is what the vendor's rate"
+        " is compared with"
+    )
 
 
 def show_price(num: int, den: int) -> str:
@@ -343,7 +388,7 @@ def resort(found: list[Entry], cost_first: bool) -> list[Entry]:
 
 def _as_candidate(entry: Entry) -> Candidate:
     gateway, matched, rate, num, den = entry
-    return Candidate(gateway, matched, 0, None, rate, num, den, False, NOTHING)
+    return Candidate(gateway, matched, 0, None, rate, num, den, False, False)
 
 
 def weighted(found: list[Entry], rng: random.Random) -> list[Entry]:

@@ -27,15 +27,12 @@ from ._gateway import Gateway
 __all__ = [
     "ANY_INSTANT",
     "AT_TOP",
-    "CAPACITY",
     "DYNAMIC",
-    "EVERYTHING",
     "FAST",
     "HEADER",
     "JUDGE",
     "LIMIT",
     "MAX_GATES",
-    "NOTHING",
     "NO_PRICE",
     "NO_RATE",
     "PRICED",
@@ -46,6 +43,7 @@ __all__ = [
     "Policy",
     "Slot",
     "build_plan",
+    "packed_limit",
     "policy",
     "read_slot",
     "by_cost",
@@ -63,8 +61,8 @@ class Candidate(NamedTuple):
     ``num / den`` is the vendor's exact price per second (``den == 0``: no price, either
     because the gateway has no rate table or because its deck has no rate here); ``head``
     is the length of what matched (a prefix, or a pattern's head); ``dynamic``: the price
-    is looked up per call; ``checks``: what else a call checks of the gateway (see
-    :func:`_needs_checks`)."""
+    is looked up per call; ``checks``: a call checks the gateway's state too (disabled,
+    clients, capacity, CPS, prepaid vendor)."""
 
     gateway: Gateway
     matched: str
@@ -74,7 +72,7 @@ class Candidate(NamedTuple):
     num: int
     den: int
     dynamic: bool
-    checks: int
+    checks: bool
 
 
 class Slot(NamedTuple):
@@ -187,6 +185,12 @@ def clamp(value: int) -> int:
     return -LIMIT if value < -LIMIT else LIMIT if value > LIMIT else value
 
 
+def packed_limit(bound: tuple[int, int] | None, common: int) -> int:
+    """The highest packed price (over ``common``) at or below ``bound``, a price per second
+    ``(n, d > 0)``, clamped (``LIMIT``: no bound)."""
+    return LIMIT if bound is None else clamp(bound[0] * common // bound[1])
+
+
 def policy(settings: Any, common: int) -> Policy:
     """The policy of ``settings`` over a plan whose packed prices have denominator
     ``common``."""
@@ -199,7 +203,7 @@ def policy(settings: Any, common: int) -> Policy:
         longest_only=settings.longest_prefix_only,
         cap=cap,
         floor=settings._floor,
-        cap_limit=LIMIT if cap is None else clamp(cap[0] * common // cap[1]),
+        cap_limit=packed_limit(cap, common),
     )
 
 
@@ -244,26 +248,8 @@ def _is_static(table: RateTable) -> bool:
     )
 
 
-#: What a call checks of a gateway besides the price: nothing, its capacity, or everything
-#: (enabled, clients, capacity and CPS, prepaid vendor).
-NOTHING, CAPACITY, EVERYTHING = 0, 1, 2
-
-
 #: Why a gateway whose vendor deck has no rate for the number is removed.
 NO_RATE = "the vendor's deck has no rate for the number"
-
-
-def _needs_checks(gateway: Gateway) -> int:
-    """Which of :data:`NOTHING`, :data:`CAPACITY` and :data:`EVERYTHING` a call checks."""
-    if (
-        not gateway.enabled
-        or gateway.clients_allowed
-        or gateway.clients_refused
-        or gateway.cps is not None
-        or gateway.prepaid
-    ):
-        return EVERYTHING
-    return NOTHING if gateway.capacity is None else CAPACITY
 
 
 def _gate(gateway: Gateway) -> Gate:
@@ -275,6 +261,17 @@ def _gate(gateway: Gateway) -> Gate:
         refused=gateway.clients_refused or None,
         capacity=-1 if gateway.capacity is None else gateway.capacity,
         judged=gateway.cps is not None or gateway.prepaid,
+    )
+
+
+def _checks(gate: Gate) -> bool:
+    """Whether a call checks anything of the gate's gateway besides its price."""
+    return (
+        gate.disabled
+        or gate.allowed is not None
+        or gate.refused is not None
+        or gate.capacity >= 0
+        or gate.judged
     )
 
 
@@ -306,6 +303,9 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
     heads: dict[str, list[tuple[Gateway, DialPattern | None]]] = {}
     anywhere = []
     static: dict[int, bool] = {}
+    gates = tuple(_gate(gateway) for gateway in gateways)
+    gate_of = {gate.id: index for index, gate in enumerate(gates)}
+    checks = {gate.id: _checks(gate) for gate in gates}
     for gateway in gateways:
         for prefix in sorted(gateway.prefixes):
             heads.setdefault(prefix, []).append((gateway, None))
@@ -314,7 +314,7 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
                 heads.setdefault(dial.head, []).append((gateway, dial))
             else:
                 dynamic = gateway.rates is not None
-                needs = _needs_checks(gateway)
+                needs = checks[gateway.id]
                 anywhere.append(Candidate(gateway, dial.text, 0, dial, None, 0, 0, dynamic, needs))
         if gateway.rates is not None and id(gateway.rates) not in static:
             static[id(gateway.rates)] = _is_static(gateway.rates)
@@ -327,9 +327,6 @@ def build_plan(gateways: Sequence[Gateway]) -> Plan:
         dens.update(ratio(rate)[1] for rate in deck.rates)
     # every static price per second as an integer over one common denominator: exact keys
     common = math.lcm(*dens)
-    checks = {gateway.id: _needs_checks(gateway) for gateway in gateways}
-    gates = tuple(_gate(gateway) for gateway in gateways)
-    gate_of = {gate.id: index for index, gate in enumerate(gates)}
     fits = len(gates) <= MAX_GATES
     interned: dict[tuple[str, str, int], Candidate] = {}
     slots = []

@@ -18,11 +18,18 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 
 from datetime import datetime, timezone
 
-from vosengine._time import check_aware, check_seconds
-from vosengine.errors import InvalidArgument, InvalidArgumentType
-from vosengine.numbering import normalize_number
 from vosengine.rating import Rate
-from vosengine.routing._filters import SHIFT, bound_of, finish, judge, judge_every
+from vosengine.routing._filters import (
+    CODE,
+    SHIFT,
+    bound_of,
+    check_call,
+    customer_rate_required,
+    finish,
+    judge,
+    judge_every,
+)
+from vosengine.routing._gateway import Filter
 from vosengine.routing._load import Load
 from vosengine.routing._plan import (
     AT_TOP,
@@ -33,9 +40,8 @@ from vosengine.routing._plan import (
     LIMIT,
     NO_PRICE,
     RECORD,
-    clamp,
+    packed_limit,
     policy,
-    ratio,
 )
 from vosengine.routing._routes import Routes
 
@@ -75,9 +81,12 @@ cdef int _SHIFT = SHIFT
 cdef int64_t _LIMIT = LIMIT
 cdef long long _SMALL = 1 << 31  # terms below this in size multiply in 128 bits exactly
 cdef int _FAST = FAST, _DYNAMIC = DYNAMIC
-# removal codes (positions in _filters.CODES)
-cdef long _DISABLED = 1, _REFUSED = 2, _NOT_ALLOWED = 3, _NO_RATE = 4
-cdef long _ABOVE_CAP = 5, _BELOW_FLOOR = 6
+cdef long _DISABLED = CODE[Filter.DISABLED]
+cdef long _REFUSED = CODE[Filter.CLIENT_REFUSED]
+cdef long _NOT_ALLOWED = CODE[Filter.CLIENT_NOT_ALLOWED]
+cdef long _NO_RATE = CODE[Filter.NO_VENDOR_RATE]
+cdef long _ABOVE_CAP = CODE[Filter.ABOVE_MAX_RATE]
+cdef long _BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
 
 
 cdef inline bint _digits(object text):
@@ -116,11 +125,11 @@ cdef class _Policy:
 cdef class Router:
     """Routes calls over a plan (see ``vosengine.routing._walk_py.Router``)."""
 
-    cdef object _plan, _slots, _anywhere, _gates, _ids, _allowed, _refused, _rng, _common
+    cdef object _plan, _slots, _anywhere, _ids, _allowed, _refused, _rng, _common
     cdef tuple _candidates
     cdef dict _policies
     cdef _Policy _default
-    cdef bint _rewrites, _small
+    cdef bint _rewrites
     cdef Py_ssize_t _count
     cdef int64_t* _capacity
     cdef uint8_t* _disabled
@@ -138,7 +147,6 @@ cdef class Router:
         self._candidates = tuple(plan.candidates)
         self._anywhere = plan.anywhere
         self._common = plan.common
-        self._small = 0 < plan.common < LIMIT
         self._default = _Policy(policy(settings, plan.common), plan.common)
         self._policies = {
             client: _Policy(policy(value, plan.common), plan.common)
@@ -147,7 +155,6 @@ cdef class Router:
         self._rng = rng
         self._rewrites = rewrites
         gates = tuple(plan.gates)
-        self._gates = gates
         self._count = len(gates)
         self._ids = tuple(gate.id for gate in gates)
         self._allowed = tuple(gate.allowed for gate in gates)
@@ -193,27 +200,23 @@ cdef class Router:
         cdef int flags
         cdef bint again, longest_only
         cdef PyObject* found_policy
-        if type(callee) is not str or not _digits(callee):
-            callee = normalize_number(callee, field="callee")
-        if caller:
-            if type(caller) is not str or not _digits(caller):
-                caller = normalize_number(caller, field="caller")
-        elif caller != "":
-            raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
-        if type(client) is not str:
-            raise InvalidArgumentType(f"client: expected a str, got {client!r}")
-        if type(at) is not datetime or (
-            type(datetime_tzinfo(at)) is not timezone and at.utcoffset() is None
-        ):
-            check_aware(at, "at")
-        if type(now) is not float or not isfinite(<double>now):
-            now = check_seconds(now)
-        if load is not None and type(load) is not Load:
-            raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
-        if customer_rate is not None and type(customer_rate) is not Rate:
-            raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
-        if rng is not None and not isinstance(rng, random.Random):
-            raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
+        if not (
+            type(callee) is str
+            and _digits(callee)
+            and type(caller) is str
+            and (not caller or _digits(caller))
+            and type(client) is str
+            and type(at) is datetime
+            and (type(datetime_tzinfo(at)) is timezone or at.utcoffset() is not None)
+            and type(now) is float
+            and isfinite(<double>now)
+            and (load is None or type(load) is Load)
+            and (customer_rate is None or type(customer_rate) is Rate)
+            and (rng is None or isinstance(rng, random.Random))
+        ):  # anything but the plain case: the full checks, which normalise or raise
+            callee, caller, now = check_call(
+                callee, client, at, now, caller, customer_rate, load, rng
+            )
         found_policy = PyDict_GetItem(self._policies, client) if self._policies else NULL
         chosen = self._default if found_policy == NULL else <_Policy>found_policy
         cap = chosen.cap
@@ -221,11 +224,8 @@ cdef class Router:
         floor = chosen.floor
         if floor is not None:
             if customer_rate is None:
-                raise InvalidArgument(
-                    "customer_rate: required when a minimum profit is set; it is what the"
-                    " vendor's rate is compared with"
-                )
-            limit = min(limit, _floor_limit(chosen, customer_rate, self._common, self._small))
+                raise customer_rate_required()
+            limit = min(limit, _floor_limit(chosen, customer_rate, self._common))
         slot = self._slots.longest_value(callee)
         if slot is not None and (
             type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
@@ -326,14 +326,14 @@ cdef tuple _context(
     return (client, load, now, balances, callee, at, bound, chosen.cap, chosen.floor, customer_rate)
 
 
-cdef int64_t _floor_limit(_Policy chosen, object customer_rate, object common, bint small):
+cdef int64_t _floor_limit(_Policy chosen, object customer_rate, object common):
     """The highest packed price the minimum profit lets through for ``customer_rate``:
     ``floor((pn/pd - fn/fd) × common)`` clamped, in 128-bit integers when every term fits
-    in 31 bits (and ``common`` in 62), else in Python integers."""
-    cdef long long pn, pd, q
+    in 31 bits (and ``common`` in 62), else as the twin does it."""
+    cdef long long pn, pd
     cdef int128 top, bottom, quotient
     cdef int overflow = 0
-    if small and chosen.small_floor:
+    if chosen.common and chosen.small_floor:
         pn = PyLong_AsLongLongAndOverflow(customer_rate._price_n, &overflow)
         if not overflow and -_SMALL < pn < _SMALL:
             pd = PyLong_AsLongLongAndOverflow(customer_rate._price_d, &overflow)
@@ -348,9 +348,7 @@ cdef int64_t _floor_limit(_Policy chosen, object customer_rate, object common, b
                 if quotient < -_LIMIT:
                     return -_LIMIT
                 return <int64_t>quotient
-    pn_, pd_ = ratio(customer_rate)
-    fn, fd = chosen.floor
-    return clamp((pn_ * fd - fn * pd_) * common // (pd_ * fd))
+    return packed_limit(bound_of(chosen.cap, chosen.floor, customer_rate), common)
 
 
 cdef inline int64_t _held(dict concurrent, object gateway_id):

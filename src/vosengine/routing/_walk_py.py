@@ -21,22 +21,29 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .._time import check_aware, check_seconds
-from ..errors import InvalidArgument, InvalidArgumentType
-from ..numbering import normalize_number
 from ..rating import Rate
-from ._filters import SHIFT, BalanceSource, bound_of, finish, judge, judge_every
+from ._filters import (
+    CODE,
+    SHIFT,
+    BalanceSource,
+    bound_of,
+    check_call,
+    customer_rate_required,
+    finish,
+    judge,
+    judge_every,
+)
+from ._gateway import Filter
 from ._load import Load
 from ._plan import (
     AT_TOP,
     JUDGE,
-    LIMIT,
     NO_PRICE,
     RECORD,
     Plan,
     Policy,
     Slot,
-    clamp,
+    packed_limit,
     policy,
     read_slot,
 )
@@ -44,8 +51,12 @@ from ._routes import Routes, RouteSettings
 
 __all__ = ["Router"]
 
-# removal codes (positions in _filters.CODES)
-_DISABLED, _REFUSED, _NOT_ALLOWED, _NO_RATE, _ABOVE_CAP, _BELOW_FLOOR = 1, 2, 3, 4, 5, 6
+_DISABLED = CODE[Filter.DISABLED]
+_REFUSED = CODE[Filter.CLIENT_REFUSED]
+_NOT_ALLOWED = CODE[Filter.CLIENT_NOT_ALLOWED]
+_NO_RATE = CODE[Filter.NO_VENDOR_RATE]
+_ABOVE_CAP = CODE[Filter.ABOVE_MAX_RATE]
+_BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
 
 
 class Router:
@@ -83,33 +94,15 @@ class Router:
     ) -> Routes:
         """The routes of one call; the arguments are those of
         :meth:`~vosengine.routing.RouteTable.route`, checked here."""
-        callee = normalize_number(callee, field="callee")
-        if caller:
-            caller = normalize_number(caller, field="caller")
-        elif caller != "":
-            raise InvalidArgumentType(f"caller: expected the number as a str, got {caller!r}")
-        if type(client) is not str:
-            raise InvalidArgumentType(f"client: expected a str, got {client!r}")
-        if type(at) is not datetime or at.utcoffset() is None:
-            check_aware(at, "at")
-        now = check_seconds(now)
-        if load is not None and type(load) is not Load:
-            raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
-        if customer_rate is not None and type(customer_rate) is not Rate:
-            raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
-        if rng is not None and not isinstance(rng, random.Random):
-            raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
+        callee, caller, now = check_call(callee, client, at, now, caller, customer_rate, load, rng)
         chosen = self._policies.get(client, self._default)
         plan = self._plan
         cap, floor = chosen.cap, chosen.floor
         if floor is not None and customer_rate is None:
-            raise InvalidArgument(
-                "customer_rate: required when a minimum profit is set; it is what the"
-                " vendor's rate is compared with"
-            )
+            raise customer_rate_required()
         # the highest price per second that passes, exact (bound) and packed (limit)
         bound = bound_of(cap, floor, customer_rate)
-        limit = LIMIT if bound is None else clamp(bound[0] * plan.common // bound[1])
+        limit = packed_limit(bound, plan.common)
         cap_limit = chosen.cap_limit
         context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
         stored = plan.slots.longest_value(callee)
