@@ -194,6 +194,100 @@ def test_reservations_settle_and_release() -> None:
     ledger._check()
 
 
+def test_grow_holds_more_by_the_overdraft_rule() -> None:
+    ledger = make()
+    ledger.recharge("alice", D("5"), key="r", actor=OP, now=NOW)
+    hold = ledger.reserve("alice", D("4"), "call-1", now=NOW)
+    grown = ledger.grow(hold.id, D("6"), now=NOW)
+    assert (grown.id, grown.amount, grown.call_id) == (hold.id, D("10"), "call-1")
+    assert ledger.balance("alice").available == D("5")
+    assert ledger.open_reservations() == [grown]
+    refused(ledger, lambda: ledger.grow(hold.id, D("5.01"), now=NOW), InsufficientFunds, "5.01")
+    refused(ledger, lambda: ledger.grow(hold.id, D("0"), now=NOW), InvalidArgument, "not positive")
+    refused(ledger, lambda: ledger.grow(99, D("1"), now=NOW), UnknownReservation, "99")
+    ledger.settle(hold.id, D("7"), now=NOW)
+    assert ledger.balance("alice").reserved == 0
+    ledger._check()
+
+
+def chain_ledger() -> InMemoryLedger:
+    ledger = make()
+    ledger.open_account("agent", credit_limit=D("1"))
+    ledger.open_account("top")
+    ledger.recharge("alice", D("5"), key="r", actor=OP, now=NOW)
+    return ledger
+
+
+def test_settle_call_charges_every_level_at_once_and_once() -> None:
+    ledger = chain_ledger()
+    hold = ledger.reserve("alice", D("3"), "call-1", now=NOW)
+    charges = [("alice", D("2.5")), ("agent", D("2")), ("top", D("0")), ("bob", D("1.5"))]
+    records = ledger.settle_call(hold.id, charges, key="call-1:A", now=NOW)
+    assert [(r.account_id, r.amount, r.kind, r.memo, r.key) for r in records] == [
+        ("alice", D("-2.5"), PaymentKind.CALL, "call-1", "call-1:A"),
+        ("agent", D("-2"), PaymentKind.CALL, "call-1", "call-1:A"),  # past its credit: the
+        ("bob", D("-1.5"), PaymentKind.CALL, "call-1", "call-1:A"),  # call has taken place
+    ]
+    balances = {a: ledger.balance(a).balance for a in ("alice", "agent", "top", "bob")}
+    assert balances == {"alice": D("2.5"), "agent": D("-2"), "top": 0, "bob": D("-1.5")}
+    assert ledger.open_reservations() == []
+    # a retry with the same key changes nothing and answers the same
+    before = snapshot(ledger)
+    assert ledger.settle_call(hold.id, charges, key="call-1:A", now=NOW) == records
+    assert snapshot(ledger) == before
+    refused(
+        ledger,
+        lambda: ledger.settle_call(hold.id, [("alice", D("1"))], key="call-1:A", now=NOW),
+        IdempotencyConflict,
+        "call-1:A",
+    )
+    ledger._check()
+
+
+def test_settle_call_of_a_call_that_never_connected_only_frees_the_hold() -> None:
+    ledger = chain_ledger()
+    hold = ledger.reserve("alice", D("3"), "call-1", now=NOW)
+    zero = [("alice", D("0")), ("agent", D("0"))]
+    assert ledger.settle_call(hold.id, zero, key="k", now=NOW) == ()
+    assert ledger.balance("alice").available == D("15")
+    assert ledger.records(account_id="agent") == []
+    assert ledger.settle_call(hold.id, zero, key="k", now=NOW) == ()
+    ledger._check()
+
+
+@pytest.mark.parametrize(
+    ("charges", "error", "match"),
+    [
+        ([("alice", D("1")), ("ghost", D("1"))], UnknownLedgerAccount, "ghost"),
+        ([("bob", D("1"))], InvalidArgument, r"charges\[0\]: 'bob' is not the account"),
+        ([("alice", D("1")), ("agent", D("-1"))], InvalidArgument, "negative"),
+        ([("alice", D("1")), ("alice", D("1"))], InvalidArgument, "charged twice"),
+        ([("alice", 1.5)], InvalidArgumentType, "float"),
+        ([("alice", D("0.00001"))], InvalidArgument, "decimals"),
+        ([], InvalidArgumentType, "non-empty sequence"),
+        ([["alice", D("1")]], InvalidArgumentType, r"charges\[0\]: expected"),
+    ],
+)
+def test_settle_call_refuses_bad_charges_and_changes_nothing(
+    charges: Any, error: type[BaseException], match: str
+) -> None:
+    ledger = chain_ledger()
+    hold = ledger.reserve("alice", D("3"), "call-1", now=NOW)
+    refused(ledger, lambda: ledger.settle_call(hold.id, charges, key="k", now=NOW), error, match)
+    refused(
+        ledger,
+        lambda: ledger.settle_call(99, [("alice", D("1"))], key="k2", now=NOW),
+        UnknownReservation,
+        "99",
+    )
+    refused(
+        ledger,
+        lambda: ledger.settle_call(hold.id, [("alice", D("1"))], key="", now=NOW),
+        InvalidArgument,
+        "idempotency key",
+    )
+
+
 def test_overdraft_actions_and_low_balance_events() -> None:
     ledger = InMemoryLedger()
     ledger.open_account("block", overdraft=OverdraftAction.BLOCK)

@@ -13,7 +13,11 @@ key with other arguments is an :class:`IdempotencyConflict`.
 
 Calls in progress: :meth:`~InMemoryLedger.reserve` holds an amount against ``available``,
 :meth:`~InMemoryLedger.settle` charges the call's real cost and frees the hold,
-:meth:`~InMemoryLedger.release` frees it unused. A reservation beyond ``available`` follows the
+:meth:`~InMemoryLedger.release` frees it unused; :meth:`~InMemoryLedger.grow` holds more for a
+call that outlasts its first hold, and :meth:`~InMemoryLedger.settle_call` settles a call along
+its agent chain (every level charged its own price, all levels or none, idempotent by key).
+
+A reservation beyond ``available`` follows the
 account's :class:`OverdraftAction`: ``BLOCK`` refuses it, ``WARN`` allows it and emits an
 event, ``SUSPEND`` refuses it and emits an event that asks the host to suspend the account.
 Crossing the low-balance threshold emits an event too. Events queue up until

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 from .._actors import Actor
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
+from ._calls import _Calls, _check_key, _same_request
 from ._protocol import OperatorsOnly, PayerRules
 from ._values import (
     Balance,
-    IdempotencyConflict,
     InsufficientFunds,
     LedgerEvent,
     LedgerEventKind,
@@ -26,7 +26,6 @@ from ._values import (
     Posting,
     Reservation,
     UnknownLedgerAccount,
-    UnknownReservation,
 )
 
 __all__ = ["InMemoryLedger"]
@@ -53,7 +52,7 @@ class _State:
         return _sub(_add(self.balance, self.credit_limit), self.reserved)
 
 
-class InMemoryLedger:
+class InMemoryLedger(_Calls):
     """The embedded ledger: everything in this process, guarded by one lock.
 
     Thread-safe: every operation holds the ledger's lock for its check-then-apply, so
@@ -488,96 +487,6 @@ class InMemoryLedger:
 
             return self._idempotent(key, ("credit_limit", account_id, limit, str(actor), memo), run)
 
-    # -- calls in progress -----------------------------------------------------------------
-
-    def reserve(
-        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
-    ) -> Reservation:
-        """Hold ``amount`` (>= 0) for a call. Beyond ``available`` the overdraft action
-        decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
-        ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
-        amount = self._amount(amount, "amount", positive=False)
-        if amount < ZERO:
-            raise InvalidArgument(f"amount: {amount} is negative")
-        with self._lock:
-            state = self._accounts.get(account_id) or self._state(account_id)
-            before = state.available()
-            if amount > before:
-                if state.overdraft is OverdraftAction.WARN:
-                    self._events.append(
-                        LedgerEvent(
-                            kind=LedgerEventKind.OVERDRAFT_WARNING,
-                            account_id=account_id,
-                            available=before,
-                            at=now,
-                            detail=f"call {call_id!r} holds {amount} with {before} available",
-                        )
-                    )
-                else:
-                    suspend = state.overdraft is OverdraftAction.SUSPEND
-                    self._events.append(
-                        LedgerEvent(
-                            kind=LedgerEventKind.SUSPEND_ACCOUNT
-                            if suspend
-                            else LedgerEventKind.CALL_BLOCKED,
-                            account_id=account_id,
-                            available=before,
-                            at=now,
-                            detail=f"call {call_id!r} needs {amount} with {before} available",
-                        )
-                    )
-                    raise InsufficientFunds(
-                        f"account {account_id!r} has {before} available, call {call_id!r}"
-                        f" needs {amount}",
-                        account_id=account_id,
-                        available=before,
-                    )
-            reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
-            state.reserved = _add(state.reserved, amount)
-            self._reservations[reservation.id] = reservation
-            if state.low_balance is not None:
-                self._watch(account_id, state, before, now)
-            return reservation
-
-    def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord:
-        """Charge a call's cost (>= 0, may exceed what was held) and free its hold."""
-        charge = self._amount(charge, "charge", positive=False)
-        if charge < ZERO:
-            raise InvalidArgument(f"charge: {charge} is negative")
-        with self._lock:
-            reservation = self._reservations.pop(reservation_id, None)
-            if reservation is None:
-                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
-            state = self._accounts[reservation.account_id]
-            reserved, balance = (
-                _sub(state.reserved, reservation.amount),
-                _sub(state.balance, charge),
-            )
-            state.reserved, state.balance = reserved, balance
-            if state.low_balance is not None:
-                # the hold already took the call's amount out of what was available
-                before = _add(state.available(), charge)
-                self._watch(reservation.account_id, state, before, now)
-            return self._record(
-                PaymentKind.CALL,
-                reservation.account_id,
-                charge.copy_negate(),
-                state,
-                "system",
-                reservation.call_id,
-                now,
-                None,
-            )
-
-    def release(self, reservation_id: int, *, now: datetime) -> None:
-        """Free a hold unused (the call failed)."""
-        with self._lock:
-            reservation = self._reservations.pop(reservation_id, None)
-            if reservation is None:
-                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
-            state = self._accounts[reservation.account_id]
-            state.reserved = _sub(state.reserved, reservation.amount)
-
     def _check(self) -> None:
         """Assert the ledger's invariants: money is conserved and holds add up."""
         with self._lock:
@@ -594,20 +503,8 @@ class InMemoryLedger:
                 assert held == state.reserved, (account_id, held, state.reserved)
 
 
-def _check_key(key: object, field: str) -> None:
-    if not isinstance(key, str) or not key:
-        raise InvalidArgument(f"{field}: expected a non-empty idempotency key, got {key!r}")
-
-
 def _request(
     kind: PaymentKind, account_id: str, amount: Decimal, actor: Actor, memo: str
 ) -> tuple[Any, ...]:
     """What an idempotency key stands for: a repeat with an equal request is a replay."""
     return (kind.value, account_id, amount, str(actor), memo)
-
-
-def _same_request(key: str, first: tuple[Any, ...], request: tuple[Any, ...]) -> None:
-    if first != request:
-        raise IdempotencyConflict(
-            f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
-        )

@@ -143,7 +143,18 @@ class Ledger(Protocol):
         self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
     ) -> Reservation: ...
 
+    def grow(self, reservation_id: int, amount: Decimal, *, now: datetime) -> Reservation: ...
+
     def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord: ...
+
+    def settle_call(
+        self,
+        reservation_id: int,
+        charges: Sequence[tuple[str, Decimal]],
+        *,
+        key: str,
+        now: datetime,
+    ) -> tuple[PaymentRecord, ...]: ...
 
     def release(self, reservation_id: int, *, now: datetime) -> None: ...
 

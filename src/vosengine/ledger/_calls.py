@@ -1,0 +1,268 @@
+"""Calls in progress: holds against what an account has available, and the settlement of a
+call, alone or along its agent chain. Part of :class:`~vosengine.ledger.InMemoryLedger`."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..money import CONTEXT, ZERO
+from ._values import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    LedgerEvent,
+    LedgerEventKind,
+    OverdraftAction,
+    PaymentKind,
+    PaymentRecord,
+    Reservation,
+    UnknownReservation,
+)
+
+if TYPE_CHECKING:
+    from ._memory import _State
+
+__all__: list[str] = []
+
+_add, _sub = CONTEXT.add, CONTEXT.subtract
+
+
+class _Calls:
+    """Reservations and settlements, on the state of :class:`InMemoryLedger` and under its
+    one lock."""
+
+    _lock: threading.Lock
+    _accounts: dict[str, _State]
+    _reservations: dict[int, Reservation]
+    _done: dict[str, tuple[tuple[Any, ...], Any]]
+    _events: list[LedgerEvent]
+    _reservation_ids: itertools.count[int]
+    _amount: Callable[..., Decimal]
+    _state: Callable[[str], _State]
+    _watch: Callable[[str, _State, Decimal, datetime], None]
+    _record: Callable[..., PaymentRecord]
+
+    def _hold(
+        self, account_id: str, state: _State, amount: Decimal, call_id: str, now: datetime
+    ) -> Decimal:
+        """Check that ``state`` may hold ``amount`` more (the overdraft rule), emitting the
+        event the rule asks for; returns what was available before. Under the lock."""
+        before = state.available()
+        if amount > before:
+            if state.overdraft is OverdraftAction.WARN:
+                self._events.append(
+                    LedgerEvent(
+                        kind=LedgerEventKind.OVERDRAFT_WARNING,
+                        account_id=account_id,
+                        available=before,
+                        at=now,
+                        detail=f"call {call_id!r} holds {amount} with {before} available",
+                    )
+                )
+            else:
+                suspend = state.overdraft is OverdraftAction.SUSPEND
+                self._events.append(
+                    LedgerEvent(
+                        kind=LedgerEventKind.SUSPEND_ACCOUNT
+                        if suspend
+                        else LedgerEventKind.CALL_BLOCKED,
+                        account_id=account_id,
+                        available=before,
+                        at=now,
+                        detail=f"call {call_id!r} needs {amount} with {before} available",
+                    )
+                )
+                raise InsufficientFunds(
+                    f"account {account_id!r} has {before} available, call {call_id!r}"
+                    f" needs {amount}",
+                    account_id=account_id,
+                    available=before,
+                )
+        return before
+
+    def reserve(
+        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
+    ) -> Reservation:
+        """Hold ``amount`` (>= 0) for a call. Beyond ``available`` the overdraft action
+        decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
+        ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
+        amount = self._amount(amount, "amount", positive=False)
+        if amount < ZERO:
+            raise InvalidArgument(f"amount: {amount} is negative")
+        with self._lock:
+            state = self._accounts.get(account_id) or self._state(account_id)
+            before = self._hold(account_id, state, amount, call_id, now)
+            reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
+            state.reserved = _add(state.reserved, amount)
+            self._reservations[reservation.id] = reservation
+            if state.low_balance is not None:
+                self._watch(account_id, state, before, now)
+            return reservation
+
+    def grow(self, reservation_id: int, amount: Decimal, *, now: datetime) -> Reservation:
+        """Hold ``amount`` (> 0) more for the call of an open reservation, by the same
+        overdraft rule as :meth:`reserve` (a refusal leaves the hold as it was). Returns the
+        reservation as it is now: the same id, the larger amount."""
+        amount = self._amount(amount, "amount")
+        with self._lock:
+            reservation = self._reservations.get(reservation_id)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            account_id = reservation.account_id
+            state = self._accounts[account_id]
+            before = self._hold(account_id, state, amount, reservation.call_id, now)
+            grown = reservation._replace(amount=_add(reservation.amount, amount))
+            state.reserved = _add(state.reserved, amount)
+            self._reservations[reservation_id] = grown
+            if state.low_balance is not None:
+                self._watch(account_id, state, before, now)
+            return grown
+
+    def _close(
+        self, reservation: Reservation, charge: Decimal, now: datetime, key: str | None
+    ) -> PaymentRecord | None:
+        """Free ``reservation``'s hold and charge its account ``charge``, with the record;
+        no record for a zero charge of a chain settlement (``key`` given). Under the lock."""
+        state = self._accounts[reservation.account_id]
+        reserved, balance = (
+            _sub(state.reserved, reservation.amount),
+            _sub(state.balance, charge),
+        )
+        state.reserved, state.balance = reserved, balance
+        if state.low_balance is not None:
+            # the hold already took the call's amount out of what was available
+            before = _add(state.available(), charge)
+            self._watch(reservation.account_id, state, before, now)
+        if key is not None and not charge:
+            return None
+        return self._record(
+            PaymentKind.CALL,
+            reservation.account_id,
+            charge.copy_negate(),
+            state,
+            "system",
+            reservation.call_id,
+            now,
+            key,
+        )
+
+    def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord:
+        """Charge a call's cost (>= 0, may exceed what was held) and free its hold."""
+        charge = self._amount(charge, "charge", positive=False)
+        if charge < ZERO:
+            raise InvalidArgument(f"charge: {charge} is negative")
+        with self._lock:
+            reservation = self._reservations.pop(reservation_id, None)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            record = self._close(reservation, charge, now, None)
+            assert record is not None
+            return record
+
+    def settle_call(
+        self,
+        reservation_id: int,
+        charges: Sequence[tuple[str, Decimal]],
+        *,
+        key: str,
+        now: datetime,
+    ) -> tuple[PaymentRecord, ...]:
+        """Settle a call along its agent chain, all levels or none: ``charges`` are
+        ``(account id, amount >= 0)`` pairs, the first the reservation's own account (its
+        hold is freed and the amount charged, as :meth:`settle` does), each later one an
+        agent above it, charged its own price of the call. An amount may exceed what was
+        held or what an agent has available: the call has taken place.
+
+        Everything is checked first (amounts, accounts, the reservation); then every level
+        is charged under one hold of the lock. Each non-zero charge writes one ``CALL``
+        record (memo: the call id; key: ``key``); a call charged nothing at every level (it
+        never connected) only frees the hold. Idempotent: a retry with the same ``key`` and
+        the same charges returns the first records and changes nothing, though the
+        reservation is closed by then; the same key with other charges is an
+        :class:`IdempotencyConflict`."""
+        _check_key(key, "key")
+        if isinstance(charges, str | bytes) or not isinstance(charges, Sequence) or not charges:
+            raise InvalidArgumentType(
+                f"charges: expected a non-empty sequence of (account id, amount), got {charges!r}"
+            )
+        checked: list[tuple[str, Decimal]] = []
+        for index, pair in enumerate(charges):
+            if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
+                raise InvalidArgumentType(
+                    f"charges[{index}]: expected (account id, amount), got {pair!r}"
+                )
+            amount = self._amount(pair[1], f"charges[{index}].amount", positive=False)
+            if amount < ZERO:
+                raise InvalidArgument(f"charges[{index}].amount: {amount} is negative")
+            checked.append((pair[0], amount))
+        if len({account_id for account_id, _ in checked}) != len(checked):
+            raise InvalidArgument(f"charges: an account is charged twice in {charges!r}")
+        request = ("call", reservation_id, tuple(checked))
+        with self._lock:
+            done = self._done.get(key)
+            if done is not None:
+                _same_request(key, done[0], request)
+                records: tuple[PaymentRecord, ...] = done[1]
+                return records
+            reservation = self._reservations.get(reservation_id)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            if checked[0][0] != reservation.account_id:
+                raise InvalidArgument(
+                    f"charges[0]: {checked[0][0]!r} is not the account of reservation"
+                    f" {reservation_id} ({reservation.account_id!r})"
+                )
+            agents = [(self._state(account_id), account_id, a) for account_id, a in checked[1:]]
+            # ... everything checked: apply it all
+            del self._reservations[reservation_id]
+            out = []
+            first = self._close(reservation, checked[0][1], now, key)
+            if first is not None:
+                out.append(first)
+            for state, account_id, amount in agents:
+                if not amount:
+                    continue
+                before = state.available()
+                state.balance = _sub(state.balance, amount)
+                self._watch(account_id, state, before, now)
+                out.append(
+                    self._record(
+                        PaymentKind.CALL,
+                        account_id,
+                        amount.copy_negate(),
+                        state,
+                        "system",
+                        reservation.call_id,
+                        now,
+                        key,
+                    )
+                )
+            records = tuple(out)
+            self._done[key] = (request, records)
+            return records
+
+    def release(self, reservation_id: int, *, now: datetime) -> None:
+        """Free a hold unused (the call failed)."""
+        with self._lock:
+            reservation = self._reservations.pop(reservation_id, None)
+            if reservation is None:
+                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
+            state = self._accounts[reservation.account_id]
+            state.reserved = _sub(state.reserved, reservation.amount)
+
+
+def _check_key(key: object, field: str) -> None:
+    if not isinstance(key, str) or not key:
+        raise InvalidArgument(f"{field}: expected a non-empty idempotency key, got {key!r}")
+
+
+def _same_request(key: str, first: tuple[Any, ...], request: tuple[Any, ...]) -> None:
+    if first != request:
+        raise IdempotencyConflict(
+            f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
+        )
