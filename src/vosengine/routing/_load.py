@@ -76,6 +76,10 @@ class Load:
         """How many calls hold ``gateway`` (its id) now."""
         return self._concurrent.get(gateway, 0)
 
+    def holder(self, call_id: str) -> str | None:
+        """The id of the gateway ``call_id`` holds now, or ``None``."""
+        return self._calls.get(call_id)
+
     def attempts(self, gateway: str, *, now: float) -> int:
         """Call attempts through ``gateway`` in the second before ``now`` (at most its CPS
         limit: the count saturates there)."""

@@ -1,0 +1,412 @@
+"""The admission pipeline: its stages, each usable alone, and :meth:`Admission.admit`, which
+only composes them; then failover, extension and the end of the call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from .._time import check_aware
+from ..accounts import AccountDirectory, AccountStatus
+from ..cdr import CDR, ChainBiller, TableSource
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..ledger import InsufficientFunds, Ledger, Reservation
+from ..money import CONTEXT, ZERO
+from ..numbering import normalize_number
+from ..rating import Rate, RateTable
+from ..reasons import TerminationReason
+from ..routing import BalanceSource, GatewayBusy, Load, Routes, RouteTable
+from ._outcomes import Admitted, Rejected, Settled
+
+__all__ = ["Admission"]
+
+_R = TerminationReason
+
+#: How often a hold is tried again when another call took the money between reading the
+#: balance and holding it.
+_RACES = 3
+
+_OWN = {
+    AccountStatus.LOCKED: _R.ACCOUNT_LOCKED,
+    AccountStatus.INACTIVE: _R.ACCOUNT_INACTIVE,
+    AccountStatus.EXPIRED: _R.ACCOUNT_EXPIRED,
+}
+_AGENT = {
+    AccountStatus.LOCKED: _R.AGENT_LOCKED,
+    AccountStatus.INACTIVE: _R.ACCOUNT_INACTIVE,
+    AccountStatus.EXPIRED: _R.ACCOUNT_EXPIRED,
+}
+
+
+def _rejected(reason: TerminationReason, detail: str, stage: str) -> Rejected:
+    return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage=stage)
+
+
+def _seconds(value: object, field: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(f"{field}: expected an int number of seconds, got {value!r}")
+    if value < minimum:
+        raise InvalidArgument(f"{field}: {value} is below {minimum}")
+    return value
+
+
+class Admission:
+    """Call admission: may this account call this number, through which gateways, for how
+    long -- and, when the call ends, what every level of its agent chain pays.
+
+    Built on the host's ``directory`` (account state, number sections), ``rates`` (each
+    account's rate table: a mapping or a function of the account id; the customer's gives
+    the price, the agents' what they pay), ``ledger`` (balances and holds) and ``routes``
+    (the vendor gateways). ``load`` is where gateway slots are taken (without it capacity
+    and CPS are not counted); ``balances`` where prepaid vendors' balances are read (see
+    :meth:`RouteTable.route <vosengine.routing.RouteTable.route>`).
+
+    **The hold.** Admission holds what the longest affordable call costs (at most ``limit``
+    seconds), so a call can never spend money another call holds. With ``first_slice``
+    (seconds) it holds only the first slice, rounded up to the rate's increment grid, and
+    :meth:`extend` holds the next one while the call runs: more calls fit in one balance,
+    at the price of one :meth:`extend` per slice.
+
+    **Chain billing.** :meth:`finish` charges the customer its own price and every agent
+    above it *its* price of the same call (the wholesale rate the agent buys at), all in
+    one ledger step. An agent's income on the call is what the level below paid less what
+    it paid; the operator's revenue is what the top agent paid
+    (:class:`~vosengine.cdr.ChainCharge`). Agents' balances are charged, never checked at
+    admission: a prepaid agent's calls are limited by what its customers hold.
+
+    The two clocks: ``at`` is the business clock (an aware ``datetime``: account expiry,
+    rates in force, ledger records), ``now`` the protocol clock (monotonic seconds: gateway
+    CPS counts). Thread-safe as its parts are: the ledger and the load hold their own locks,
+    and the directory and tables are read as snapshots. ``routes`` may be swapped for a new
+    table at any time.
+    """
+
+    def __init__(
+        self,
+        *,
+        directory: AccountDirectory,
+        rates: TableSource,
+        ledger: Ledger,
+        routes: RouteTable,
+        load: Load | None = None,
+        balances: BalanceSource | None = None,
+        first_slice: int | None = None,
+        limit: int = 86_400,
+    ) -> None:
+        if not isinstance(directory, AccountDirectory):
+            raise InvalidArgumentType(f"directory: expected an AccountDirectory, got {directory!r}")
+        if not isinstance(routes, RouteTable):
+            raise InvalidArgumentType(f"routes: expected a RouteTable, got {routes!r}")
+        if load is not None and not isinstance(load, Load):
+            raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
+        self.directory = directory
+        self.biller = ChainBiller(directory, rates)
+        self.ledger = ledger
+        self.routes = routes
+        self.load = load
+        self.balances = balances
+        self.limit = _seconds(limit, "limit", 1)
+        self.first_slice = None if first_slice is None else _seconds(first_slice, "first_slice", 1)
+
+    # -- the stages, each usable alone -----------------------------------------------------
+
+    def check_status(self, account_id: str, *, at: datetime) -> Rejected | None:
+        """Stage 1: the account and every agent above it must be active at ``at`` (not
+        locked, inactive or expired). ``None`` when they are."""
+        verdict = self.directory.status_verdict(account_id, now=at)
+        if verdict.allowed:
+            return None
+        own = verdict.account_id == account_id
+        reason = (_OWN if own else _AGENT)[verdict.status]
+        whose = "" if own else f" (an agent above {account_id!r})"
+        return _rejected(reason, f"{verdict.reason}{whose}", "status")
+
+    def check_number(self, account_id: str, callee: str) -> str | Rejected:
+        """Stage 2: ``callee`` normalised (:func:`~vosengine.numbering.normalize_number`),
+        if every number section from the account up allows it. A number that cannot be
+        read is refused, never passed: the sections fail closed."""
+        try:
+            number = normalize_number(callee, field="callee")
+        except InvalidArgumentType:
+            raise
+        except InvalidArgument as error:
+            return _rejected(_R.NUMBER_RESTRICTED, str(error), "number")
+        if self.directory.number_allowed(account_id, number):
+            return number
+        check = self.directory.number_check(account_id, number)
+        return _rejected(_R.NUMBER_RESTRICTED, f"{number}: {check.reason}", "number")
+
+    def customer_rate(self, account_id: str, number: str, *, at: datetime) -> Rate | Rejected:
+        """Stage 3: the account's rate for ``number`` (normalised) in force at ``at``."""
+        rate = self.biller.table_for(account_id).lookup(number, at=at)
+        if rate is None:
+            return _rejected(
+                _R.RATE_NOT_FOUND,
+                f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
+                "rate",
+            )
+        return rate
+
+    def hold(
+        self, account_id: str, number: str, call_id: str, *, at: datetime
+    ) -> tuple[Reservation, int] | Rejected:
+        """Stage 4: hold what the longest affordable call to ``number`` costs (or its first
+        slice) and say how long it may last: ``(reservation, max_seconds)``. Insufficient
+        Balance when not even the first increment is affordable."""
+        table = self.biller.table_for(account_id)
+        for _ in range(_RACES):
+            available = self.ledger.balance(account_id).available
+            seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
+            if not seconds:
+                rate = table.lookup(number, at=at)
+                assert rate is not None
+                first = rate.free_seconds + rate.first_increment
+                cost = table.price(number, first * 1000, at=at).amount
+                return _rejected(
+                    _R.INSUFFICIENT_BALANCE,
+                    f"account {account_id!r} has {available} available; the first {first} s"
+                    f" to {number} cost {cost}",
+                    "balance",
+                )
+            try:
+                return self.ledger.reserve(account_id, amount, call_id, now=at), seconds
+            except InsufficientFunds:
+                continue  # another call took the money since the balance was read
+        return _rejected(
+            _R.INSUFFICIENT_BALANCE,
+            f"account {account_id!r}: the balance changed {_RACES} times while holding",
+            "balance",
+        )
+
+    def route(
+        self,
+        account_id: str,
+        number: str,
+        rate: Rate,
+        call_id: str,
+        *,
+        at: datetime,
+        now: float,
+        caller: str = "",
+    ) -> tuple[Routes, int] | Rejected:
+        """Stage 5: the ranked routes to ``number`` with every filter, and the index of the
+        first one whose gateway slot was taken for ``call_id`` (0 without a load).
+        NoAvailableRouter when no gateway may carry the call."""
+        load = self.load
+        routes = self.routes.route(
+            number,
+            client=account_id,
+            at=at,
+            now=now,
+            caller=caller,
+            customer_rate=rate,
+            load=load,
+            balances=self.balances,
+        )
+        if routes and load is None:
+            return routes, 0
+        for attempt in range(len(routes)):
+            try:
+                load.acquire(routes[attempt].gateway, call_id, now=now)  # type: ignore[union-attr]
+            except GatewayBusy:
+                continue  # taken by another call since the table read the load
+            return routes, attempt
+        removed = "; ".join(removed.reason for removed in routes.removed)
+        detail = f"no gateway may carry the call to {number}" + (f": {removed}" if removed else "")
+        return _rejected(_R.NO_AVAILABLE_ROUTER, detail, "routing")
+
+    # -- the pipeline ----------------------------------------------------------------------
+
+    def admit(
+        self,
+        account_id: str,
+        callee: str,
+        *,
+        call_id: str,
+        at: datetime,
+        now: float,
+        caller: str = "",
+    ) -> Admitted | Rejected:
+        """May ``account_id`` call ``callee``? The stages in order -- status, number
+        sections, customer rate, the hold, routing -- and the first refusal is the answer.
+        A hold taken before routing refused is released. An unknown account, ledger account
+        or rate table is an error (the host's set-up is wrong), not a refusal."""
+        if not isinstance(call_id, str) or not call_id:
+            raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
+        check_aware(at, "at")
+        refused = self.check_status(account_id, at=at)
+        if refused is not None:
+            return refused
+        number = self.check_number(account_id, callee)
+        if isinstance(number, Rejected):
+            return number
+        rate = self.customer_rate(account_id, number, at=at)
+        if isinstance(rate, Rejected):
+            return rate
+        held = self.hold(account_id, number, call_id, at=at)
+        if isinstance(held, Rejected):
+            return held
+        reservation, seconds = held
+        try:
+            routed = self.route(account_id, number, rate, call_id, at=at, now=now, caller=caller)
+        except BaseException:
+            self.ledger.release(reservation.id, now=at)
+            raise
+        if isinstance(routed, Rejected):
+            self.ledger.release(reservation.id, now=at)
+            return routed
+        return Admitted(
+            call_id=call_id,
+            account_id=account_id,
+            callee=number,
+            at=at,
+            routes=routed[0],
+            attempt=routed[1],
+            max_seconds=seconds,
+            reservation=reservation,
+            customer_rate=rate,
+        )
+
+    # -- while the call runs ---------------------------------------------------------------
+
+    def failover(
+        self, admitted: Admitted, *, status: int | None, at: datetime, now: float
+    ) -> Admitted | Rejected:
+        """The gateway of ``admitted.route`` failed with the final ``status`` (``None``: no
+        final response in time): its slot is given back, and the next route whose slot can
+        be taken is the answer (:meth:`Routes.failover <vosengine.routing.Routes.failover>`
+        decides whether to go on). When the search stops, the hold is released and the
+        vendor's answer is the refusal."""
+        self._check_admitted(admitted)
+        load, routes, attempt = self.load, admitted.routes, admitted.attempt
+        if load is not None and load.holder(admitted.call_id) is not None:
+            load.release(admitted.call_id)
+        decision = routes.failover(attempt, status=status)
+        while decision.next is not None:
+            attempt += 1
+            if load is None:
+                return attrs.evolve(admitted, attempt=attempt)
+            try:
+                load.acquire(decision.next.gateway, admitted.call_id, now=now)
+            except GatewayBusy:
+                decision = routes.failover(attempt, status=503)  # as if it had answered busy
+                continue
+            return attrs.evolve(admitted, attempt=attempt)
+        self.ledger.release(admitted.reservation.id, now=at)
+        reason, status = decision.reason, decision.status
+        return Rejected(reason=reason, sip_status=status, detail=decision.why, stage="failover")
+
+    def extend(self, admitted: Admitted, *, at: datetime) -> Admitted | Rejected:
+        """Hold the next slice of a running call (admitted with ``first_slice``): the new
+        ``max_seconds`` and the grown reservation, or Insufficient Balance when the balance
+        pays for no more -- the call may then run to its ``max_seconds`` and no further."""
+        self._check_admitted(admitted)
+        table = self.biller.table_for(admitted.account_id)
+        reservation = admitted.reservation
+        for _ in range(_RACES):
+            available = self.ledger.balance(admitted.account_id).available
+            seconds, amount = self._affordable(
+                table,
+                admitted.callee,
+                CONTEXT.add(available, reservation.amount),
+                admitted.at,
+                reservation.amount,
+                admitted.max_seconds,
+            )
+            if seconds <= admitted.max_seconds:
+                return _rejected(
+                    _R.INSUFFICIENT_BALANCE,
+                    f"account {admitted.account_id!r} has {available} available: the call"
+                    f" may last {admitted.max_seconds} s and no more",
+                    "balance",
+                )
+            more = CONTEXT.subtract(amount, reservation.amount)
+            try:
+                grown = self.ledger.grow(reservation.id, more, now=at) if more else reservation
+            except InsufficientFunds:
+                continue
+            return attrs.evolve(admitted, reservation=grown, max_seconds=seconds)
+        return _rejected(
+            _R.INSUFFICIENT_BALANCE,
+            f"account {admitted.account_id!r}: the balance changed {_RACES} times while holding",
+            "balance",
+        )
+
+    # -- the end of the call ---------------------------------------------------------------
+
+    def finish(
+        self, admitted: Admitted, cdr: CDR, *, at: datetime, key: str | None = None
+    ) -> Settled:
+        """The call ended (``cdr`` says how): price it at every level of the agent chain,
+        charge every level in one ledger step (:meth:`Ledger.settle_call
+        <vosengine.ledger.InMemoryLedger.settle_call>`: the hold is freed, all levels are
+        charged or none) and give back the gateway slot. A call that never connected only
+        frees the hold and the slot.
+
+        Idempotent: a retry with the same ``key`` (default: from the call id and the CDR's
+        leg) returns the same :class:`Settled` and changes nothing. Everything is priced
+        before anything is posted: a level without a rate table
+        (:class:`~vosengine.cdr.MissingRateTable`) or a ledger account fails the whole
+        step, and the call can be finished again once the set-up is mended."""
+        self._check_admitted(admitted)
+        if not isinstance(cdr, CDR):
+            raise InvalidArgumentType(f"cdr: expected a CDR, got {cdr!r}")
+        if cdr.call_id != admitted.call_id or cdr.account_id != admitted.account_id:
+            raise InvalidArgument(
+                f"cdr: call {cdr.call_id!r} of {cdr.account_id!r} is not the admitted call"
+                f" {admitted.call_id!r} of {admitted.account_id!r}"
+            )
+        if cdr.callee != admitted.callee:  # priced on the number the tables matched
+            cdr = attrs.evolve(cdr, callee=admitted.callee)
+        charge = self.biller.rate(cdr)
+        charges = [(level.account_id, level.amount) for level in charge.levels]
+        records = self.ledger.settle_call(
+            admitted.reservation.id,
+            charges,
+            key=f"call:{cdr.call_id}:{cdr.leg}" if key is None else key,
+            now=at,
+        )
+        load = self.load
+        if load is not None and load.holder(admitted.call_id) is not None:
+            load.release(admitted.call_id)
+        return Settled(charge=charge, records=records)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _check_admitted(self, admitted: object) -> None:
+        if not isinstance(admitted, Admitted):
+            raise InvalidArgumentType(f"admitted: expected an Admitted call, got {admitted!r}")
+
+    def _affordable(
+        self,
+        table: RateTable,
+        number: str,
+        available: Decimal,
+        at: datetime,
+        held: Decimal,
+        running: int,
+    ) -> tuple[int, Decimal]:
+        """The hold time to ask for and its price: the longest call ``available`` pays for,
+        cut to the next slice past ``running`` seconds when slices are asked for. ``(0,
+        ...)`` when nothing is affordable."""
+        seconds = table.max_call_seconds(number, available, at=at, limit=self.limit)
+        if not seconds:
+            return 0, ZERO
+        size = self.first_slice
+        if size is not None and seconds > running + size:
+            rate = table.lookup(number, at=at)
+            assert rate is not None
+            seconds = _on_grid(rate, running + size)
+        amount = table.price(number, seconds * 1000, at=at).amount
+        return seconds, max(amount, held)
+
+
+def _on_grid(rate: Rate, seconds: int) -> int:
+    """The first point of ``rate``'s increment grid at or past ``seconds``."""
+    base = rate.free_seconds + rate.first_increment
+    if seconds <= base:
+        return base
+    steps = -(-(seconds - base) // rate.next_increment)
+    return base + steps * rate.next_increment
