@@ -304,6 +304,36 @@ def test_max_call_seconds_is_tight(
         assert (best - rate.free_seconds - rate.first_increment) % rate.next_increment == 0
 
 
+@given(
+    available=amounts(max_value=50),
+    rule=rounding_rules(),
+    limit=st.integers(1, 100_000),
+    data=st.data(),
+)
+def test_the_longest_call_in_integers_is_the_search_over_charges(
+    available: Decimal, rule: RoundingRule, limit: int, data: st.DataObject
+) -> None:
+    """The closed-form narrowing and integer search give what bisection over the table's
+    own charges gives, for every rate it serves."""
+    from vosengine.rating._afford import exact, linear, search
+
+    rate = data.draw(rates(limit_decimals=rule.decimals))
+    assume(linear(rate) and rate.effective_from is None and rate.effective_until is None)
+    t = RateTable([rate], rounding=rule)
+    base = rate.free_seconds + rate.first_increment
+    assume(limit >= base and available >= 0)
+    top = (limit - base) // rate.next_increment + 1
+    by_charges = search(
+        lambda hold: t._charge(rate.prefix, rate, hold, AT, True).amount,
+        base,
+        rate.next_increment,
+        top,
+        available,
+    )
+    assert exact(rate, rule, available, top) == by_charges
+    assert t.max_call_seconds(rate.prefix, available, at=AT, limit=limit) == by_charges
+
+
 # -- properties --------------------------------------------------------------------------
 
 

@@ -44,6 +44,23 @@ def _rejected(reason: TerminationReason, detail: str, stage: str) -> Rejected:
     return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage=stage)
 
 
+def _raced(account_id: str) -> Rejected:
+    return _rejected(
+        _R.INSUFFICIENT_BALANCE,
+        f"account {account_id!r}: the balance changed {_RACES} times while holding",
+        "balance",
+    )
+
+
+def _no_router(routes: Routes, number: str) -> Rejected:
+    def detail() -> str:
+        removed = "; ".join(removed.reason for removed in routes.removed)
+        return f"no gateway may carry the call to {number}" + (f": {removed}" if removed else "")
+
+    reason = _R.NO_AVAILABLE_ROUTER
+    return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage="routing")
+
+
 def _seconds(value: object, field: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentType(f"{field}: expected an int number of seconds, got {value!r}")
@@ -149,36 +166,43 @@ class Admission:
             )
         return rate
 
+    def affordable(
+        self, account_id: str, number: str, *, at: datetime
+    ) -> tuple[int, Decimal] | Rejected:
+        """Stage 4, without holding anything: how long a call to ``number`` may last on
+        what the account has available now (at most ``limit`` seconds, or the first slice)
+        and what that costs: ``(max_seconds, amount)``. Insufficient Balance when not even
+        the first increment is affordable."""
+        table = self.biller.table_for(account_id)
+        available = self.ledger.balance(account_id).available
+        seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
+        if seconds:
+            return seconds, amount
+        rate = table.lookup(number, at=at)
+        assert rate is not None  # an immutable table: max_call_seconds found it
+        first = rate.free_seconds + rate.first_increment
+        cost = table.price(number, first * 1000, at=at).amount
+        return _rejected(
+            _R.INSUFFICIENT_BALANCE,
+            f"account {account_id!r} has {available} available; the first {first} s"
+            f" to {number} cost {cost}",
+            "balance",
+        )
+
     def hold(
         self, account_id: str, number: str, call_id: str, *, at: datetime
     ) -> tuple[Reservation, int] | Rejected:
         """Stage 4: hold what the longest affordable call to ``number`` costs (or its first
-        slice) and say how long it may last: ``(reservation, max_seconds)``. Insufficient
-        Balance when not even the first increment is affordable."""
-        table = self.biller.table_for(account_id)
+        slice) and say how long it may last: ``(reservation, max_seconds)``."""
         for _ in range(_RACES):
-            available = self.ledger.balance(account_id).available
-            seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
-            if not seconds:
-                rate = table.lookup(number, at=at)
-                assert rate is not None
-                first = rate.free_seconds + rate.first_increment
-                cost = table.price(number, first * 1000, at=at).amount
-                return _rejected(
-                    _R.INSUFFICIENT_BALANCE,
-                    f"account {account_id!r} has {available} available; the first {first} s"
-                    f" to {number} cost {cost}",
-                    "balance",
-                )
+            afford = self.affordable(account_id, number, at=at)
+            if isinstance(afford, Rejected):
+                return afford
             try:
-                return self.ledger.reserve(account_id, amount, call_id, now=at), seconds
+                return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
             except InsufficientFunds:
                 continue  # another call took the money since the balance was read
-        return _rejected(
-            _R.INSUFFICIENT_BALANCE,
-            f"account {account_id!r}: the balance changed {_RACES} times while holding",
-            "balance",
-        )
+        return _raced(account_id)
 
     def route(
         self,
@@ -194,28 +218,13 @@ class Admission:
         """Stage 5: the ranked routes to ``number`` with every filter, and the index of the
         first one whose gateway slot was taken for ``call_id`` (0 without a load).
         NoAvailableRouter when no gateway may carry the call."""
-        load = self.load
-        routes = self.routes.route(
-            number,
-            client=account_id,
-            at=at,
-            now=now,
-            caller=caller,
-            customer_rate=rate,
-            load=load,
-            balances=self.balances,
-        )
-        if routes and load is None:
-            return routes, 0
-        for attempt in range(len(routes)):
-            try:
-                load.acquire(routes[attempt].gateway, call_id, now=now)  # type: ignore[union-attr]
-            except GatewayBusy:
-                continue  # taken by another call since the table read the load
-            return routes, attempt
-        removed = "; ".join(removed.reason for removed in routes.removed)
-        detail = f"no gateway may carry the call to {number}" + (f": {removed}" if removed else "")
-        return _rejected(_R.NO_AVAILABLE_ROUTER, detail, "routing")
+        routes = self._routes(account_id, number, rate, at, now, caller)
+        if isinstance(routes, Rejected):
+            return routes
+        attempt = self._take(routes, call_id, now)
+        if attempt is None:
+            return _no_router(routes, number)
+        return routes, attempt
 
     # -- the pipeline ----------------------------------------------------------------------
 
@@ -230,12 +239,17 @@ class Admission:
         caller: str = "",
     ) -> Admitted | Rejected:
         """May ``account_id`` call ``callee``? The stages in order -- status, number
-        sections, customer rate, the hold, routing -- and the first refusal is the answer.
-        A hold taken before routing refused is released. An unknown account, ledger account
-        or rate table is an error (the host's set-up is wrong), not a refusal."""
-        if not isinstance(call_id, str) or not call_id:
+        sections, customer rate, balance, routing -- and the first refusal is the answer.
+
+        Nothing is held for a refused call: the hold is taken once the balance and the
+        routes both allow the call (the answer is the one the stages give in order), and a
+        gateway slot last; when every gateway filled up meanwhile, the hold is released. An
+        unknown account, ledger account or rate table is an error (the host's set-up is
+        wrong), not a refusal."""
+        if type(call_id) is not str or not call_id:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
-        check_aware(at, "at")
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
         refused = self.check_status(account_id, at=at)
         if refused is not None:
             return refused
@@ -245,25 +259,41 @@ class Admission:
         rate = self.customer_rate(account_id, number, at=at)
         if isinstance(rate, Rejected):
             return rate
-        held = self.hold(account_id, number, call_id, at=at)
-        if isinstance(held, Rejected):
-            return held
-        reservation, seconds = held
+        ledger = self.ledger
+        routes: Routes | None = None
+        for _ in range(_RACES):
+            afford = self.affordable(account_id, number, at=at)
+            if isinstance(afford, Rejected):
+                return afford
+            if routes is None:
+                found = self._routes(account_id, number, rate, at, now, caller)
+                if isinstance(found, Rejected):
+                    return found
+                routes = found
+            seconds, amount = afford
+            try:
+                reservation = ledger.reserve(account_id, amount, call_id, now=at)
+            except InsufficientFunds:
+                continue  # another call took the money since the balance was read
+            break
+        else:
+            return _raced(account_id)
+        assert routes is not None
         try:
-            routed = self.route(account_id, number, rate, call_id, at=at, now=now, caller=caller)
+            attempt = self._take(routes, call_id, now)
         except BaseException:
-            self.ledger.release(reservation.id, now=at)
+            ledger.release(reservation.id, now=at)
             raise
-        if isinstance(routed, Rejected):
-            self.ledger.release(reservation.id, now=at)
-            return routed
+        if attempt is None:
+            ledger.release(reservation.id, now=at)
+            return _no_router(routes, number)
         return Admitted(
             call_id=call_id,
             account_id=account_id,
             callee=number,
             at=at,
-            routes=routed[0],
-            attempt=routed[1],
+            routes=routes,
+            attempt=attempt,
             max_seconds=seconds,
             reservation=reservation,
             customer_rate=rate,
@@ -328,11 +358,7 @@ class Admission:
             except InsufficientFunds:
                 continue
             return attrs.evolve(admitted, reservation=grown, max_seconds=seconds)
-        return _rejected(
-            _R.INSUFFICIENT_BALANCE,
-            f"account {admitted.account_id!r}: the balance changed {_RACES} times while holding",
-            "balance",
-        )
+        return _raced(admitted.account_id)
 
     # -- the end of the call ---------------------------------------------------------------
 
@@ -374,6 +400,35 @@ class Admission:
         return Settled(charge=charge, records=records)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _routes(
+        self, account_id: str, number: str, rate: Rate, at: datetime, now: float, caller: str
+    ) -> Routes | Rejected:
+        routes = self.routes.route(
+            number,
+            client=account_id,
+            at=at,
+            now=now,
+            caller=caller,
+            customer_rate=rate,
+            load=self.load,
+            balances=self.balances,
+        )
+        return routes if routes else _no_router(routes, number)
+
+    def _take(self, routes: Routes, call_id: str, now: float) -> int | None:
+        """The index of the first route whose gateway slot ``call_id`` took (0 without a
+        load), or ``None`` when every one filled up since the table read the load."""
+        load = self.load
+        if load is None:
+            return 0
+        for attempt in range(len(routes)):
+            try:
+                load.acquire(routes[attempt].gateway, call_id, now=now)
+            except GatewayBusy:
+                continue
+            return attempt
+        return None
 
     def _check_admitted(self, admitted: object) -> None:
         if not isinstance(admitted, Admitted):

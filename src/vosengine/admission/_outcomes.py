@@ -3,6 +3,7 @@ posted (:class:`Settled`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -22,14 +23,17 @@ __all__ = ["Admitted", "Rejected", "Settled"]
 @attrs.frozen(kw_only=True)
 class Rejected:
     """The call may not go: the termination ``reason`` a CDR records, the final SIP status
-    to answer the caller with (``sip_status``), and a ``detail`` a person can read (which
-    account, entry, gateway or amount decided). ``stage`` names the step that refused:
-    ``"status"``, ``"number"``, ``"rate"``, ``"balance"``, ``"routing"`` or, after every
-    gateway failed, ``"failover"``. Falsy, as a refusal is."""
+    to answer the caller with (``sip_status``), and a :attr:`detail` a person can read
+    (which account, entry, gateway or amount decided). ``stage`` names the step that
+    refused: ``"status"``, ``"number"``, ``"rate"``, ``"balance"``, ``"routing"`` or, after
+    every gateway failed, ``"failover"``. Falsy, as a refusal is.
+
+    ``detail`` may be given as a function of no arguments: it is written when first read
+    (what routing removed and why is read only by a host that asks)."""
 
     reason: TerminationReason
     sip_status: int
-    detail: str
+    _detail: str | Callable[[], str] = attrs.field(eq=False, repr=False)
     stage: str
 
     def __bool__(self) -> Literal[False]:
@@ -38,6 +42,20 @@ class Rejected:
     @property
     def allowed(self) -> Literal[False]:
         return False
+
+    @property
+    def detail(self) -> str:
+        detail = self._detail
+        if not isinstance(detail, str):
+            detail = detail()
+            object.__setattr__(self, "_detail", detail)
+        return detail
+
+    def __repr__(self) -> str:
+        return (
+            f"Rejected(reason={self.reason!r}, sip_status={self.sip_status},"
+            f" detail={self.detail!r}, stage={self.stage!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)

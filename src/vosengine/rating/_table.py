@@ -16,6 +16,7 @@ from .._time import check_aware, local_reading
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule, to_decimal
 from ..prefix import PrefixTable
+from ._afford import exact, linear, search
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._invariants import check_table
@@ -354,25 +355,24 @@ class RateTable:
         if rate is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
         base = rate.free_seconds + rate.first_increment
-
-        def point(k: int) -> int:  # the k-th grid point, k >= 1
-            return base + (k - 1) * rate.next_increment
-
-        def cost(hold: int) -> Decimal:
-            return self._charge(number, rate, hold, at, longest).amount
-
-        if limit < base or available < 0 or cost(base) > available:
+        if limit < base or available < 0:
             return 0
-        low, high = 1, (limit - base) // rate.next_increment + 1
-        if cost(point(high)) <= available:
-            return point(high)
-        while high - low > 1:  # invariant: cost(point(low)) <= available < cost(point(high))
-            middle = (low + high) // 2
-            if cost(point(middle)) <= available:
-                low = middle
-            else:
-                high = middle
-        return point(low)
+        top = (limit - base) // rate.next_increment + 1  # the grid points up to the limit
+        if (
+            longest
+            and not self.windows
+            and rate.effective_from is None
+            and rate.effective_until is None
+            and linear(rate)
+        ):
+            return exact(rate, self.rounding, available, top)
+        return search(
+            lambda hold: self._charge(number, rate, hold, at, longest).amount,
+            base,
+            rate.next_increment,
+            top,
+            available,
+        )
 
     # -- CSV -------------------------------------------------------------------------------
 

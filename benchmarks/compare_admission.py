@@ -1,0 +1,189 @@
+"""Admission throughput: ``Admission.admit()`` against the same five steps glued together by
+hand from the public API, as a switch developer would write them without ``admission``.
+
+One run, one world: 100,000 accounts over a 4-level agent tree with number sections
+(``benchmarks/tree.py``); a customer deck and an agents' deck of ``--prefixes`` real
+geographic prefixes (``phonenumbers``); ``--gateways`` gateways over five vendor decks of the
+same size (``compare_routing.build_world``); a ledger with every account open and every
+customer recharged (seeded). Each timed call is a different customer calling a number its
+sections allow and its deck prices, so every call runs all five stages: status, sections,
+customer rate, the hold, routing with a gateway slot taken. Between passes (untimed) every
+hold and slot is given back. Both sides are checked to give the same answer on every call
+before anything is timed.
+
+    python benchmarks/compare_admission.py                  # 200,000-prefix decks
+    python benchmarks/compare_admission.py --prefixes 20000 --calls 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.compare_routing import build_world
+from benchmarks.tree import build_tree
+from vosengine.accounts import Operator
+from vosengine.admission import Admission, Admitted
+from vosengine.ledger import InMemoryLedger
+from vosengine.numbering import normalize_number
+from vosengine.rating import RateTable
+from vosengine.routing import GatewayBusy, Load, Ordering, RouteSettings, RouteTable
+
+AT = datetime(2026, 12, 3, 12, tzinfo=UTC)
+NOW = 1.0
+_OP = Operator(name="bench")
+
+
+def naive(
+    directory: Any, tables: Any, ledger: InMemoryLedger, table: RouteTable, load: Load
+) -> Any:
+    """The baseline: the same steps, each through its public call."""
+
+    def admit(customer: str, callee: str, call_id: str) -> Any:
+        if not directory.status_verdict(customer, now=AT):
+            return "status"
+        number = normalize_number(callee)
+        if not directory.number_check(customer, number):
+            return "number"
+        deck = tables(customer)
+        rate = deck.lookup(number, at=AT)
+        if rate is None:
+            return "rate"
+        available = ledger.balance(customer).available
+        seconds = deck.max_call_seconds(number, available, at=AT)
+        if not seconds:
+            return "balance"
+        amount = deck.price(number, seconds * 1000, at=AT).amount
+        hold = ledger.reserve(customer, amount, call_id, now=AT)
+        routes = table.route(number, client=customer, at=AT, now=NOW, customer_rate=rate, load=load)
+        for attempt in range(len(routes)):
+            try:
+                load.acquire(routes[attempt].gateway, call_id, now=NOW)
+            except GatewayBusy:
+                continue
+            return routes, attempt, hold, seconds
+        ledger.release(hold.id, now=AT)
+        return "routing"
+
+    return admit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--prefixes", type=int, default=200_000)
+    parser.add_argument("--calls", type=int, default=50_000)
+    parser.add_argument("--passes", type=int, default=3)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    routing = argparse.Namespace(
+        prefixes=args.prefixes, vendors=5, gateways=50, share=10, numbers=200_000
+    )
+    world = build_world(routing)
+    gateways = [attrs.evolve(g, capacity=None) for g in world["gateways"]]  # no full gateway
+    directory, _, customers = build_tree()
+    retail: RateTable = world["customer_table"]
+    wholesale = RateTable(rate for rate in retail if rate.prefix[-1] != "7")  # another deck
+
+    def tables(account: str) -> RateTable:
+        return retail if "-c" in account else wholesale
+
+    ledger = InMemoryLedger()
+    rng = random.Random(29)
+    for account in directory:
+        ledger.open_account(account.id)
+    for customer in customers:
+        ledger.recharge(
+            customer, Decimal(rng.randint(100, 2_000)).scaleb(-2), key=customer, actor=_OP, now=AT
+        )
+    route_table = RouteTable(gateways, settings=RouteSettings(ordering=Ordering.COST))
+    # each call: a different customer, a number its sections allow and its deck prices
+    numbers = world["numbers"]
+    calls = []
+    order = list(customers)
+    rng.shuffle(order)
+    for customer in order:
+        for _ in range(30):
+            number = rng.choice(numbers)
+            if directory.number_allowed(customer, number) and retail.lookup(number, at=AT):
+                calls.append((customer, number))
+                break
+        if len(calls) == args.calls:
+            break
+    world_s = time.perf_counter() - start
+    load = Load()
+    admission = Admission(
+        directory=directory, rates=tables, ledger=ledger, routes=route_table, load=load
+    )
+    glued = naive(directory, tables, ledger, route_table, load)
+
+    def reset(outcomes: list[Any]) -> None:
+        for outcome in outcomes:
+            if isinstance(outcome, Admitted):
+                ledger.release(outcome.reservation.id, now=AT)
+                load.release(outcome.call_id)
+            elif isinstance(outcome, tuple):
+                ledger.release(outcome[2].id, now=AT)
+                load.release(outcome[2].call_id)
+
+    # the same answers, call by call
+    mix: dict[str, int] = {}
+    for index, (customer, number) in enumerate(calls):
+        ours = admission.admit(customer, number, call_id=f"check-{index}", at=AT, now=NOW)
+        reset([ours])
+        theirs = glued(customer, number, f"check-{index}")
+        reset([theirs])
+        if isinstance(ours, Admitted):
+            assert isinstance(theirs, tuple), (customer, number, theirs)
+            assert ours.max_seconds == theirs[3]
+            assert ours.attempt == theirs[1]
+            assert ours.reservation.amount == theirs[2].amount
+            assert [r.gateway.id for r in ours.routes] == [r.gateway.id for r in theirs[0]]
+            key = "admitted"
+        else:
+            assert theirs == ours.stage, (customer, number, ours, theirs)
+            key = ours.reason.value
+        mix[key] = mix.get(key, 0) + 1
+    gc.collect()
+    gc.freeze()
+
+    def run_naive(tag: str) -> list[Any]:
+        return [glued(c, n, f"{tag}-{i}") for i, (c, n) in enumerate(calls)]
+
+    def run_admit(tag: str) -> list[Any]:
+        admit = admission.admit
+        return [admit(c, n, call_id=f"{tag}-{i}", at=AT, now=NOW) for i, (c, n) in enumerate(calls)]
+
+    best = [float("inf"), float("inf")]
+    for turn in range(args.passes):  # the contenders take turns, so noise hits both
+        for index, fn in enumerate((run_naive, run_admit)):
+            start = time.perf_counter()
+            outcomes = fn(f"p{turn}-{index}")
+            best[index] = min(best[index], time.perf_counter() - start)
+            reset(outcomes)
+    naive_s, admit_s = best
+    n = len(calls)
+    shown = ", ".join(f"{count:,} {what}" for what, count in sorted(mix.items()))
+    print(
+        f"world: {len(directory):,} accounts over 4 levels, decks of {args.prefixes:,}"
+        f" prefixes, {len(gateways)} gateways; built in {world_s:.0f} s; {n:,} calls, each"
+        f" a different customer: {shown}\n"
+    )
+    print("| what | decisions/s | × baseline |")
+    print("|---|---:|---:|")
+    print(f"| baseline: the five steps glued by hand | {n / naive_s:,.0f} | 1.0× |")
+    print(f"| `Admission.admit()` | {n / admit_s:,.0f} | {naive_s / admit_s:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
