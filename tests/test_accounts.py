@@ -487,7 +487,7 @@ def test_bad_snapshots_are_rejected(mutate: Callable[[dict[str, Any]], None], me
 
 import os  # noqa: E402
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.stateful import (  # noqa: E402
     Bundle,
@@ -669,6 +669,58 @@ class DirectoryMachine(RuleBasedStateMachine):
                 (self.status[a] for a in self.model_chain(account_id)), key=lambda s: s.severity
             )
             assert self.d.effective_status(account_id, now=NOW) is worst
+
+
+@given(
+    levels=st.lists(
+        st.tuples(
+            st.sampled_from([AccountStatus.ACTIVE, AccountStatus.INACTIVE, AccountStatus.LOCKED]),
+            st.one_of(st.none(), st.integers(0, 4)),  # expires after so many days
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    days=st.lists(st.integers(-1, 5), min_size=1, max_size=4),
+    change=st.tuples(
+        st.integers(0, 3),
+        st.sampled_from([AccountStatus.ACTIVE, AccountStatus.INACTIVE, AccountStatus.LOCKED]),
+    ),
+)
+def test_status_verdict_is_the_worst_own_status_of_the_chain_nearest_first(
+    levels: list[tuple[AccountStatus, int | None]], days: list[int], change: tuple[int, Any]
+) -> None:
+    d = AccountDirectory()
+    for index, (status, expires) in enumerate(levels):
+        d.add(
+            Account(
+                id=f"a{index}",
+                parent_id=f"a{index - 1}" if index else None,
+                authorizations=FULL,
+                status=status,
+                expires_at=None if expires is None else NOW + timedelta(days=expires),
+            ),
+            actor=OP,
+            now=NOW,
+        )
+    leaf = f"a{len(levels) - 1}"
+
+    def model(when: datetime) -> tuple[AccountStatus, str]:
+        chain = [d.get(leaf), *(d.get(i) for i in d.ancestors(leaf))]
+        worst = chain[0]
+        for level in chain[1:]:
+            if level.own_status(now=when).severity > worst.own_status(now=when).severity:
+                worst = level
+        return worst.own_status(now=when), worst.id
+
+    for step, offset in enumerate(days):
+        when = NOW + timedelta(days=offset, hours=1)
+        verdict = d.status_verdict(leaf, now=when)
+        assert (verdict.status, verdict.account_id) == model(when)
+        assert d.effective_status(leaf, now=when) is verdict.status
+        if step == 0:  # a change drops what was summed up
+            index, status = change
+            if index < len(levels):
+                d.update(f"a{index}", actor=OP, now=NOW, status=status)
 
 
 def attrs_evolve(account: Account, **changes: Any) -> Account:

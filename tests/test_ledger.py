@@ -194,6 +194,17 @@ def test_reservations_settle_and_release() -> None:
     ledger._check()
 
 
+def test_available_is_the_balance_s() -> None:
+    ledger = make()
+    ledger.recharge("alice", D("5"), key="r", actor=OP, now=NOW)
+    ledger.reserve("alice", D("4"), "call-1", now=NOW)
+    assert ledger.available("alice") == ledger.balance("alice").available == D("11")
+    with pytest.raises(UnknownLedgerAccount, match="'ghost'"):
+        ledger.available("ghost")
+    with pytest.raises(UnknownLedgerAccount):
+        ledger.available(["alice"])  # type: ignore[arg-type]
+
+
 def test_grow_holds_more_by_the_overdraft_rule() -> None:
     ledger = make()
     ledger.recharge("alice", D("5"), key="r", actor=OP, now=NOW)

@@ -315,10 +315,11 @@ def test_the_longest_call_in_integers_is_the_search_over_charges(
 ) -> None:
     """The closed-form narrowing and integer search give what bisection over the table's
     own charges gives, for every rate it serves."""
+    from vosengine.money import ZERO, from_units
     from vosengine.rating._afford import exact, linear, search
 
     rate = data.draw(rates(limit_decimals=rule.decimals))
-    assume(linear(rate) and rate.effective_from is None and rate.effective_until is None)
+    assume(linear(rate))
     t = RateTable([rate], rounding=rule)
     base = rate.free_seconds + rate.first_increment
     assume(limit >= base and available >= 0)
@@ -330,8 +331,13 @@ def test_the_longest_call_in_integers_is_the_search_over_charges(
         top,
         available,
     )
-    assert exact(rate, rule, available, top) == by_charges
-    assert t.max_call_seconds(rate.prefix, available, at=AT, limit=limit) == by_charges
+    seconds, units = exact(rate, rule, available, top)
+    assert seconds == by_charges[0]
+    assert (from_units(units, rule.decimals) if seconds else ZERO) == by_charges[1]
+    assert t.longest_call(rate.prefix, available, at=AT, limit=limit) == by_charges
+    assert t.max_call_seconds(rate.prefix, available, at=AT, limit=limit) == seconds
+    if seconds:
+        assert t.price(rate.prefix, seconds * 1000, at=AT).amount == by_charges[1]
 
 
 # -- properties --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class _Mutations(_Audited):
 
     def _changed(self) -> None:
         self._section_chains.clear()
+        self._status_chains.clear()
         for listener in self._listeners:
             listener()
 

@@ -39,6 +39,9 @@ class _Tree:
         self._lock = threading.RLock()
         # account id -> the non-open number sections from it up to the root, nearest first
         self._section_chains: dict[str, tuple[tuple[str, NumberSection], ...]] = {}
+        # account id -> the verdict of the stored statuses from it up to the root, and the
+        # expiry dates that may make it worse (see status_verdict)
+        self._status_chains: dict[str, tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]] = {}
         self._listeners: list[Callable[[], None]] = []
 
     # -- reading ---------------------------------------------------------------------------
@@ -117,20 +120,43 @@ class _Tree:
 
     def status_verdict(self, account_id: str, *, now: datetime) -> StatusVerdict:
         """The worst status of the account and every agent above it, and whose it is
-        (the nearest account when several are equally bad). O(depth)."""
-        check_aware(now, "now")
-        accounts = self._accounts
-        account = self.get(account_id)
-        worst = account.own_status(now=now)
-        worst_id = account.id
-        parent = account.parent_id
-        while parent is not None:
-            agent = accounts[parent]
-            status = agent.own_status(now=now)
-            if SEVERITY[status] > SEVERITY[worst]:
-                worst, worst_id = status, agent.id
-            parent = agent.parent_id
-        return StatusVerdict(status=worst, account_id=worst_id)
+        (the nearest account when several are equally bad). O(levels with an expiry date):
+        the stored statuses of the chain are summed up once per account and dropped on any
+        change to the directory."""
+        if type(now) is not datetime or now.utcoffset() is None:
+            check_aware(now, "now")
+        summary = self._status_chains.get(account_id)
+        if summary is None:
+            summary = self._status_chain(account_id)
+        verdict, expiries = summary
+        if expiries:
+            for expires_at, expiring in expiries:  # nearest first
+                if now >= expires_at:
+                    return StatusVerdict(status=AccountStatus.EXPIRED, account_id=expiring)
+        return verdict
+
+    def _status_chain(
+        self, account_id: str
+    ) -> tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]:
+        """The verdict of the chain's stored statuses, and -- only when none is worse than
+        expired -- the expiry dates of its active accounts, nearest first."""
+        with self._lock:  # a miss is filled under the lock, so no change can interleave
+            account = self.get(account_id)
+            chain = [account, *(self._accounts[i] for i in self.ancestors(account_id))]
+            worst, worst_id = AccountStatus.ACTIVE, account_id
+            for level in chain:
+                if SEVERITY[level.status] > SEVERITY[worst]:
+                    worst, worst_id = level.status, level.id
+            expiries: tuple[tuple[datetime, str], ...] = ()
+            if SEVERITY[worst] < SEVERITY[AccountStatus.EXPIRED]:
+                expiries = tuple(
+                    (level.expires_at, level.id)
+                    for level in chain
+                    if level.status is AccountStatus.ACTIVE and level.expires_at is not None
+                )
+            summary = (StatusVerdict(status=worst, account_id=worst_id), expiries)
+            self._status_chains[account_id] = summary
+            return summary
 
     def effective_status(self, account_id: str, *, now: datetime) -> AccountStatus:
         """The worst status of the account and every agent above it. O(depth)."""

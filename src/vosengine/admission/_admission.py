@@ -174,7 +174,7 @@ class Admission:
         and what that costs: ``(max_seconds, amount)``. Insufficient Balance when not even
         the first increment is affordable."""
         table = self.biller.table_for(account_id)
-        available = self.ledger.balance(account_id).available
+        available = self.ledger.available(account_id)
         seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
         if seconds:
             return seconds, amount
@@ -336,7 +336,7 @@ class Admission:
         table = self.biller.table_for(admitted.account_id)
         reservation = admitted.reservation
         for _ in range(_RACES):
-            available = self.ledger.balance(admitted.account_id).available
+            available = self.ledger.available(admitted.account_id)
             seconds, amount = self._affordable(
                 table,
                 admitted.callee,
@@ -446,16 +446,14 @@ class Admission:
         """The hold time to ask for and its price: the longest call ``available`` pays for,
         cut to the next slice past ``running`` seconds when slices are asked for. ``(0,
         ...)`` when nothing is affordable."""
-        seconds = table.max_call_seconds(number, available, at=at, limit=self.limit)
-        if not seconds:
-            return 0, ZERO
+        seconds, amount = table.longest_call(number, available, at=at, limit=self.limit)
         size = self.first_slice
         if size is not None and seconds > running + size:
             rate = table.lookup(number, at=at)
             assert rate is not None
             seconds = _on_grid(rate, running + size)
-        amount = table.price(number, seconds * 1000, at=at).amount
-        return seconds, max(amount, held)
+            amount = table.price(number, seconds * 1000, at=at).amount
+        return seconds, amount if amount >= held else held
 
 
 def _on_grid(rate: Rate, seconds: int) -> int:

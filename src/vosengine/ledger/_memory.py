@@ -242,6 +242,12 @@ class InMemoryLedger(_Calls):
         with self._lock:
             return self._balance(account_id)
 
+    def available(self, account_id: str) -> Decimal:
+        """What a new call may still use: ``balance(account_id).available`` without the
+        :class:`Balance` (the read admission makes on every call)."""
+        with self._lock:
+            return self._state(account_id).available()
+
     def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
         """Payment records, oldest first (of one account, or all)."""
         with self._lock:

@@ -79,6 +79,8 @@ class Ledger(Protocol):
 
     def balance(self, account_id: str) -> Balance: ...
 
+    def available(self, account_id: str) -> Decimal: ...
+
     def recharge(
         self,
         account_id: str,

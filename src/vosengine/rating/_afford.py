@@ -17,74 +17,112 @@ between them lie the few points the rounding decides, bisected with the exact ch
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from ..money import RoundingRule, _round, decimal_fraction
+from ..money import CONTEXT, ZERO, RoundingRule, _round, from_units, to_decimal
+from ._errors import RateNotFound
 from ._rate import Rate
+
+if TYPE_CHECKING:
+    from ._table import RateTable
 
 __all__: list[str] = []
 
 
 def search(
     cost: Callable[[int], Decimal], base: int, step: int, top: int, available: Decimal
-) -> int:
+) -> tuple[int, Decimal]:
     """The largest grid point ``base + (k - 1) × step`` (``1 <= k <= top``) whose ``cost``
-    is at most ``available``, or 0 when the first is out of reach."""
-    if cost(base) > available:
-        return 0
+    is at most ``available``, and that cost; ``(0, 0)`` when the first is out of reach."""
+    low_cost = cost(base)
+    if low_cost > available:
+        return 0, ZERO
     low, high = 1, top + 1  # cost(point(low)) <= available; past high, out of reach or limit
     while high - low > 1:
         middle = (low + high) // 2
-        if cost(base + (middle - 1) * step) <= available:
-            low = middle
+        amount = cost(base + (middle - 1) * step)
+        if amount <= available:
+            low, low_cost = middle, amount
         else:
             high = middle
-    return base + (low - 1) * step
+    return base + (low - 1) * step, low_cost
+
+
+def longest_call(
+    table: RateTable, number: str, available: object, at: datetime, limit: int
+) -> tuple[int, Decimal]:
+    """:meth:`RateTable.longest_call <vosengine.rating.RateTable.longest_call>`."""
+    if type(available) is not Decimal or not available.is_finite():
+        available = to_decimal(available, "available")
+    assert isinstance(available, Decimal)
+    rate, longest = table._find(number, at)
+    if rate is None:
+        raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
+    base = rate.free_seconds + rate.first_increment
+    if limit < base or available < 0:
+        return 0, ZERO
+    top = (limit - base) // rate.next_increment + 1  # the grid points up to the limit
+    if longest and not table.windows and linear(rate):
+        rule = table.rounding
+        seconds, units = exact(rate, rule, available, top)
+        return seconds, from_units(units, rule.decimals) if seconds else ZERO
+    return search(
+        lambda hold: table._charge(number, rate, hold, at, longest).amount,
+        base,
+        rate.next_increment,
+        top,
+        available,
+    )
 
 
 def linear(rate: Rate) -> bool:
     """Whether the price of every grid point of ``rate`` is its one line rounded once (the
-    table's other conditions aside: no windows, no dates, the longest prefix)."""
-    return rate.max_charge is None and rate.grace_seconds < rate.free_seconds + rate.first_increment
+    table's other conditions aside: no windows, the longest prefix): an undated rate
+    without a maximum charge whose grace period ends before the grid begins."""
+    terms = rate._terms
+    return terms is not None and rate.max_charge is None and terms.grace < terms.free + terms.first
 
 
-def exact(rate: Rate, rule: RoundingRule, available: Decimal, top: int) -> int:
+def exact(rate: Rate, rule: RoundingRule, available: Decimal, top: int) -> tuple[int, int]:
     """:func:`search` for a ``linear`` rate of a table that rounds by ``rule``, in integer
-    units of the rule's last decimal."""
-    first, step = rate.first_increment, rate.next_increment
-    base = rate.free_seconds + first
+    units of the rule's last decimal: ``(seconds, units)``, the point and its price
+    (``(0, 0)`` when the first point is out of reach). ``available`` is not negative."""
+    _, free, first, step, fee, per, den, limits = rate._terms  # type: ignore[misc]
     scale, code = rule._scale, rule._code
-    numerator, denominator = decimal_fraction(available)
-    budget = numerator * scale // denominator  # an amount on the grid is <= available iff
-    # its units are <= budget
-    pn, pd, fn, fd = rate._price_n, rate._price_d, rate._fee_n, rate._fee_d
-    den = fd * pd
-    fee = fn * pd * scale  # the connect fee, over den, in units
-    per = pn * fd * scale  # one billed second, over den, in units
-    floor_units = None
-    if rate.min_charge is not None:
-        n, d = decimal_fraction(rate.min_charge)
-        floor_units = n * scale // d  # on the grid: exact
-
-    def cost(k: int) -> int:
-        units = _round(fee + (first + (k - 1) * step) * per, den, code)
-        return units if floor_units is None or units >= floor_units else floor_units
-
-    if cost(1) > budget:
-        return 0
-    low, high = 1, top + 1
-    if per:
-        # unrounded units <= budget - 1: affordable; >= budget + 1: not
+    fee *= scale  # the connect fee, over den, in units
+    per *= scale  # one billed second, over den, in units
+    least = 0
+    if limits and rate.min_charge is not None:
+        least = int(rate.min_charge.scaleb(rule.decimals, CONTEXT))  # on the grid: exact
+    # an amount on the rule's grid is <= available iff its units are <= budget
+    budget = int(available.scaleb(rule.decimals, CONTEXT))
+    low_units = _round(fee + first * per, den, code)
+    if low_units < least:
+        low_units = least
+    if low_units > budget:
+        return 0, 0
+    low, high = 1, top + 1  # invariant: point(low) costs low_units, and is affordable
+    if per:  # unrounded units <= budget - 1: affordable; >= budget + 1: out of reach
         sure = ((budget - 1) * den - fee) // per  # billed seconds surely affordable
-        if sure >= first:
-            low = max(low, min(top, (sure - first) // step + 1))
+        if sure >= first + step:
+            low = min(top, (sure - first) // step + 1)
+            low_units = -1  # not priced yet
         out = -(-((budget + 1) * den - fee) // per)  # billed seconds surely out of reach
         if out > first:
             high = min(high, -(-(out - first) // step) + 1)
     while high - low > 1:
         middle = (low + high) // 2
-        if cost(middle) <= budget:
-            low = middle
+        units = _round(fee + (first + (middle - 1) * step) * per, den, code)
+        if units < least:
+            units = least
+        if units <= budget:
+            low, low_units = middle, units
         else:
             high = middle
-    return base + (low - 1) * step
+    if low_units < 0:
+        low_units = _round(fee + (first + (low - 1) * step) * per, den, code)
+        if low_units < least:
+            low_units = least
+    return free + first + (low - 1) * step, low_units

@@ -14,9 +14,9 @@ from typing import Any
 
 from .._time import check_aware, local_reading
 from ..errors import InvalidArgument, InvalidArgumentType
-from ..money import ZERO, Rounding, RoundingRule, to_decimal
+from ..money import ZERO, Rounding, RoundingRule
 from ..prefix import PrefixTable
-from ._afford import exact, linear, search
+from ._afford import longest_call
 from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._invariants import check_table
@@ -350,29 +350,14 @@ class RateTable:
         maximum charge, or a zero price, pays for any length). 0 when even the first
         increment is out of reach. Raises :class:`RateNotFound`.
         """
-        available = to_decimal(available, "available")
-        rate, longest = self._find(number, at)
-        if rate is None:
-            raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
-        base = rate.free_seconds + rate.first_increment
-        if limit < base or available < 0:
-            return 0
-        top = (limit - base) // rate.next_increment + 1  # the grid points up to the limit
-        if (
-            longest
-            and not self.windows
-            and rate.effective_from is None
-            and rate.effective_until is None
-            and linear(rate)
-        ):
-            return exact(rate, self.rounding, available, top)
-        return search(
-            lambda hold: self._charge(number, rate, hold, at, longest).amount,
-            base,
-            rate.next_increment,
-            top,
-            available,
-        )
+        return longest_call(self, number, available, at, limit)[0]
+
+    def longest_call(
+        self, number: str, available: Decimal, *, at: datetime, limit: int = 86_400
+    ) -> tuple[int, Decimal]:
+        """:meth:`max_call_seconds` and its price: ``(seconds, amount)``, ``(0, 0)`` when
+        nothing is affordable. The amount to hold for a call that may last that long."""
+        return longest_call(self, number, available, at, limit)
 
     # -- CSV -------------------------------------------------------------------------------
 
