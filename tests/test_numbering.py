@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.numbering import (
     SEPARATORS,
+    AllSections,
     DialPattern,
+    NumberSection,
     RewriteRule,
     normalize_number,
     rewrite,
@@ -250,3 +252,22 @@ def test_a_vendor_response_maps_back_to_a_reason(status: int | None, reason: obj
 def test_a_status_that_is_no_final_failure_is_refused(status: object, error: type) -> None:
     with pytest.raises(error, match="status"):
         from_sip_status(status)  # type: ignore[arg-type]
+
+
+_PREFIXES = st.text("0123", min_size=1, max_size=3)
+
+
+@st.composite
+def sections(draw: st.DrawFn) -> NumberSection:
+    allowed = draw(st.sets(_PREFIXES, max_size=4))
+    blocked = draw(st.sets(_PREFIXES, max_size=4)) - allowed
+    return NumberSection(allowed=allowed, blocked=blocked)
+
+
+@given(st.lists(sections(), max_size=4), st.lists(st.text("01234", max_size=6), max_size=20))
+def test_all_sections_in_one_look_up_is_every_section_asked(
+    chain: list[NumberSection], numbers: list[str]
+) -> None:
+    merged = AllSections(chain)
+    for number in numbers:
+        assert merged.allows(number) is all(section.allows(number) for section in chain)

@@ -22,6 +22,7 @@ from vosengine.rating import (
     RateNotFound,
     RateTable,
     TariffWindow,
+    _kernel_py,
     billed_seconds,
     hold_seconds,
 )
@@ -305,39 +306,50 @@ def test_max_call_seconds_is_tight(
 
 
 @given(
-    available=amounts(max_value=50),
+    available=amounts(max_value=50) | st.decimals("-1", "0", places=2),
     rule=rounding_rules(),
-    limit=st.integers(1, 100_000),
+    limit=st.integers(0, 100_000),
     data=st.data(),
 )
 def test_the_longest_call_in_integers_is_the_search_over_charges(
-    available: Decimal, rule: RoundingRule, limit: int, data: st.DataObject
+    available: Decimal, rule: RoundingRule, limit: int, data: st.DataObject, rating_kernel: Any
 ) -> None:
     """The closed-form narrowing and integer search give what bisection over the table's
-    own charges gives, for every rate it serves."""
-    from vosengine.money import ZERO, from_units
-    from vosengine.rating._afford import exact, linear, search
+    own charges gives, for every rate it serves; so does either kernel's ``Pricer``."""
+    from vosengine.money import ZERO
+    from vosengine.rating._afford import linear, search
 
     rate = data.draw(rates(limit_decimals=rule.decimals))
-    assume(linear(rate))
     t = RateTable([rate], rounding=rule)
     base = rate.free_seconds + rate.first_increment
-    assume(limit >= base and available >= 0)
-    top = (limit - base) // rate.next_increment + 1
-    by_charges = search(
-        lambda hold: t._charge(rate.prefix, rate, hold, AT, True).amount,
-        base,
-        rate.next_increment,
-        top,
-        available,
-    )
-    seconds, units = exact(rate, rule, available, top)
-    assert seconds == by_charges[0]
-    assert (from_units(units, rule.decimals) if seconds else ZERO) == by_charges[1]
-    assert t.longest_call(rate.prefix, available, at=AT, limit=limit) == by_charges
-    assert t.max_call_seconds(rate.prefix, available, at=AT, limit=limit) == seconds
-    if seconds:
-        assert t.price(rate.prefix, seconds * 1000, at=AT).amount == by_charges[1]
+    if limit < base or available < 0:
+        expected = (0, ZERO)
+    else:
+        expected = search(
+            lambda hold: t._charge(rate.prefix, rate, hold, AT, True).amount,
+            base,
+            rate.next_increment,
+            (limit - base) // rate.next_increment + 1,
+            available,
+        )
+    assert t.longest_call(rate.prefix, available, at=AT, limit=limit) == expected
+    assert t.max_call_seconds(rate.prefix, available, at=AT, limit=limit) == expected[0]
+    if expected[0]:
+        assert t.price(rate.prefix, expected[0] * 1000, at=AT).amount == expected[1]
+    budget = int(available.scaleb(rule.decimals)) - (1 if available < 0 else 0)
+    found = t._pricer_of(rating_kernel).longest(rate.prefix + "12", budget, limit)
+    if found is None:  # left to the table (the compiled kernel: also beyond 64 bits)
+        assert not linear(rate) or rate.min_charge is not None or rating_kernel is not _kernel_py
+    else:
+        seconds, units = found
+        assert (seconds, Decimal(units).scaleb(-rule.decimals) if seconds else ZERO) == expected
+
+
+@pytest.mark.parametrize("limit", [1.5, "60", True])
+def test_a_limit_is_a_whole_number_of_seconds(limit: object) -> None:
+    t = table(Rate(prefix="1", price="0.60"))
+    with pytest.raises(InvalidArgumentType, match="limit: expected an int"):
+        t.longest_call("1", D("1"), at=AT, limit=limit)  # type: ignore[arg-type]
 
 
 # -- properties --------------------------------------------------------------------------

@@ -37,6 +37,8 @@ class _Mutations(_Audited):
     def _changed(self) -> None:
         self._section_chains.clear()
         self._status_chains.clear()
+        self._section_verdicts.clear()
+        self._merged_sections.clear()
         for listener in self._listeners:
             listener()
 

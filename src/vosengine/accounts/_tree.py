@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import InvalidArgumentType
-from ..numbering import NumberSection
+from ..numbering import AllSections, NumberSection
 from ._account import (
     SEVERITY,
     Account,
@@ -39,6 +39,10 @@ class _Tree:
         self._lock = threading.RLock()
         # account id -> the non-open number sections from it up to the root, nearest first
         self._section_chains: dict[str, tuple[tuple[str, NumberSection], ...]] = {}
+        # account id -> whether its chain allows a number (see number_allowed), shared by
+        # the accounts whose chains have the same sectioned levels (by their ids)
+        self._section_verdicts: dict[str, Callable[[str], bool]] = {}
+        self._merged_sections: dict[tuple[str, ...], Callable[[str], bool]] = {}
         # account id -> the verdict of the stored statuses from it up to the root, and the
         # expiry dates that may make it worse (see status_verdict)
         self._status_chains: dict[str, tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]] = {}
@@ -191,13 +195,30 @@ class _Tree:
     def number_allowed(self, account_id: str, number: str) -> bool:
         """Whether every level from the account up allows ``number``.
 
-        O(levels with a number section × len(number)); the chain of sections is cached per
-        account and dropped on any change to sections or to the tree.
+        O(len(number)): the sections of the chain are merged into one look-up
+        (:class:`~vosengine.numbering.AllSections`), shared by the accounts under the same
+        sectioned agents, made on first use and dropped on any change to the directory.
         """
-        for _, section in self._section_chain(account_id):  # noqa: SIM110 - the hot path
-            if not section.allows(number):
-                return False
-        return True
+        allows = self._section_verdicts.get(account_id)
+        if allows is None:
+            allows = self._section_verdict(account_id)
+        return allows(number)
+
+    def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
+        chain = self._section_chain(account_id)
+        with self._lock:
+            key = tuple(level_id for level_id, _ in chain)
+            allows = self._merged_sections.get(key)
+            if allows is None:
+                if not chain:
+                    allows = _anything
+                elif len(chain) == 1:
+                    allows = chain[0][1].allows
+                else:
+                    allows = AllSections(section for _, section in chain).allows
+                self._merged_sections[key] = allows
+            self._section_verdicts[account_id] = allows
+            return allows
 
     def number_check(self, account_id: str, number: str) -> NumberCheck:
         """:meth:`number_allowed` with the level and entry that refused (the nearest one)."""
@@ -304,3 +325,8 @@ class _Tree:
     def _attach(self, account_id: str, parent_id: str) -> None:
         """List ``account_id`` as the last child of ``parent_id``."""
         self._children[parent_id] = (*self._children.get(parent_id, ()), account_id)
+
+
+def _anything(number: str) -> bool:
+    """The verdict of a chain without number sections."""
+    return True

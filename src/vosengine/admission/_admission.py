@@ -157,14 +157,7 @@ class Admission:
 
     def customer_rate(self, account_id: str, number: str, *, at: datetime) -> Rate | Rejected:
         """Stage 3: the account's rate for ``number`` (normalised) in force at ``at``."""
-        rate = self.biller.table_for(account_id).lookup(number, at=at)
-        if rate is None:
-            return _rejected(
-                _R.RATE_NOT_FOUND,
-                f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
-                "rate",
-            )
-        return rate
+        return self._rate(account_id, self.biller.table_for(account_id), number, at)
 
     def affordable(
         self, account_id: str, number: str, *, at: datetime
@@ -173,13 +166,29 @@ class Admission:
         what the account has available now (at most ``limit`` seconds, or the first slice)
         and what that costs: ``(max_seconds, amount)``. Insufficient Balance when not even
         the first increment is affordable."""
-        table = self.biller.table_for(account_id)
-        available = self.ledger.available(account_id)
-        seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
-        if seconds:
-            return seconds, amount
+        return self._afford(account_id, self.biller.table_for(account_id), number, at)
+
+    def _rate(
+        self, account_id: str, table: RateTable, number: str, at: datetime
+    ) -> Rate | Rejected:
         rate = table.lookup(number, at=at)
-        assert rate is not None  # an immutable table: max_call_seconds found it
+        if rate is None:
+            return _rejected(
+                _R.RATE_NOT_FOUND,
+                f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
+                "rate",
+            )
+        return rate
+
+    def _afford(
+        self, account_id: str, table: RateTable, number: str, at: datetime
+    ) -> tuple[int, Decimal] | Rejected:
+        available = self.ledger.available(account_id)
+        afford = self._affordable(table, number, available, at, ZERO, 0)
+        if afford[0]:
+            return afford
+        rate = table.lookup(number, at=at)
+        assert rate is not None  # an immutable table: longest_call found it
         first = rate.free_seconds + rate.first_increment
         cost = table.price(number, first * 1000, at=at).amount
         return _rejected(
@@ -256,13 +265,14 @@ class Admission:
         number = self.check_number(account_id, callee)
         if isinstance(number, Rejected):
             return number
-        rate = self.customer_rate(account_id, number, at=at)
+        table = self.biller.table_for(account_id)
+        rate = self._rate(account_id, table, number, at)
         if isinstance(rate, Rejected):
             return rate
         ledger = self.ledger
         routes: Routes | None = None
         for _ in range(_RACES):
-            afford = self.affordable(account_id, number, at=at)
+            afford = self._afford(account_id, table, number, at)
             if isinstance(afford, Rejected):
                 return afford
             if routes is None:
@@ -288,15 +298,7 @@ class Admission:
             ledger.release(reservation.id, now=at)
             return _no_router(routes, number)
         return Admitted(
-            call_id=call_id,
-            account_id=account_id,
-            callee=number,
-            at=at,
-            routes=routes,
-            attempt=attempt,
-            max_seconds=seconds,
-            reservation=reservation,
-            customer_rate=rate,
+            call_id, account_id, number, at, routes, attempt, seconds, reservation, rate
         )
 
     # -- while the call runs ---------------------------------------------------------------
@@ -317,13 +319,13 @@ class Admission:
         while decision.next is not None:
             attempt += 1
             if load is None:
-                return attrs.evolve(admitted, attempt=attempt)
+                return admitted._replace(attempt=attempt)
             try:
                 load.acquire(decision.next.gateway, admitted.call_id, now=now)
             except GatewayBusy:
                 decision = routes.failover(attempt, status=503)  # as if it had answered busy
                 continue
-            return attrs.evolve(admitted, attempt=attempt)
+            return admitted._replace(attempt=attempt)
         self.ledger.release(admitted.reservation.id, now=at)
         reason, status = decision.reason, decision.status
         return Rejected(reason=reason, sip_status=status, detail=decision.why, stage="failover")
@@ -357,7 +359,7 @@ class Admission:
                 grown = self.ledger.grow(reservation.id, more, now=at) if more else reservation
             except InsufficientFunds:
                 continue
-            return attrs.evolve(admitted, reservation=grown, max_seconds=seconds)
+            return admitted._replace(reservation=grown, max_seconds=seconds)
         return _raced(admitted.account_id)
 
     # -- the end of the call ---------------------------------------------------------------
@@ -424,7 +426,7 @@ class Admission:
             return 0
         for attempt in range(len(routes)):
             try:
-                load.acquire(routes[attempt].gateway, call_id, now=now)
+                load.acquire(routes.gateway(attempt), call_id, now=now)
             except GatewayBusy:
                 continue
             return attempt

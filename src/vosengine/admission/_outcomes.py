@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import attrs
 
@@ -58,8 +58,7 @@ class Rejected:
         )
 
 
-@attrs.frozen(kw_only=True)
-class Admitted:
+class Admitted(NamedTuple):
     """The call may go: try :attr:`route` (``routes[attempt]``), hold it at most
     ``max_seconds`` (what ``reservation`` pays for; :meth:`Admission.extend
     <vosengine.admission.Admission.extend>` holds more when a first slice was asked for),
@@ -68,7 +67,10 @@ class Admitted:
     ``callee`` is the number as the tables matched it (normalised); ``customer_rate`` the
     account's rate for it at ``at``, the call's set-up time on the business clock. When the
     admission has a :class:`~vosengine.routing.Load`, the gateway of :attr:`route` is held
-    for ``call_id`` until the call fails over or finishes. Truthy."""
+    for ``call_id`` until the call fails over or finishes. Truthy.
+
+    A named tuple rather than an attrs class, as :class:`~vosengine.ledger.Reservation` is:
+    one is made for every admitted call, on the switch's hot path."""
 
     call_id: str
     account_id: str

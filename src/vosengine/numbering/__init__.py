@@ -9,10 +9,11 @@
 
 from ._normalize import SEPARATORS, normalize_number
 from ._patterns import DialPattern, RewriteRule, rewrite
-from ._sections import NumberSection, SectionVerdict, validate_prefix
+from ._sections import AllSections, NumberSection, SectionVerdict, validate_prefix
 
 __all__ = [
     "SEPARATORS",
+    "AllSections",
     "DialPattern",
     "NumberSection",
     "RewriteRule",

@@ -128,3 +128,29 @@ class NumberSection:
         if unknown:
             raise InvalidArgument(f"number_section: unknown field {min(unknown)!r}")
         return cls(allowed=data.get("allowed", ()), blocked=data.get("blocked", ()))
+
+
+class AllSections:
+    """Whether every one of ``sections`` allows a number, in one prefix look-up.
+
+    The table holds every entry of every section, each valued by whether all the sections
+    allow that prefix as a number. That is exact: the longest entry ``p`` of the union that
+    starts a number is at least as long as each section's own longest matching entry, which
+    therefore starts ``p`` too, so each section says of ``p`` what it says of the number.
+    A number that no entry starts is allowed only when no section has an allow-list."""
+
+    __slots__ = ("_default", "_longest")
+
+    def __init__(self, sections: Iterable[NumberSection]) -> None:
+        listed = list(sections)
+        prefixes = set().union(*(section.allowed | section.blocked for section in listed))
+        table = PrefixTable(
+            (prefix, all(section.allows(prefix) for section in listed)) for prefix in prefixes
+        )
+        self._longest = table.longest_value
+        self._default = all(not section.allowed for section in listed)
+
+    def allows(self, number: str) -> bool:
+        """Whether every section allows ``number``. O(len(number))."""
+        verdict = self._longest(number)
+        return self._default if verdict is None else verdict

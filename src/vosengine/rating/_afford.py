@@ -7,8 +7,9 @@ non-decreasing along it, so the answer is found by bisection over the grid point
 
 When the price of a point is one rational line rounded once -- no tariff window, no dated
 version and no other prefix can take over during the call, no maximum charge, no grace period
-reaching the grid -- :func:`exact` does the same search in integers, and first narrows it:
-rounding moves an amount by less than one unit of the last decimal (``u``), so every point
+reaching the grid -- :func:`longest_units` does the same search in integers (as the rating
+kernel's ``Pricer.longest`` does for a table it serves), and first narrows it: rounding moves
+an amount by less than one unit of the last decimal (``u``), so every point
 whose unrounded price is at most ``available - u`` is affordable, and none whose unrounded
 price is at least ``available + u`` is. Those two bounds come from the line in closed form;
 between them lie the few points the rounding decides, bisected with the exact charge.
@@ -21,6 +22,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from .._time import check_aware
+from ..errors import InvalidArgumentType
 from ..money import CONTEXT, ZERO, RoundingRule, _round, from_units, to_decimal
 from ._errors import RateNotFound
 from ._rate import Rate
@@ -57,24 +60,59 @@ def longest_call(
     if type(available) is not Decimal or not available.is_finite():
         available = to_decimal(available, "available")
     assert isinstance(available, Decimal)
+    if type(limit) is not int:
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise InvalidArgumentType(f"limit: expected an int number of seconds, got {limit!r}")
+        limit = int(limit)
+    rule = table.rounding
+    pricer = table._pricer
+    if pricer is not None:  # the kernel's fast path: a linear rate at the longest prefix
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
+        found = pricer.longest(number, budget_of(available, rule), limit)
+        if found is not None:
+            seconds, units = found
+            return seconds, from_units(units, rule.decimals) if seconds else ZERO
     rate, longest = table._find(number, at)
     if rate is None:
         raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
     base = rate.free_seconds + rate.first_increment
     if limit < base or available < 0:
         return 0, ZERO
-    top = (limit - base) // rate.next_increment + 1  # the grid points up to the limit
     if longest and not table.windows and linear(rate):
-        rule = table.rounding
-        seconds, units = exact(rate, rule, available, top)
+        _, free, first, step, fee, per, den, limits = rate._terms  # type: ignore[misc]
+        least = 0
+        if limits and rate.min_charge is not None:
+            least = budget_of(rate.min_charge, rule)  # on the grid: exact
+        seconds, units = longest_units(
+            free,
+            first,
+            step,
+            fee,
+            per,
+            den,
+            least,
+            rule._scale,
+            rule._code,
+            budget_of(available, rule),
+            limit,
+        )
         return seconds, from_units(units, rule.decimals) if seconds else ZERO
     return search(
         lambda hold: table._charge(number, rate, hold, at, longest).amount,
         base,
         rate.next_increment,
-        top,
+        (limit - base) // rate.next_increment + 1,
         available,
     )
+
+
+def budget_of(amount: Decimal, rule: RoundingRule) -> int:
+    """``amount`` (finite) in whole units of ``rule``'s last decimal, rounded down: an
+    amount on the grid is at most ``amount`` exactly when its units are at most this."""
+    units = amount.scaleb(rule.decimals, CONTEXT)
+    whole = int(units)  # towards zero
+    return whole - 1 if units < 0 and units != whole else whole
 
 
 def linear(rate: Rate) -> bool:
@@ -85,19 +123,30 @@ def linear(rate: Rate) -> bool:
     return terms is not None and rate.max_charge is None and terms.grace < terms.free + terms.first
 
 
-def exact(rate: Rate, rule: RoundingRule, available: Decimal, top: int) -> tuple[int, int]:
-    """:func:`search` for a ``linear`` rate of a table that rounds by ``rule``, in integer
-    units of the rule's last decimal: ``(seconds, units)``, the point and its price
-    (``(0, 0)`` when the first point is out of reach). ``available`` is not negative."""
-    _, free, first, step, fee, per, den, limits = rate._terms  # type: ignore[misc]
-    scale, code = rule._scale, rule._code
+def longest_units(
+    free: int,
+    first: int,
+    step: int,
+    fee: int,
+    per: int,
+    den: int,
+    least: int,
+    scale: int,
+    code: int,
+    budget: int,
+    limit: int,
+) -> tuple[int, int]:
+    """:func:`search` for a linear rate -- ``(fee + billed × per) / den`` a call, rounded by
+    the mode ``code`` to one unit in ``scale``, at least ``least`` units -- in integers:
+    ``(seconds, units)``, the point and its price in units, ``(0, 0)`` when the first point
+    costs more than ``budget`` units or lies past ``limit``. The reference the compiled
+    kernel's ``Pricer.longest`` is tested against."""
+    base = free + first
+    if limit < base:
+        return 0, 0
+    top = (limit - base) // step + 1  # the grid points up to the limit
     fee *= scale  # the connect fee, over den, in units
     per *= scale  # one billed second, over den, in units
-    least = 0
-    if limits and rate.min_charge is not None:
-        least = int(rate.min_charge.scaleb(rule.decimals, CONTEXT))  # on the grid: exact
-    # an amount on the rule's grid is <= available iff its units are <= budget
-    budget = int(available.scaleb(rule.decimals, CONTEXT))
     low_units = _round(fee + first * per, den, code)
     if low_units < least:
         low_units = least
@@ -125,4 +174,4 @@ def exact(rate: Rate, rule: RoundingRule, available: Decimal, top: int) -> tuple
         low_units = _round(fee + (first + (low - 1) * step) * per, den, code)
         if low_units < least:
             low_units = least
-    return free + first + (low - 1) * step, low_units
+    return base + (low - 1) * step, low_units

@@ -179,6 +179,15 @@ cdef inline int _hold_of(object duration, long long *hold) noexcept:
     return 0
 
 
+cdef inline long long _floor_div(long long a, long long b) noexcept:
+    """``a // b`` as Python rounds it (down), for ``b > 0``: with ``cdivision`` on, C's
+    ``//`` rounds towards zero."""
+    cdef long long q = a // b
+    if q * b > a:
+        q -= 1
+    return q
+
+
 cdef inline int _units(Params p, long long billed, long long scale, int code,
                        long long *units) noexcept:
     """The cost of ``billed`` seconds in units of the last decimal (``scale`` of them to 1),
@@ -254,6 +263,69 @@ cdef class Pricer:
         return _tuple_of(
             self.charge_type, (number, rate, hold, billed, amount, ((rate, start, billed),))
         )
+
+
+    def longest(self, number, budget, limit_seconds):
+        """The longest call to ``number`` that ``budget`` units of the last decimal pay for,
+        on its rate's grid and up to ``limit_seconds``: ``(seconds, units)``, ``(0, 0)`` when
+        not even the first increment is affordable. ``None`` leaves it to the table: no
+        :class:`Params` for the longest prefix, a minimum or maximum charge, a grace period
+        that reaches the grid, or products beyond 64 bits. The same search as
+        ``vosengine.rating._afford.longest_units``."""
+        cdef Params p
+        cdef int overflow = 0
+        cdef long long b, base, top, low, high, middle, units, low_units, fee, per, sure, out
+        cdef long long tmp, limit
+        if self.charge_type is None:
+            raise TypeError("Pricer: __init__ was never called")
+        entry = self.longest_value(number)
+        if type(entry) is not Params:
+            return None
+        p = <Params>entry
+        base = p.free + p.first
+        if p.limits or p.grace >= base:
+            return None
+        b = PyLong_AsLongLongAndOverflow(budget, &overflow)
+        if overflow or b > MAX_TERM or b < -MAX_TERM:
+            return None
+        limit = PyLong_AsLongLongAndOverflow(limit_seconds, &overflow)
+        if overflow or limit > MAX_TERM:
+            return None
+        if limit < base:
+            return 0, 0
+        top = (limit - base) // p.step + 1
+        if _units(p, p.first, self.scale, self.code, &low_units):
+            return None
+        if low_units > b:
+            return 0, 0
+        low, high = 1, top + 1
+        if vos_mul(p.fee_part, self.scale, &fee) or vos_mul(p.per_second, self.scale, &per):
+            return None
+        if per:
+            # unrounded units <= b - 1: affordable; >= b + 1: out of reach
+            if vos_mul(b - 1, p.denominator, &tmp) or vos_add(tmp, -fee, &tmp):
+                return None
+            sure = _floor_div(tmp, per)
+            if sure >= p.first + p.step:
+                low = min(top, (sure - p.first) // p.step + 1)
+                low_units = -1
+            if vos_mul(b + 1, p.denominator, &tmp) or vos_add(tmp, -fee, &tmp):
+                return None
+            out = -_floor_div(-tmp, per)
+            if out > p.first:
+                high = min(high, -_floor_div(p.first - out, p.step) + 1)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if _units(p, p.first + (middle - 1) * p.step, self.scale, self.code, &units):
+                return None
+            if units <= b:
+                low, low_units = middle, units
+            else:
+                high = middle
+        if low_units < 0:
+            if _units(p, p.first + (low - 1) * p.step, self.scale, self.code, &low_units):
+                return None
+        return base + (low - 1) * p.step, low_units
 
 
 def fast_amounts(list found, list durations, long long scale, int code, int decimals,

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..money import _CODES, _round, from_units
+from ._afford import longest_units
 from ._rate import BillingTerms, Rate, billed_seconds, hold_seconds
 
 __all__ = [
@@ -118,6 +119,22 @@ class Pricer:
             start = (at if tz is self.tz_utc else self.utc(at)) + entry.free_delta
         return tuple.__new__(
             self.charge_type, (number, rate, hold, billed, amount, ((rate, start, billed),))
+        )
+
+    def longest(self, number: str, budget: int, limit_seconds: int) -> tuple[int, int] | None:
+        """The longest call to ``number`` that ``budget`` units of the last decimal pay
+        for, on its rate's grid and up to ``limit_seconds``: ``(seconds, units)``, ``(0,
+        0)`` when not even the first increment is affordable. ``None`` leaves it to the
+        table: no :class:`Params` for the longest prefix, a minimum or maximum charge, or a
+        grace period that reaches the grid."""
+        entry = self.longest_value(number)
+        if type(entry) is not Params:
+            return None
+        grace, free, first, step, fee, per, den, limits = entry.terms
+        if limits or grace >= free + first:
+            return None
+        return longest_units(
+            free, first, step, fee, per, den, 0, self.scale, self.code, budget, limit_seconds
         )
 
 

@@ -46,6 +46,7 @@ class RateTable:
         "_by_prefix",
         "_ceiling",
         "_kernel_tables",
+        "_pricer",
         "_quick",
         "_rates",
         "duration_rounding",
@@ -112,8 +113,8 @@ class RateTable:
         self._kernel_tables: dict[ModuleType, PrefixTable[Any]] = {}
         if fast:
             self._kernel_tables[KERNEL] = self._by_prefix
-        pricer = self._pricer_of(KERNEL)
-        self._quick = None if pricer is None else pricer.charge
+        self._pricer = self._pricer_of(KERNEL)
+        self._quick = None if self._pricer is None else self._pricer.charge
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its rates and settings; the tries and the fast path are rebuilt."""

@@ -184,6 +184,19 @@ class Routes:
             )
         return route
 
+    def gateway(self, index: int) -> Gateway:
+        """The gateway of route number ``index`` (0-based, in range), without making the
+        :class:`Route`: what a host needs to take the gateway's slot before it reads the
+        rest."""
+        route = self._made.get(index)
+        if route is not None:
+            return route.gateway
+        raw = self._raw
+        if not 0 <= index < len(raw[0]):
+            raise InvalidArgument(f"index: {index} is not one of the {len(raw[0])} routes")
+        gateway: Gateway = entry_at(raw[0][index], raw[2], raw[9])[0]
+        return gateway
+
     @property
     def routes(self) -> tuple[Route, ...]:
         """The routes, best first."""
