@@ -13,6 +13,7 @@ before anything is timed.
 
     python benchmarks/compare_admission.py                  # 200,000-prefix decks
     python benchmarks/compare_admission.py --prefixes 20000 --calls 20000
+    python benchmarks/compare_admission.py --gc-off       # what the collector costs
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ def main() -> None:
     parser.add_argument("--prefixes", type=int, default=200_000)
     parser.add_argument("--calls", type=int, default=50_000)
     parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument(
+        "--gc-off", action="store_true", help="turn the collector off during the timed passes"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     routing = argparse.Namespace(
@@ -167,9 +171,12 @@ def main() -> None:
     best = [float("inf"), float("inf")]
     for turn in range(args.passes):  # the contenders take turns, so noise hits both
         for index, fn in enumerate((run_naive, run_admit)):
+            if args.gc_off:
+                gc.disable()
             start = time.perf_counter()
             outcomes = fn(f"p{turn}-{index}")
             best[index] = min(best[index], time.perf_counter() - start)
+            gc.enable()
             reset(outcomes)
     naive_s, admit_s = best
     n = len(calls)
@@ -177,7 +184,8 @@ def main() -> None:
     print(
         f"world: {len(directory):,} accounts over 4 levels, decks of {args.prefixes:,}"
         f" prefixes, {len(gateways)} gateways; built in {world_s:.0f} s; {n:,} calls, each"
-        f" a different customer: {shown}\n"
+        f" a different customer: {shown}; the collector"
+        f" {'off' if args.gc_off else 'on'} while timed\n"
     )
     print("| what | decisions/s | × baseline |")
     print("|---|---:|---:|")
