@@ -14,6 +14,7 @@ before anything is timed.
     python benchmarks/compare_admission.py                  # 200,000-prefix decks
     python benchmarks/compare_admission.py --prefixes 20000 --calls 20000
     python benchmarks/compare_admission.py --gc-off       # what the collector costs
+    python benchmarks/compare_admission.py --stages       # then each stage alone
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def main() -> None:
     parser.add_argument("--prefixes", type=int, default=200_000)
     parser.add_argument("--calls", type=int, default=50_000)
     parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument(
+        "--stages", action="store_true", help="then time each stage on the same calls"
+    )
     parser.add_argument(
         "--gc-off", action="store_true", help="turn the collector off during the timed passes"
     )
@@ -191,6 +195,53 @@ def main() -> None:
     print("|---|---:|---:|")
     print(f"| baseline: the five steps glued by hand | {n / naive_s:,.0f} | 1.0× |")
     print(f"| `Admission.admit()` | {n / admit_s:,.0f} | {naive_s / admit_s:.2f}× |")
+    if args.stages:
+        stages(admission, calls, args.passes)
+
+
+def stages(admission: Admission, calls: list[tuple[str, str]], passes: int) -> None:
+    """What each stage costs a call alone, on the same calls (best of ``passes``)."""
+    ledger, load = admission.ledger, admission.load
+    assert isinstance(ledger, InMemoryLedger)
+    assert load is not None
+    numbers = [normalize_number(number) for _, number in calls]
+    work = [
+        (c, number, admission.customer_rate(c, number, at=AT))
+        for c, number in zip((c for c, _ in calls), numbers, strict=True)
+    ]
+    gateway = admission.routes.gateways[0]
+
+    def hold(customer: str) -> None:
+        ledger.release(ledger.reserve(customer, Decimal("0.01"), "s", now=AT).id, now=AT)
+
+    def slot(customer: str) -> None:
+        load.acquire(gateway, customer, now=NOW)
+        load.release(customer)
+
+    rows = [
+        ("1. status: `check_status`", lambda c, n, r: admission.check_status(c, at=AT)),
+        ("2. number: `check_number`", lambda c, n, r: admission.check_number(c, n)),
+        ("3. rate: `customer_rate`", lambda c, n, r: admission.customer_rate(c, n, at=AT)),
+        ("4. balance: `affordable`", lambda c, n, r: admission.affordable(c, n, at=AT)),
+        ("4. the hold: `reserve` + `release`", lambda c, n, r: hold(c)),
+        (
+            "5. routing: `RouteTable.route`",
+            lambda c, n, r: admission.routes.route(
+                n, client=c, at=AT, now=NOW, customer_rate=r, load=load
+            ),
+        ),
+        ("5. the slot: `acquire` + `release`", lambda c, n, r: slot(c)),
+    ]
+    print("\n| stage, alone, on the same calls | µs a call |")
+    print("|---|---:|")
+    for name, fn in rows:
+        best = float("inf")
+        for _ in range(passes):
+            start = time.perf_counter()
+            for customer, number, rate in work:
+                fn(customer, number, rate)
+            best = min(best, time.perf_counter() - start)
+        print(f"| {name} | {best / len(work) * 1e6:.2f} |")
 
 
 if __name__ == "__main__":
