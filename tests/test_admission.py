@@ -256,6 +256,31 @@ def test_finish_posts_every_level_of_the_chain_once() -> None:
     assert {a: world.ledger.balance(a).balance for a in balances} == balances
 
 
+def test_a_re_rate_after_finish_moves_each_level_to_its_new_price() -> None:
+    """What finish posted is what re-rating assumes was posted: after a corrected agent deck,
+    every balance ends as if the call had been finished with it."""
+    from vosengine.cdr import ChainBiller, rerate
+
+    world = World()
+    admitted = world.admit()
+    assert isinstance(admitted, Admitted)
+    cdr = world.cdr(admitted, 90)
+    settled = world.admission.finish(admitted, cdr, at=AT)
+    corrected = dict(world.tables, agent=per_minute("0.05"))
+    adjustments = rerate(
+        [settled.charge],
+        ChainBiller(world.directory, corrected),
+        world.ledger,
+        batch_id="fix-1",
+        actor=OP,
+        now=AT,
+    )
+    assert [(a.account_id, a.old, a.new) for a in adjustments] == [("agent", D("0.12"), D("0.10"))]
+    balances = {a: world.ledger.balance(a).balance for a in ("alice", "agent", "top")}
+    assert balances == {"alice": D("0.8"), "agent": D("-0.10"), "top": D("-0.08")}
+    world.idle()
+
+
 def test_a_call_that_never_connected_releases_everything() -> None:
     world = World()
     admitted = world.admit()
