@@ -148,10 +148,13 @@ class ChainBiller:
     def __init__(self, directory: AccountDirectory, tables: TableSource) -> None:
         self.directory = directory
         self._tables = tables
+        # one call per look-up, decided once (a mapping is read live: changes to it count)
+        self._table_of: Callable[[str], RateTable | None] = (
+            tables.get if isinstance(tables, Mapping) else tables
+        )
 
     def table_for(self, account_id: str) -> RateTable:
-        tables = self._tables
-        table = tables.get(account_id) if isinstance(tables, Mapping) else tables(account_id)
+        table = self._table_of(account_id)
         if table is None:
             raise MissingRateTable(f"account {account_id!r} has no rate table")
         return table
