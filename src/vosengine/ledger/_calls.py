@@ -46,6 +46,7 @@ class _Calls:
     _state: Callable[[str], _State]
     _watch: Callable[[str, _State, Decimal, datetime], None]
     _record: Callable[..., PaymentRecord]
+    _apply: Callable[..., PaymentRecord]
 
     def _hold(
         self, account_id: str, state: _State, amount: Decimal, call_id: str, now: datetime
@@ -225,23 +226,19 @@ class _Calls:
             if first is not None:
                 out.append(first)
             for state, account_id, amount in agents:
-                if not amount:
-                    continue
-                before = state.available()
-                state.balance = _sub(state.balance, amount)
-                self._watch(account_id, state, before, now)
-                out.append(
-                    self._record(
-                        PaymentKind.CALL,
-                        account_id,
-                        amount.copy_negate(),
-                        state,
-                        "system",
-                        reservation.call_id,
-                        now,
-                        key,
+                if amount:
+                    out.append(
+                        self._apply(
+                            PaymentKind.CALL,
+                            account_id,
+                            state,
+                            amount.copy_negate(),
+                            "system",
+                            reservation.call_id,
+                            now,
+                            key,
+                        )
                     )
-                )
             records = tuple(out)
             self._done[key] = (request, records)
             return records
