@@ -163,19 +163,9 @@ class _Tree:
             return summary
 
     def effective_status(self, account_id: str, *, now: datetime) -> AccountStatus:
-        """The worst status of the account and every agent above it. O(depth)."""
-        check_aware(now, "now")
-        accounts = self._accounts
-        account = self.get(account_id)
-        worst = account.own_status(now=now)
-        parent = account.parent_id
-        while parent is not None:
-            agent = accounts[parent]
-            status = agent.own_status(now=now)
-            if SEVERITY[status] > SEVERITY[worst]:
-                worst = status
-            parent = agent.parent_id
-        return worst
+        """The worst status of the account and every agent above it: the status of
+        :meth:`status_verdict`."""
+        return self.status_verdict(account_id, now=now).status
 
     def _section_chain(self, account_id: str) -> tuple[tuple[str, NumberSection], ...]:
         chain = self._section_chains.get(account_id)
