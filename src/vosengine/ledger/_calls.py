@@ -124,11 +124,9 @@ class _Calls:
                 self._watch(account_id, state, before, now)
             return grown
 
-    def _close(
-        self, reservation: Reservation, charge: Decimal, now: datetime, key: str | None
-    ) -> PaymentRecord | None:
-        """Free ``reservation``'s hold and charge its account ``charge``, with the record;
-        no record for a zero charge of a chain settlement (``key`` given). Under the lock."""
+    def _close(self, reservation: Reservation, charge: Decimal, now: datetime) -> _State:
+        """Free ``reservation``'s hold and take ``charge`` from its account's balance (the
+        caller writes the record). Under the lock."""
         state = self._accounts[reservation.account_id]
         reserved, balance = (
             _sub(state.reserved, reservation.amount),
@@ -139,8 +137,18 @@ class _Calls:
             # the hold already took the call's amount out of what was available
             before = _add(state.available(), charge)
             self._watch(reservation.account_id, state, before, now)
-        if key is not None and not charge:
-            return None
+        return state
+
+    def _call_record(
+        self,
+        reservation: Reservation,
+        charge: Decimal,
+        state: _State,
+        now: datetime,
+        key: str | None,
+    ) -> PaymentRecord:
+        """The ``CALL`` record of ``charge`` taken for the reservation's call from its
+        account. Under the lock."""
         return self._record(
             PaymentKind.CALL,
             reservation.account_id,
@@ -161,9 +169,8 @@ class _Calls:
             reservation = self._reservations.pop(reservation_id, None)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
-            record = self._close(reservation, charge, now, None)
-            assert record is not None
-            return record
+            state = self._close(reservation, charge, now)
+            return self._call_record(reservation, charge, state, now, None)
 
     def settle_call(
         self,
@@ -222,11 +229,12 @@ class _Calls:
             # ... everything checked: apply it all
             del self._reservations[reservation_id]
             out = []
-            first = self._close(reservation, checked[0][1], now, key)
-            if first is not None:
-                out.append(first)
+            charge = checked[0][1]
+            state = self._close(reservation, charge, now)
+            if charge:
+                out.append(self._call_record(reservation, charge, state, now, key))
             for state, account_id, amount in agents:
-                if amount:
+                if amount:  # an agent's price of the call: move, watch, record, as any payment
                     out.append(
                         self._apply(
                             PaymentKind.CALL,
