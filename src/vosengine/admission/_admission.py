@@ -203,14 +203,31 @@ class Admission:
     ) -> tuple[Reservation, int] | Rejected:
         """Stage 4: hold what the longest affordable call to ``number`` costs (or its first
         slice) and say how long it may last: ``(reservation, max_seconds)``."""
+        table = self.biller.table_for(account_id)
+        afford = self._afford(account_id, table, number, at)
+        if isinstance(afford, Rejected):
+            return afford
+        return self._reserve(account_id, table, number, call_id, at, afford)
+
+    def _reserve(
+        self,
+        account_id: str,
+        table: RateTable,
+        number: str,
+        call_id: str,
+        at: datetime,
+        afford: tuple[int, Decimal],
+    ) -> tuple[Reservation, int] | Rejected:
+        """Hold ``afford``'s amount; when another call took the money since the balance was
+        read, size the hold again on what is left (at most ``_RACES`` times)."""
         for _ in range(_RACES):
-            afford = self.affordable(account_id, number, at=at)
-            if isinstance(afford, Rejected):
-                return afford
             try:
                 return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
             except InsufficientFunds:
-                continue  # another call took the money since the balance was read
+                again = self._afford(account_id, table, number, at)
+                if isinstance(again, Rejected):
+                    return again
+                afford = again
         return _raced(account_id)
 
     def route(
@@ -269,26 +286,17 @@ class Admission:
         rate = self._rate(account_id, table, number, at)
         if isinstance(rate, Rejected):
             return rate
+        afford = self._afford(account_id, table, number, at)
+        if isinstance(afford, Rejected):
+            return afford
+        routes = self._routes(account_id, number, rate, at, now, caller)
+        if isinstance(routes, Rejected):
+            return routes
+        held = self._reserve(account_id, table, number, call_id, at, afford)
+        if isinstance(held, Rejected):
+            return held
+        reservation, seconds = held
         ledger = self.ledger
-        routes: Routes | None = None
-        for _ in range(_RACES):
-            afford = self._afford(account_id, table, number, at)
-            if isinstance(afford, Rejected):
-                return afford
-            if routes is None:
-                found = self._routes(account_id, number, rate, at, now, caller)
-                if isinstance(found, Rejected):
-                    return found
-                routes = found
-            seconds, amount = afford
-            try:
-                reservation = ledger.reserve(account_id, amount, call_id, now=at)
-            except InsufficientFunds:
-                continue  # another call took the money since the balance was read
-            break
-        else:
-            return _raced(account_id)
-        assert routes is not None
         try:
             attempt = self._take(routes, call_id, now)
         except BaseException:
