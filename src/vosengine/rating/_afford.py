@@ -65,11 +65,12 @@ def longest_call(
             raise InvalidArgumentType(f"limit: expected an int number of seconds, got {limit!r}")
         limit = int(limit)
     rule = table.rounding
+    budget = budget_of(available, rule)
     pricer = table._pricer
     if pricer is not None:  # the kernel's fast path: a linear rate at the longest prefix
         if type(at) is not datetime or at.utcoffset() is None:
             check_aware(at, "at")
-        found = pricer.longest(number, budget_of(available, rule), limit)
+        found = pricer.longest(number, budget, limit)
         if found is not None:
             seconds, units = found
             return seconds, from_units(units, rule.decimals) if seconds else ZERO
@@ -94,7 +95,7 @@ def longest_call(
             least,
             rule._scale,
             rule._code,
-            budget_of(available, rule),
+            budget,
             limit,
         )
         return seconds, from_units(units, rule.decimals) if seconds else ZERO
