@@ -100,6 +100,10 @@ class _Tree:
             parent = accounts[parent].parent_id
         return out
 
+    def _levels(self, account_id: str) -> list[Account]:
+        """The account and every agent above it, nearest first."""
+        return [self.get(account_id), *(self._accounts[i] for i in self.ancestors(account_id))]
+
     def level(self, account_id: str) -> int:
         """0 for a top-level account, 1 for its sub-accounts, and so on."""
         return len(self.ancestors(account_id))
@@ -145,8 +149,7 @@ class _Tree:
         """The verdict of the chain's stored statuses, and -- only when none is worse than
         expired -- the expiry dates of its active accounts, nearest first."""
         with self._lock:  # a miss is filled under the lock, so no change can interleave
-            account = self.get(account_id)
-            chain = [account, *(self._accounts[i] for i in self.ancestors(account_id))]
+            chain = self._levels(account_id)
             worst, worst_id = AccountStatus.ACTIVE, account_id
             for level in chain:
                 if SEVERITY[level.status] > SEVERITY[worst]:
@@ -172,8 +175,7 @@ class _Tree:
         if chain is not None:
             return chain
         with self._lock:  # a miss is filled under the lock, so no change can interleave
-            levels = [self.get(account_id)]
-            levels.extend(self._accounts[i] for i in self.ancestors(account_id))
+            levels = self._levels(account_id)
             chain = tuple(
                 (level.id, level.number_section)
                 for level in levels
