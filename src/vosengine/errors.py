@@ -30,6 +30,7 @@ tree (each class is importable from the package named beside it)::
     │   └── routing.GatewayBusy               a gateway at its capacity or CPS limit
     └── sip.ProtocolError (ValueError)        SIP; ``status`` is the answer to send
         ├── sip.ParseError                    the peer's bytes are no valid SIP
+        ├── sip.TransactionError              an input a transaction's table refuses
         └── sip.LocalProtocolError            the host asked for what SIP does not allow
                                               (also an InvalidArgument)
 

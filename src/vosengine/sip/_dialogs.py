@@ -1,0 +1,172 @@
+"""Dialogs (RFC 3261 §12): the peer-to-peer relationship an INVITE creates.
+
+A :class:`Dialog` is identified by Call-ID, local tag and remote tag (:class:`DialogId`) and
+keeps what in-dialog requests need: the local and remote URIs, the remote target (the peer's
+Contact), the route set (from Record-Route: reversed on the side that sent the INVITE), and
+both CSeq counters. It is ``EARLY`` from a provisional response with a To tag, ``CONFIRMED``
+from a 2xx, and ``TERMINATED`` by a BYE, a failure, a CANCEL or a lost ACK.
+
+The endpoint owns its dialogs and changes them; a host reads them (``Endpoint.dialog``) and
+builds in-dialog requests through ``Endpoint.dialog_request``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+import attrs
+
+from ._message import Request, Response
+
+__all__ = ["Dialog", "DialogId", "DialogState", "DialogRole"]
+
+
+class DialogState(enum.Enum):
+    EARLY = "early"
+    CONFIRMED = "confirmed"
+    TERMINATED = "terminated"
+
+
+class DialogRole(enum.Enum):
+    UAC = "UAC"  # this endpoint sent the INVITE
+    UAS = "UAS"  # this endpoint received it
+
+
+class DialogId(NamedTuple):
+    call_id: str
+    local_tag: str
+    remote_tag: str
+
+
+def _header_values(message: Request | Response, name: str) -> list[str]:
+    return [value for field in message.headers(name) for value in _split(field)]
+
+
+def _split(value: str) -> list[str]:
+    """A Record-Route field's comma-separated values (commas inside ``<>`` or quotes kept)."""
+    out, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(value):
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "<":
+            depth += 1
+        elif not quoted and char == ">":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            out.append(value[start:index].strip())
+            start = index + 1
+    out.append(value[start:].strip())
+    return [item for item in out if item]
+
+
+def _contact_uri(message: Request | Response) -> str | None:
+    contacts = message.contacts
+    return contacts[0].uri_text if contacts else None
+
+
+@attrs.define(eq=False)
+class Dialog:
+    """One dialog's state. Changed only by its endpoint; not thread-safe."""
+
+    id: DialogId
+    role: DialogRole
+    state: DialogState
+    local_uri: str
+    remote_uri: str
+    remote_target: str
+    route_set: tuple[str, ...]
+    local_cseq: int
+    remote_cseq: int | None
+    #: where the peer's messages come from: in-dialog requests go there by default
+    addr: tuple[str, int]
+    #: the CSeq number of the INVITE that created or last refreshed the dialog
+    invite_cseq: int
+
+    @classmethod
+    def as_uac(cls, request: Request, response: Response, addr: tuple[str, int]) -> Dialog:
+        """The dialog a provisional (with To tag) or 2xx response to our INVITE creates."""
+        assert request.from_ is not None
+        assert response.to is not None
+        assert request.cseq
+        to_tag = response.to.tag
+        assert to_tag is not None
+        assert request.from_.tag is not None
+        return cls(
+            id=DialogId(request.call_id or "", request.from_.tag, to_tag),
+            role=DialogRole.UAC,
+            state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
+            local_uri=str(request.from_),
+            remote_uri=str(response.to),
+            remote_target=_contact_uri(response) or request.uri_text,
+            route_set=tuple(reversed(_header_values(response, "Record-Route"))),
+            local_cseq=request.cseq.number,
+            remote_cseq=None,
+            addr=addr,
+            invite_cseq=request.cseq.number,
+        )
+
+    @classmethod
+    def as_uas(cls, request: Request, response: Response, addr: tuple[str, int]) -> Dialog:
+        """The dialog our provisional (with To tag) or 2xx response to an INVITE creates."""
+        assert request.from_ is not None
+        assert response.to is not None
+        assert request.cseq
+        local_tag = response.to.tag
+        assert local_tag is not None
+        return cls(
+            id=DialogId(request.call_id or "", local_tag, request.from_.tag or ""),
+            role=DialogRole.UAS,
+            state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
+            local_uri=str(response.to),
+            remote_uri=str(request.from_),
+            remote_target=_contact_uri(request) or str(request.from_.uri_text),
+            route_set=tuple(_header_values(request, "Record-Route")),
+            local_cseq=0,
+            remote_cseq=request.cseq.number,
+            addr=addr,
+            invite_cseq=request.cseq.number,
+        )
+
+    def confirm(self, message: Request | Response) -> None:
+        """A 2xx (UAC) or our 2xx (UAS) confirms the dialog; its Contact refreshes the
+        remote target (a re-INVITE's 2xx does too)."""
+        self.state = DialogState.CONFIRMED
+        if self.role is DialogRole.UAC and isinstance(message, Response):
+            target = _contact_uri(message)
+            if target is not None:
+                self.remote_target = target
+            if not self.route_set and message.status < 300:
+                self.route_set = tuple(reversed(_header_values(message, "Record-Route")))
+
+    def build_request(
+        self,
+        method: str,
+        *,
+        via: str,
+        headers: tuple[tuple[str, str], ...] = (),
+        body: bytes = b"",
+        cseq: int | None = None,
+    ) -> Request:
+        """An in-dialog request (§12.2.1.1) with the top Via ``via``: Request-URI the remote
+        target, Route the route set, From and To with both tags, the dialog's Call-ID, and the
+        next local CSeq (or ``cseq``: an ACK reuses the INVITE's)."""
+        if cseq is None:
+            self.local_cseq += 1
+            cseq = self.local_cseq
+        uri = self.remote_target
+        routes = list(self.route_set)
+        if routes and ";lr" not in routes[0]:  # a strict router: RFC 3261 §12.2.1.1
+            uri = routes[0].partition("<")[2].partition(">")[0] or routes[0]
+            routes = [*routes[1:], f"<{self.remote_target}>"]
+        fields: list[tuple[str, str]] = [("Via", via)]
+        fields += [("Route", route) for route in routes]
+        fields += [
+            ("From", self.local_uri),
+            ("To", self.remote_uri),
+            ("Call-ID", self.id.call_id),
+            ("CSeq", f"{cseq} {method}"),
+            ("Max-Forwards", "70"),
+            *headers,
+        ]
+        return Request(method, uri, fields=fields, body=body)

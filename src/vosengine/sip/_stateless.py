@@ -1,0 +1,102 @@
+"""What the endpoint does before any transaction exists: which transaction a message belongs
+to (RFC 3261 §17.1.3 and §17.2.3), and the error response to a request it cannot accept
+(§8.2, stateless), read from the raw headers when the message did not even parse."""
+
+from __future__ import annotations
+
+import re
+
+from ._errors import LocalProtocolError, ParseError
+from ._message import Message, Request, Response, make_response
+from ._names import TOKEN_FULL, key_of
+
+__all__ = ["MAGIC", "TxKey", "error_answer", "salvaged_answer", "transaction_key"]
+
+#: the branch prefix of RFC 3261 (a branch without it comes from an RFC 2543 element)
+MAGIC = "z9hG4bK"
+
+TxKey = tuple[object, ...]
+
+#: the headers every response copies from its request
+_NEEDED = ("via", "from", "to", "call-id", "cseq")
+_TAG = re.compile(r";\s*tag\s*=", re.I)
+# the last word of a request line good enough to answer: a SIP version
+_VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.I)
+
+
+def transaction_key(message: Message) -> TxKey:
+    """The key of the transaction ``message`` belongs to; the same for a request and every
+    response to it, and for an ACK to a non-2xx response and its INVITE.
+
+    With an RFC 3261 branch: the branch, the top Via's sent-by and the CSeq method (INVITE
+    for an ACK). Without one (RFC 2543): the top Via as sent, Call-ID, CSeq number, From tag
+    and method. The message must have been validated (its Via, From, CSeq are readable)."""
+    via = message.top_via
+    cseq = message.cseq
+    if via is None or cseq is None:
+        raise ParseError("a message without Via or CSeq belongs to no transaction")
+    method = "INVITE" if cseq.method == "ACK" else cseq.method
+    branch = via.branch
+    if branch and branch.startswith(MAGIC):
+        return (branch, via.host.lower(), via.port, method)
+    sender = message.from_
+    return (None, str(via), message.call_id, cseq.number, sender and sender.tag, method)
+
+
+def _with_tag(to: str, tag: str) -> str:
+    return to if _TAG.search(to) else f"{to};tag={tag}"
+
+
+def error_answer(request: Request, status: int, tag: str) -> Response | None:
+    """The error response to a request that parsed but is not acceptable, or None when the
+    headers a response needs are missing (an ACK is never answered)."""
+    if request.method == "ACK" or any(key not in request._index for key in _NEEDED):
+        return None
+    response = make_response(request, status)
+    for index, (key, name, value) in enumerate(response.fields):
+        if key == "to":
+            tagged = _with_tag(value, tag)
+            response.fields[index] = (key, name, tagged)
+            response._index["to"][0] = tagged
+            break
+    return response
+
+
+def salvaged_answer(data: bytes, status: int, tag: str) -> Response | None:
+    """The error response to bytes that did not parse, built from the raw Via, From, To,
+    Call-ID and CSeq lines; None when it is not a request (never answer a response or an
+    ACK) or those lines are not all there."""
+    end = data.find(b"\r\n\r\n")
+    head = data if end == -1 else data[:end]
+    text = head.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = re.sub(r"\n[ \t]+", " ", text)
+    lines = text.lstrip("\n").split("\n")
+    words = lines[0].split()  # a method token, something, a SIP version
+    if len(words) < 3 or not _VERSION.match(words[-1]) or not TOKEN_FULL.match(words[0]):
+        return None
+    if words[0] == "ACK":
+        return None
+    found: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon:
+            continue
+        try:
+            key = key_of(name)
+        except ParseError:
+            continue
+        if key in _NEEDED and "\r" not in value:
+            found.setdefault(key, []).append(value.strip(" \t"))
+    if any(not found.get(key) for key in _NEEDED):
+        return None
+    fields = [("Via", value) for value in found["via"]]
+    fields += [
+        ("From", found["from"][0]),
+        ("To", _with_tag(found["to"][0], tag)),
+        ("Call-ID", found["call-id"][0]),
+        ("CSeq", found["cseq"][0]),
+    ]
+    try:
+        return Response(status, fields=fields)
+    except LocalProtocolError:
+        return None
