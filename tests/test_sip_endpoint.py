@@ -323,17 +323,37 @@ def test_the_2xx_is_retransmitted_until_its_ack_and_a_lost_ack_is_sent_again() -
     assert pair.b.dialogs
 
 
-def test_no_ack_for_the_2xx_ends_the_dialog() -> None:
+def test_no_ack_for_the_2xx_ends_the_session_with_a_bye() -> None:
     pair = Pair()
     invite(pair)
     request = received(pair)
     answer(pair, request, 200)
     pair.wire(pair.b)
-    pair.run_timers(100.0, deliver=False)
+    sent = []
+    while (deadline := pair.b.next_deadline()) is not None and deadline <= 32.0:
+        pair.b.handle_timer(now=deadline)
+        sent += [first_line(d).split()[0] for d in pair.wire(pair.b)]
+    assert sent == ["SIP/2.0"] * 10 + ["BYE"]  # 2xx at 0.5, 1.5, 3.5, 7.5, 11.5 ... 31.5
     ended = [e for e in events(pair.b) if isinstance(e, DialogChanged)]
     assert ended[-1].state is DialogState.TERMINATED
     assert ended[-1].reason == "no ACK for the 2xx"
     assert not pair.b.dialogs
+
+
+def test_a_bye_from_the_callee_waits_for_the_ack() -> None:
+    pair = Pair()
+    invite(pair)
+    request = received(pair)
+    answer(pair, request, 200)
+    (ok,) = pair.wire(pair.b)
+    (dialog,) = pair.b.dialogs
+    pair.b.send(pair.b.dialog_request(dialog, "BYE"), now=0.1)
+    assert pair.wire(pair.b) == []  # held (RFC 3261 §15)
+    assert not pair.b.dialogs
+    pair.a.receive_datagram(ok, B, now=0.2)
+    (ack,) = pair.wire(pair.a)
+    pair.b.receive_datagram(ack, A, now=0.3)
+    assert [first_line(d).split()[0] for d in pair.wire(pair.b)] == ["BYE"]
 
 
 def test_record_route_makes_the_route_set_reversed_at_the_caller() -> None:

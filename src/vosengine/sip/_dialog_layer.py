@@ -41,9 +41,10 @@ class Tx:
 
 
 class Pending2xx:
-    """A 2xx we sent to an INVITE, retransmitted until its ACK arrives (§13.3.1.4)."""
+    """A 2xx we sent to an INVITE, retransmitted until its ACK arrives (§13.3.1.4), and the
+    host's BYE held until then (§15: the callee does not send BYE before the ACK)."""
 
-    __slots__ = ("addr", "deadline", "give_up", "interval", "key", "wire")
+    __slots__ = ("addr", "deadline", "give_up", "held", "interval", "key", "wire")
 
     def __init__(
         self, key: tuple[DialogId, int], wire: bytes, addr: Addr, now: float, t1: float
@@ -54,6 +55,7 @@ class Pending2xx:
         self.interval = t1
         self.deadline = now + t1
         self.give_up = now + 64 * t1
+        self.held: tuple[Request, Addr] | None = None
 
 
 class DialogLayer:
@@ -149,23 +151,38 @@ class DialogLayer:
             self._events.append(DialogChanged(dialog_id, dialog.state, str(status)))
         if response.status >= 200:
             dialog.invite_cseq = request.cseq.number  # type: ignore[union-attr]
-            if not self.config.reliable:
-                key = (dialog_id, dialog.invite_cseq)
-                pending = Pending2xx(key, response.serialize(), entry.addr, now, self.config.t1)
-                self._pending[key] = pending
-                heapq.heappush(self._timers, (pending.deadline, next(self._seq), pending, None))
+            key = (dialog_id, dialog.invite_cseq)
+            pending = Pending2xx(key, response.serialize(), entry.addr, now, self.config.t1)
+            if self.config.reliable:  # nothing to retransmit: only wait for the ACK
+                pending.deadline = pending.give_up
+            self._pending[key] = pending
+            heapq.heappush(self._timers, (pending.deadline, next(self._seq), pending, None))
 
     def _retransmit_2xx(self, pending: Pending2xx, now: float) -> None:
         if now >= pending.give_up:
             del self._pending[pending.key]
-            dialog = self._dialogs.get(pending.key[0])
-            if dialog is not None:
-                self._end(dialog, "no ACK for the 2xx")
+            self._release(pending, now, acked=False)
             return
         self._out.append((pending.wire, pending.addr))
         pending.interval = min(2 * pending.interval, self.config.t2)
         pending.deadline = min(now + pending.interval, pending.give_up)
         heapq.heappush(self._timers, (pending.deadline, next(self._seq), pending, None))
+
+    def _release(self, pending: Pending2xx, now: float, *, acked: bool) -> None:
+        """The 2xx is acknowledged, or given up on (§13.3.1.4: then the session ends with a
+        BYE). A BYE the host sent meanwhile goes now."""
+        if pending.held is not None:
+            self._launch(*pending.held, now)
+            return
+        dialog = self._dialogs.get(pending.key[0])
+        if not acked and dialog is not None:
+            bye = dialog.build_request("BYE", via=self._via())
+            self._end(dialog, "no ACK for the 2xx")
+            self._launch(bye, dialog.addr, now)
+
+    def _launch(self, request: Request, addr: Addr, now: float) -> None:
+        """Start a client transaction for ``request`` (the endpoint's)."""
+        raise NotImplementedError
 
     def _fail_early(self, invite: Request, *, local_tag: str, reason: str) -> None:
         """End the early dialogs an INVITE made, once it failed."""
@@ -181,8 +198,9 @@ class DialogLayer:
     def _end(self, dialog: Dialog, reason: str) -> None:
         dialog.state = DialogState.TERMINATED
         self._dialogs.pop(dialog.id, None)
-        for key in [key for key in self._pending if key[0] == dialog.id]:
-            del self._pending[key]
+        for key, pending in list(self._pending.items()):
+            if key[0] == dialog.id and pending.held is None:
+                del self._pending[key]
         self._events.append(DialogChanged(dialog.id, DialogState.TERMINATED, reason))
 
     def _dialog_of(self, message: Request, *, local: bool) -> Dialog | None:

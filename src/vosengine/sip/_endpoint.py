@@ -8,7 +8,8 @@ object that takes bytes, addresses and a clock, and gives back events and bytes 
 The endpoint is a user agent core (RFC 3261 §8, §12-§17): it answers retransmissions from
 its transactions, sends 100 Trying for an INVITE, acknowledges every final response to an
 INVITE (a non-2xx in the transaction, a 2xx in the dialog, again for each retransmission),
-retransmits its own 2xx until the ACK comes, answers BYE, CANCEL (200, and 487 for the
+retransmits its own 2xx until the ACK comes (a BYE the host sends meanwhile waits for it,
+§15; no ACK at all ends the session with a BYE), answers BYE, CANCEL (200, and 487 for the
 INVITE), requests outside any dialog it knows (481), stale in-dialog CSeqs (500) and UPDATE
 (501, politely, with Allow); everything else is the host's to answer.
 
@@ -206,17 +207,20 @@ class Endpoint(DialogLayer):
         tag = None if status == 100 else self._tag_of(entry)
         return make_response(request, status, reason=reason, to_tag=tag, headers=extra, body=body)
 
-    def cancel(self, invite: Request, *, now: float) -> None:
-        """Cancel an INVITE this endpoint sent (§9.1): sent at once after the first provisional
-        response, or as soon as one arrives; nothing once the INVITE has its final response."""
+    def cancel(self, invite: Request, *, now: float) -> bool:
+        """Cancel an INVITE this endpoint sent (§9.1): the CANCEL goes at once after the first
+        provisional response, or as soon as one arrives. False when there is nothing left to
+        cancel: the INVITE has its final response (a host cannot know it raced one), or it
+        was cancelled already."""
+        if not isinstance(invite, Request) or invite.method != "INVITE":
+            raise LocalProtocolError(f"invite: expected an INVITE request, got {invite!r}")
         entry = self._client.get(self._key(invite, LocalProtocolError))
-        if entry is None or entry.request.method != "INVITE":
-            raise LocalProtocolError(f"{invite!r} is no INVITE in progress from this endpoint")
         if (
-            entry.tx.state not in (TransactionState.CALLING, TransactionState.PROCEEDING)
+            entry is None
+            or entry.tx.state not in (TransactionState.CALLING, TransactionState.PROCEEDING)
             or entry.cancel is not None
         ):
-            return
+            return False
         index = invite._index
         fields = [("Via", index["via"][0])]
         fields += [("Route", value) for value in index.get("route", ())]
@@ -225,6 +229,7 @@ class Endpoint(DialogLayer):
         entry.cancel = Request("CANCEL", invite.uri_text, fields=fields)
         if entry.tx.state is TransactionState.PROCEEDING:
             self._send_cancel(entry, now)
+        return True
 
     # -- sending -------------------------------------------------------------------------
 
@@ -269,18 +274,27 @@ class Endpoint(DialogLayer):
             addr = dialog.addr
         if len(self._client) >= self.max_transactions:
             raise LocalProtocolError(f"{self.max_transactions} client transactions in progress")
+        if dialog is not None and request.method == "BYE":
+            waiting = [p for k, p in self._pending.items() if k[0] == dialog.id]
+            if waiting:  # our 2xx awaits its ACK: the BYE waits for it too (§15)
+                waiting[0].held = (request, addr)
+            self._end(dialog, "BYE sent")
+            if waiting:
+                return request
+        self._launch(request, addr, now)
+        return request
+
+    def _launch(self, request: Request, addr: Addr, now: float) -> None:
         kind = (
             TransactionKind.INVITE_CLIENT
             if request.method == "INVITE"
             else TransactionKind.NON_INVITE_CLIENT
         )
+        key = transaction_key(request)
         entry = Tx(Transaction(kind, self.config), key, request, addr)
         entry.wire = request._freeze()
         self._client[key] = entry
-        if dialog is not None and request.method == "BYE":
-            self._end(dialog, "BYE sent")
         self._step(entry, TransactionInput.SEND_REQUEST, now)
-        return request
 
     def _send_response(self, response: Response, now: float) -> None:
         key = self._key(response, LocalProtocolError)
@@ -353,7 +367,7 @@ class Endpoint(DialogLayer):
                 entry, TransactionInput.RECV_ACK, now
             ):
                 return
-            self._on_ack(request)
+            self._on_ack(request, now)
             return
         if entry is not None:  # a retransmission
             self._step(entry, TransactionInput.RECV_REQUEST, now)
@@ -397,13 +411,14 @@ class Endpoint(DialogLayer):
                 RequestReceived(request, addr, dialog.id if dialog is not None else None)
             )
 
-    def _on_ack(self, ack: Request) -> None:
-        """An ACK for a 2xx: it stops the 2xx's retransmissions."""
-        dialog = self._dialog_of(ack, local=False)
-        if dialog is None:
-            self.stray += 1
+    def _on_ack(self, ack: Request, now: float) -> None:
+        """An ACK for a 2xx: it stops the 2xx's retransmissions (and lets a held BYE go)."""
+        dialog = DialogId(ack.call_id or "", tag_of(ack.to), tag_of(ack.from_))
+        pending = self._pending.pop((dialog, ack.cseq.number), None)  # type: ignore[union-attr]
+        if pending is None:
+            self.stray += 1  # a retransmitted ACK, or one for nothing
             return
-        self._pending.pop((dialog.id, ack.cseq.number), None)  # type: ignore[union-attr]
+        self._release(pending, now, acked=True)
 
     def _on_cancel(self, entry: Tx, now: float) -> None:
         cancel = entry.request
@@ -425,16 +440,15 @@ class Endpoint(DialogLayer):
         invite = request.method == "INVITE"
         if invite and status >= 300 and "" not in entry.acks:
             entry.acks[""] = _ack(request, response)
-        to = response.to
-        tag = to.tag if to is not None else None
-        again = invite and 200 <= status < 300 and tag in entry.acks
+        ack = entry.acks.get(tag_of(response.to)) if invite and status < 300 else None
         actions = self._step(entry, input_of_status(status, sent=False), now)
         if TransactionAction.PASS not in actions:
             return
+        if ack is not None:  # a 2xx again: acknowledged again (whatever became of the
+            self._out.append((ack, entry.addr))  # dialog since), reported once
+            return
         if invite:
             dialog_id = self._uac_dialog(entry, response)
-            if again:
-                return  # a retransmitted 2xx: acknowledged again, reported once
             if status < 200 and entry.cancel is not None:
                 self._send_cancel(entry, now)
         else:
@@ -512,15 +526,8 @@ class Endpoint(DialogLayer):
     def _send_cancel(self, entry: Tx, now: float) -> None:
         cancel = entry.cancel
         assert cancel is not None
-        key = transaction_key(cancel)
-        if key in self._client:
-            return
-        sub = Tx(
-            Transaction(TransactionKind.NON_INVITE_CLIENT, self.config), key, cancel, entry.addr
-        )
-        sub.wire = cancel._freeze()
-        self._client[key] = sub
-        self._step(sub, TransactionInput.SEND_REQUEST, now)
+        if transaction_key(cancel) not in self._client:
+            self._launch(cancel, entry.addr, now)
 
     # -- small things --------------------------------------------------------------------
 
