@@ -27,7 +27,7 @@ from vosengine.sip import (
     parse,
 )
 
-from .test_sip_parse import INVALID, SEEDS, WSINV, build
+from .test_sip_parse import INVALID, SEEDS, VALID_REQUESTS, WSINV, build
 
 pytestmark = pytest.mark.usefixtures("sip_impl")
 
@@ -510,6 +510,26 @@ def test_invalid_torture_messages_are_answered_or_dropped(raw: bytes) -> None:
         assert raw.startswith(b"SIP/2.0") or b"Call-ID" not in raw
 
 
+@pytest.mark.parametrize("raw", list(VALID_REQUESTS.values()), ids=list(VALID_REQUESTS))
+def test_valid_torture_requests_reach_the_host_or_get_481(raw: bytes) -> None:
+    endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0))
+    endpoint.receive_datagram(raw, A, now=0.0)
+    request = parse(raw)
+    assert isinstance(request, Request) and request.to is not None
+    sent = [parse(data) for data, _ in endpoint.datagrams_to_send()]
+    statuses = [r.status for r in sent if isinstance(r, Response)]
+    if request.to.tag:  # in a dialog this endpoint does not know (RFC 3261 §12.2.2)
+        assert events(endpoint) == [] and statuses[-1] == 481
+    else:
+        (event,) = events(endpoint)
+        assert isinstance(event, RequestReceived) and event.request == request
+        assert statuses == ([100] if request.method == "INVITE" else [])
+        answer = endpoint.response(event.request, 200)
+        endpoint.send(answer, now=0.1)
+        (data, addr) = endpoint.datagrams_to_send()[0]
+        assert addr == A and parse(data).status == 200  # type: ignore[union-attr]
+
+
 def test_a_valid_torture_message_is_handled_as_the_rfc_says() -> None:
     # wsinv carries a To tag: a request in a dialog this endpoint does not know (§12.2.2)
     endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0))
@@ -587,3 +607,22 @@ def test_misuse_raises_local_protocol_error_and_changes_nothing() -> None:
         Endpoint(host="", port=5060)
     with pytest.raises(LocalProtocolError, match="t1"):
         Endpoint(host="h", port=5060, t1=0)
+
+
+def test_beyond_its_limits_an_endpoint_answers_503_and_refuses_the_host() -> None:
+    endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0), max_transactions=1)
+    endpoint.receive_datagram(build("OPTIONS sip:user@example.com SIP/2.0"), A, now=0.0)
+    other = build(
+        "OPTIONS sip:user@example.com SIP/2.0",
+        via="Via: SIP/2.0/UDP 192.0.2.15;branch=z9hG4bKother",
+    )
+    endpoint.receive_datagram(other, A, now=0.0)
+    (busy,) = [parse(data) for data, _ in endpoint.datagrams_to_send()]
+    assert isinstance(busy, Response) and busy.status == 503
+    assert busy.to is not None and busy.to.tag
+    assert len(events(endpoint)) == 1  # only the first reached the host
+    first = endpoint.request("OPTIONS", "sip:b@x", from_="<sip:a@x>", to="<sip:b@x>")
+    endpoint.send(first, addr=B, now=0.0)
+    second = endpoint.request("OPTIONS", "sip:b@x", from_="<sip:a@x>", to="<sip:b@x>")
+    with pytest.raises(LocalProtocolError, match="1 client transactions in progress"):
+        endpoint.send(second, addr=B, now=0.0)

@@ -57,6 +57,100 @@ WSINV = msg(
 )
 
 
+INTMETH = msg(
+    "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/"
+    "crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\n"
+    "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\n"
+    'To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/'
+    "crazy?,/;;*@example.com>\n"
+    "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%="
+    '"\u0440\u0430\u0431\u043e\u0442\u0430\u044e\u0449\u0438\u0439";tag=_token~1\'+`*%!-.\n'
+    "Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\n"
+    "CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\n"
+    "Max-Forwards: 255\n"
+    "extensionHeader-!.%*+_`'~:\ufeff\u5927\u5bae\u96fb\n"
+    "Content-Length: 0\n\n"
+)
+
+ESCNULL = msg(
+    "REGISTER sip:example.com SIP/2.0\n"
+    "To: sip:null-%00-null@example.com\n"
+    "From: sip:null-%00-null@example.com;tag=839923423\n"
+    "Max-Forwards: 70\n"
+    "Call-ID: escnull.39203ndfvkjdasfkq3w4otrq0adsfdfnavd\n"
+    "CSeq: 14398234 REGISTER\n"
+    "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKkdjuw\n"
+    "Contact: <sip:%00@host5.example.com>\n"
+    "Contact: <sip:%00%00@host5.example.com>\n"
+    "L:0\n\n"
+)
+
+ESC02 = msg(
+    "RE%47IST%45R sip:registrar.example.com SIP/2.0\n"
+    'To: "%Z%45" <sip:resource@example.com>\n'
+    'From: "%Z%45" <sip:resource@example.com>;tag=f232jadfj23\n'
+    "Call-ID: esc02.asdfnqwo34rq23i34jrjasdcnl23nrlknsdf\n"
+    "Via: SIP/2.0/TCP host.example.com;branch=z9hG4bK209%fzsnel234\n"
+    "CSeq: 29344 RE%47IST%45R\n"
+    "Max-Forwards: 70\n"
+    "Contact: <sip:alias1@host1.example.com>\n"
+    "C%6Fntact: <sip:alias2@host2.example.com>\n"
+    "Contact: <sip:alias3@host3.example.com>\n"
+    "l: 0\n\n"
+)
+
+LWSDISP = msg(
+    "OPTIONS sip:user@example.com SIP/2.0\n"
+    "To: sip:user@example.com\n"
+    "From: caller<sip:caller@example.com>;tag=323\n"
+    "Max-Forwards: 70\n"
+    "Call-ID: lwsdisp.1234abcd@funky.example.com\n"
+    "CSeq: 60 OPTIONS\n"
+    "Via: SIP/2.0/UDP funky.example.com;branch=z9hG4bKkdjuw\n"
+    "l: 0\n\n"
+)
+
+SEMIURI = msg(
+    "OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\n"
+    "To: sip:j_user@example.com\n"
+    "From: sip:caller@example.org;tag=33242\n"
+    "Max-Forwards: 3\n"
+    "Call-ID: semiuri.0ha0isndaksdj\n"
+    "CSeq: 8 OPTIONS\n"
+    "Accept: application/sdp, application/pkcs7-mime,\n multipart/mixed, multipart/signed,\n"
+    " message/sip, message/sipfrag\n"
+    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKkdjuw\n"
+    "l: 0\n\n"
+)
+
+TRANSPORTS = msg(
+    "OPTIONS sip:user@example.com SIP/2.0\n"
+    "To: sip:user@example.com\n"
+    "From: <sip:caller@example.com>;tag=323\n"
+    "Max-Forwards: 70\n"
+    "Call-ID:  transports.kijh4akdnaqjkwendsasfdj\n"
+    "Accept: application/sdp\n"
+    "CSeq: 60 OPTIONS\n"
+    "Via: SIP/2.0/UDP t1.example.com;branch=z9hG4bKkdjuw\n"
+    "Via: SIP/2.0/SCTP t2.example.com;branch=z9hG4bKklasjdhf\n"
+    "Via: SIP/2.0/TLS t3.example.com;branch=z9hG4bK2980unddj\n"
+    "Via: SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKasd0f3en\n"
+    "Via: SIP/2.0/TCP t5.example.com;branch=z9hG4bK0a9idfnee\n"
+    "l: 0\n\n"
+)
+
+#: RFC 4475 §3.1.1 requests that parse and validate, by name
+VALID_REQUESTS = {
+    "wsinv": WSINV,
+    "intmeth": INTMETH,
+    "escnull": ESCNULL,
+    "esc02": ESC02,
+    "lwsdisp": LWSDISP,
+    "semiuri": SEMIURI,
+    "transports": TRANSPORTS,
+}
+
+
 def test_wsinv_short_tortuous_invite() -> None:
     m = parse(WSINV)
     m.validate()
@@ -92,21 +186,7 @@ def test_wsinv_short_tortuous_invite() -> None:
 
 
 def test_intmeth_wide_range_of_valid_characters() -> None:
-    raw = (
-        "!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/"
-        "crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\n"
-        "Via: SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~\n"
-        'To: "BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/'
-        "crazy?,/;;*@example.com>\n"
-        "From: token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;fromParam''~+*_!.-%="
-        '"\u0440\u0430\u0431\u043e\u0442\u0430\u044e\u0449\u0438\u0439";tag=_token~1\'+`*%!-.\n'
-        "Call-ID: intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{\n"
-        "CSeq: 139122385 !interesting-Method0123456789_*+`.%indeed'~\n"
-        "Max-Forwards: 255\n"
-        "extensionHeader-!.%*+_`'~:\ufeff\u5927\u5bae\u96fb\n"
-        "Content-Length: 0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(INTMETH)
     m.validate()
     assert isinstance(m, Request)
     assert m.method == "!interesting-Method0123456789_*+`.%indeed'~"
@@ -148,19 +228,7 @@ def test_esc01_valid_percent_escapes() -> None:
 
 
 def test_escnull_escaped_nulls() -> None:
-    raw = (
-        "REGISTER sip:example.com SIP/2.0\n"
-        "To: sip:null-%00-null@example.com\n"
-        "From: sip:null-%00-null@example.com;tag=839923423\n"
-        "Max-Forwards: 70\n"
-        "Call-ID: escnull.39203ndfvkjdasfkq3w4otrq0adsfdfnavd\n"
-        "CSeq: 14398234 REGISTER\n"
-        "Via: SIP/2.0/UDP host5.example.com;branch=z9hG4bKkdjuw\n"
-        "Contact: <sip:%00@host5.example.com>\n"
-        "Contact: <sip:%00%00@host5.example.com>\n"
-        "L:0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(ESCNULL)
     m.validate()
     assert m.to is not None and m.to.uri.user == "null-\x00-null"  # type: ignore[union-attr]
     assert m.from_ is not None and m.from_.tag == "839923423"
@@ -169,20 +237,7 @@ def test_escnull_escaped_nulls() -> None:
 
 
 def test_esc02_percent_that_is_not_an_escape() -> None:
-    raw = (
-        "RE%47IST%45R sip:registrar.example.com SIP/2.0\n"
-        'To: "%Z%45" <sip:resource@example.com>\n'
-        'From: "%Z%45" <sip:resource@example.com>;tag=f232jadfj23\n'
-        "Call-ID: esc02.asdfnqwo34rq23i34jrjasdcnl23nrlknsdf\n"
-        "Via: SIP/2.0/TCP host.example.com;branch=z9hG4bK209%fzsnel234\n"
-        "CSeq: 29344 RE%47IST%45R\n"
-        "Max-Forwards: 70\n"
-        "Contact: <sip:alias1@host1.example.com>\n"
-        "C%6Fntact: <sip:alias2@host2.example.com>\n"
-        "Contact: <sip:alias3@host3.example.com>\n"
-        "l: 0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(ESC02)
     m.validate()
     assert isinstance(m, Request)
     assert m.method == "RE%47IST%45R"  # an unknown method, not REGISTER
@@ -196,17 +251,7 @@ def test_esc02_percent_that_is_not_an_escape() -> None:
 
 
 def test_lwsdisp_no_space_before_angle_bracket() -> None:
-    raw = (
-        "OPTIONS sip:user@example.com SIP/2.0\n"
-        "To: sip:user@example.com\n"
-        "From: caller<sip:caller@example.com>;tag=323\n"
-        "Max-Forwards: 70\n"
-        "Call-ID: lwsdisp.1234abcd@funky.example.com\n"
-        "CSeq: 60 OPTIONS\n"
-        "Via: SIP/2.0/UDP funky.example.com;branch=z9hG4bKkdjuw\n"
-        "l: 0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(LWSDISP)
     m.validate()
     assert m.from_ is not None and m.from_.display_name == "caller"
     assert m.from_.uri_text == "sip:caller@example.com"
@@ -258,19 +303,7 @@ def test_dblreq_octets_after_the_body_are_ignored() -> None:
 
 
 def test_semiuri_semicolons_in_the_user_part() -> None:
-    raw = (
-        "OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\n"
-        "To: sip:j_user@example.com\n"
-        "From: sip:caller@example.org;tag=33242\n"
-        "Max-Forwards: 3\n"
-        "Call-ID: semiuri.0ha0isndaksdj\n"
-        "CSeq: 8 OPTIONS\n"
-        "Accept: application/sdp, application/pkcs7-mime,\n multipart/mixed, multipart/signed,\n"
-        " message/sip, message/sipfrag\n"
-        "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKkdjuw\n"
-        "l: 0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(SEMIURI)
     m.validate()
     uri = m.uri
     assert isinstance(uri, SipUri)
@@ -279,22 +312,7 @@ def test_semiuri_semicolons_in_the_user_part() -> None:
 
 
 def test_transports_varied_and_unknown() -> None:
-    raw = (
-        "OPTIONS sip:user@example.com SIP/2.0\n"
-        "To: sip:user@example.com\n"
-        "From: <sip:caller@example.com>;tag=323\n"
-        "Max-Forwards: 70\n"
-        "Call-ID:  transports.kijh4akdnaqjkwendsasfdj\n"
-        "Accept: application/sdp\n"
-        "CSeq: 60 OPTIONS\n"
-        "Via: SIP/2.0/UDP t1.example.com;branch=z9hG4bKkdjuw\n"
-        "Via: SIP/2.0/SCTP t2.example.com;branch=z9hG4bKklasjdhf\n"
-        "Via: SIP/2.0/TLS t3.example.com;branch=z9hG4bK2980unddj\n"
-        "Via: SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKasd0f3en\n"
-        "Via: SIP/2.0/TCP t5.example.com;branch=z9hG4bK0a9idfnee\n"
-        "l: 0\n\n"
-    )
-    m = parse(msg(raw))
+    m = parse(TRANSPORTS)
     m.validate()
     assert [v.transport for v in m.via] == ["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]
 

@@ -71,6 +71,7 @@ MAX_TRANSACTIONS = 65_536
 MAX_DIALOGS = 65_536
 #: the methods the endpoint handles (the Allow header of its 501 to UPDATE)
 ALLOW = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
+_CLIENT_KINDS = frozenset({TransactionKind.INVITE_CLIENT, TransactionKind.NON_INVITE_CLIENT})
 _RELIABLE = frozenset({"TCP", "TLS", "SCTP", "WS", "WSS"})
 
 
@@ -373,7 +374,9 @@ class Endpoint(DialogLayer):
             self._step(entry, TransactionInput.RECV_REQUEST, now)
             return
         if len(self._server) >= self.max_transactions:
-            self._out.append((make_response(request, 503).serialize(), addr))
+            busy = error_answer(request, 503, self.new_tag())
+            if busy is not None:
+                self._out.append((busy.serialize(), addr))
             return
         kind = (
             TransactionKind.INVITE_SERVER
@@ -471,7 +474,7 @@ class Endpoint(DialogLayer):
             actions = tx.fire(fired, now=now) if fired is not None else tx.step(input_, now=now)
         finally:
             if tx.state is TransactionState.TERMINATED:
-                table = self._client if entry.tx.kind.value.endswith("client") else self._server
+                table = self._client if entry.tx.kind in _CLIENT_KINDS else self._server
                 if table.get(entry.key) is entry:
                     del table[entry.key]
         for action in actions:
@@ -537,7 +540,7 @@ class Endpoint(DialogLayer):
             return owner.deadline == at and self._pending.get(owner.key) is owner
         assert isinstance(owner, Tx)
         assert isinstance(timer, TransactionTimer)
-        table = self._client if owner.tx.kind.value.endswith("client") else self._server
+        table = self._client if owner.tx.kind in _CLIENT_KINDS else self._server
         return table.get(owner.key) is owner and owner.tx.deadlines.get(timer) == at
 
     def _tag_of(self, entry: Tx) -> str:
