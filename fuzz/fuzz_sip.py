@@ -1,8 +1,10 @@
-"""Coverage-guided fuzzing of the SIP parser with atheris.
+"""Coverage-guided fuzzing of the SIP parser and endpoint with atheris.
 
-The invariant (as h11's fuzz/afl-server.py states it): any input either parses -- and then
+The invariants (as h11's fuzz/afl-server.py states one): any input either parses -- and then
 validates, re-serialises and re-parses to an equal message -- or raises
-``vosengine.sip.ParseError``. Anything else is a crash the fuzzer reports.
+``vosengine.sip.ParseError``; and any datagram given to an ``Endpoint`` (twice, then its
+timers run out) raises nothing, and whatever the endpoint sends back parses. Anything else is
+a crash the fuzzer reports.
 
     python fuzz/fuzz_sip.py -max_total_time=60 fuzz/corpus
     VOSENGINE_NO_EXTENSIONS=1 python fuzz/fuzz_sip.py -max_total_time=60 fuzz/corpus
@@ -10,12 +12,21 @@ validates, re-serialises and re-parses to an equal message -- or raises
 
 from __future__ import annotations
 
+import random
 import sys
 
 import atheris
 
 with atheris.instrument_imports():
-    from vosengine.sip import ParseError, _fast, _message, _parse, _sipfast_py, parse
+    from vosengine.sip import (
+        Endpoint,
+        ParseError,
+        _fast,
+        _message,
+        _parse,
+        _sipfast_py,
+        parse,
+    )
 
 COMPILED = _fast.IMPL if _fast.IMPL is not _sipfast_py else None
 
@@ -66,9 +77,20 @@ def same_parse(data: bytes) -> None:
         raise AssertionError(f"compiled and Python parses differ on {data!r}")
 
 
+def endpoint_never_raises(data: bytes) -> None:
+    """The endpoint answers, absorbs or drops the datagram; what it sends is valid SIP."""
+    endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0))
+    endpoint.receive_datagram(data, ("192.0.2.1", 5060), now=0.0)
+    endpoint.receive_datagram(data, ("192.0.2.1", 5060), now=0.1)  # a retransmission
+    endpoint.handle_timer(now=1000.0)
+    for sent, _ in endpoint.datagrams_to_send():
+        parse(sent)
+
+
 def check(data: bytes) -> None:
     same_split(data)
     same_parse(data)
+    endpoint_never_raises(data)
     try:
         message = parse(data)
         message.validate()

@@ -626,3 +626,82 @@ def test_beyond_its_limits_an_endpoint_answers_503_and_refuses_the_host() -> Non
     second = endpoint.request("OPTIONS", "sip:b@x", from_="<sip:a@x>", to="<sip:b@x>")
     with pytest.raises(LocalProtocolError, match="1 client transactions in progress"):
         endpoint.send(second, addr=B, now=0.0)
+
+
+def _a_whole_call() -> list[tuple[str, bytes]]:
+    """Every datagram of a call with a re-INVITE, an OPTIONS and a BYE: (sender, bytes)."""
+    pair = Pair()
+    invite(pair, **{"Record-Route": "<sip:p1.example.com;lr>"})
+    request = received(pair)
+    answer(pair, request, 180)
+    answer(pair, request, 200)
+    pair.flush()
+    (dialog,) = pair.a.dialogs
+    for method in ("INVITE", "OPTIONS"):
+        pair.a.send(pair.a.dialog_request(dialog, method), now=1.0)
+        answer(pair, received(pair), 200)
+        pair.flush()
+    pair.a.send(pair.a.dialog_request(dialog, "BYE"), now=2.0)
+    pair.flush()
+    return pair.log
+
+
+CALL = _a_whole_call()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    upto=st.integers(0, len(CALL) - 1),
+    which=st.integers(0, len(CALL) - 1),
+    edits=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=8)), max_size=4),
+)
+def test_mutated_datagrams_mid_call_never_raise(upto: int, which: int, edits: list) -> None:  # type: ignore[type-arg]
+    """Replay a real call up to a point, then deliver a mutated datagram of it to either side:
+    it is answered, absorbed or dropped, and never raises."""
+    pair = Pair()
+    invite(pair)
+    pair.wire(pair.a)
+    for sender, data in CALL[:upto]:
+        target = pair.b if sender == "a" else pair.a
+        target.receive_datagram(data, A if sender == "a" else B, now=1.0)
+    sender, data = CALL[which]
+    mutated = bytearray(data)
+    for position, chunk in edits:
+        position %= max(1, len(mutated))
+        mutated[position : position + len(chunk)] = chunk
+    for endpoint in (pair.a, pair.b):
+        endpoint.receive_datagram(bytes(mutated), A, now=1.5)
+        endpoint.handle_timer(now=1000.0)
+        for sent, _ in endpoint.datagrams_to_send():
+            parse(sent)  # whatever it sends is valid SIP
+
+
+def test_a_strict_router_in_the_route_set_becomes_the_request_uri() -> None:
+    pair = Pair()
+    invite(pair, **{"Record-Route": "<sip:strict.example.com>, <sip:loose.example.com;lr>"})
+    answer(pair, received(pair), 200)
+    pair.flush()
+    (dialog,) = pair.a.dialogs  # the caller's route set: loose first, then strict
+    (callee,) = pair.b.dialogs
+    bye = pair.b.dialog_request(callee, "BYE")  # the callee's: strict first
+    assert bye.uri_text == "sip:strict.example.com"
+    assert bye.headers("Route") == [
+        "<sip:loose.example.com;lr>",
+        "<sip:192.0.2.1:5060;transport=udp>",
+    ]
+    assert pair.a.dialog_request(dialog, "BYE").uri_text == "sip:192.0.2.2:5060;transport=udp"
+
+
+def test_a_2xx_whose_contact_is_no_uri_is_a_bad_message_that_moves_nothing() -> None:
+    pair = Pair()
+    invite(pair)
+    request = received(pair)
+    answer(pair, request, 200)
+    (ok,) = pair.wire(pair.b)
+    broken = ok.replace(b"Contact: <sip:192.0.2.2:5060;transport=udp>", b"Contact: <sip:>")
+    pair.a.receive_datagram(broken, B, now=0.1)
+    (event,) = [e for e in events(pair.a) if isinstance(e, BadMessage)]
+    assert not event.answered and "Contact" in str(event.error)
+    assert pair.wire(pair.a) == [] and not pair.a.dialogs  # no ACK, no dialog
+    pair.a.receive_datagram(ok, B, now=0.6)  # the 2xx again, readable: now it counts
+    assert len(pair.a.dialogs) == 1 and len(pair.wire(pair.a)) == 1

@@ -17,9 +17,11 @@ from typing import NamedTuple
 
 import attrs
 
+from ._headers import parse_name_addrs
 from ._message import Request, Response
+from ._uri import parse_uri
 
-__all__ = ["Dialog", "DialogId", "DialogState", "DialogRole"]
+__all__ = ["Dialog", "DialogId", "DialogRole", "DialogState", "dialog_headers"]
 
 
 class DialogState(enum.Enum):
@@ -39,30 +41,27 @@ class DialogId(NamedTuple):
     remote_tag: str
 
 
-def _header_values(message: Request | Response, name: str) -> list[str]:
-    return [value for field in message.headers(name) for value in _split(field)]
-
-
-def _split(value: str) -> list[str]:
-    """A Record-Route field's comma-separated values (commas inside ``<>`` or quotes kept)."""
-    out, depth, quoted, start = [], 0, False, 0
-    for index, char in enumerate(value):
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == "<":
-            depth += 1
-        elif not quoted and char == ">":
-            depth -= 1
-        elif not quoted and depth == 0 and char == ",":
-            out.append(value[start:index].strip())
-            start = index + 1
-    out.append(value[start:].strip())
-    return [item for item in out if item]
-
-
-def _contact_uri(message: Request | Response) -> str | None:
+def dialog_headers(message: Request | Response) -> tuple[tuple[str, ...], str | None]:
+    """The Record-Route entries (each a name-addr, as text) and the Contact URI of a message
+    that makes or refreshes a dialog, each checked to be a URI a request can go to;
+    :class:`~vosengine.sip.ParseError` naming the header otherwise. The endpoint reads them
+    before the message moves any state."""
+    routes = []
+    for value in message.headers("Record-Route"):
+        for item in parse_name_addrs(value, "Record-Route"):
+            parse_uri(item.uri_text, where="Record-Route")
+            routes.append(str(item))
     contacts = message.contacts
-    return contacts[0].uri_text if contacts else None
+    target = contacts[0].uri_text if contacts else None
+    if target is not None:
+        parse_uri(target, where="Contact")
+    return tuple(routes), target
+
+
+def _loose(route: str) -> bool:
+    """Whether a route entry is a loose router (its URI has ``lr``), as RFC 3261 ones are."""
+    uri = parse_uri(route.partition("<")[2].rpartition(">")[0])
+    return any(name == "lr" for name, _ in getattr(uri, "params", ()))
 
 
 @attrs.define(eq=False)
@@ -92,14 +91,15 @@ class Dialog:
         to_tag = response.to.tag
         assert to_tag is not None
         assert request.from_.tag is not None
+        routes, target = dialog_headers(response)
         return cls(
             id=DialogId(request.call_id or "", request.from_.tag, to_tag),
             role=DialogRole.UAC,
             state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
             local_uri=str(request.from_),
             remote_uri=str(response.to),
-            remote_target=_contact_uri(response) or request.uri_text,
-            route_set=tuple(reversed(_header_values(response, "Record-Route"))),
+            remote_target=target or request.uri_text,
+            route_set=tuple(reversed(routes)),
             local_cseq=request.cseq.number,
             remote_cseq=None,
             addr=addr,
@@ -114,14 +114,15 @@ class Dialog:
         assert request.cseq
         local_tag = response.to.tag
         assert local_tag is not None
+        routes, target = dialog_headers(request)
         return cls(
             id=DialogId(request.call_id or "", local_tag, request.from_.tag or ""),
             role=DialogRole.UAS,
             state=DialogState.CONFIRMED if response.status >= 200 else DialogState.EARLY,
             local_uri=str(response.to),
             remote_uri=str(request.from_),
-            remote_target=_contact_uri(request) or str(request.from_.uri_text),
-            route_set=tuple(_header_values(request, "Record-Route")),
+            remote_target=target or str(request.from_.uri_text),
+            route_set=routes,
             local_cseq=0,
             remote_cseq=request.cseq.number,
             addr=addr,
@@ -133,11 +134,11 @@ class Dialog:
         remote target (a re-INVITE's 2xx does too)."""
         self.state = DialogState.CONFIRMED
         if self.role is DialogRole.UAC and isinstance(message, Response):
-            target = _contact_uri(message)
+            routes, target = dialog_headers(message)
             if target is not None:
                 self.remote_target = target
             if not self.route_set and message.status < 300:
-                self.route_set = tuple(reversed(_header_values(message, "Record-Route")))
+                self.route_set = tuple(reversed(routes))
 
     def build_request(
         self,
@@ -156,8 +157,8 @@ class Dialog:
             cseq = self.local_cseq
         uri = self.remote_target
         routes = list(self.route_set)
-        if routes and ";lr" not in routes[0]:  # a strict router: RFC 3261 §12.2.1.1
-            uri = routes[0].partition("<")[2].partition(">")[0] or routes[0]
+        if routes and not _loose(routes[0]):  # a strict router: RFC 3261 §12.2.1.1
+            uri = routes[0].partition("<")[2].rpartition(">")[0]
             routes = [*routes[1:], f"<{self.remote_target}>"]
         fields: list[tuple[str, str]] = [("Via", via)]
         fields += [("Route", route) for route in routes]

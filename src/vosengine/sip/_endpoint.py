@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of, tag_of
-from ._dialogs import Dialog, DialogId
+from ._dialogs import Dialog, DialogId, dialog_headers
 from ._errors import LocalProtocolError, ParseError, ProtocolError
 from ._events import (
     Addr,
@@ -205,7 +205,7 @@ class Endpoint(DialogLayer):
             extra = [("Record-Route", value) for value in request.headers("Record-Route")] + extra
             if not any(name.lower() in ("contact", "m") for name, _ in extra):
                 extra.append(("Contact", self._contact()))
-        tag = None if status == 100 else self._tag_of(entry)
+        tag = self._to_tag(entry, status)
         return make_response(request, status, reason=reason, to_tag=tag, headers=extra, body=body)
 
     def cancel(self, invite: Request, *, now: float) -> bool:
@@ -339,6 +339,8 @@ class Endpoint(DialogLayer):
         try:
             message.validate()
             transaction_key(message)
+            if _makes_dialog(message):
+                dialog_headers(message)
         except ParseError as error:
             answer = None
             if isinstance(message, Request):
@@ -517,7 +519,7 @@ class Endpoint(DialogLayer):
         """The endpoint's own answer in a server transaction (481, 487, 200 to BYE ...)."""
         if entry.tx.state is TransactionState.INITIAL:
             self._step(entry, TransactionInput.RECV_REQUEST, now)
-        tag = None if status == 100 else self._tag_of(entry)
+        tag = self._to_tag(entry, status)
         response = make_response(
             entry.request, status, reason=reason, to_tag=tag, headers=headers or ()
         )
@@ -543,6 +545,13 @@ class Endpoint(DialogLayer):
         table = self._client if owner.tx.kind in _CLIENT_KINDS else self._server
         return table.get(owner.key) is owner and owner.tx.deadlines.get(timer) == at
 
+    def _to_tag(self, entry: Tx, status: int) -> str | None:
+        """The tag a response adds to To: none for 100 or when the request has one (a peer's
+        tag is copied as it came, whatever its spelling)."""
+        if status == 100 or tag_of(entry.request.to):
+            return None
+        return self._tag_of(entry)
+
     def _tag_of(self, entry: Tx) -> str:
         if not entry.tag:
             to = entry.request.to
@@ -556,6 +565,17 @@ class Endpoint(DialogLayer):
             return transaction_key(message)
         except ParseError as problem:
             raise error(f"{message!r}: {problem}") from None
+
+
+def _makes_dialog(message: Request | Response) -> bool:
+    """Whether a message makes or refreshes a dialog: an INVITE, or a 101-299 answer to one."""
+    if isinstance(message, Request):
+        return message.method == "INVITE"
+    return (
+        100 < message.status < 300
+        and message.cseq is not None
+        and (message.cseq.method == "INVITE")
+    )
 
 
 _COPIED = (("call-id", "Call-ID"), ("from", "From"), ("to", "To"))
