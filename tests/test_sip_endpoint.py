@@ -27,7 +27,7 @@ from vosengine.sip import (
     parse,
 )
 
-from .test_sip_parse import INVALID, SEEDS, VALID_REQUESTS, WSINV, build
+from .test_sip_parse import INVALID, SEEDS, VALID_REQUESTS, WSINV, build, mutate
 
 pytestmark = pytest.mark.usefixtures("sip_impl")
 
@@ -562,13 +562,10 @@ def test_a_stray_response_is_dropped_and_counted() -> None:
     edits=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=8)), max_size=6),
 )
 def test_mutated_messages_never_raise_out_of_the_endpoint(seed: bytes, edits: list) -> None:  # type: ignore[type-arg]
-    data = bytearray(seed)
-    for position, chunk in edits:
-        position %= max(1, len(data))
-        data[position : position + len(chunk)] = chunk
+    data = mutate(seed, edits)
     endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0))
-    endpoint.receive_datagram(bytes(data), A, now=0.0)
-    endpoint.receive_datagram(bytes(data), A, now=0.1)  # and again
+    endpoint.receive_datagram(data, A, now=0.0)
+    endpoint.receive_datagram(data, A, now=0.1)  # and again
     endpoint.handle_timer(now=1000.0)
     for sent, addr in endpoint.datagrams_to_send():
         assert addr == A
@@ -665,12 +662,9 @@ def test_mutated_datagrams_mid_call_never_raise(upto: int, which: int, edits: li
         target = pair.b if sender == "a" else pair.a
         target.receive_datagram(data, A if sender == "a" else B, now=1.0)
     sender, data = CALL[which]
-    mutated = bytearray(data)
-    for position, chunk in edits:
-        position %= max(1, len(mutated))
-        mutated[position : position + len(chunk)] = chunk
+    mutated = mutate(data, edits)
     for endpoint in (pair.a, pair.b):
-        endpoint.receive_datagram(bytes(mutated), A, now=1.5)
+        endpoint.receive_datagram(mutated, A, now=1.5)
         endpoint.handle_timer(now=1000.0)
         for sent, _ in endpoint.datagrams_to_send():
             parse(sent)  # whatever it sends is valid SIP

@@ -622,6 +622,16 @@ def test_arbitrary_bytes_parse_or_raise_parse_error(data: bytes) -> None:
     check_any(data)
 
 
+def mutate(seed: bytes, edits: list[tuple[int, bytes]], *, grow: bool = False) -> bytes:
+    """``seed`` with each ``(position, chunk)`` written over it (positions wrap around); with
+    ``grow`` a chunk replaces half its length, so the message grows."""
+    data = bytearray(seed)
+    for position, chunk in edits:
+        position %= max(1, len(data))
+        data[position : position + (len(chunk) // 2 if grow else len(chunk))] = chunk
+    return bytes(data)
+
+
 SEEDS = [
     WSINV,
     *INVALID.values(),
@@ -653,11 +663,7 @@ SEEDS = [
     edits=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=8)), max_size=6),
 )
 def test_mutated_messages_parse_or_raise_parse_error(seed: bytes, edits: list) -> None:  # type: ignore[type-arg]
-    data = bytearray(seed)
-    for position, chunk in edits:
-        position %= max(1, len(data))
-        data[position : position + len(chunk) // 2] = chunk
-    check_any(bytes(data))
+    check_any(mutate(seed, edits, grow=True))
 
 
 def test_non_bytes_input_is_a_library_type_error() -> None:
@@ -710,11 +716,7 @@ def both_ways(data: bytes) -> tuple[object, object]:
     edits=st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=6)), max_size=4),
 )
 def test_compiled_fast_paths_equal_the_python_twins(seed: bytes, edits: list) -> None:  # type: ignore[type-arg]
-    data = bytearray(seed)
-    for position, chunk in edits:
-        position %= max(1, len(data))
-        data[position : position + len(chunk)] = chunk
-    compiled, python = both_ways(bytes(data))
+    compiled, python = both_ways(mutate(seed, edits))
     assert compiled == python
 
 
