@@ -471,7 +471,6 @@ class Endpoint(DialogLayer):
         fired: TransactionTimer | None = None,
     ) -> tuple[TransactionAction, ...]:
         tx = entry.tx
-        before = dict(tx.deadlines)
         try:
             actions = tx.fire(fired, now=now) if fired is not None else tx.step(input_, now=now)
         finally:
@@ -481,9 +480,8 @@ class Endpoint(DialogLayer):
                     del table[entry.key]
         for action in actions:
             self._act(entry, action)
-        for timer, at in tx.deadlines.items():
-            if before.get(timer) != at:
-                heapq.heappush(self._timers, (at, next(self._seq), entry, timer))
+        for timer, at in tx.take_armed():
+            heapq.heappush(self._timers, (at, next(self._seq), entry, timer))
         return actions
 
     def _act(self, entry: Tx, action: TransactionAction) -> None:

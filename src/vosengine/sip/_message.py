@@ -48,6 +48,8 @@ HOT_ACCESSORS = ("top_via", "from_", "to", "call_id", "cseq")
 _MISSING = object()
 # the key of a frozen message's bytes in its cache (no header key holds a space)
 _WIRE = " wire"
+# the key that marks a message validated once (its cached values say the rest)
+_VALID = " valid"
 _M = TypeVar("_M", "Request", "Response")
 
 if TYPE_CHECKING:
@@ -164,6 +166,8 @@ class Message(_Storage):
         Content-Length, Contact, Expires, Date) and check the rules between them; raise
         :class:`~vosengine.sip.ParseError` for the first fault. Values stay cached."""
         cache, index = self._cache, self._index
+        if _VALID in cache:
+            return
         for key in EAGER:
             if key in cache:
                 continue
@@ -176,6 +180,7 @@ class Message(_Storage):
             if cseq.method != self.method:
                 raise ParseError(f"CSeq method {cseq.method!r} does not match {self.method!r}")
             self.uri  # noqa: B018 - parse the Request-URI too
+        cache[_VALID] = True
 
     def auth(self, *, name: str = "Authorization") -> list[Challenge]:
         """Parsed Authorization / Proxy-Authorization / WWW-Authenticate values."""

@@ -59,6 +59,8 @@ T4 = 5.0
 
 
 class TransactionKind(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: hash by identity, fast
+
     INVITE_CLIENT = "INVITE client"
     NON_INVITE_CLIENT = "non-INVITE client"
     INVITE_SERVER = "INVITE server"
@@ -66,6 +68,8 @@ class TransactionKind(enum.Enum):
 
 
 class TransactionState(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: hash by identity, fast
+
     INITIAL = "initial"
     CALLING = "calling"
     TRYING = "trying"
@@ -77,6 +81,8 @@ class TransactionState(enum.Enum):
 
 
 class TransactionInput(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: hash by identity, fast
+
     SEND_REQUEST = "the TU sends the request"
     RECV_REQUEST = "the request arrives (first time or again)"
     RECV_ACK = "an ACK arrives"
@@ -101,6 +107,8 @@ class TransactionInput(enum.Enum):
 
 
 class TransactionTimer(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: hash by identity, fast
+
     A = "A"
     B = "B"
     D = "D"
@@ -123,6 +131,8 @@ _TIMER_INPUT = {timer: TransactionInput[f"TIMER_{timer.value}"] for timer in Tra
 
 
 class TransactionAction(enum.Enum):
+    __hash__ = object.__hash__  # members are singletons: hash by identity, fast
+
     SEND_REQUEST = "send the request"
     RESEND_REQUEST = "send the request again"
     SEND_TRYING = "answer 100 Trying"
@@ -312,7 +322,7 @@ class Transaction:
     """One transaction's state and timers; the endpoint holds the messages and does the
     actions :meth:`step` returns. Not thread-safe: its endpoint owns it."""
 
-    __slots__ = ("_deadlines", "_intervals", "_table", "config", "kind", "state")
+    __slots__ = ("_armed", "_deadlines", "_intervals", "_table", "config", "kind", "state")
 
     def __init__(self, kind: TransactionKind, config: TimerConfig) -> None:
         self.kind = kind
@@ -321,6 +331,7 @@ class Transaction:
         self._table = TABLES[kind]
         self._deadlines: dict[TransactionTimer, float] = {}
         self._intervals: dict[TransactionTimer, float] = {}
+        self._armed: list[tuple[TransactionTimer, float]] = []
 
     def allows(self, input_: TransactionInput) -> bool:
         return (self.state, input_) in self._table
@@ -378,13 +389,22 @@ class Transaction:
             else:
                 interval = config.initial(effect)
             intervals[effect] = interval
-            deadlines[effect] = now + interval
+            deadlines[effect] = at = now + interval
             if interval == 0:
                 zero.append(effect)
+            else:
+                self._armed.append((effect, at))
         for timer in zero:
             if deadlines.get(timer) == now and self.state is state:
                 del deadlines[timer]
                 self._apply(timer.input, now, actions)
+
+    def take_armed(self) -> list[tuple[TransactionTimer, float]]:
+        """The timers armed since the last call, with their deadlines (some may have been
+        cancelled since: check :attr:`deadlines`). A host keeping one timer queue for many
+        transactions adds these to it."""
+        armed, self._armed = self._armed, []
+        return armed
 
     def fire(self, timer: TransactionTimer, *, now: float) -> tuple[TransactionAction, ...]:
         """Fire an armed timer (the endpoint calls this for each of :meth:`due`)."""
