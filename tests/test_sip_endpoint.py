@@ -699,3 +699,39 @@ def test_a_2xx_whose_contact_is_no_uri_is_a_bad_message_that_moves_nothing() -> 
     assert pair.wire(pair.a) == [] and not pair.a.dialogs  # no ACK, no dialog
     pair.a.receive_datagram(ok, B, now=0.6)  # the 2xx again, readable: now it counts
     assert len(pair.a.dialogs) == 1 and len(pair.wire(pair.a)) == 1
+
+
+def test_a_bye_on_an_early_dialog_ends_the_invite_with_487() -> None:
+    pair = Pair()
+    invite(pair)
+    request = received(pair)
+    answer(pair, request, 180)
+    pair.flush()
+    (dialog,) = pair.a.dialogs
+    (callee,) = pair.b.dialogs
+    with pytest.raises(LocalProtocolError, match="may not end an early dialog"):
+        pair.b.send(pair.b.dialog_request(callee, "BYE"), now=1.0)
+    pair.a.send(pair.a.dialog_request(dialog, "BYE"), now=1.0)  # RFC 3261 §15: allowed early
+    pair.flush()
+    got = [(e.response.status, e.request.method) for e in events(pair.a) if hasattr(e, "response")]
+    assert sorted(got)[-2:] == [(200, "BYE"), (487, "INVITE")]
+    assert not pair.a.dialogs and not pair.b.dialogs
+    with pytest.raises(LocalProtocolError, match="cannot send it"):
+        pair.b.send(pair.b.response(request, 200), now=1.1)
+
+
+def test_a_retried_request_keeps_its_from_tag_and_call_id() -> None:
+    pair = Pair()
+    first = invite(pair)
+    retry = pair.a.request(
+        "INVITE",
+        "sip:bob@192.0.2.2",
+        from_=first.header("From") or "",
+        to="<sip:bob@192.0.2.2>",
+        call_id=first.call_id,
+        cseq=2,
+        headers=[("Authorization", 'Digest username="alice"')],
+    )
+    assert retry.from_ == first.from_ and retry.call_id == first.call_id
+    assert retry.cseq is not None and retry.cseq.number == 2
+    assert retry.top_via != first.top_via  # a new transaction

@@ -26,7 +26,7 @@ __all__ = ["DialogLayer", "Pending2xx", "Tx", "dialog_id_of", "tag_of"]
 class Tx:
     """A transaction with what the endpoint keeps for it."""
 
-    __slots__ = ("acks", "addr", "cancel", "key", "last", "request", "tag", "tx", "wire")
+    __slots__ = ("acks", "addr", "cancel", "ended", "key", "last", "request", "tag", "tx", "wire")
 
     def __init__(self, tx: Transaction, key: TxKey, request: Request, addr: Addr) -> None:
         self.tx = tx
@@ -37,7 +37,8 @@ class Tx:
         self.last: bytes | None = None  # the last response sent (server)
         self.tag = ""  # our To tag (server)
         self.acks: dict[str, bytes] = {}  # remote tag -> the ACK for its 2xx (INVITE client)
-        self.cancel: Request | None = None  # a CANCEL waiting for the first 1xx
+        self.cancel: Request | None = None  # the CANCEL the host asked for (INVITE client)
+        self.ended: set[str] = set()  # remote tags of early dialogs the host ended with BYE
 
 
 class Pending2xx:
@@ -102,7 +103,7 @@ class DialogLayer:
 
     # -- dialogs -------------------------------------------------------------------------
 
-    def _uac_dialog(self, entry: Tx, response: Response) -> DialogId | None:
+    def _uac_dialog(self, entry: Tx, response: Response, now: float) -> DialogId | None:
         """Dialog work for a response to our INVITE, and the ACK of a 2xx (sent again for
         each retransmission of it)."""
         request = entry.request
@@ -114,6 +115,9 @@ class DialogLayer:
         if not tag or status == 100:
             return None
         dialog_id = DialogId(request.call_id or "", tag_of(request.from_), tag)
+        if status >= 200 and tag not in entry.acks and (entry.cancel or tag in entry.ended):
+            self._hang_up(entry, response, now)  # the host ended this call already
+            return None
         dialog = self._dialogs.get(dialog_id)
         if dialog is None:
             if len(self._dialogs) >= self.max_dialogs:
@@ -133,6 +137,21 @@ class DialogLayer:
                 wire = entry.acks[tag] = ack._freeze()
             self._out.append((wire, dialog.addr))
         return dialog_id
+
+    def _hang_up(self, entry: Tx, response: Response, now: float) -> None:
+        """A 2xx for a call the host cancelled, or whose early dialog it ended with BYE: the
+        2xx is acknowledged and the dialog it made ended at once with a BYE (§9.1, §15)."""
+        tag = tag_of(response.to)
+        early = self._dialogs.get(
+            DialogId(entry.request.call_id or "", tag_of(entry.request.from_), tag)
+        )
+        if early is not None:
+            self._end(early, "cancelled" if entry.cancel else "BYE sent")
+        dialog = Dialog.as_uac(entry.request, response, entry.addr)  # never kept
+        cseq = entry.request.cseq.number  # type: ignore[union-attr]
+        wire = entry.acks[tag] = dialog.build_request("ACK", via=self._via(), cseq=cseq)._freeze()
+        self._out.append((wire, dialog.addr))
+        self._launch(dialog.build_request("BYE", via=self._via()), dialog.addr, now)
 
     def _uas_dialog(self, entry: Tx, response: Response, now: float) -> None:
         request, status = entry.request, response.status
@@ -198,9 +217,8 @@ class DialogLayer:
     def _end(self, dialog: Dialog, reason: str) -> None:
         dialog.state = DialogState.TERMINATED
         self._dialogs.pop(dialog.id, None)
-        for key, pending in list(self._pending.items()):
-            if key[0] == dialog.id and pending.held is None:
-                del self._pending[key]
+        # a 2xx awaiting its ACK goes on being retransmitted: it is the INVITE's reliability,
+        # and without it a caller whose 2xx was lost would wait for its final response forever
         self._events.append(DialogChanged(dialog.id, DialogState.TERMINATED, reason))
 
     def _dialog_of(self, message: Request, *, local: bool) -> Dialog | None:

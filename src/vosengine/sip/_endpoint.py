@@ -30,11 +30,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import re
 from collections import deque
 from collections.abc import Iterable
 
 from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of, tag_of
-from ._dialogs import Dialog, DialogId, dialog_headers
+from ._dialogs import Dialog, DialogId, DialogRole, DialogState, dialog_headers
 from ._errors import LocalProtocolError, ParseError, ProtocolError
 from ._events import (
     Addr,
@@ -71,6 +72,7 @@ MAX_TRANSACTIONS = 65_536
 MAX_DIALOGS = 65_536
 #: the methods the endpoint handles (the Allow header of its 501 to UPDATE)
 ALLOW = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
+_TAG = re.compile(r";\s*tag\s*=", re.IGNORECASE)
 _CLIENT_KINDS = frozenset({TransactionKind.INVITE_CLIENT, TransactionKind.NON_INVITE_CLIENT})
 _RELIABLE = frozenset({"TCP", "TLS", "SCTP", "WS", "WSS"})
 
@@ -167,15 +169,19 @@ class Endpoint(DialogLayer):
         headers: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
     ) -> Request:
-        """A request outside any dialog: ``from_`` gets a fresh tag, a Call-ID is made unless
-        given, an INVITE gets this endpoint's Contact. Send it with :meth:`send`."""
+        """A request outside any dialog: ``from_`` gets a fresh tag unless it has one, a
+        Call-ID is made unless given, an INVITE gets this endpoint's Contact. Send it with
+        :meth:`send`. To retry a request with credentials (after 401 or 407), pass the first
+        one's From (with its tag), its Call-ID and the next CSeq (RFC 3261 §8.1.3.5)."""
         if not isinstance(from_, str) or not isinstance(to, str):
             raise LocalProtocolError("from_ and to: expected the header values as str")
+        if not _TAG.search(from_):
+            from_ = f"{from_};tag={self.new_tag()}"
         if call_id is None:
             call_id = f"{self._rng.getrandbits(96):024x}@{self.host}"
         fields = [
             ("Via", self._via()),
-            ("From", f"{from_};tag={self.new_tag()}"),
+            ("From", from_),
             ("To", to),
             ("Call-ID", call_id),
             ("CSeq", f"{cseq} {method}"),
@@ -276,6 +282,18 @@ class Endpoint(DialogLayer):
         if len(self._client) >= self.max_transactions:
             raise LocalProtocolError(f"{self.max_transactions} client transactions in progress")
         if dialog is not None and request.method == "BYE":
+            if dialog.role is DialogRole.UAS and dialog.state is DialogState.EARLY:
+                raise LocalProtocolError(
+                    "BYE: the callee may not end an early dialog (RFC 3261 §15); answer the "
+                    "INVITE with a final response instead"
+                )
+            if dialog.role is DialogRole.UAC and dialog.state is DialogState.EARLY:
+                for invite in self._client.values():  # its INVITE: a 2xx for it ends at once
+                    if invite.request.method == "INVITE" and dialog_id_of_uac(invite) == (
+                        dialog.id.call_id,
+                        dialog.id.local_tag,
+                    ):
+                        invite.ended.add(dialog.id.remote_tag)
             waiting = [p for k, p in self._pending.items() if k[0] == dialog.id]
             if waiting:  # our 2xx awaits its ACK: the BYE waits for it too (§15)
                 waiting[0].held = (request, addr)
@@ -407,14 +425,29 @@ class Endpoint(DialogLayer):
             self._answer(entry, 501, now, headers=[("Allow", ", ".join(ALLOW))])
             return
         if dialog is not None and request.method == "BYE":
+            early = dialog.state is DialogState.EARLY
             self._end(dialog, "BYE received")
             self._answer(entry, 200, now)
+            if early:  # the INVITE still waits for its final response: 487 (§15.1.2)
+                self._terminate_invite(dialog.id, request, now)
             return
         actions = self._step(entry, TransactionInput.RECV_REQUEST, now)
         if TransactionAction.PASS in actions:
             self._events.append(
                 RequestReceived(request, addr, dialog.id if dialog is not None else None)
             )
+
+    def _terminate_invite(self, dialog: DialogId, bye: Request, now: float) -> None:
+        for entry in list(self._server.values()):
+            request = entry.request
+            if (
+                request.method == "INVITE"
+                and entry.tx.state is TransactionState.PROCEEDING
+                and request.call_id == dialog.call_id
+                and tag_of(request.from_) == dialog.remote_tag
+            ):
+                self._answer(entry, 487, now)
+                self._events.append(CallCancelled(request, bye))
 
     def _on_ack(self, ack: Request, now: float) -> None:
         """An ACK for a 2xx: it stops the 2xx's retransmissions (and lets a held BYE go)."""
@@ -453,7 +486,7 @@ class Endpoint(DialogLayer):
             self._out.append((ack, entry.addr))  # dialog since), reported once
             return
         if invite:
-            dialog_id = self._uac_dialog(entry, response)
+            dialog_id = self._uac_dialog(entry, response, now)
             if status < 200 and entry.cancel is not None:
                 self._send_cancel(entry, now)
         else:
@@ -478,6 +511,12 @@ class Endpoint(DialogLayer):
                 table = self._client if entry.tx.kind in _CLIENT_KINDS else self._server
                 if table.get(entry.key) is entry:
                     del table[entry.key]
+                if tx.kind is TransactionKind.INVITE_CLIENT:  # §13.2.2.4: no final, no dialog
+                    self._fail_early(
+                        entry.request,
+                        local_tag=tag_of(entry.request.from_),
+                        reason="no final response",
+                    )
         for action in actions:
             self._act(entry, action)
         for timer, at in tx.take_armed():
@@ -500,10 +539,6 @@ class Endpoint(DialogLayer):
             out.append((entry.acks[""], entry.addr))
         elif action is TransactionAction.TIMEOUT:
             self._events.append(TransactionTimedOut(entry.request))
-            if entry.tx.kind is TransactionKind.INVITE_CLIENT:
-                self._fail_early(
-                    entry.request, local_tag=tag_of(entry.request.from_), reason="timeout"
-                )
 
     def _answer(
         self,
@@ -563,6 +598,11 @@ class Endpoint(DialogLayer):
             return transaction_key(message)
         except ParseError as problem:
             raise error(f"{message!r}: {problem}") from None
+
+
+def dialog_id_of_uac(entry: Tx) -> tuple[str, str]:
+    """The Call-ID and local tag of the dialogs an INVITE we sent makes."""
+    return (entry.request.call_id or "", tag_of(entry.request.from_))
 
 
 def _makes_dialog(message: Request | Response) -> bool:

@@ -55,8 +55,9 @@ class TransactionTimedOut:
 
 @attrs.frozen
 class CallCancelled:
-    """The peer cancelled ``invite`` before its final response: the endpoint answered the
-    CANCEL with 200 and the INVITE with 487."""
+    """The peer cancelled ``invite`` before its final response, with ``cancel``: a CANCEL, or
+    a BYE on the early dialog (RFC 3261 §15.1.2). The endpoint answered it with 200 and the
+    INVITE with 487; the host must not answer the INVITE any more."""
 
     invite: Request
     cancel: Request
