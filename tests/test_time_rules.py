@@ -200,10 +200,30 @@ def _protocol_entry_points() -> list[Any]:
         lambda now: Registrar(Store(), auth).expire(now=now),
         lambda now: counter.hit("k", now=now),
         lambda now: counter.count("k", now=now),
+        lambda now: endpoint().receive_datagram(b"\r\n", ("192.0.2.1", 5060), now=now),
+        lambda now: endpoint().handle_timer(now=now),
+        lambda now: endpoint().send(options(endpoint()), addr=("192.0.2.1", 5060), now=now),
+        lambda now: endpoint().cancel(invited(), now=now),
     ]
 
 
-@pytest.mark.parametrize("index", range(9))
+def endpoint() -> Any:
+    from vosengine.sip import Endpoint
+
+    return Endpoint(host="192.0.2.2", port=5060)
+
+
+def options(end: Any) -> Any:
+    return end.request("OPTIONS", "sip:b@x", from_="<sip:a@x>", to="<sip:b@x>")
+
+
+def invited() -> Any:
+    end = endpoint()
+    invite = end.request("INVITE", "sip:b@x", from_="<sip:a@x>", to="<sip:b@x>")
+    return end.send(invite, addr=("192.0.2.1", 5060), now=0.0)
+
+
+@pytest.mark.parametrize("index", range(13))
 def test_the_protocol_clock_refuses_the_business_clock(index: int) -> None:
     call = _protocol_entry_points()[index]
     with pytest.raises(InvalidArgumentType, match=r"^now: expected monotonic seconds .* datetime"):

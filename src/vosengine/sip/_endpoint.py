@@ -2,7 +2,7 @@
 object that takes bytes, addresses and a clock, and gives back events and bytes to send.
 
     receive_datagram(data, addr, now=)  ->  next_event()          the host's inbox
-    send(message, addr, now=)           ->  datagrams_to_send()   the host's outbox
+    send(message, addr=, now=)          ->  datagrams_to_send()   the host's outbox
     next_deadline() / handle_timer(now=)                          one timer for everything
 
 The endpoint is a user agent core (RFC 3261 §8, §12-§17): it answers retransmissions from
@@ -30,10 +30,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import re
 from collections import deque
 from collections.abc import Iterable
 
+from .._time import check_seconds
 from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of, tag_of
 from ._dialogs import Dialog, DialogId, DialogRole, DialogState, dialog_headers
 from ._errors import LocalProtocolError, ParseError, ProtocolError
@@ -48,7 +48,7 @@ from ._events import (
 )
 from ._message import Request, Response, make_response
 from ._parse import parse
-from ._stateless import MAGIC, TxKey, error_answer, salvaged_answer, transaction_key
+from ._stateless import MAGIC, TAG, TxKey, error_answer, salvaged_answer, transaction_key
 from ._transactions import (
     T1,
     T2,
@@ -72,7 +72,6 @@ MAX_TRANSACTIONS = 65_536
 MAX_DIALOGS = 65_536
 #: the methods the endpoint handles (the Allow header of its 501 to UPDATE)
 ALLOW = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
-_TAG = re.compile(r";\s*tag\s*=", re.IGNORECASE)
 _CLIENT_KINDS = frozenset({TransactionKind.INVITE_CLIENT, TransactionKind.NON_INVITE_CLIENT})
 _RELIABLE = frozenset({"TCP", "TLS", "SCTP", "WS", "WSS"})
 
@@ -142,6 +141,7 @@ class Endpoint(DialogLayer):
 
     def handle_timer(self, *, now: float) -> None:
         """Fire every timer due at ``now``."""
+        now = check_seconds(now)
         timers = self._timers
         while timers and timers[0][0] <= now:
             entry = heapq.heappop(timers)
@@ -175,7 +175,7 @@ class Endpoint(DialogLayer):
         one's From (with its tag), its Call-ID and the next CSeq (RFC 3261 §8.1.3.5)."""
         if not isinstance(from_, str) or not isinstance(to, str):
             raise LocalProtocolError("from_ and to: expected the header values as str")
-        if not _TAG.search(from_):
+        if not TAG.search(from_):
             from_ = f"{from_};tag={self.new_tag()}"
         if call_id is None:
             call_id = f"{self._rng.getrandbits(96):024x}@{self.host}"
@@ -219,6 +219,7 @@ class Endpoint(DialogLayer):
         provisional response, or as soon as one arrives. False when there is nothing left to
         cancel: the INVITE has its final response (a host cannot know it raced one), or it
         was cancelled already."""
+        now = check_seconds(now)
         if not isinstance(invite, Request) or invite.method != "INVITE":
             raise LocalProtocolError(f"invite: expected an INVITE request, got {invite!r}")
         entry = self._client.get(self._key(invite, LocalProtocolError))
@@ -247,6 +248,7 @@ class Endpoint(DialogLayer):
         or a response (to the server transaction of its request). The bytes appear in
         :meth:`datagrams_to_send`. Returns the message as sent: a request without Via gets
         this endpoint's, with a new branch (the builders add it already)."""
+        now = check_seconds(now)
         if isinstance(message, Response):
             self._send_response(message, now)
             return message
@@ -344,6 +346,7 @@ class Endpoint(DialogLayer):
 
     def receive_datagram(self, data: bytes, addr: Addr, *, now: float) -> None:
         """Handle one datagram from ``addr``. Never raises for what the bytes hold."""
+        now = check_seconds(now)
         if not isinstance(data, bytes | bytearray | memoryview):
             raise LocalProtocolError(f"data: expected bytes, got {type(data).__name__}")
         data = bytes(data)

@@ -10,7 +10,7 @@ from ._errors import LocalProtocolError, ParseError
 from ._message import Message, Request, Response, make_response
 from ._names import TOKEN_FULL, key_of
 
-__all__ = ["MAGIC", "TxKey", "error_answer", "salvaged_answer", "transaction_key"]
+__all__ = ["MAGIC", "TAG", "TxKey", "error_answer", "salvaged_answer", "transaction_key"]
 
 #: the branch prefix of RFC 3261 (a branch without it comes from an RFC 2543 element)
 MAGIC = "z9hG4bK"
@@ -19,7 +19,8 @@ TxKey = tuple[object, ...]
 
 #: the headers every response copies from its request
 _NEEDED = ("via", "from", "to", "call-id", "cseq")
-_TAG = re.compile(r";\s*tag\s*=", re.I)
+#: a ``;tag=`` parameter in a From or To value as written
+TAG = re.compile(r";\s*tag\s*=", re.I)
 # the last word of a request line good enough to answer: a SIP version
 _VERSION = re.compile(r"SIP/[0-9]+\.[0-9]+\Z", re.I)
 
@@ -44,7 +45,7 @@ def transaction_key(message: Message) -> TxKey:
 
 
 def _with_tag(to: str, tag: str) -> str:
-    return to if _TAG.search(to) else f"{to};tag={tag}"
+    return to if TAG.search(to) else f"{to};tag={tag}"
 
 
 def error_answer(request: Request, status: int, tag: str) -> Response | None:
