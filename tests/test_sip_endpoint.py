@@ -735,3 +735,26 @@ def test_a_retried_request_keeps_its_from_tag_and_call_id() -> None:
     assert retry.from_ == first.from_ and retry.call_id == first.call_id
     assert retry.cseq is not None and retry.cseq.number == 2
     assert retry.top_via != first.top_via  # a new transaction
+
+
+def test_the_same_request_by_two_paths_gets_482() -> None:
+    endpoint = Endpoint(host="192.0.2.2", port=5060, rng=random.Random(0))
+    first = build("INVITE sip:user@example.com SIP/2.0", cseq="CSeq: 8 INVITE")
+    second = first.replace(b"branch=z9hG4bKkdjuw380234", b"branch=z9hG4bKotherpath")
+    endpoint.receive_datagram(first, A, now=0.0)
+    endpoint.receive_datagram(second, ("192.0.2.99", 5060), now=0.1)
+    assert [type(e) for e in events(endpoint)] == [RequestReceived]  # only the first
+    sent = [(parse(data), addr) for data, addr in endpoint.datagrams_to_send()]
+    assert [(r.status, addr) for r, addr in sent] == [  # type: ignore[union-attr]
+        (100, A),
+        (100, ("192.0.2.99", 5060)),
+        (482, ("192.0.2.99", 5060)),
+    ]
+    # once the first is over, the same Call-ID, From tag and CSeq is a new request again
+    endpoint.send(endpoint.response(parse(first), 486), now=0.2)  # type: ignore[arg-type]
+    endpoint.handle_timer(now=100.0)
+    endpoint.datagrams_to_send()
+    events(endpoint)
+    third = first.replace(b"branch=z9hG4bKkdjuw380234", b"branch=z9hG4bKlater")
+    endpoint.receive_datagram(third, A, now=101.0)
+    assert [type(e) for e in events(endpoint)] == [RequestReceived]

@@ -10,8 +10,9 @@ its transactions, sends 100 Trying for an INVITE, acknowledges every final respo
 INVITE (a non-2xx in the transaction, a 2xx in the dialog, again for each retransmission),
 retransmits its own 2xx until the ACK comes (a BYE the host sends meanwhile waits for it,
 §15; no ACK at all ends the session with a BYE), answers BYE, CANCEL (200, and 487 for the
-INVITE), requests outside any dialog it knows (481), stale in-dialog CSeqs (500) and UPDATE
-(501, politely, with Allow); everything else is the host's to answer.
+INVITE), requests outside any dialog it knows (481), the same request by a second path
+(482), stale in-dialog CSeqs (500) and UPDATE (501, politely, with Allow); everything else is
+the host's to answer.
 
 **Bad bytes never raise.** A request that does not parse or lacks what the RFC requires is
 answered with the error's status whenever Via, From, To, Call-ID and CSeq can be read (the
@@ -113,6 +114,9 @@ class Endpoint(DialogLayer):
         self._server: dict[TxKey, Tx] = {}
         self._dialogs: dict[DialogId, Dialog] = {}
         self._pending: dict[tuple[DialogId, int], Pending2xx] = {}
+        # (Call-ID, From tag, CSeq, method) of each request outside a dialog in progress, to
+        # tell the same request arriving by two paths (merged requests) from a new one
+        self._requests: dict[tuple[str, str, int, str], TxKey] = {}
         self._events: deque[Event] = deque()
         self._out: list[tuple[bytes, Addr]] = []
         self._timers: list[tuple[float, int, object, object]] = []
@@ -411,6 +415,12 @@ class Endpoint(DialogLayer):
         if request.method == "CANCEL":
             self._on_cancel(entry, now)
             return
+        merge = _merge_key(request)
+        if merge is not None:
+            if self._server.get(self._requests.get(merge, ())) is not None:
+                self._answer(entry, 482, now, reason="Loop Detected")  # §8.2.2.2: forked twice
+                return
+            self._requests[merge] = key
         to = request.to
         dialog = None
         if to is not None and to.tag:
@@ -514,6 +524,9 @@ class Endpoint(DialogLayer):
                 table = self._client if entry.tx.kind in _CLIENT_KINDS else self._server
                 if table.get(entry.key) is entry:
                     del table[entry.key]
+                merge = _merge_key(entry.request)
+                if merge is not None and self._requests.get(merge) == entry.key:
+                    del self._requests[merge]
                 if tx.kind is TransactionKind.INVITE_CLIENT:  # §13.2.2.4: no final, no dialog
                     self._fail_early(
                         entry.request,
@@ -606,6 +619,14 @@ class Endpoint(DialogLayer):
 def dialog_id_of_uac(entry: Tx) -> tuple[str, str]:
     """The Call-ID and local tag of the dialogs an INVITE we sent makes."""
     return (entry.request.call_id or "", tag_of(entry.request.from_))
+
+
+def _merge_key(request: Request) -> tuple[str, str, int, str] | None:
+    """What makes a request outside a dialog the same request whatever path it took (RFC
+    3261 §8.2.2.2), or None for a request in a dialog or a CANCEL."""
+    if tag_of(request.to) or request.method == "CANCEL" or request.cseq is None:
+        return None
+    return (request.call_id or "", tag_of(request.from_), request.cseq.number, request.method)
 
 
 def _makes_dialog(message: Request | Response) -> bool:
