@@ -16,9 +16,8 @@ from ._dialogs import Dialog, DialogId, DialogState
 from ._errors import LocalProtocolError
 from ._events import Addr, DialogChanged, Event
 from ._message import Request, Response
-from ._stateless import MAGIC, TxKey
+from ._stateless import MAGIC, TxKey, tag_of
 from ._transactions import TimerConfig, Transaction
-from ._values import NameAddr
 
 __all__ = ["DialogLayer", "Pending2xx", "Tx", "dialog_id_of", "tag_of"]
 
@@ -244,10 +243,6 @@ class DialogLayer:
 
     def _contact(self) -> str:
         return f"<sip:{self.host}:{self.port};transport={self.transport.lower()}>"
-
-
-def tag_of(value: NameAddr | None) -> str:
-    return (value.tag if value is not None else None) or ""
 
 
 def dialog_id_of(request: Request) -> DialogId | None:

@@ -49,7 +49,19 @@ from ._events import (
 )
 from ._message import Request, Response, make_response
 from ._parse import parse
-from ._stateless import MAGIC, TAG, TxKey, error_answer, salvaged_answer, transaction_key
+from ._stateless import (
+    MAGIC,
+    TAG,
+    TxKey,
+    cancel_of,
+    dialog_id_of_uac,
+    error_answer,
+    makes_dialog,
+    merge_key,
+    non_2xx_ack,
+    salvaged_answer,
+    transaction_key,
+)
 from ._transactions import (
     T1,
     T2,
@@ -233,12 +245,7 @@ class Endpoint(DialogLayer):
             or entry.cancel is not None
         ):
             return False
-        index = invite._index
-        fields = [("Via", index["via"][0])]
-        fields += [("Route", value) for value in index.get("route", ())]
-        fields += [(name, index[key][0]) for key, name in _COPIED]
-        fields += [("CSeq", f"{invite.cseq.number} CANCEL"), ("Max-Forwards", "70")]  # type: ignore[union-attr]
-        entry.cancel = Request("CANCEL", invite.uri_text, fields=fields)
+        entry.cancel = cancel_of(invite)
         if entry.tx.state is TransactionState.PROCEEDING:
             self._send_cancel(entry, now)
         return True
@@ -295,7 +302,7 @@ class Endpoint(DialogLayer):
                 )
             if dialog.role is DialogRole.UAC and dialog.state is DialogState.EARLY:
                 for invite in self._client.values():  # its INVITE: a 2xx for it ends at once
-                    if invite.request.method == "INVITE" and dialog_id_of_uac(invite) == (
+                    if invite.request.method == "INVITE" and dialog_id_of_uac(invite.request) == (
                         dialog.id.call_id,
                         dialog.id.local_tag,
                     ):
@@ -364,7 +371,7 @@ class Endpoint(DialogLayer):
         try:
             message.validate()
             transaction_key(message)
-            if _makes_dialog(message):
+            if makes_dialog(message):
                 dialog_headers(message)
         except ParseError as error:
             answer = None
@@ -415,7 +422,7 @@ class Endpoint(DialogLayer):
         if request.method == "CANCEL":
             self._on_cancel(entry, now)
             return
-        merge = _merge_key(request)
+        merge = merge_key(request)
         if merge is not None:
             if self._server.get(self._requests.get(merge, ())) is not None:
                 self._answer(entry, 482, now, reason="Loop Detected")  # §8.2.2.2: forked twice
@@ -490,7 +497,7 @@ class Endpoint(DialogLayer):
         request, status = entry.request, response.status
         invite = request.method == "INVITE"
         if invite and status >= 300 and "" not in entry.acks:
-            entry.acks[""] = _ack(request, response)
+            entry.acks[""] = non_2xx_ack(request, response)
         ack = entry.acks.get(tag_of(response.to)) if invite and status < 300 else None
         actions = self._step(entry, input_of_status(status, sent=False), now)
         if TransactionAction.PASS not in actions:
@@ -524,7 +531,7 @@ class Endpoint(DialogLayer):
                 table = self._client if entry.tx.kind in _CLIENT_KINDS else self._server
                 if table.get(entry.key) is entry:
                     del table[entry.key]
-                merge = _merge_key(entry.request)
+                merge = merge_key(entry.request)
                 if merge is not None and self._requests.get(merge) == entry.key:
                     del self._requests[merge]
                 if tx.kind is TransactionKind.INVITE_CLIENT:  # §13.2.2.4: no final, no dialog
@@ -614,46 +621,3 @@ class Endpoint(DialogLayer):
             return transaction_key(message)
         except ParseError as problem:
             raise error(f"{message!r}: {problem}") from None
-
-
-def dialog_id_of_uac(entry: Tx) -> tuple[str, str]:
-    """The Call-ID and local tag of the dialogs an INVITE we sent makes."""
-    return (entry.request.call_id or "", tag_of(entry.request.from_))
-
-
-def _merge_key(request: Request) -> tuple[str, str, int, str] | None:
-    """What makes a request outside a dialog the same request whatever path it took (RFC
-    3261 §8.2.2.2), or None for a request in a dialog or a CANCEL."""
-    if tag_of(request.to) or request.method == "CANCEL" or request.cseq is None:
-        return None
-    return (request.call_id or "", tag_of(request.from_), request.cseq.number, request.method)
-
-
-def _makes_dialog(message: Request | Response) -> bool:
-    """Whether a message makes or refreshes a dialog: an INVITE, or a 101-299 answer to one."""
-    if isinstance(message, Request):
-        return message.method == "INVITE"
-    return (
-        100 < message.status < 300
-        and message.cseq is not None
-        and (message.cseq.method == "INVITE")
-    )
-
-
-_COPIED = (("call-id", "Call-ID"), ("from", "From"), ("to", "To"))
-
-
-def _ack(invite: Request, response: Response) -> bytes:
-    """The ACK of a non-2xx final response (§17.1.1.3): the INVITE's Request-URI, top Via,
-    Call-ID, From, CSeq number and Route, and the response's To."""
-    index = invite._index
-    fields = [("Via", index["via"][0])]
-    fields += [("Route", value) for value in index.get("route", ())]
-    fields += [
-        ("From", index["from"][0]),
-        ("To", response._index["to"][0]),
-        ("Call-ID", index["call-id"][0]),
-        ("CSeq", f"{invite.cseq.number} ACK"),  # type: ignore[union-attr]
-        ("Max-Forwards", "70"),
-    ]
-    return Request("ACK", invite.uri_text, fields=fields)._freeze()

@@ -1,6 +1,8 @@
-"""What the endpoint does before any transaction exists: which transaction a message belongs
-to (RFC 3261 §17.1.3 and §17.2.3), and the error response to a request it cannot accept
-(§8.2, stateless), read from the raw headers when the message did not even parse."""
+"""The endpoint's rules about single messages, apart from any state: which transaction a
+message belongs to (RFC 3261 §17.1.3 and §17.2.3) and which request it repeats (§8.2.2.2);
+the error response to a request it cannot accept (§8.2, stateless), read from the raw
+headers when the message did not even parse; and the messages made from another one (the
+ACK of a non-2xx final response, a CANCEL)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,22 @@ import re
 from ._errors import LocalProtocolError, ParseError
 from ._message import Message, Request, Response, make_response
 from ._names import TOKEN_FULL, key_of
+from ._values import NameAddr
 
-__all__ = ["MAGIC", "TAG", "TxKey", "error_answer", "salvaged_answer", "transaction_key"]
+__all__ = [
+    "MAGIC",
+    "TAG",
+    "TxKey",
+    "cancel_of",
+    "dialog_id_of_uac",
+    "error_answer",
+    "makes_dialog",
+    "merge_key",
+    "non_2xx_ack",
+    "salvaged_answer",
+    "tag_of",
+    "transaction_key",
+]
 
 #: the branch prefix of RFC 3261 (a branch without it comes from an RFC 2543 element)
 MAGIC = "z9hG4bK"
@@ -101,3 +117,62 @@ def salvaged_answer(data: bytes, status: int, tag: str) -> Response | None:
         return Response(status, fields=fields)
     except LocalProtocolError:
         return None
+
+
+def tag_of(value: NameAddr | None) -> str:
+    """The tag of a From or To value ('' when it has none)."""
+    return (value.tag if value is not None else None) or ""
+
+
+def dialog_id_of_uac(invite: Request) -> tuple[str, str]:
+    """The Call-ID and local tag of the dialogs an INVITE we sent makes."""
+    return (invite.call_id or "", tag_of(invite.from_))
+
+
+def merge_key(request: Request) -> tuple[str, str, int, str] | None:
+    """What makes a request outside a dialog the same request whatever path it took (RFC
+    3261 §8.2.2.2), or None for a request in a dialog or a CANCEL."""
+    if tag_of(request.to) or request.method == "CANCEL" or request.cseq is None:
+        return None
+    return (request.call_id or "", tag_of(request.from_), request.cseq.number, request.method)
+
+
+def makes_dialog(message: Request | Response) -> bool:
+    """Whether a message makes or refreshes a dialog: an INVITE, or a 101-299 answer to one."""
+    if isinstance(message, Request):
+        return message.method == "INVITE"
+    return (
+        100 < message.status < 300
+        and message.cseq is not None
+        and (message.cseq.method == "INVITE")
+    )
+
+
+def non_2xx_ack(invite: Request, response: Response) -> bytes:
+    """The ACK of a non-2xx final response (§17.1.1.3): the INVITE's Request-URI, top Via,
+    Call-ID, From, CSeq number and Route, and the response's To."""
+    index = invite._index
+    fields = [("Via", index["via"][0])]
+    fields += [("Route", value) for value in index.get("route", ())]
+    fields += [
+        ("From", index["from"][0]),
+        ("To", response._index["to"][0]),
+        ("Call-ID", index["call-id"][0]),
+        ("CSeq", f"{invite.cseq.number} ACK"),  # type: ignore[union-attr]
+        ("Max-Forwards", "70"),
+    ]
+    return Request("ACK", invite.uri_text, fields=fields)._freeze()
+
+
+def cancel_of(invite: Request) -> Request:
+    """The CANCEL of an INVITE we sent (§9.1): its Request-URI, top Via, Route, Call-ID, From,
+    To and CSeq number."""
+    index = invite._index
+    fields = [("Via", index["via"][0])]
+    fields += [("Route", value) for value in index.get("route", ())]
+    fields += [(name, index[key][0]) for key, name in _COPIED]
+    fields += [("CSeq", f"{invite.cseq.number} CANCEL"), ("Max-Forwards", "70")]  # type: ignore[union-attr]
+    return Request("CANCEL", invite.uri_text, fields=fields)
+
+
+_COPIED = (("call-id", "Call-ID"), ("from", "From"), ("to", "To"))
