@@ -7,9 +7,10 @@ ACK of a non-2xx final response, a CANCEL)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ._errors import LocalProtocolError, ParseError
-from ._message import Message, Request, Response, make_response
+from ._message import Message, Request, Response
 from ._names import TOKEN_FULL, key_of
 from ._values import NameAddr
 
@@ -67,16 +68,9 @@ def _with_tag(to: str, tag: str) -> str:
 def error_answer(request: Request, status: int, tag: str) -> Response | None:
     """The error response to a request that parsed but is not acceptable, or None when the
     headers a response needs are missing (an ACK is never answered)."""
-    if request.method == "ACK" or any(key not in request._index for key in _NEEDED):
+    if request.method == "ACK":
         return None
-    response = make_response(request, status)
-    for index, (key, name, value) in enumerate(response.fields):
-        if key == "to":
-            tagged = _with_tag(value, tag)
-            response.fields[index] = (key, name, tagged)
-            response._index["to"][0] = tagged
-            break
-    return response
+    return _answer(request._index, status, tag)
 
 
 def salvaged_answer(data: bytes, status: int, tag: str) -> Response | None:
@@ -104,14 +98,21 @@ def salvaged_answer(data: bytes, status: int, tag: str) -> Response | None:
             continue
         if key in _NEEDED and "\r" not in value:
             found.setdefault(key, []).append(value.strip(" \t"))
-    if any(not found.get(key) for key in _NEEDED):
+    return _answer(found, status, tag)
+
+
+def _answer(headers: Mapping[str, list[str]], status: int, tag: str) -> Response | None:
+    """The response of ``status`` built from a request's raw header values (key -> values):
+    every Via, the first From, To (with ``tag`` unless it has one), Call-ID and CSeq; None
+    when one of them is missing."""
+    if any(not headers.get(key) for key in _NEEDED):
         return None
-    fields = [("Via", value) for value in found["via"]]
+    fields = [("Via", value) for value in headers["via"]]
     fields += [
-        ("From", found["from"][0]),
-        ("To", _with_tag(found["to"][0], tag)),
-        ("Call-ID", found["call-id"][0]),
-        ("CSeq", found["cseq"][0]),
+        ("From", headers["from"][0]),
+        ("To", _with_tag(headers["to"][0], tag)),
+        ("Call-ID", headers["call-id"][0]),
+        ("CSeq", headers["cseq"][0]),
     ]
     try:
         return Response(status, fields=fields)
