@@ -19,7 +19,7 @@ from ._message import Request, Response
 from ._stateless import MAGIC, TxKey, tag_of
 from ._transactions import TimerConfig, Transaction
 
-__all__ = ["DialogLayer", "Pending2xx", "Tx", "dialog_id_of", "tag_of"]
+__all__ = ["DialogLayer", "Pending2xx", "Tx", "dialog_id_of"]
 
 
 class Tx:
@@ -115,7 +115,7 @@ class DialogLayer:
             return None
         dialog_id = DialogId(request.call_id or "", tag_of(request.from_), tag)
         if status >= 200 and tag not in entry.acks and (entry.cancel or tag in entry.ended):
-            self._hang_up(entry, response, now)  # the host ended this call already
+            self._hang_up(entry, response, dialog_id, now)  # the host ended this call already
             return None
         dialog = self._dialogs.get(dialog_id)
         if dialog is None:
@@ -137,18 +137,16 @@ class DialogLayer:
             self._out.append((wire, dialog.addr))
         return dialog_id
 
-    def _hang_up(self, entry: Tx, response: Response, now: float) -> None:
+    def _hang_up(self, entry: Tx, response: Response, dialog_id: DialogId, now: float) -> None:
         """A 2xx for a call the host cancelled, or whose early dialog it ended with BYE: the
         2xx is acknowledged and the dialog it made ended at once with a BYE (§9.1, §15)."""
-        tag = tag_of(response.to)
-        early = self._dialogs.get(
-            DialogId(entry.request.call_id or "", tag_of(entry.request.from_), tag)
-        )
+        early = self._dialogs.get(dialog_id)
         if early is not None:
             self._end(early, "cancelled" if entry.cancel else "BYE sent")
         dialog = Dialog.as_uac(entry.request, response, entry.addr)  # never kept
         cseq = entry.request.cseq.number  # type: ignore[union-attr]
-        wire = entry.acks[tag] = dialog.build_request("ACK", via=self._via(), cseq=cseq)._freeze()
+        ack = dialog.build_request("ACK", via=self._via(), cseq=cseq)
+        wire = entry.acks[dialog_id.remote_tag] = ack._freeze()
         self._out.append((wire, dialog.addr))
         self._launch(dialog.build_request("BYE", via=self._via()), dialog.addr, now)
 
@@ -164,10 +162,10 @@ class DialogLayer:
                 raise LocalProtocolError(f"{self.max_dialogs} dialogs in progress")
             dialog = self._dialogs[dialog_id] = Dialog.as_uas(request, response, entry.addr)
             self._events.append(DialogChanged(dialog_id, dialog.state, str(status)))
-        elif response.status >= 200 and dialog.state is DialogState.EARLY:
+        elif status >= 200 and dialog.state is DialogState.EARLY:
             dialog.confirm(response)
             self._events.append(DialogChanged(dialog_id, dialog.state, str(status)))
-        if response.status >= 200:
+        if status >= 200:
             dialog.invite_cseq = request.cseq.number  # type: ignore[union-attr]
             key = (dialog_id, dialog.invite_cseq)
             pending = Pending2xx(key, response.serialize(), entry.addr, now, self.config.t1)

@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from .._time import check_seconds
-from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of, tag_of
+from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of
 from ._dialogs import Dialog, DialogId, DialogRole, DialogState, dialog_headers
 from ._errors import LocalProtocolError, ParseError, ProtocolError
 from ._events import (
@@ -60,6 +60,7 @@ from ._stateless import (
     merge_key,
     non_2xx_ack,
     salvaged_answer,
+    tag_of,
     transaction_key,
 )
 from ._transactions import (
@@ -347,11 +348,18 @@ class Endpoint(DialogLayer):
                     f"a {response.status} to an INVITE needs a To tag: build it with "
                     "Endpoint.response"
                 )
+        self._respond(entry, response, now)
+
+    def _respond(self, entry: Tx, response: Response, now: float) -> None:
+        """Send ``response`` in ``entry``'s server transaction, the host's or the endpoint's
+        own: the dialog an INVITE's answer makes or ends, then the transaction's step."""
+        request, status = entry.request, response.status
+        if request.method == "INVITE" and 100 < status < 300:
             self._uas_dialog(entry, response, now)
-        elif request.method == "INVITE" and response.status >= 300:
-            self._fail_early(request, local_tag=entry.tag, reason=str(response.status))
+        elif request.method == "INVITE" and status >= 300:
+            self._fail_early(request, local_tag=entry.tag, reason=str(status))
         entry.last = response._freeze()
-        self._step(entry, input_, now)
+        self._step(entry, input_of_status(status, sent=True), now)
 
     # -- receiving -----------------------------------------------------------------------
 
@@ -528,7 +536,7 @@ class Endpoint(DialogLayer):
             actions = tx.fire(fired, now=now) if fired is not None else tx.step(input_, now=now)
         finally:
             if tx.state is TransactionState.TERMINATED:
-                table = self._client if entry.tx.kind in _CLIENT_KINDS else self._server
+                table = self._table_of(entry)
                 if table.get(entry.key) is entry:
                     del table[entry.key]
                 merge = merge_key(entry.request)
@@ -579,10 +587,7 @@ class Endpoint(DialogLayer):
         response = make_response(
             entry.request, status, reason=reason, to_tag=tag, headers=headers or ()
         )
-        if entry.request.method == "INVITE" and status >= 300:
-            self._fail_early(entry.request, local_tag=entry.tag, reason=str(status))
-        entry.last = response._freeze()
-        self._step(entry, input_of_status(status, sent=True), now)
+        self._respond(entry, response, now)
 
     def _send_cancel(self, entry: Tx, now: float) -> None:
         cancel = entry.cancel
@@ -592,13 +597,17 @@ class Endpoint(DialogLayer):
 
     # -- small things --------------------------------------------------------------------
 
+    def _table_of(self, entry: Tx) -> dict[TxKey, Tx]:
+        """The client or server transactions, whichever ``entry`` is one of."""
+        return self._client if entry.tx.kind in _CLIENT_KINDS else self._server
+
     def _live(self, entry: tuple[float, int, object, object]) -> bool:
         at, _, owner, timer = entry
         if isinstance(owner, Pending2xx):
             return owner.deadline == at and self._pending.get(owner.key) is owner
         assert isinstance(owner, Tx)
         assert isinstance(timer, TransactionTimer)
-        table = self._client if owner.tx.kind in _CLIENT_KINDS else self._server
+        table = self._table_of(owner)
         return table.get(owner.key) is owner and owner.tx.deadlines.get(timer) == at
 
     def _to_tag(self, entry: Tx, status: int) -> str | None:

@@ -254,11 +254,6 @@ HOLDS: Holds = MappingProxyType({
 
 del S, In, A, T, K
 
-#: the inputs of each kind: what its table must answer in every state it can be in
-INPUTS: Mapping[TransactionKind, frozenset[TransactionInput]] = MappingProxyType(
-    {kind: frozenset(input_ for _, input_ in table) for kind, table in TABLES.items()}
-)
-
 _RETRANSMITTING = frozenset(
     {TransactionTimer.A, TransactionTimer.E, TransactionTimer.G}
 )  # unreliable transports only
