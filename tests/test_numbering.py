@@ -16,6 +16,7 @@ from vosengine.numbering import (
     DialPattern,
     NumberSection,
     RewriteRule,
+    SectionVerdict,
     normalize_number,
     rewrite,
 )
@@ -264,10 +265,75 @@ def sections(draw: st.DrawFn) -> NumberSection:
     return NumberSection(allowed=allowed, blocked=blocked)
 
 
-@given(st.lists(sections(), max_size=4), st.lists(st.text("01234", max_size=6), max_size=20))
+@given(
+    st.lists(sections(), max_size=4),
+    st.lists(st.text("01234", min_size=1, max_size=6), max_size=20),
+)
 def test_all_sections_in_one_look_up_is_every_section_asked(
     chain: list[NumberSection], numbers: list[str]
 ) -> None:
     merged = AllSections(chain)
     for number in numbers:
         assert merged.allows(number) is all(section.allows(number) for section in chain)
+
+
+# -- sections fail closed ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["+4420", "44 20 7946", "+44-20", "(44) 20", "4420"])
+def test_a_block_list_blocks_a_number_however_it_is_typed(typed: str) -> None:
+    section = NumberSection(blocked={"44"})
+    assert not section.allows(typed)
+    assert section.decide(typed) == SectionVerdict(allowed=False, entry="44")
+    assert AllSections([section]).allows(typed) is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("٤٤20", r"number: '٤٤20' has '٤' at position 0; a number is digits"),
+        ("4x4", r"number: '4x4' has 'x' at position 1"),
+        ("44+20", r"has '\+' at position 2"),
+        ("", r"number: '' has no digits"),
+        ("+", r"number: '\+' has no digits"),
+    ],
+)
+def test_a_number_a_section_cannot_read_is_refused_not_passed(typed: str, message: str) -> None:
+    for section in (NumberSection(blocked={"44"}), NumberSection(), NumberSection(allowed={"4"})):
+        for ask in (section.allows, section.decide, AllSections([section]).allows):
+            with pytest.raises(InvalidArgument, match=message):
+                ask(typed)
+
+
+_TYPED_DIGITS = st.text("0123456789", min_size=1, max_size=8)
+
+
+@st.composite
+def typed_forms(draw: st.DrawFn, digits: str) -> str:
+    """``digits`` as a person might type them: a leading ``+``, separators between digits."""
+    parts = [draw(st.sampled_from(["", "+"]))]
+    for digit in digits:
+        parts.append(digit + draw(st.text(SEPARATORS, max_size=2)))
+    return "".join(parts)
+
+
+@given(sections(), _TYPED_DIGITS, st.data())
+def test_a_section_says_of_a_typed_number_what_it_says_of_its_digits(
+    section: NumberSection, digits: str, data: st.DataObject
+) -> None:
+    typed = data.draw(typed_forms(digits))
+    assert section.allows(typed) is section.allows(digits)
+    assert section.decide(typed) == section.decide(digits)
+
+
+@given(sections(), st.text(max_size=8))
+def test_a_section_allows_a_number_it_cannot_read_never(section: NumberSection, typed: str) -> None:
+    try:
+        digits = normalize_number(typed)
+    except InvalidArgument:
+        with pytest.raises(InvalidArgument):
+            section.allows(typed)
+        with pytest.raises(InvalidArgument):
+            section.decide(typed)
+    else:
+        assert section.allows(typed) is section.allows(digits)

@@ -206,6 +206,47 @@ def test_longest_prefix_and_rate_not_found() -> None:
     assert t.amounts_many(["33", "44"], [1000, 60_000], at=[AT, AT]) == [None, D("0.6000")]
 
 
+def test_a_number_is_rated_as_its_digits_however_it_is_typed(rating_kernel: Any) -> None:
+    t = table(Rate(prefix="44", price="0.6"), Rate(prefix="447", price="1.2"))
+    for typed, digits in [("+44 7700 900123", "447700900123"), ("(44) 20-7123", "44207123")]:
+        charge = t.price(typed, 60_000, at=AT)
+        assert charge == t.price(digits, 60_000, at=AT) and charge.number == digits
+        assert t._pricer_of(rating_kernel).charge(typed, 60_000, AT) is None
+        assert t._pricer_of(rating_kernel).charge(digits, 60_000, AT) == charge
+        assert t.lookup(typed, at=AT) == t.lookup(digits, at=AT)
+        assert t.max_call_seconds(typed, D("1"), at=AT) == t.max_call_seconds(digits, D("1"), at=AT)
+        assert t.price_many([(typed, 60_000, AT)]) == [charge]
+        assert t._amounts(rating_kernel, ["33", typed], [1000, 60_000], [AT, AT]) == [
+            None,
+            charge.amount,
+        ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("٤٤20", "number: '٤٤20' has '٤' at position 0"),
+        ("4420x", "number: '4420x' has 'x' at position 4"),
+        ("", "number: '' has no digits"),
+    ],
+)
+def test_a_number_rating_cannot_read_is_refused_not_rated_by_its_start(
+    typed: str, message: str, rating_kernel: Any
+) -> None:
+    t = table(Rate(prefix="44", price="0.6"))
+    assert t._pricer_of(rating_kernel).charge(typed, 60_000, AT) is None  # the kernel won't guess
+    for ask in (
+        lambda: t.price(typed, 60_000, at=AT),
+        lambda: t.lookup(typed, at=AT),
+        lambda: t.max_call_seconds(typed, D("1"), at=AT),
+        lambda: t.price_many([(typed, 60_000, AT)]),
+    ):
+        with pytest.raises(InvalidArgument, match=message):
+            ask()
+    with pytest.raises(InvalidArgument, match=r"numbers\[1\]: " + message.split(": ", 1)[1]):
+        t._amounts(rating_kernel, ["4420", typed], [1000, 1000], [AT, AT])
+
+
 def test_effective_dates_pick_the_version_and_fall_back_to_shorter_prefixes() -> None:
     cut = datetime(2026, 12, 1, tzinfo=UTC)
     t = table(
@@ -393,7 +434,7 @@ def test_batch_amounts_equal_single_prices(
     numbers = data.draw(
         st.lists(
             st.one_of(st.sampled_from(prefixes), st.text("0123456789", max_size=8)).flatmap(
-                lambda p: st.text("0123456789", max_size=6).map(lambda tail: p + tail)
+                lambda p: st.text("0123456789", min_size=1, max_size=6).map(lambda tail: p + tail)
             ),
             max_size=20,
         )

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import InvalidArgumentType
-from ..numbering import AllSections, NumberSection
+from ..numbering import AllSections, NumberSection, normalize_number
 from ._account import (
     SEVERITY,
     Account,
@@ -185,16 +185,19 @@ class _Tree:
             return chain
 
     def number_allowed(self, account_id: str, number: str) -> bool:
-        """Whether every level from the account up allows ``number``.
+        """Whether every level from the account up allows ``number``, normalised first
+        (:func:`~vosengine.numbering.normalize_number`: a number it cannot read is an
+        :class:`~vosengine.errors.InvalidArgument`, even where no section limits anything).
 
         O(len(number)): the sections of the chain are merged into one look-up
         (:class:`~vosengine.numbering.AllSections`), shared by the accounts under the same
         sectioned agents, made on first use and dropped on any change to the directory.
         """
+        digits = normalize_number(number)
         allows = self._section_verdicts.get(account_id)
         if allows is None:
             allows = self._section_verdict(account_id)
-        return allows(number)
+        return allows(digits)
 
     def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
         chain = self._section_chain(account_id)
@@ -214,8 +217,9 @@ class _Tree:
 
     def number_check(self, account_id: str, number: str) -> NumberCheck:
         """:meth:`number_allowed` with the level and entry that refused (the nearest one)."""
+        digits = normalize_number(number)
         for level_id, section in self._section_chain(account_id):
-            verdict = section.decide(number)
+            verdict = section.decide(digits)
             if not verdict.allowed:
                 return NumberCheck(allowed=False, account_id=level_id, entry=verdict.entry)
         return NumberCheck(allowed=True)

@@ -10,9 +10,12 @@ writing a number another way.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from ..errors import InvalidArgument, InvalidArgumentType
 
-__all__ = ["SEPARATORS", "normalize_number"]
+__all__ = ["SEPARATORS", "normalize_number", "normalize_numbers"]
 
 #: The characters dropped from a number: what people type between digit groups.
 SEPARATORS = " -.()"
@@ -20,6 +23,7 @@ SEPARATORS = " -.()"
 _KEEP = frozenset("0123456789*#")
 _DROP = frozenset(SEPARATORS)
 _PLAIN = str.maketrans("", "", SEPARATORS)
+_TABLE_READY = re.compile(r"[0-9*#]*").fullmatch
 
 
 def normalize_number(number: object, *, field: str = "number") -> str:
@@ -45,10 +49,12 @@ def normalize_number(number: object, *, field: str = "number") -> str:
                 f"{field}: expected the number as a str, got {type(number).__name__}"
             )
         number = str(number)
+    if number.isdigit() and number.isascii():
+        return number  # already plain ASCII digits: what every table look-up passes on
     start = 1 if number[:1] == "+" else 0
     digits = number[start:].translate(_PLAIN)
     if digits.isascii() and digits.isdigit():
-        return digits  # the common case: plain ASCII digits
+        return digits
     for position in range(start, len(number)):
         char = number[position]
         if char not in _KEEP and char not in _DROP:
@@ -59,3 +65,15 @@ def normalize_number(number: object, *, field: str = "number") -> str:
     if not digits:
         raise InvalidArgument(f"{field}: {number!r} has no digits")
     return digits
+
+
+def normalize_numbers(numbers: Sequence[str], *, field: str = "numbers") -> Sequence[str]:
+    """:func:`normalize_number` of each of ``numbers``, an error naming ``field[i]``. A batch
+    whose every number is already table-ready (non-empty, over ``0-9*#``) is returned as it
+    is, checked in one pass over the joined text; O(total length) either way."""
+    try:
+        if all(numbers) and _TABLE_READY("".join(numbers)):
+            return numbers
+    except TypeError:
+        pass  # something other than a str: the loop names it
+    return [normalize_number(number, field=f"{field}[{i}]") for i, number in enumerate(numbers)]

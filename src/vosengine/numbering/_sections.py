@@ -8,6 +8,11 @@ everything it does not name). The empty section allows every number.
 
 Across an agent chain every level must allow a number; that rule lives in
 :meth:`vosengine.accounts.AccountDirectory.number_allowed`.
+
+A section fails closed: every number it is asked about goes through
+:func:`~vosengine.numbering.normalize_number` first, so ``+44 20 ...`` meets the entry ``44``
+as ``4420...`` does, and a number it cannot read (a letter, a non-ASCII digit) is an
+:class:`~vosengine.errors.InvalidArgument`, never allowed by default.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import attrs
 
 from ..errors import InvalidArgument
 from ..prefix import PrefixTable, check_prefix
+from ._normalize import normalize_number
 
 __all__ = ["NumberSection", "SectionVerdict", "validate_prefix"]
 
@@ -104,15 +110,16 @@ class NumberSection:
         return not self.allowed and not self.blocked
 
     def decide(self, number: str) -> SectionVerdict:
-        """The verdict for ``number``: the longest matching entry decides. O(len(number))."""
-        found = self._table.longest(number)
+        """The verdict for ``number`` (normalised first, :func:`normalize_number`): the
+        longest matching entry decides. O(len(number))."""
+        found = self._table.longest(normalize_number(number))
         if found is None:
             return SectionVerdict(allowed=not self.allowed, entry=None)
         return SectionVerdict(allowed=found[1], entry=found[0])
 
     def allows(self, number: str) -> bool:
         """``decide(number).allowed`` without building the verdict."""
-        verdict = self._table.longest_value(number)
+        verdict = self._table.longest_value(normalize_number(number))
         if verdict is None:
             return not self.allowed
         return verdict
@@ -151,6 +158,6 @@ class AllSections:
         self._default = all(not section.allowed for section in listed)
 
     def allows(self, number: str) -> bool:
-        """Whether every section allows ``number``. O(len(number))."""
-        verdict = self._longest(number)
+        """Whether every section allows ``number`` (normalised first). O(len(number))."""
+        verdict = self._longest(normalize_number(number))
         return self._default if verdict is None else verdict

@@ -33,6 +33,24 @@ cdef extern from "Python.h":
         pass
     object PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems)
     void PyTuple_SET_ITEM(PyObject *tuple, Py_ssize_t index, PyObject *item)
+    bint PyUnicode_CheckExact(object o)
+    bint PyUnicode_IS_COMPACT_ASCII(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    void *PyUnicode_DATA(object o)
+
+
+cdef inline bint _table_ready(object number) noexcept:
+    """Whether ``number`` is a non-empty str of ASCII digits, ``*`` and ``#``, as a table
+    matches it; anything else goes to the table, which normalises it or refuses it."""
+    cdef Py_ssize_t i, n
+    cdef const unsigned char *c
+    if not PyUnicode_CheckExact(number) or not PyUnicode_IS_COMPACT_ASCII(number):
+        return False
+    n, c = PyUnicode_GET_LENGTH(number), <const unsigned char *>PyUnicode_DATA(number)
+    for i in range(n):
+        if not (48 <= c[i] <= 57 or c[i] == 42 or c[i] == 35):
+            return False
+    return n > 0
 
 
 cdef inline object _tuple_of(type cls, tuple fields):
@@ -227,13 +245,16 @@ cdef class Pricer:
 
     def charge(self, number, duration, at):
         """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
-        ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
-        duration that is not a plain non-negative int, products beyond 64 bits, a naive
-        ``at``, or one that is no datetime)."""
+        ``None`` when the table must price it (a number not made only of ASCII digits, ``*``
+        and ``#``, no :class:`Params` for its longest prefix, a duration that is not a plain
+        non-negative int, products beyond 64 bits, a naive ``at``, or one that is no
+        datetime)."""
         cdef Params p
         cdef long long hold, billed, units
         if self.charge_type is None:
             raise TypeError("Pricer: __init__ was never called")
+        if not _table_ready(number):
+            return None
         if not PyDateTime_Check(at):
             return None  # the table names the argument and what was expected
         tz = at.tzinfo

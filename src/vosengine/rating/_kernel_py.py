@@ -12,6 +12,7 @@ not fit its 64-bit arithmetic).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -20,6 +21,9 @@ from typing import Any
 from ..money import _CODES, _round, from_units
 from ._afford import longest_units
 from ._rate import BillingTerms, Rate, billed_seconds, hold_seconds
+
+#: What a table matches as it is: a non-empty run of ASCII digits, ``*`` and ``#``.
+_TABLE_READY = re.compile(r"[0-9*#]+").fullmatch
 
 __all__ = [
     "ROUNDING_CODES",
@@ -97,9 +101,11 @@ class Pricer:
 
     def charge(self, number: str, duration: Any, at: datetime) -> Any:
         """The charge of a call to ``number`` of ``duration`` ms answered at ``at``, or
-        ``None`` when the table must price it (no :class:`Params` for its longest prefix, a
-        duration that is not a plain non-negative int, a naive ``at`` or one that is no
-        datetime)."""
+        ``None`` when the table must price it (a number not made only of ASCII digits, ``*``
+        and ``#``, no :class:`Params` for its longest prefix, a duration that is not a plain
+        non-negative int, a naive ``at`` or one that is no datetime)."""
+        if type(number) is not str or not _TABLE_READY(number):
+            return None  # the table normalises it, or names what it cannot read
         if not isinstance(at, datetime):
             return None  # the table names the argument and what was expected
         tz = at.tzinfo

@@ -15,6 +15,7 @@ from typing import Any
 from .._time import check_aware, local_reading
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule
+from ..numbering import normalize_number, normalize_numbers
 from ..prefix import PrefixTable
 from ._afford import longest_call
 from ._deck import read_rates, write_rates
@@ -155,7 +156,7 @@ class RateTable:
 
     def lookup(self, number: str, *, at: datetime) -> Rate | None:
         """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number))."""
-        return self._find(number, at)[0]
+        return self._find(normalize_number(number), at)[0]
 
     def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
         """The rate in force, and whether it belongs to the longest matching prefix."""
@@ -185,9 +186,10 @@ class RateTable:
         ``duration_ms``. Raises :class:`RateNotFound` when no rate is in force."""
         quick = self._quick
         if quick is not None:
-            charge = quick(number, duration_ms, at)
+            charge = quick(number, duration_ms, at)  # only for a number of plain digits
             if charge is not None:
                 return charge  # type: ignore[no-any-return]
+        number = normalize_number(number)
         charge = self._general(number, duration_ms, at)
         if charge is None:
             raise RateNotFound(f"no rate in force for {number!r} at {at.isoformat()}")
@@ -196,7 +198,7 @@ class RateTable:
     def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
         """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
         rate is in force."""
-        return [self._call(number, duration_ms, at) for number, duration_ms, at in calls]
+        return [self._call(normalize_number(n), ms, at) for n, ms, at in calls]
 
     def amounts_many(
         self, numbers: Sequence[str], durations_ms: Sequence[int], *, at: Sequence[datetime]
@@ -221,6 +223,7 @@ class RateTable:
         either twin in the tests). The kernel prices each call whose longest prefix has one
         undated rate; the table prices the rest, and every call of a table with tariff
         windows or a duration rounding other than ``CEILING``."""
+        numbers = normalize_numbers(numbers)
         if self.windows or not self._ceiling:
             return [self._amount(*call) for call in zip(numbers, durations_ms, at, strict=True)]
         kernel_table = self._kernel_table(kernel)
@@ -351,14 +354,14 @@ class RateTable:
         maximum charge, or a zero price, pays for any length). 0 when even the first
         increment is out of reach. Raises :class:`RateNotFound`.
         """
-        return longest_call(self, number, available, at, limit)[0]
+        return longest_call(self, normalize_number(number), available, at, limit)[0]
 
     def longest_call(
         self, number: str, available: Decimal, *, at: datetime, limit: int = 86_400
     ) -> tuple[int, Decimal]:
         """:meth:`max_call_seconds` and its price: ``(seconds, amount)``, ``(0, 0)`` when
         nothing is affordable. The amount to hold for a call that may last that long."""
-        return longest_call(self, number, available, at, limit)
+        return longest_call(self, normalize_number(number), available, at, limit)
 
     # -- CSV -------------------------------------------------------------------------------
 
