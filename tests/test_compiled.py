@@ -97,11 +97,13 @@ def test_kernel_params_made_without_init_price_without_crashing() -> None:
     _compiled_module("vosengine.rating._kernel")
     probe = textwrap.dedent(
         """
+        from datetime import UTC, datetime
         from decimal import Decimal
         from vosengine.rating import _kernel
         params = _kernel.Params.__new__(_kernel.Params)
+        at = [datetime(2026, 12, 4, tzinfo=UTC)]
         amounts, slow = _kernel.fast_amounts(
-            [params], [60_000], 10_000, 0, 4, Decimal(0), lambda rate, amount: amount
+            [params], [60_000], at, 10_000, 0, 4, Decimal(0), lambda rate, amount: amount
         )
         print("ok", amounts, slow)
         """

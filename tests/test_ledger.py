@@ -201,8 +201,10 @@ def test_available_is_the_balance_s() -> None:
     assert ledger.available("alice") == ledger.balance("alice").available == D("11")
     with pytest.raises(UnknownLedgerAccount, match="'ghost'"):
         ledger.available("ghost")
-    with pytest.raises(UnknownLedgerAccount):
+    with pytest.raises(InvalidArgumentType, match=r"account_id: expected a str, got \['alice'\]"):
         ledger.available(["alice"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentType, match="account_id: expected a str, got None"):
+        ledger.reserve(None, D("1"), "call-2", now=NOW)  # type: ignore[arg-type]
 
 
 def test_grow_holds_more_by_the_overdraft_rule() -> None:

@@ -16,6 +16,7 @@ from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.ledger import InMemoryLedger
 from vosengine.money import Rounding, RoundingRule, round_division, to_decimal
 from vosengine.rating import (
+    MAX_DURATION_MS,
     Charge,
     Rate,
     RateDeckError,
@@ -141,8 +142,11 @@ def test_hold_seconds_from_milliseconds() -> None:
     assert hold_seconds(60_499, mode=Rounding.HALF_UP) == 60
     assert hold_seconds(60_500, mode=Rounding.HALF_UP) == 61
     assert hold_seconds(60_999, mode=Rounding.FLOOR) == 60
-    with pytest.raises(InvalidArgument, match="duration_ms: -1 is negative"):
+    with pytest.raises(InvalidArgument, match="duration_ms: -1 is not between 0 and"):
         hold_seconds(-1)
+    assert hold_seconds(MAX_DURATION_MS) == MAX_DURATION_MS // 1000
+    with pytest.raises(InvalidArgument, match="not between 0 and 1_000_000_000_000"):
+        hold_seconds(MAX_DURATION_MS + 1)
     with pytest.raises(InvalidArgumentType, match="duration_ms"):
         hold_seconds(1.5)  # type: ignore[arg-type]
     t = table(
@@ -612,7 +616,7 @@ def test_batch_kernel_leaves_what_it_cannot_price_to_the_table(rating_kernel: An
         Rate(prefix="6", price="0.6", first_increment=10**16),  # a grid too long for 64 bits
     )
     numbers = ["15", "25", "35", "45", "55", "15", "65"]
-    durations = [61_000, 61_000, 61_000, 1_000, 61_000, 10**16, 1_000]
+    durations = [61_000, 61_000, 61_000, 1_000, 61_000, MAX_DURATION_MS, 1_000]
     when = [AT] * len(numbers)
     expected = [t._amount(n, d, AT) for n, d in zip(numbers, durations, strict=True)]
     assert expected[:5] == [D("1.2000"), D("1.2000"), D("2" + "0" * 20), D("1"), None]
@@ -622,6 +626,12 @@ def test_batch_kernel_leaves_what_it_cannot_price_to_the_table(rating_kernel: An
     assert t.amounts_many(tuple(numbers), tuple(durations), at=when) == expected
     with pytest.raises(InvalidArgument, match="one entry per call"):
         t.amounts_many(numbers, durations[:2], at=when)
+    with pytest.raises(InvalidArgument, match=r"calls\[1\]: duration_ms: 1000000000001 is not"):
+        t._amounts(rating_kernel, ["15", "33"], [1, MAX_DURATION_MS + 1], [AT, AT])
+    with pytest.raises(InvalidArgumentType, match=r"calls\[0\]: duration_ms: expected an int"):
+        t._amounts(rating_kernel, ["15"], [True], [AT])
+    with pytest.raises(InvalidArgumentType, match=r"calls\[0\]: at: expected an aware datetime"):
+        t._amounts(rating_kernel, ["15"], [1000], [None])
 
 
 # -- limits on the grid --------------------------------------------------------------------
@@ -665,10 +675,17 @@ def test_the_pricer_of_either_kernel_makes_the_general_paths_charge(
         number = data.draw(st.sampled_from([r.prefix for r in t.rates]) | st.just("")) + data.draw(
             st.text("0123456789", max_size=6)
         )
-        duration = data.draw(durations_ms() | st.integers(10**15, 10**20))
+        duration = data.draw(
+            durations_ms() | st.integers(MAX_DURATION_MS - 10**3, MAX_DURATION_MS + 10**3)
+        )
         at = (AT + timedelta(seconds=data.draw(st.integers(0, 10**6)))).astimezone(
             data.draw(st.sampled_from(_ZONES))
         )
+        if duration > MAX_DURATION_MS:  # no call is that long: refused, never priced
+            assert [pricer.charge(number, duration, at) for pricer in pricers] == [None, None]
+            with pytest.raises(InvalidArgument, match=r"duration_ms: .* is not between"):
+                t._general(number, duration, at)
+            continue
         general = t._general(number, duration, at)
         for pricer in pricers:
             quick = pricer.charge(number, duration, at)

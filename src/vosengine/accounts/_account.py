@@ -135,6 +135,8 @@ class Account:
     def own_status(self, *, now: datetime) -> AccountStatus:
         """This account's status at ``now``, ignoring its agents: locked and inactive win
         over expired."""
+        if type(now) is not datetime or now.utcoffset() is None:
+            check_aware(now, "now")
         if self.status is not AccountStatus.ACTIVE:
             return self.status
         if self.expires_at is not None and now >= self.expires_at:

@@ -7,6 +7,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from .._checks import check_items, check_str
 from ..errors import InvalidArgument
 
 __all__ = [
@@ -52,8 +53,8 @@ class Authorization(enum.Flag):
         if isinstance(names, str):
             names = [names]
         result = cls.NONE
-        for name in names:
-            member = cls.__members__.get(str(name).upper())
+        for name in check_items(names, "authorizations", check_str):
+            member = cls.__members__.get(name.upper())
             if member is None:
                 known = ", ".join(n.lower() for n in cls.__members__ if n != "NONE")
                 raise InvalidArgument(

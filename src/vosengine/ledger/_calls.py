@@ -96,7 +96,7 @@ class _Calls:
         if amount < ZERO:
             raise InvalidArgument(f"amount: {amount} is negative")
         with self._lock:
-            state = self._accounts.get(account_id) or self._state(account_id)
+            state = self._state(account_id)
             before = self._hold(account_id, state, amount, call_id, now)
             reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
             state.reserved = _add(state.reserved, amount)

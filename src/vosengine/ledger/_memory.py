@@ -11,6 +11,7 @@ from decimal import Decimal, DecimalException, Inexact
 from typing import Any, TypeVar
 
 from .._actors import Actor
+from .._checks import check_str
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
 from ._calls import _Calls, _check_key, _same_request
@@ -137,6 +138,7 @@ class InMemoryLedger(_Calls):
         try:
             return self._accounts[account_id]
         except (KeyError, TypeError):
+            check_str(account_id, "account_id")
             raise UnknownLedgerAccount(f"ledger account {account_id!r} does not exist") from None
 
     def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:

@@ -43,10 +43,19 @@ from __future__ import annotations
 
 from ._deck import CSV_COLUMNS
 from ._errors import RateDeckError, RateNotFound
-from ._rate import Charge, ChargePart, Rate, TariffWindow, billed_seconds, hold_seconds
+from ._rate import (
+    MAX_DURATION_MS,
+    Charge,
+    ChargePart,
+    Rate,
+    TariffWindow,
+    billed_seconds,
+    hold_seconds,
+)
 from ._table import RateTable
 
 __all__ = [
+    "MAX_DURATION_MS",
     "CSV_COLUMNS",
     "Charge",
     "ChargePart",

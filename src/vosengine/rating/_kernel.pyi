@@ -23,6 +23,7 @@ def params_for(rate: Rate) -> Any: ...
 def fast_amounts(
     found: list[Any],
     durations: list[Any],
+    at: list[Any],
     scale: int,
     code: int,
     decimals: int,

@@ -16,7 +16,7 @@ The pure-Python twin, with the same API, is ``vosengine.rating._kernel_py``; the
 ``vosengine.rating.kernel``, and the tests run both through it and compare them.
 """
 
-from cpython.datetime cimport PyDateTime_Check, import_datetime
+from cpython.datetime cimport PyDateTime_Check, datetime_tzinfo, import_datetime
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_Check, PyLong_CheckExact
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
@@ -188,10 +188,10 @@ cdef inline long long _round(long long numerator, long long denominator, int cod
 
 cdef inline int _hold_of(object duration, long long *hold) noexcept:
     """The hold seconds of ``duration`` (an int of milliseconds, rounded up to whole
-    seconds); 1 when it is negative or beyond what the kernel takes (10**15 ms)."""
+    seconds); 1 when it is negative or beyond ``MAX_DURATION_MS`` (10**12 ms)."""
     cdef int overflow = 0
     cdef long long ms = PyLong_AsLongLongAndOverflow(duration, &overflow)
-    if overflow or ms < 0 or ms > 1000000000000000:
+    if overflow or ms < 0 or ms > 1000000000000:
         return 1
     hold[0] = (ms + 999) // 1000
     return 0
@@ -349,38 +349,35 @@ cdef class Pricer:
         return base + (low - 1) * p.step, low_units
 
 
-def fast_amounts(list found, list durations, long long scale, int code, int decimals,
+def fast_amounts(list found, list durations, list at, long long scale, int code, int decimals,
                  object zero, object clamp):
     """Amounts for ``found`` (per call: the :class:`Params` of its longest prefix, ``SLOW``,
-    or ``None`` for no match) and ``durations`` (milliseconds; hold time rounded up to whole
-    seconds). The same contract as ``vosengine.rating._kernel_py.fast_amounts``.
-
-    ``scale`` is 10**decimals, ``code`` the rounding mode's code, ``zero`` the amount of a
-    call that costs nothing, ``clamp(rate, amount)`` applies min/max charges. Returns the
-    amounts and the indices of the calls left to the table.
+    or ``None`` for no match), ``durations`` (ms) and ``at`` (answer times). The contract of
+    ``vosengine.rating._kernel_py.fast_amounts``: ``scale`` is 10**decimals, ``code`` the
+    rounding mode's code, ``zero`` the amount of a call that costs nothing, ``clamp(rate,
+    amount)`` applies min/max charges. Returns the amounts and the indices of the calls left
+    to the table: every call whose duration is no plain int or whose ``at`` no aware
+    datetime among them, so the table names what is wrong.
     """
     cdef Py_ssize_t n = len(found), i
     cdef list out = [None] * n
     cdef list slow = []
     cdef dict made = {}
-    cdef object entry, duration, amount
+    cdef object entry, duration, when, amount
     cdef Params p
     cdef long long hold, billed, units
     cdef int exponent = -decimals
-    if len(durations) != n:
-        raise ValueError("found and durations differ in length")
+    if len(durations) != n or len(at) != n:
+        raise ValueError("found, durations and at differ in length")
     for i in range(n):
-        entry = found[i]
+        entry, duration, when = found[i], durations[i], at[i]
+        if not PyLong_CheckExact(duration) or not PyDateTime_Check(when) or (
+                datetime_tzinfo(when) is None) or (entry is not None and type(entry) is not Params):
+            slow.append(i)
+            continue
         if entry is None:
             continue  # no prefix matches: no rate
-        if type(entry) is not Params:
-            slow.append(i)
-            continue
         p = <Params>entry
-        duration = durations[i]
-        if not PyLong_Check(duration):
-            slow.append(i)
-            continue
         if _hold_of(duration, &hold):
             slow.append(i)
             continue

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..money import _CODES, _round, from_units
 from ._afford import longest_units
-from ._rate import BillingTerms, Rate, billed_seconds, hold_seconds
+from ._rate import MAX_DURATION_MS, BillingTerms, Rate, billed_seconds, hold_seconds
 
 #: What a table matches as it is: a non-empty run of ASCII digits, ``*`` and ``#``.
 _TABLE_READY = re.compile(r"[0-9*#]+").fullmatch
@@ -112,7 +112,9 @@ class Pricer:
         if tz is not self.tz_utc and at.utcoffset() is None:
             return None
         entry = self.longest_value(number)
-        if type(entry) is not Params or type(duration) is not int or duration < 0:
+        if type(entry) is not Params or type(duration) is not int:
+            return None
+        if not 0 <= duration <= MAX_DURATION_MS:
             return None
         rate = entry.rate
         hold = hold_seconds(duration)
@@ -147,6 +149,7 @@ class Pricer:
 def fast_amounts(
     found: list[Any],
     durations: list[Any],
+    at: list[Any],
     scale: int,
     code: int,
     decimals: int,
@@ -154,23 +157,32 @@ def fast_amounts(
     clamp: Callable[[Rate, Decimal], Decimal],
 ) -> tuple[list[Decimal | None], list[int]]:
     """Amounts for ``found`` (per call: the :class:`Params` of its longest prefix,
-    :data:`SLOW`, or ``None`` for no match) and ``durations`` (milliseconds).
+    :data:`SLOW`, or ``None`` for no match), ``durations`` (milliseconds) and ``at`` (answer
+    times).
 
     ``scale`` is ``10**decimals``, ``code`` the rounding mode's code (:data:`ROUNDING_CODES`),
     ``zero`` the amount of a call that costs nothing, ``clamp(rate, amount)`` applies
     min/max charges. Returns the amounts (``None`` where no prefix matches, and in the
-    places left to the table) and the indices of the calls left to the table.
+    places left to the table) and the indices of the calls left to the table: among them
+    every call whose duration is no plain non-negative int or whose ``at`` is no aware
+    datetime, so that the table names what is wrong.
     """
-    if len(durations) != len(found):
-        raise ValueError("found and durations differ in length")
+    if not len(durations) == len(at) == len(found):
+        raise ValueError("found, durations and at differ in length")
     out: list[Decimal | None] = [None] * len(found)
     slow: list[int] = []
-    for index, (entry, duration) in enumerate(zip(found, durations, strict=True)):
-        if entry is None:
-            continue  # no prefix matches: no rate
-        if type(entry) is not Params or type(duration) is not int or duration < 0:
+    for index, (entry, duration, when) in enumerate(zip(found, durations, at, strict=True)):
+        if (
+            type(duration) is not int
+            or not 0 <= duration <= MAX_DURATION_MS
+            or not isinstance(when, datetime)
+            or when.tzinfo is None
+            or (entry is not None and type(entry) is not Params)
+        ):
             slow.append(index)
             continue
+        if entry is None:
+            continue  # no prefix matches: no rate
         priced = _price(entry, hold_seconds(duration), scale, code, decimals, clamp)
         out[index] = zero if priced is None else priced[1]
     return out, slow

@@ -17,6 +17,7 @@ from ..money import ZERO, Rounding, decimal_fraction, round_division, to_decimal
 from ..numbering import validate_prefix
 
 __all__ = [
+    "MAX_DURATION_MS",
     "BillingTerms",
     "Charge",
     "ChargePart",
@@ -233,17 +234,26 @@ class Rate:
 _CEILING = Rounding.CEILING
 
 
+#: The longest call the library rates, in milliseconds (about 31 years): anything longer is a
+#: broken record, and would run past the calendar on a dated rate.
+MAX_DURATION_MS = 10**12
+
+
 def hold_seconds(duration_ms: int, *, mode: Rounding = Rounding.CEILING) -> int:
-    """Whole hold seconds from milliseconds (``CEILING``: 1 ms is 1 s; VOS3000's default).
+    """Whole hold seconds from milliseconds (``CEILING``: 1 ms is 1 s; VOS3000's default),
+    for a duration from 0 to :data:`MAX_DURATION_MS`.
 
     >>> hold_seconds(60_001), hold_seconds(60_001, mode=Rounding.HALF_UP)
     (61, 60)
     """
-    if type(duration_ms) is not int or duration_ms < 0:
+    if type(duration_ms) is not int or not 0 <= duration_ms <= MAX_DURATION_MS:
         if isinstance(duration_ms, bool) or not isinstance(duration_ms, int):
             raise InvalidArgumentType(f"duration_ms: expected an int, got {duration_ms!r}")
-        if duration_ms < 0:
-            raise InvalidArgument(f"duration_ms: {duration_ms} is negative")
+        if not 0 <= duration_ms <= MAX_DURATION_MS:
+            raise InvalidArgument(
+                f"duration_ms: {duration_ms} is not between 0 and {MAX_DURATION_MS:_}"
+                " (about 31 years): pass the call's length in milliseconds"
+            )
     if mode is _CEILING:
         return -(-duration_ms // 1000)
     return round_division(int(duration_ms), 1000, mode)

@@ -232,6 +232,7 @@ class RateTable:
         out, slow = kernel.fast_amounts(
             kernel_table.longest_value_many(numbers),
             durations_ms if type(durations_ms) is list else list(durations_ms),
+            at if type(at) is list else list(at),
             rule._scale,
             rule._code,
             rule.decimals,
@@ -239,7 +240,10 @@ class RateTable:
             clamp,
         )
         for index in slow:
-            out[index] = self._amount(numbers[index], durations_ms[index], at[index])
+            try:
+                out[index] = self._amount(numbers[index], durations_ms[index], at[index])
+            except InvalidArgument as error:
+                raise type(error)(f"calls[{index}]: {error}") from None
         return out
 
     def _kernel_table(self, kernel: ModuleType) -> PrefixTable[Any]:
@@ -280,10 +284,10 @@ class RateTable:
     def _general(self, number: str, duration_ms: int, at: datetime) -> Charge | None:
         """The charge of one call by the general path (every rule, any table), or ``None``
         when no rate is in force."""
+        hold = hold_seconds(duration_ms, mode=self.duration_rounding)
         rate, longest = self._find(number, at)
         if rate is None:
             return None
-        hold = hold_seconds(duration_ms, mode=self.duration_rounding)
         return self._charge(number, rate, hold, at, longest)
 
     def _amount(self, number: str, duration_ms: int, at: datetime) -> Decimal | None:

@@ -14,7 +14,7 @@ from ..errors import InvalidArgument
 from ..ledger import InMemoryLedger, InsufficientFunds, OverdraftAction
 from ..money import Rounding, RoundingRule
 from ..numbering import NumberSection
-from ..rating import Rate, RateTable
+from ..rating import MAX_DURATION_MS, Rate, RateTable
 
 #: Billing periods seen in real rate decks (first/next increment, seconds).
 COMMON_INCREMENTS = ((60, 60), (30, 6), (6, 6), (1, 1), (30, 30), (60, 1), (60, 6))
@@ -66,8 +66,10 @@ def rounding_rules(*, max_decimals: int = 6) -> Any:
 def durations_ms(*, max_seconds: int = 7_200) -> Any:
     """Call durations in milliseconds, from 0 to ``max_seconds``; short calls and exact
     second boundaries come up often."""
-    if max_seconds < 0:
-        raise InvalidArgument(f"max_seconds: {max_seconds} is negative")
+    if not 0 <= max_seconds <= MAX_DURATION_MS // 1000:
+        raise InvalidArgument(
+            f"max_seconds: {max_seconds} is not between 0 and {MAX_DURATION_MS // 1000}"
+        )
     return st.one_of(
         st.integers(0, max_seconds * 1000),
         st.integers(0, min(max_seconds, 180)).map(lambda s: s * 1000),

@@ -1,0 +1,75 @@
+"""The argument checks every package shares: a value of the wrong type is an
+:class:`~vosengine.errors.InvalidArgumentType` naming the argument and what was expected,
+raised before anything changes (never a bare ``TypeError`` or ``AttributeError`` from deep
+inside)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from .errors import InvalidArgument, InvalidArgumentType
+
+__all__ = ["check_items", "check_name", "check_str", "check_type", "of_type"]
+
+T = TypeVar("T")
+
+_NAMES = {str: "a str", int: "an int", bool: "a bool", float: "a float", tuple: "a tuple"}
+
+
+def _expected(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(_NAMES.get(k, f"a {k.__name__}") for k in kinds)
+
+
+def check_type(value: Any, kind: type[T] | tuple[type, ...], field: str) -> T:
+    """``value`` if it is an instance of ``kind`` (a ``bool`` is no ``int`` here), else
+    :class:`InvalidArgumentType` naming ``field``.
+
+    >>> check_type(5, str, "name")
+    Traceback (most recent call last):
+    ...
+    vosengine.errors.InvalidArgumentType: name: expected a str, got 5
+    """
+    if not isinstance(value, kind) or (type(value) is bool and bool not in _tuple(kind)):
+        raise InvalidArgumentType(f"{field}: expected {_expected(kind)}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def check_str(value: Any, field: str) -> str:
+    """``value`` if it is a ``str``, else :class:`InvalidArgumentType` naming ``field``."""
+    return check_type(value, str, field)
+
+
+def check_name(value: Any, field: str) -> str:
+    """``value`` if it is a non-empty ``str`` without surrounding spaces (an id, a login, a
+    key), else an error naming ``field``."""
+    check_type(value, str, field)
+    if not value or value != value.strip():
+        raise InvalidArgument(f"{field}: {value!r} must be non-empty, without surrounding spaces")
+    return value  # type: ignore[no-any-return]
+
+
+def check_items(value: Any, field: str, check: Callable[[Any, str], T]) -> list[T]:
+    """The items of the collection ``value`` (a ``str`` is not one), each passed through
+    ``check(item, f"{field}[i]")``; anything that is no collection is
+    :class:`InvalidArgumentType` naming ``field``."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidArgumentType(f"{field}: expected a collection, got {value!r}")
+    return [check(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def of_type(kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    """An attrs validator: the field's value is an instance of ``kind`` (or ``None`` when
+    ``optional``)."""
+
+    def validate(instance: object, attribute: Any, value: object) -> None:
+        if value is None and optional:
+            return
+        check_type(value, kind, attribute.name)
+
+    return validate
