@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from .errors import InvalidArgument, InvalidArgumentType
 
-__all__ = ["check_items", "check_name", "check_str", "check_type", "of_type"]
+__all__ = ["check_items", "check_name", "check_str", "check_type", "not_a_key", "of_type"]
 
 T = TypeVar("T")
 
@@ -73,3 +73,12 @@ def of_type(kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
         check_type(value, kind, attribute.name)
 
     return validate
+
+
+def not_a_key(value: object, field: str) -> InvalidArgumentType:
+    """The error for ``value`` that cannot be a key (it is not hashable): raise it where a
+    dictionary look-up refused ``value`` with ``TypeError``, so the common path checks
+    nothing."""
+    return InvalidArgumentType(
+        f"{field}: expected a key such as a str or an address tuple, got {value!r}"
+    )

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from ._checks import check_items, check_str, check_type
 from ._time import aware_validator
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
@@ -154,7 +155,12 @@ class ChainBiller:
         )
 
     def table_for(self, account_id: str) -> RateTable:
-        table = self._table_of(account_id)
+        """The rate table of ``account_id``; :class:`MissingRateTable` when it has none."""
+        try:
+            table = self._table_of(account_id)
+        except TypeError:
+            check_str(account_id, "account_id")
+            raise
         if table is None:
             raise MissingRateTable(f"account {account_id!r} has no rate table")
         return table
@@ -163,6 +169,7 @@ class ChainBiller:
         """Price ``cdr`` for its account and every agent above it. A level whose table has
         no rate for the callee pays nothing on this call (its ``charge`` is ``None``); a
         failed call costs every level nothing."""
+        check_type(cdr, CDR, "cdr")
         chain = [cdr.account_id, *self.directory.ancestors(cdr.account_id)]
         amounts: list[tuple[str, Charge | None, Decimal]] = []
         for account_id in chain:
@@ -183,7 +190,8 @@ class ChainBiller:
         return ChainCharge(cdr=cdr, levels=tuple(levels))
 
     def rate_many(self, cdrs: Iterable[CDR]) -> list[ChainCharge]:
-        return [self.rate(cdr) for cdr in cdrs]
+        listed = check_items(cdrs, "cdrs", lambda cdr, field: check_type(cdr, CDR, field))
+        return [self.rate(cdr) for cdr in listed]
 
 
 @attrs.frozen(kw_only=True)

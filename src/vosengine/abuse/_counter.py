@@ -11,6 +11,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from .._bounded import PRUNE_STEP, drop_oldest
+from .._checks import not_a_key
 from .._time import check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
 
@@ -69,7 +70,10 @@ class SlidingWindowCounter(Generic[K]):
         now = check_seconds(now)
         table = self._times
         drop_oldest(table, self._ended(now), PRUNE_STEP)
-        times = table.pop(key, None)  # re-inserted last: the most recently hit
+        try:
+            times = table.pop(key, None)  # re-inserted last: the most recently hit
+        except TypeError:
+            raise not_a_key(key, "key") from None
         if times is None:
             if len(table) >= self.max_keys:
                 table.popitem(last=False)  # full: forget the key hit longest ago
@@ -85,7 +89,10 @@ class SlidingWindowCounter(Generic[K]):
         now = check_seconds(now)
         table = self._times
         drop_oldest(table, self._ended(now), PRUNE_STEP)
-        times = table.get(key)
+        try:
+            times = table.get(key)
+        except TypeError:
+            raise not_a_key(key, "key") from None
         if times is None:
             return 0
         self._expire(times, now)
@@ -93,7 +100,10 @@ class SlidingWindowCounter(Generic[K]):
 
     def reset(self, key: K) -> None:
         """Forget ``key``'s events (a good login, a block that started ...)."""
-        self._times.pop(key, None)
+        try:
+            self._times.pop(key, None)
+        except TypeError:
+            raise not_a_key(key, "key") from None
 
     def prune(self, *, now: float, most: int | None = None) -> None:
         """Drop the keys whose events have all left the window, oldest first: every one, or

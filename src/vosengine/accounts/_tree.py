@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from .._checks import check_str, not_a_key
 from ..errors import InvalidArgumentType
 from ..numbering import AllSections, NumberSection, normalize_number
 from ._account import (
@@ -64,6 +65,7 @@ class _Tree:
         try:
             return self._accounts[account_id]
         except (KeyError, TypeError):
+            check_str(account_id, "account_id")
             raise UnknownAccount(f"account {account_id!r} does not exist") from None
 
     def children(self, account_id: str) -> tuple[str, ...]:
@@ -171,7 +173,10 @@ class _Tree:
         return self.status_verdict(account_id, now=now).status
 
     def _section_chain(self, account_id: str) -> tuple[tuple[str, NumberSection], ...]:
-        chain = self._section_chains.get(account_id)
+        try:
+            chain = self._section_chains.get(account_id)
+        except TypeError:
+            raise not_a_key(account_id, "account_id") from None
         if chain is not None:
             return chain
         with self._lock:  # a miss is filled under the lock, so no change can interleave

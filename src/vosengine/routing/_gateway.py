@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from .._checks import check_str, check_type
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import DialPattern, RewriteRule
 from ..numbering._sections import prefix_set
@@ -82,7 +83,7 @@ class FailoverPolicy:
         """Whether a failure with ``status`` (``None``: a timeout) tries the next gateway."""
         if status is None:
             return self.retry_on_timeout
-        return status in self.retry_on
+        return check_type(status, int, "status") in self.retry_on
 
 
 def _id(instance: Any, attribute: Any, value: Any) -> None:
@@ -183,6 +184,7 @@ class Gateway:
 
     def admits(self, client: str) -> Filter | None:
         """Why ``client`` may not use this gateway (``None``: it may), enabled flag aside."""
+        check_str(client, "client")
         if client in self.clients_refused:
             return Filter.CLIENT_REFUSED
         if self.clients_allowed and client not in self.clients_allowed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from .._checks import not_a_key
 from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound, Refused
 from ._gateway import Filter, Gateway
@@ -74,17 +75,26 @@ class Load:
 
     def concurrent(self, gateway: str) -> int:
         """How many calls hold ``gateway`` (its id) now."""
-        return self._concurrent.get(gateway, 0)
+        try:
+            return self._concurrent.get(gateway, 0)
+        except TypeError:
+            raise not_a_key(gateway, "gateway") from None
 
     def holder(self, call_id: str) -> str | None:
         """The id of the gateway ``call_id`` holds now, or ``None``."""
-        return self._calls.get(call_id)
+        try:
+            return self._calls.get(call_id)
+        except TypeError:
+            raise not_a_key(call_id, "call_id") from None
 
     def attempts(self, gateway: str, *, now: float) -> int:
         """Call attempts through ``gateway`` in the second before ``now`` (at most its CPS
         limit: the count saturates there)."""
         with self._lock:
-            counter = self._attempts.get(gateway)
+            try:
+                counter = self._attempts.get(gateway)
+            except TypeError:
+                raise not_a_key(gateway, "gateway") from None
             return 0 if counter is None else counter.count(gateway, now=now)
 
     def refusal(self, gateway: Gateway, *, now: float) -> Filter | None:
