@@ -5,12 +5,20 @@ inside)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .errors import InvalidArgument, InvalidArgumentType
 
-__all__ = ["check_items", "check_name", "check_str", "check_type", "not_a_key", "of_type"]
+__all__ = [
+    "check_items",
+    "check_name",
+    "check_str",
+    "check_type",
+    "iterate",
+    "not_a_key",
+    "of_type",
+]
 
 T = TypeVar("T")
 
@@ -54,13 +62,22 @@ def check_name(value: Any, field: str) -> str:
     return value  # type: ignore[no-any-return]
 
 
+def iterate(value: Any, field: str) -> Any:
+    """An iterator over the collection ``value``; a ``str``, ``bytes`` or anything that is no
+    collection is :class:`InvalidArgumentType` naming ``field``."""
+    if not isinstance(value, str | bytes):
+        try:
+            return iter(value)
+        except TypeError:
+            pass
+    raise InvalidArgumentType(f"{field}: expected a collection, got {value!r}")
+
+
 def check_items(value: Any, field: str, check: Callable[[Any, str], T]) -> list[T]:
     """The items of the collection ``value`` (a ``str`` is not one), each passed through
     ``check(item, f"{field}[i]")``; anything that is no collection is
     :class:`InvalidArgumentType` naming ``field``."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidArgumentType(f"{field}: expected a collection, got {value!r}")
-    return [check(item, f"{field}[{i}]") for i, item in enumerate(value)]
+    return [check(item, f"{field}[{i}]") for i, item in enumerate(iterate(value, field))]
 
 
 def of_type(kind: type | tuple[type, ...], *, optional: bool = False) -> Any:

@@ -27,6 +27,7 @@ from libc.string cimport memset
 from collections.abc import Mapping
 from types import GenericAlias
 
+from ._checks import iterate
 from ._prefix_rules import ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
@@ -78,7 +79,7 @@ cdef class PrefixTable:
     def __init__(self, source=()):
         if self._nodes != &EMPTY_ROOT:
             raise InvalidArgument("a PrefixTable is immutable; build a new one instead")
-        items = source.items() if isinstance(source, Mapping) else source
+        items = iterate(source.items() if isinstance(source, Mapping) else source, "source")
         cdef Py_ssize_t cap = 1024, n_temp = 1, index = 0, length, position, max_len = 0
         cdef Py_ssize_t slot
         cdef int32_t* children = <int32_t*>PyMem_Malloc(cap * SYMBOLS * sizeof(int32_t))
@@ -348,7 +349,7 @@ cdef class PrefixTable:
         >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
         [('1', 'a'), None]
         """
-        cdef list seq = numbers if type(numbers) is list else list(numbers)
+        cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
         cdef Py_ssize_t n = len(seq), start, lane, count, i
         cdef list result = [None] * n
         cdef const Node* best[LANES]
@@ -397,7 +398,7 @@ cdef class PrefixTable:
         >>> PrefixTable({"1": "a"}).longest_value_many(["15", "25"], default="-")
         ['a', '-']
         """
-        cdef list seq = numbers if type(numbers) is list else list(numbers)
+        cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
         cdef Py_ssize_t n = len(seq), start, lane, count
         cdef list result = [default] * n
         cdef const Node* best[LANES]
@@ -516,7 +517,7 @@ cdef class PrefixTable:
         [('1', 'a'), ('2', 'b')]
         """
         added = source.items() if isinstance(source, Mapping) else source
-        return type(self)(self.items() + list(added))
+        return type(self)(self.items() + list(iterate(added, "source")))
 
     def without(self, prefixes):
         """A new table without the given keys; a key that is not in the table is an error.
@@ -525,7 +526,7 @@ cdef class PrefixTable:
         [('2', 'b')]
         """
         drop = set()
-        for prefix in prefixes:
+        for prefix in iterate(prefixes, "prefixes"):
             if self._exact(prefix) == NULL:
                 raise NotFound(f"prefix {prefix!r} is not in the table")
             drop.add(prefix)

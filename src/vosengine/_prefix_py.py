@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeGuard, TypeVar, overload
 
+from ._checks import iterate
 from ._prefix_rules import _ALPHABET_SET, ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
@@ -21,7 +22,7 @@ D = TypeVar("D")
 def _pairs(source: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterator[tuple[str, V]]:
     """Yield ``(prefix, value)`` pairs from a mapping or an iterable of pairs, validated."""
     items: Iterable[Any] = source.items() if isinstance(source, Mapping) else source
-    for index, item in enumerate(items):
+    for index, item in enumerate(iterate(items, "source")):
         try:
             if isinstance(item, str | bytes):  # "12" would unpack as ("1", "2")
                 raise TypeError
@@ -115,7 +116,7 @@ class PrefixTable(Generic[V]):
         [('1', 'a'), None]
         """
         longest = self.longest
-        return [longest(number) for number in numbers]
+        return [longest(number) for number in iterate(numbers, "numbers")]
 
     @overload
     def longest_value_many(self, numbers: Iterable[str], /) -> list[V | None]: ...
@@ -129,7 +130,7 @@ class PrefixTable(Generic[V]):
         """
         longest = self.longest
         out: list[Any] = []
-        for number in numbers:
+        for number in iterate(numbers, "numbers"):
             found = longest(number)
             out.append(default if found is None else found[1])
         return out
@@ -206,7 +207,7 @@ class PrefixTable(Generic[V]):
         [('2', 'b')]
         """
         drop = set()
-        for prefix in prefixes:
+        for prefix in iterate(prefixes, "prefixes"):
             if prefix not in self:
                 raise NotFound(f"prefix {prefix!r} is not in the table")
             drop.add(prefix)

@@ -15,7 +15,7 @@ microseconds to take apart.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from ._checks import check_items, check_type
 from .errors import InvalidArgument, InvalidArgumentType
 
 __all__ = [
@@ -81,7 +82,13 @@ def total(amounts: Iterable[Decimal], start: Decimal = ZERO) -> Decimal:
     >>> total([Decimal("0.1"), Decimal("0.2")])
     Decimal('0.3')
     """
-    return reduce(CONTEXT.add, amounts, start)
+    try:
+        return reduce(CONTEXT.add, amounts, start)
+    except (TypeError, DecimalException) as error:  # not amounts: say which, and why
+        check_type(start, (Decimal, int), "start")
+        if not isinstance(amounts, Iterator):  # a collection can be read again
+            check_items(amounts, "amounts", lambda v, f: check_type(v, (Decimal, int), f))
+        raise InvalidArgumentType(f"amounts: expected Decimal amounts ({error})") from None
 
 
 class Rounding(enum.Enum):
@@ -271,7 +278,8 @@ class RoundingRule:
 
     def round_fraction(self, numerator: int, denominator: int) -> Decimal:
         """The exact rational ``numerator / denominator`` rounded by this rule."""
-        if denominator <= 0:
+        check_type(numerator, int, "numerator")
+        if check_type(denominator, int, "denominator") <= 0:
             raise InvalidArgument(f"denominator: {denominator} is not positive")
         return from_units(_round(numerator * self._scale, denominator, self._code), self.decimals)
 
@@ -284,7 +292,7 @@ class RoundingRule:
         (True, False)
         """
         try:
-            CONTEXT.quantize(amount, self.quantum)
+            CONTEXT.quantize(to_decimal(amount, "amount"), self.quantum)
         except Inexact:
             return False
         return True
@@ -299,6 +307,8 @@ class RoundingRule:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RoundingRule:
+        """The inverse of :meth:`to_dict`."""
+        check_type(data, Mapping, "rounding")
         try:
             mode = Rounding(data.get("mode", Rounding.HALF_UP.value))
         except ValueError:

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from .._actors import Actor, Operator, actor_label
+from .._checks import check_type
 from .._time import aware_validator, check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..numbering import NumberSection
@@ -161,7 +162,7 @@ class Account:
     def from_dict(cls, data: Mapping[str, Any]) -> Account:
         """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
         known = {field.name for field in attrs.fields(cls)}
-        unknown = set(data) - known
+        unknown = set(check_type(data, Mapping, "account")) - known
         if unknown:
             raise InvalidArgument(f"account: unknown field {min(unknown)!r}")
         fields = dict(data)

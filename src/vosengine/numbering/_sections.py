@@ -17,10 +17,11 @@ as ``4420...`` does, and a number it cannot read (a letter, a non-ASCII digit) i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
+from .._checks import check_type
 from ..errors import InvalidArgument
 from ..prefix import PrefixTable, check_prefix
 from ._normalize import normalize_number
@@ -131,7 +132,7 @@ class NumberSection:
     @classmethod
     def from_dict(cls, data: dict[str, Iterable[str]]) -> NumberSection:
         """The inverse of :meth:`to_dict`."""
-        unknown = set(data) - {"allowed", "blocked"}
+        unknown = set(check_type(data, Mapping, "number_section")) - {"allowed", "blocked"}
         if unknown:
             raise InvalidArgument(f"number_section: unknown field {min(unknown)!r}")
         return cls(allowed=data.get("allowed", ()), blocked=data.get("blocked", ()))
