@@ -13,6 +13,7 @@ from .errors import InvalidArgument, InvalidArgumentType
 __all__ = [
     "check_items",
     "check_name",
+    "check_rows",
     "check_str",
     "check_type",
     "iterate",
@@ -99,3 +100,15 @@ def not_a_key(value: object, field: str) -> InvalidArgumentType:
     return InvalidArgumentType(
         f"{field}: expected a key such as a str or an address tuple, got {value!r}"
     )
+
+
+def check_rows(value: Any, field: str, width: int) -> list[tuple[Any, ...]]:
+    """The items of the collection ``value``, each a tuple (or list) of ``width`` values, else
+    :class:`InvalidArgumentType` naming ``field[i]``."""
+
+    def row(item: Any, where: str) -> tuple[Any, ...]:
+        if not isinstance(item, tuple | list) or len(item) != width:
+            raise InvalidArgumentType(f"{where}: expected a tuple of {width} values, got {item!r}")
+        return tuple(item)
+
+    return check_items(value, field, row)

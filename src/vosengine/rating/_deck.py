@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvalidArgumentType
 from ._errors import RateDeckError
 from ._rate import Rate
 
@@ -79,6 +79,10 @@ def read_rates(text: str | io.TextIOBase) -> list[Rate]:
     """The rates of a deck: a header row naming columns of :data:`CSV_COLUMNS` (``prefix``
     and ``price`` required), one rate per row. A broken row raises :class:`RateDeckError`
     with its row number, column and reason."""
+    if not isinstance(text, str | io.TextIOBase):
+        raise InvalidArgumentType(
+            f"text: expected the deck as a str or a text stream, got {text!r}"
+        )
     stream = io.StringIO(text) if isinstance(text, str) else text
     reader = csv.reader(stream)
     try:

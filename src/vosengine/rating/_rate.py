@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from .._time import aware_validator, check_weekly, in_weekly, weekdays
+from .._checks import check_type
+from .._time import aware_validator, check_aware, check_weekly, in_weekly, weekdays
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, decimal_fraction, round_division, to_decimal
 from ..numbering import validate_prefix
@@ -184,14 +185,14 @@ class Rate:
     def in_force(self, *, at: datetime) -> bool:
         """Whether the instant ``at`` lies in ``[effective_from, effective_until)`` (window
         aside), compared as instants whatever zones they are written in."""
-        at = utc(at)
+        at = utc(check_aware(at, "at"))
         if self.effective_from is not None and at < self.effective_from:
             return False
         return self.effective_until is None or at < self.effective_until
 
     def chargeable_seconds(self, hold: int) -> int:
         """Hold seconds less grace (a call within grace costs nothing) and free seconds."""
-        if hold <= 0 or hold <= self.grace_seconds:
+        if check_type(hold, int, "hold") <= 0 or hold <= self.grace_seconds:
             return 0
         return max(0, hold - self.free_seconds)
 
@@ -203,7 +204,7 @@ class Rate:
 
     def is_charged(self, hold: int) -> bool:
         """Whether a call of ``hold`` seconds pays anything (connect fee included)."""
-        return hold > 0 and hold > self.grace_seconds
+        return check_type(hold, int, "hold") > 0 and hold > self.grace_seconds
 
     def to_row(self) -> dict[str, str]:
         """The rate as a CSV row (see :data:`CSV_COLUMNS`)."""
@@ -267,6 +268,8 @@ def billed_seconds(chargeable: int, first: int, next_: int) -> int:
     >>> billed_seconds(7, 6, 6), billed_seconds(31, 30, 6)
     (12, 36)
     """
+    for value, name in ((chargeable, "chargeable"), (first, "first"), (next_, "next_")):
+        check_type(value, int, name)
     if chargeable <= 0:
         return 0
     if chargeable <= first:
@@ -291,6 +294,7 @@ class TariffWindow:
     def contains(self, weekday: int, clock: time) -> bool:
         """Whether the wall-clock reading ``clock`` (a time of day, not an instant) on
         ``weekday`` lies in this window."""
+        check_type(weekday, int, "weekday"), check_type(clock, time, "clock")
         return in_weekly(self.days, self.start, self.end, weekday, clock)
 
 

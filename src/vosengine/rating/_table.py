@@ -12,6 +12,7 @@ from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
+from .._checks import check_rows, check_type, iterate
 from .._time import check_aware, local_reading
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule
@@ -74,7 +75,7 @@ class RateTable:
             )
         self.duration_rounding = duration_rounding
         self._ceiling = duration_rounding is Rounding.CEILING
-        self.windows = tuple(windows)
+        self.windows: tuple[TariffWindow, ...] = tuple(iterate(windows, "windows"))
         for window in self.windows:
             if not isinstance(window, TariffWindow):
                 raise InvalidArgumentType(f"windows: expected TariffWindow, got {window!r}")
@@ -82,7 +83,7 @@ class RateTable:
         names = {w.name for w in self.windows}
         grouped: dict[str, list[Rate]] = {}
         all_rates = []
-        for index, rate in enumerate(rates):
+        for index, rate in enumerate(iterate(rates, "rates")):
             if not isinstance(rate, Rate):
                 raise InvalidArgumentType(f"rates[{index}]: expected a Rate, got {rate!r}")
             if rate.window is not None and rate.window not in names:
@@ -139,7 +140,7 @@ class RateTable:
 
     def with_rates(self, rates: Iterable[Rate]) -> RateTable:
         """A new table with the same settings and ``rates`` added."""
-        return _rebuild((*self._rates, *rates), *self._settings())
+        return _rebuild((*self._rates, *iterate(rates, "rates")), *self._settings())
 
     def _settings(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _SETTINGS)
@@ -198,13 +199,17 @@ class RateTable:
     def price_many(self, calls: Iterable[tuple[str, int, datetime]]) -> list[Charge | None]:
         """:meth:`price` for each ``(number, duration_ms, answered_at)``; ``None`` where no
         rate is in force."""
-        return [self._call(normalize_number(n), ms, at) for n, ms, at in calls]
+        return [
+            self._call(normalize_number(n), ms, at) for n, ms, at in check_rows(calls, "calls", 3)
+        ]
 
     def amounts_many(
         self, numbers: Sequence[str], durations_ms: Sequence[int], *, at: Sequence[datetime]
     ) -> list[Decimal | None]:
         """The amounts alone for parallel sequences of numbers, durations and answer times:
         the throughput form of :meth:`price_many` (``None`` where no rate is in force)."""
+        for name, given in (("numbers", numbers), ("durations_ms", durations_ms), ("at", at)):
+            check_type(given, Sequence, name)
         if not len(numbers) == len(durations_ms) == len(at):
             raise InvalidArgument(
                 f"amounts_many: {len(numbers)} numbers, {len(durations_ms)} durations and"
