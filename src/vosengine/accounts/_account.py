@@ -165,6 +165,8 @@ class Account:
         unknown = set(check_type(data, Mapping, "account")) - known
         if unknown:
             raise InvalidArgument(f"account: unknown field {min(unknown)!r}")
+        if "id" not in data:
+            raise InvalidArgument("account: the field 'id' is missing")
         fields = dict(data)
         try:
             if "status" in fields:

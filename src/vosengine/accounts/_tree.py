@@ -199,7 +199,10 @@ class _Tree:
         sectioned agents, made on first use and dropped on any change to the directory.
         """
         digits = normalize_number(number)
-        allows = self._section_verdicts.get(account_id)
+        try:
+            allows = self._section_verdicts.get(account_id)
+        except TypeError:
+            raise not_a_key(account_id, "account_id") from None
         if allows is None:
             allows = self._section_verdict(account_id)
         return allows(digits)

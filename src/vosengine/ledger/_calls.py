@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._checks import check_type
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, ZERO
 from ._values import (
@@ -111,7 +112,7 @@ class _Calls:
         reservation as it is now: the same id, the larger amount."""
         amount = self._amount(amount, "amount")
         with self._lock:
-            reservation = self._reservations.get(reservation_id)
+            reservation = _find(self._reservations, reservation_id)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             account_id = reservation.account_id
@@ -166,7 +167,7 @@ class _Calls:
         if charge < ZERO:
             raise InvalidArgument(f"charge: {charge} is negative")
         with self._lock:
-            reservation = self._reservations.pop(reservation_id, None)
+            reservation = _find(self._reservations, reservation_id, pop=True)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._close(reservation, charge, now)
@@ -217,7 +218,7 @@ class _Calls:
                 _same_request(key, done[0], request)
                 records: tuple[PaymentRecord, ...] = done[1]
                 return records
-            reservation = self._reservations.get(reservation_id)
+            reservation = _find(self._reservations, reservation_id)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             if checked[0][0] != reservation.account_id:
@@ -254,7 +255,7 @@ class _Calls:
     def release(self, reservation_id: int, *, now: datetime) -> None:
         """Free a hold unused (the call failed)."""
         with self._lock:
-            reservation = self._reservations.pop(reservation_id, None)
+            reservation = _find(self._reservations, reservation_id, pop=True)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._accounts[reservation.account_id]
@@ -271,3 +272,17 @@ def _same_request(key: str, first: tuple[Any, ...], request: tuple[Any, ...]) ->
         raise IdempotencyConflict(
             f"key: {key!r} was used for {first[0]} on {first[1]!r} with other arguments"
         )
+
+
+def _find(
+    table: dict[int, Reservation], reservation_id: int, *, pop: bool = False
+) -> Reservation | None:
+    """The open reservation ``reservation_id`` (taken out of ``table`` when ``pop``), or
+    ``None``; an id that is no int is an :class:`InvalidArgumentType` naming it."""
+    try:
+        found = table.pop(reservation_id, None) if pop else table.get(reservation_id)
+    except TypeError:
+        found = None
+    if found is None:
+        check_type(reservation_id, int, "reservation_id")
+    return found

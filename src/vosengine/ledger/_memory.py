@@ -11,7 +11,7 @@ from decimal import Decimal, DecimalException, Inexact
 from typing import Any, TypeVar
 
 from .._actors import Actor
-from .._checks import check_str
+from .._checks import check_str, iterate
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
 from ._calls import _Calls, _check_key, _same_request
@@ -108,7 +108,7 @@ class InMemoryLedger(_Calls):
     def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
         """``value`` checked (see :func:`~vosengine.money.to_decimal`) and put on the
         ledger's grid of decimals, never rounded."""
-        if type(value) is Decimal:  # the common case, checked in two steps
+        if type(value) is Decimal and value.is_finite():  # the common case, in two steps
             try:
                 exact = _quantize(value, self._quantum)
             except DecimalException:  # not finite, or off the grid: said below
@@ -379,7 +379,7 @@ class InMemoryLedger(_Calls):
         a no-op); a key used for another request refuses the whole batch with
         :class:`IdempotencyConflict`. Records come back in the order of ``postings``."""
         checked: list[tuple[str, Decimal, str, str]] = []
-        for index, posting in enumerate(postings):
+        for index, posting in enumerate(iterate(postings, "postings")):
             if not isinstance(posting, tuple) or len(posting) != 4:
                 raise InvalidArgumentType(f"postings[{index}]: expected a Posting, got {posting!r}")
             account_id, value, key, memo = posting

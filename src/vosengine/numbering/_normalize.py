@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .._checks import iterate
 from ..errors import InvalidArgument, InvalidArgumentType
 
 __all__ = ["SEPARATORS", "normalize_number", "normalize_numbers"]
@@ -76,4 +77,7 @@ def normalize_numbers(numbers: Sequence[str], *, field: str = "numbers") -> Sequ
             return numbers
     except TypeError:
         pass  # something other than a str: the loop names it
-    return [normalize_number(number, field=f"{field}[{i}]") for i, number in enumerate(numbers)]
+    return [
+        normalize_number(number, field=f"{field}[{i}]")
+        for i, number in enumerate(iterate(numbers, field))
+    ]

@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from .._checks import check_str, check_type, iterate
 from .._prefix_rules import ALPHABET
 from ..errors import InvalidArgument, InvalidArgumentType
 
@@ -135,7 +136,7 @@ class DialPattern:
 
     def matches(self, number: str) -> bool:
         """Whether the whole of ``number`` (normalised digits) fits. O(len(number))."""
-        size = len(number)
+        size = len(number if type(number) is str else check_str(number, "number"))
         if size < self.min_length or (self.max_length is not None and size > self.max_length):
             return False
         return self._regex.fullmatch(number) is not None
@@ -181,8 +182,8 @@ class RewriteRule:
         """Drop the first ``digits`` digits of every number long enough."""
         if isinstance(digits, bool) or not isinstance(digits, int):
             raise InvalidArgumentType(f"digits: expected an int, got {digits!r}")
-        if digits < 1:
-            raise InvalidArgument(f"digits: {digits} is below 1")
+        if not 1 <= digits <= 64:
+            raise InvalidArgument(f"digits: {digits} is not between 1 and 64")
         return cls(match="?" * digits)
 
     @classmethod
@@ -208,6 +209,8 @@ class RewriteRule:
     def applies(self, number: str) -> bool:
         """Whether ``number`` starts with :attr:`match`."""
         match = self.match
+        if type(number) is not str:
+            check_str(number, "number")
         if len(number) < len(match):
             return False
         for want, got in zip(match, number, strict=False):
@@ -231,8 +234,10 @@ def rewrite(number: str, rules: Iterable[RewriteRule]) -> str:
     >>> rewrite("0086138", [RewriteRule.parse("0044:44"), RewriteRule.parse("00:")])
     '86138'
     """
-    for rule in rules:
-        result = rule.apply(number)
+    for index, rule in enumerate(iterate(rules, "rules")):
+        if type(rule) is not RewriteRule:
+            check_type(rule, RewriteRule, f"rules[{index}]")
+        result: str | None = rule.apply(number)
         if result is not None:
             return result
     return number

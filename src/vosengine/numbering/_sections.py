@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .._checks import check_type
+from .._checks import check_items, check_type
 from ..errors import InvalidArgument
 from ..prefix import PrefixTable, check_prefix
 from ._normalize import normalize_number
@@ -150,7 +150,7 @@ class AllSections:
     __slots__ = ("_default", "_longest")
 
     def __init__(self, sections: Iterable[NumberSection]) -> None:
-        listed = list(sections)
+        listed = check_items(sections, "sections", lambda v, f: check_type(v, NumberSection, f))
         prefixes = set().union(*(section.allowed | section.blocked for section in listed))
         table = PrefixTable(
             (prefix, all(section.allows(prefix) for section in listed)) for prefix in prefixes

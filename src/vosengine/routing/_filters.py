@@ -17,6 +17,7 @@ from fractions import Fraction
 from functools import partial
 from typing import Any, Protocol
 
+from .._checks import check_items, check_type, iterate
 from .._time import check_aware, check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound
 from ..numbering import normalize_number, rewrite
@@ -423,7 +424,11 @@ def keep_numbers(found: list[Entry], callee: str, gone: list[Any]) -> list[Entry
 def weighted_order(items: list[Any], weights: list[int], rng: random.Random) -> list[Any]:
     """``items`` in a random order where each place goes to one of those left with
     probability exactly its weight over their total weight (integer draws: no float bias)."""
-    items, weights = list(items), list(weights)
+    items = list(iterate(items, "items"))
+    weights = check_items(weights, "weights", lambda v, f: check_type(v, int, f))
+    if len(items) != len(weights) or any(weight < 1 for weight in weights):
+        raise InvalidArgument("weights: expected one weight of 1 or more for each item")
+    check_type(rng, random.Random, "rng")
     order = []
     total = sum(weights)
     while items:

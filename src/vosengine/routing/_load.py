@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from .._checks import not_a_key
+from .._checks import check_type, not_a_key
 from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument, InvalidArgumentType, NotFound, Refused
 from ._gateway import Filter, Gateway
@@ -99,6 +99,7 @@ class Load:
 
     def refusal(self, gateway: Gateway, *, now: float) -> Filter | None:
         """Why ``gateway`` cannot take one more call at ``now`` (``None``: it can)."""
+        check_type(gateway, Gateway, "gateway")
         with self._lock:
             return self._refusal(gateway, now)
 

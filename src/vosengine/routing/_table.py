@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .._checks import check_type, iterate
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..rating import Rate
 from ._filters import BalanceSource, weighted_order
@@ -73,7 +74,7 @@ class RouteTable:
         self._settings = RouteSettings() if settings is None else settings
         if not isinstance(self._settings, RouteSettings):
             raise InvalidArgumentType(f"settings: expected RouteSettings, got {settings!r}")
-        clients = dict(client_settings or {})
+        clients = dict(check_type(client_settings or {}, Mapping, "client_settings"))
         for client, value in clients.items():
             if not isinstance(client, str) or not isinstance(value, RouteSettings):
                 raise InvalidArgumentType(
@@ -85,7 +86,7 @@ class RouteTable:
         self._rng = random.Random() if rng is None else rng
         seen: set[str] = set()
         listed = []
-        for index, gateway in enumerate(gateways):
+        for index, gateway in enumerate(iterate(gateways, "gateways")):
             if not isinstance(gateway, Gateway):
                 raise InvalidArgumentType(f"gateways[{index}]: expected a Gateway, got {gateway!r}")
             if gateway.id in seen:

@@ -34,6 +34,7 @@ import random
 from collections import deque
 from collections.abc import Iterable
 
+from .._checks import check_rows
 from .._time import check_seconds
 from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of
 from ._dialogs import Dialog, DialogId, DialogRole, DialogState, dialog_headers
@@ -206,7 +207,7 @@ class Endpoint(DialogLayer):
         ]
         if method == "INVITE":
             fields.append(("Contact", self._contact()))
-        return Request(method, uri, fields=[*fields, *headers], body=body)
+        return Request(method, uri, fields=[*fields, *check_rows(headers, "headers", 2)], body=body)
 
     def response(
         self,
@@ -223,7 +224,7 @@ class Endpoint(DialogLayer):
         entry = self._server.get(self._key(request, LocalProtocolError))
         if entry is None:
             raise LocalProtocolError(f"{request!r} is no request this endpoint is answering")
-        extra = list(headers)
+        extra = check_rows(headers, "headers", 2)
         if request.method == "INVITE" and 100 < status < 300:
             extra = [("Record-Route", value) for value in request.headers("Record-Route")] + extra
             if not any(name.lower() in ("contact", "m") for name, _ in extra):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from .._checks import check_rows
 from ..errors import InvalidArgumentType
 from . import _fast
 from ._errors import LocalProtocolError, ParseError
@@ -83,7 +84,7 @@ class Message(_Storage):
     def __init__(self, *, fields: Iterable[tuple[str, str]] = (), body: bytes = b"") -> None:
         built: list[tuple[str, str, str]] = []
         index: dict[str, list[str]] = {}
-        for name, value in fields:
+        for name, value in check_rows(fields, "fields", 2):
             if not isinstance(name, str) or not isinstance(value, str):
                 raise LocalProtocolError(f"header {name!r}: name and value must be str")
             if "\r" in value or "\n" in value:
