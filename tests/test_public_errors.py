@@ -455,3 +455,33 @@ def test_every_public_class_is_walked() -> None:
 
 def test_the_known_escapes_are_entry_points() -> None:
     assert {name for name, _, _ in TARGETS} >= KNOWN_ESCAPES
+
+
+def _message(call: Callable[[], Any]) -> str:
+    with pytest.raises(VosEngineError) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_the_errors_users_meet_most_say_what_to_do_instead() -> None:
+    from vosengine.ledger import InMemoryLedger
+    from vosengine.numbering import normalize_number
+
+    world = World()
+    assert _message(lambda: normalize_number("+44 20 79x6")) == (
+        "number: '+44 20 79x6' has 'x' at position 9; a number is digits, '*' and '#', with"
+        " one leading '+' and the separators ' -.()'"
+    )
+    assert _message(lambda: world.directory.effective_status("alice", now=NAIVE)) == (
+        "now: 2026-12-03T12:00:00 has no time zone; pass an aware datetime, such as"
+        " datetime.now(timezone.utc)"
+    )
+    assert _message(lambda: Rate(prefix="44", price=0.1)) == (  # type: ignore[arg-type]
+        "price: 0.1 is a float; amounts are Decimal, int or str: write Decimal('0.1') or '0.1'"
+    )
+    assert _message(lambda: world.directory.get("ghost")) == (
+        "account 'ghost' does not exist; add it first (AccountDirectory.add)"
+    )
+    assert _message(lambda: InMemoryLedger().available("ghost")) == (
+        "ledger account 'ghost' does not exist; open it first (ledger.open_account('ghost'))"
+    )

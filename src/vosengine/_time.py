@@ -47,15 +47,18 @@ def check_aware(value: object, field: str) -> datetime:
     :class:`~vosengine.InvalidArgumentType`, a naive one :class:`~vosengine.InvalidArgument`,
     both naming ``field``.
 
-    >>> check_aware(datetime(2026, 1, 1), "now")
+    >>> check_aware(datetime(2026, 1, 1), "now")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    vosengine.errors.InvalidArgument: now: 2026-01-01T00:00:00 has no time zone
+    vosengine.errors.InvalidArgument: now: 2026-01-01T00:00:00 has no time zone; pass an aware ...
     """
     if not isinstance(value, datetime):
         raise InvalidArgumentType(f"{field}: expected an aware datetime, got {value!r}")
     if value.utcoffset() is None:
-        raise InvalidArgument(f"{field}: {value.isoformat()} has no time zone")
+        raise InvalidArgument(
+            f"{field}: {value.isoformat()} has no time zone; pass an aware datetime, such as"
+            " datetime.now(timezone.utc)"
+        )
     return value
 
 

@@ -124,7 +124,8 @@ def to_decimal(value: object, field: str) -> Decimal:
         result = value
     elif isinstance(value, bool | float):
         raise InvalidArgumentType(
-            f"{field}: {value!r} is a {type(value).__name__}; amounts are Decimal, int or str"
+            f"{field}: {value!r} is a {type(value).__name__}; amounts are Decimal, int or str:"
+            f" write Decimal('{value}') or '{value}'"
         )
     elif isinstance(value, int):
         if -_INT_BOUND < value < _INT_BOUND:

@@ -66,7 +66,9 @@ class _Tree:
             return self._accounts[account_id]
         except (KeyError, TypeError):
             check_str(account_id, "account_id")
-            raise UnknownAccount(f"account {account_id!r} does not exist") from None
+            raise UnknownAccount(
+                f"account {account_id!r} does not exist; add it first (AccountDirectory.add)"
+            ) from None
 
     def children(self, account_id: str) -> tuple[str, ...]:
         """Ids of the direct sub-accounts, in the order they were added."""

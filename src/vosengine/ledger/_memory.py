@@ -139,7 +139,10 @@ class InMemoryLedger(_Calls):
             return self._accounts[account_id]
         except (KeyError, TypeError):
             check_str(account_id, "account_id")
-            raise UnknownLedgerAccount(f"ledger account {account_id!r} does not exist") from None
+            raise UnknownLedgerAccount(
+                f"ledger account {account_id!r} does not exist; open it first"
+                f" (ledger.open_account({account_id!r}))"
+            ) from None
 
     def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
         _check_key(key, "key")
