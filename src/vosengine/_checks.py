@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from .errors import InvalidArgument, InvalidArgumentType
 
 __all__ = [
+    "check_address",
     "check_items",
     "check_name",
+    "check_positive",
     "check_rows",
     "check_str",
     "check_type",
@@ -112,3 +114,26 @@ def check_rows(value: Any, field: str, width: int) -> list[tuple[Any, ...]]:
         return tuple(item)
 
     return check_items(value, field, row)
+
+
+def check_address(value: Any, field: str) -> tuple[Any, ...]:
+    """``value`` if it is a socket address as sockets give it: ``(host, port)`` for IPv4,
+    ``(host, port, flowinfo, scope_id)`` for IPv6, with a ``str`` host and a port from 0 to
+    65535; else an error naming ``field``."""
+    if type(value) is not tuple or len(value) not in (2, 4):
+        check_type(value, tuple, field)
+        raise InvalidArgumentType(f"{field}: expected a (host, port) address, got {value!r}")
+    check_str(value[0], f"{field}[0]")
+    if not 0 <= check_type(value[1], int, f"{field}[1]") <= 65535:
+        raise InvalidArgument(f"{field}[1]: port {value[1]} is not between 0 and 65535")
+    return value
+
+
+def check_positive(value: Any, field: str, kind: type | tuple[type, ...]) -> Any:
+    """``value`` if it is a ``kind`` (never a ``bool``) above zero, else an error naming
+    ``field``: a limit, a window, a threshold."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise InvalidArgumentType(f"{field}: expected a positive number, got {value!r}")
+    if not value > 0:  # type: ignore[operator]
+        raise InvalidArgument(f"{field}: {value!r} is not positive")
+    return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from ._checks import check_str, iterate
 from .errors import InvalidArgument, InvalidArgumentType
 
 __all__ = ["Networks", "address_key", "normalize_ip"]
@@ -19,6 +20,8 @@ def normalize_ip(ip: str) -> str:
     >>> normalize_ip("::FFFF:10.1.2.3"), normalize_ip("2001:DB8:0::1"), normalize_ip("10.0.0.1")
     ('10.1.2.3', '2001:db8::1', '10.0.0.1')
     """
+    if type(ip) is not str:
+        check_str(ip, "ip")
     if ":" not in ip:
         return ip  # IPv4 (or a name): already in its one form
     try:
@@ -65,7 +68,7 @@ class Networks:
     def __init__(self, items: Iterable[str], *, field: str) -> None:
         if isinstance(items, str):
             raise InvalidArgumentType(f"{field}: expected a list of CIDRs, got the str {items!r}")
-        texts = tuple(items)
+        texts = tuple(iterate(items, field))
         networks = []
         for item in texts:
             if not isinstance(item, str):

@@ -36,7 +36,9 @@ __all__ = [
     "zone",
 ]
 
-_INFINITY = float("inf")
+#: The largest protocol-clock reading taken, in seconds from the clock's origin (about 31,700
+#: years): larger is no monotonic clock, and would overflow the timestamps derived from it.
+MAX_SECONDS = 1e12
 
 #: ``end`` of a weekly window that reads ``00:00`` is midnight at the end of the day.
 MIDNIGHT = time(0)
@@ -66,7 +68,7 @@ def check_seconds(value: object, field: str = "now") -> float:
     """``value`` if it is a reading of the protocol clock: finite seconds (an ``int`` or a
     ``float``, such as ``time.monotonic()`` gives). A ``datetime`` (the business clock) or
     any other type is :class:`~vosengine.InvalidArgumentType`; NaN or an infinity is
-    :class:`~vosengine.InvalidArgument`.
+    :class:`~vosengine.InvalidArgument`, and so is a reading beyond :data:`MAX_SECONDS`.
 
     >>> check_seconds(12.5)
     12.5
@@ -80,8 +82,11 @@ def check_seconds(value: object, field: str = "now") -> float:
                 " wall clock"
             )
         raise InvalidArgumentType(f"{field}: expected monotonic seconds (a float), got {value!r}")
-    if not -_INFINITY < value < _INFINITY:  # type: ignore[operator]
-        raise InvalidArgument(f"{field}: {value!r} is not a finite number of seconds")
+    if not -MAX_SECONDS <= value <= MAX_SECONDS:  # type: ignore[operator]
+        raise InvalidArgument(
+            f"{field}: {value!r} is no reading of a monotonic clock (finite, and within"
+            f" {MAX_SECONDS:.0e} seconds of its origin)"
+        )
     return value  # type: ignore[return-value]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from ._checks import check_items, check_str, check_type
-from ._time import aware_validator
+from ._time import aware_validator, check_aware
 from .accounts import AccountDirectory, Actor, Scope
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 from .ledger import Ledger, PaymentRecord, Posting
@@ -219,9 +219,11 @@ def income_report(
     """An agent's income over ``[start, end)`` (by call start): calls of its direct
     sub-accounts (``DIRECT``) or of its whole subtree (``ALL``). Revenue is what the level
     below the agent paid on those calls, cost what the agent paid."""
+    check_type(directory, AccountDirectory, "directory"), check_type(scope, Scope, "scope")
+    check_aware(start, "start"), check_aware(end, "end")
     below = set(directory.sub_accounts(agent_id, scope=scope))
     calls, revenue, cost = 0, ZERO, ZERO
-    for charged in charges:
+    for charged in check_items(charges, "charges", _charge_of):
         if not start <= charged.cdr.start < end or charged.cdr.account_id not in below:
             continue
         for index, level in enumerate(charged.levels):
@@ -231,6 +233,10 @@ def income_report(
                 cost = CONTEXT.add(cost, level.amount)
                 break
     return IncomeReport(agent_id=agent_id, scope=scope, calls=calls, revenue=revenue, cost=cost)
+
+
+def _charge_of(value: object, field: str) -> ChainCharge:
+    return check_type(value, ChainCharge, field)
 
 
 @attrs.frozen(kw_only=True)
@@ -269,8 +275,9 @@ def rerate(
     whole re-rate with nothing posted."""
     if not isinstance(batch_id, str) or not batch_id:
         raise InvalidArgument(f"batch_id: expected a non-empty str, got {batch_id!r}")
+    check_type(biller, ChainBiller, "biller")
     planned: list[tuple[ChainCharge, ChainCharge]] = [
-        (old, biller.rate(old.cdr)) for old in previous
+        (old, biller.rate(old.cdr)) for old in check_items(previous, "previous", _charge_of)
     ]
     changes: list[tuple[CDR, str, Decimal, Decimal]] = []
     postings: list[Posting] = []

@@ -11,20 +11,12 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 from .._bounded import PRUNE_STEP, drop_oldest
-from .._checks import not_a_key
+from .._checks import check_positive, not_a_key
 from .._time import check_seconds
-from ..errors import InvalidArgument, InvalidArgumentType
 
 __all__ = ["SlidingWindowCounter"]
 
 K = TypeVar("K", bound=Hashable)
-
-
-def _positive(value: object, field: str, kind: type | tuple[type, ...]) -> None:
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise InvalidArgumentType(f"{field}: expected a positive number, got {value!r}")
-    if not value > 0:  # type: ignore[operator]
-        raise InvalidArgument(f"{field}: {value!r} is not positive")
 
 
 class SlidingWindowCounter(Generic[K]):
@@ -51,9 +43,9 @@ class SlidingWindowCounter(Generic[K]):
     __slots__ = ("_times", "limit", "max_keys", "window")
 
     def __init__(self, *, window: float, limit: int, max_keys: int = 100_000) -> None:
-        _positive(window, "window", (int, float))
-        _positive(limit, "limit", int)
-        _positive(max_keys, "max_keys", int)
+        check_positive(window, "window", (int, float))
+        check_positive(limit, "limit", int)
+        check_positive(max_keys, "max_keys", int)
         self.window = float(window)
         self.limit = limit
         self.max_keys = max_keys

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .._checks import check_positive, check_str, check_type
 from .._time import check_aware
 from ..abuse import SlidingWindowCounter
 from ..errors import InvalidArgument
@@ -26,8 +27,10 @@ class LoginLockout:
         lock_for: timedelta = timedelta(minutes=15),
         max_logins: int = 100_000,
     ) -> None:
-        if threshold < 1 or window <= timedelta(0) or lock_for <= timedelta(0):
-            raise InvalidArgument("lockout: threshold >= 1 and positive window and lock_for")
+        check_positive(threshold, "threshold", int), check_positive(max_logins, "max_logins", int)
+        for value, name in ((window, "window"), (lock_for, "lock_for")):
+            if check_type(value, timedelta, name) <= timedelta(0):
+                raise InvalidArgument(f"{name}: {value} is not positive")
         self.threshold = threshold
         self.window = window
         self.lock_for = lock_for
@@ -65,6 +68,9 @@ def password_problems(password: str, *, login: str | None = None, minimum: int =
     >>> password_problems("Tr0ub4dor&3-horse")
     []
     """
+    check_str(password, "password"), check_type(minimum, int, "minimum")
+    if login is not None:
+        check_str(login, "login")
     problems = []
     if len(password) < minimum:
         problems.append(f"shorter than {minimum} characters")
@@ -83,4 +89,5 @@ def password_problems(password: str, *, login: str | None = None, minimum: int =
 
 def session_expired(last_activity: datetime, *, now: datetime, idle: timedelta) -> bool:
     """Whether a session idle since ``last_activity`` has timed out at ``now``."""
+    check_type(idle, timedelta, "idle")
     return check_aware(now, "now") - check_aware(last_activity, "last_activity") >= idle

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 import casbin
 
+from .._checks import check_rows, check_str, check_type
 from .._net import Networks, address_key
 from .._time import check_aware
 from ..accounts import AccountDirectory, AccountStatus, AgentAction
@@ -81,9 +82,14 @@ class Policy:
     def __init__(self, *, directory: AccountDirectory | None = None, adapter: Any = None) -> None:
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
         model = casbin.Enforcer.new_model(text=text)
-        self.enforcer = (
-            casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
-        )
+        try:
+            self.enforcer = (
+                casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
+            )
+        except RuntimeError as error:  # what casbin raises for an adapter it cannot use
+            raise InvalidArgument(f"adapter: {adapter!r}: {error}") from None
+        if directory is not None:
+            check_type(directory, AccountDirectory, "directory")
         self.enforcer.add_function("inWindow", in_window)
         self.directory = directory
         if directory is not None:
@@ -147,6 +153,8 @@ class Policy:
 
     def save(self) -> None:
         """Write the whole policy through the Casbin adapter given at construction."""
+        if self.enforcer.adapter is None:
+            raise InvalidArgument("save: this policy has no adapter; give one to Policy()")
         self.enforcer.save_policy()
 
     def sync_hierarchy(self) -> None:
@@ -272,7 +280,7 @@ class Policy:
         """``(verb, admin, module, action)`` with verb ``grant``, ``deny`` or ``revoke``;
         every change is checked first, then all apply, or none."""
         plan: list[tuple[str, str, str, str, str]] = []
-        for verb, name, module, action in changes:
+        for verb, name, module, action in check_rows(changes, "changes", 4):
             if verb == "grant":
                 plan.append(("add", name, module, action, "allow"))
             elif verb == "deny":
@@ -362,7 +370,7 @@ class Policy:
         return None, expiry
 
     def _subject(self, subject: str) -> str:
-        if subject.startswith("key:"):
+        if check_str(subject, "subject").startswith("key:"):
             try:
                 return self._keys[subject[4:]]
             except KeyError:
@@ -382,8 +390,13 @@ class Policy:
         ``ip``, at ``now`` (aware; required, since login windows and agent expiry decide)?"""
         if type(now) is not datetime or now.tzinfo is None:
             check_aware(now, "now")
+        if type(subject) is not str:
+            check_str(subject, "subject")
         compiled = self._compiled.get(subject) or self._compile(self._subject(subject))
-        permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
+        try:
+            permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
+        except TypeError:
+            permission = _permission(module, action)  # names what is no str
         if compiled.guarded or compiled.networks is not None or compiled.admin.login_windows:
             refusal = self._conditions(compiled, ip, now)
             if refusal is not None:
@@ -446,7 +459,7 @@ class Policy:
         now: datetime,
     ) -> Decision:
         """The general form: ``resource`` is ``module:<name>`` or ``account:<id>``."""
-        kind, _, name = resource.partition(":")
+        kind, _, name = check_str(resource, "resource").partition(":")
         if kind == "module":
             return self.check_module(subject, name, action, ip=ip, now=now)
         if kind == "account":
@@ -520,7 +533,7 @@ class Policy:
 
     def effective(self, name: str) -> frozenset[str]:
         """Every ``module.action`` the admin may do (ignoring IP and time)."""
-        compiled = self._compile(name)
+        compiled = self._compile(check_str(name, "name"))
         return compiled.allowed - compiled.denied
 
     def review(self, templates: Mapping[str, str]) -> dict[str, Any]:

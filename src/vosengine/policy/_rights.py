@@ -7,6 +7,7 @@ import enum
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from .._checks import check_str
 from ..errors import InvalidArgument
 
 __all__ = ["MODULES", "PERMISSION_TEMPLATES", "ROLE_GRANTS", "TEMPLATES", "Role"]
@@ -82,6 +83,7 @@ _PERMISSIONS: dict[tuple[str, str], str] = {
 
 
 def _permission(module: str, action: str) -> str:
+    check_str(module, "module"), check_str(action, "action")
     found = _PERMISSIONS.get((module, action))
     if found is not None:
         return found

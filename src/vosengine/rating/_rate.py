@@ -257,7 +257,7 @@ def hold_seconds(duration_ms: int, *, mode: Rounding = Rounding.CEILING) -> int:
             )
     if mode is _CEILING:
         return -(-duration_ms // 1000)
-    return round_division(int(duration_ms), 1000, mode)
+    return round_division(int(duration_ms), 1000, check_type(mode, Rounding, "mode"))
 
 
 def billed_seconds(chargeable: int, first: int, next_: int) -> int:

@@ -21,6 +21,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .. import _extensions
+from .._checks import check_items, check_type
+from ..errors import InvalidArgumentType
 from ._rate import Rate
 
 __all__ = ["EXTENSION_ERROR", "IMPLEMENTATION", "KERNEL", "trie_value", "versions_of"]
@@ -47,6 +49,9 @@ else:
 def trie_value(versions: Sequence[Rate], *, kernel: ModuleType = KERNEL) -> Any:
     """A rate table's trie value for a prefix with ``versions``: ``kernel``'s ``Params`` for
     one undated rate the kernel can price, else the versions as a tuple."""
+    if type(versions) is not list or not versions or type(versions[0]) is not Rate:
+        check_items(versions, "versions", lambda v, f: check_type(v, Rate, f))
+        check_type(kernel, ModuleType, "kernel")
     if len(versions) == 1:
         params = kernel.params_for(versions[0])
         if params is not kernel.SLOW:
@@ -56,4 +61,9 @@ def trie_value(versions: Sequence[Rate], *, kernel: ModuleType = KERNEL) -> Any:
 
 def versions_of(value: Any) -> tuple[Rate, ...]:
     """The versions of a prefix from its trie value (a tuple of them, or ``Params``)."""
-    return value if type(value) is tuple else (value.rate,)
+    if type(value) is tuple:
+        return value
+    rate = getattr(value, "rate", None)
+    if type(rate) is not Rate:
+        raise InvalidArgumentType(f"value: expected a rate table's trie value, got {value!r}")
+    return (rate,)

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 import attrs
 
 from .._bounded import PRUNE_STEP, drop_oldest
+from .._checks import check_positive, check_str
 from .._net import Networks, normalize_ip
 from .._time import check_seconds
 from ..abuse import SlidingWindowCounter
@@ -61,12 +62,11 @@ class Blacklist:
         whitelist: Iterable[str] = (),
         max_entries: int = 100_000,
     ) -> None:
-        if threshold < 1 or (user_threshold is not None and user_threshold < 1):
-            raise InvalidArgument("threshold: must be at least 1")
-        if window <= 0 or block_for <= 0:
-            raise InvalidArgument("window and block_for: must be positive")
-        if max_entries < 1:
-            raise InvalidArgument(f"max_entries: {max_entries} is not positive")
+        check_positive(threshold, "threshold", int), check_positive(max_entries, "max_entries", int)
+        if user_threshold is not None:
+            check_positive(user_threshold, "user_threshold", int)
+        check_positive(window, "window", (int, float))
+        check_positive(block_for, "block_for", (int, float))
         self.threshold = threshold
         self.window = window
         self.block_for = block_for
@@ -170,6 +170,9 @@ class Blacklist:
 
     def unblock(self, key: str, *, kind: str = "ip") -> None:
         """Lift a block by hand; an unknown block is :class:`~vosengine.NotFound`."""
+        if kind not in ("ip", "user"):
+            raise InvalidArgument(f"kind: expected 'ip' or 'user', got {kind!r}")
+        check_str(key, "key")
         if kind == "ip":
             key = normalize_ip(key)
         if self._blocks.pop((kind, key), None) is None:

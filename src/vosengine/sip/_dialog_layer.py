@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from .._checks import check_rows, check_type
 from ._dialogs import Dialog, DialogId, DialogState
 from ._errors import LocalProtocolError
 from ._events import Addr, DialogChanged, Event
@@ -95,7 +96,7 @@ class DialogLayer:
         found = self._dialog(dialog)
         if method in ("ACK", "CANCEL"):
             raise LocalProtocolError(f"{method}: the endpoint sends ACK and CANCEL itself")
-        extra = list(headers)
+        extra = check_rows(headers, "headers", 2)
         if method == "INVITE":
             extra.append(("Contact", self._contact()))
         return found.build_request(method, via=self._via(), headers=tuple(extra), body=body)
@@ -227,8 +228,12 @@ class DialogLayer:
         return self._dialogs.get(DialogId(message.call_id or "", ours or "", theirs or ""))
 
     def _dialog(self, dialog: DialogId) -> Dialog:
-        found = self._dialogs.get(dialog)
+        try:
+            found = self._dialogs.get(dialog)
+        except TypeError:
+            found = None
         if found is None:
+            check_type(dialog, DialogId, "dialog")
             raise LocalProtocolError(f"no dialog {dialog!r} in progress")
         return found
 

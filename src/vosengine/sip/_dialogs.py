@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import attrs
 
+from .._checks import check_type
+from ._errors import LocalProtocolError
 from ._headers import parse_name_addrs
 from ._message import Request, Response
 from ._uri import parse_uri
@@ -85,6 +87,7 @@ class Dialog:
     @classmethod
     def as_uac(cls, request: Request, response: Response, addr: tuple[str, int]) -> Dialog:
         """The dialog a provisional (with To tag) or 2xx response to our INVITE creates."""
+        _check_pair(request, response, addr, our_tag=True)
         assert request.from_ is not None
         assert response.to is not None
         assert request.cseq
@@ -109,6 +112,7 @@ class Dialog:
     @classmethod
     def as_uas(cls, request: Request, response: Response, addr: tuple[str, int]) -> Dialog:
         """The dialog our provisional (with To tag) or 2xx response to an INVITE creates."""
+        _check_pair(request, response, addr, our_tag=False)
         assert request.from_ is not None
         assert response.to is not None
         assert request.cseq
@@ -171,3 +175,21 @@ class Dialog:
             *headers,
         ]
         return Request(method, uri, fields=fields, body=body)
+
+
+def _check_pair(request: Request, response: Response, addr: object, *, our_tag: bool) -> None:
+    """What a dialog is made of is there: a request with From (and, for our INVITE, its tag)
+    and CSeq, a response with a To tag (``addr`` is the host's, as it gave it); else
+    :class:`LocalProtocolError`."""
+    check_type(request, Request, "request"), check_type(response, Response, "response")
+    if (
+        request.from_ is None
+        or not request.cseq
+        or response.to is None
+        or response.to.tag is None
+        or (our_tag and request.from_.tag is None)
+    ):
+        raise LocalProtocolError(
+            "a dialog needs the request's From (with its tag on our side) and CSeq, and the"
+            " response's To tag"
+        )

@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 import attrs
 
+from .._checks import check_str, check_type
 from .._time import check_seconds
 from ..errors import InvalidArgument
 from ._values import Challenge
@@ -69,7 +70,7 @@ ALGORITHMS: Mapping[str, Callable[[bytes], str]] = MappingProxyType(
 
 
 def _base(algorithm: str) -> tuple[Callable[[bytes], str], bool]:
-    name = _base_name(algorithm)
+    name = _base_name(check_str(algorithm, "algorithm"))
     session = len(name) != len(algorithm)
     if name not in ALGORITHMS:
         raise InvalidArgument(f"algorithm: {algorithm!r} is not one of {sorted(ALGORITHMS)}")
@@ -86,6 +87,8 @@ def ha1(username: str, realm: str, password: str, *, algorithm: str = "MD5") -> 
     """``H(username:realm:password)``: what a credential store may keep instead of the
     password."""
     digest, _ = _base(algorithm)
+    for value, name in ((username, "username"), (realm, "realm"), (password, "password")):
+        check_str(value, name)
     return digest(f"{username}:{realm}:{password}".encode())
 
 
@@ -103,6 +106,17 @@ def digest_response(
 ) -> str:
     """The ``response`` value of RFC 7616 §3.4.1 (``-sess`` and ``auth-int`` included)."""
     digest, session = _base(algorithm)
+    for value, name in (
+        (ha1_value, "ha1_value"),
+        (nonce, "nonce"),
+        (method, "method"),
+        (uri, "uri"),
+    ):
+        check_str(value, name)
+    for optional, label in ((qop, "qop"), (nc, "nc"), (cnonce, "cnonce")):
+        if optional is not None:
+            check_str(optional, label)
+    check_type(body, (bytes, bytearray), "body")
     key = ha1_value
     if session:
         key = digest(f"{ha1_value}:{nonce}:{cnonce}".encode())
@@ -141,7 +155,7 @@ class DigestResult:
         return self.outcome is DigestOutcome.OK
 
 
-_NONCE_STAMP = struct.Struct(">Q")
+_NONCE_STAMP = struct.Struct(">q")  # signed: any reading check_seconds takes
 
 
 #: The algorithms from the most preferred (strongest) to the least: several offered
@@ -289,7 +303,7 @@ class DigestAuthenticator:
         """Check Authorization ``credentials`` for a request with ``method`` (and ``body``,
         for auth-int) against the user's ``password`` or stored ``ha1_value``."""
         now = check_seconds(now)
-        params = credentials.params
+        params = check_type(credentials, Challenge, "credentials").params
         if credentials.scheme.lower() != "digest":
             return _result(DigestOutcome.MALFORMED, f"scheme {credentials.scheme!r}")
         for name in ("username", "realm", "nonce", "uri", "response"):
@@ -421,7 +435,8 @@ def answer_challenge(
 ) -> str:
     """The Authorization value answering a WWW-Authenticate ``challenge`` (the client side).
     ``cnonce`` is the caller's random string; ``nc`` the count of requests on this nonce."""
-    params = challenge.params
+    params = check_type(challenge, Challenge, "challenge").params
+    check_type(nc, int, "nc")
     algorithm = params.get("algorithm", "MD5")
     realm, nonce = params["realm"], params["nonce"]
     offered = [q.strip() for q in params.get("qop", "").split(",") if q.strip()]

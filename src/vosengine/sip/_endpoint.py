@@ -34,7 +34,7 @@ import random
 from collections import deque
 from collections.abc import Iterable
 
-from .._checks import check_rows
+from .._checks import check_rows, check_type
 from .._time import check_seconds
 from ._dialog_layer import DialogLayer, Pending2xx, Tx, dialog_id_of
 from ._dialogs import Dialog, DialogId, DialogRole, DialogState, dialog_headers
@@ -221,6 +221,7 @@ class Endpoint(DialogLayer):
         """The response to a request the endpoint reported: this transaction's To tag, and for
         a response that makes a dialog (101-299 to an INVITE) Record-Route copied and this
         endpoint's Contact. Send it with :meth:`send`."""
+        check_type(request, Request, "request")
         entry = self._server.get(self._key(request, LocalProtocolError))
         if entry is None:
             raise LocalProtocolError(f"{request!r} is no request this endpoint is answering")

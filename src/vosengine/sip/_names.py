@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from .._checks import check_str
 from ._errors import ParseError
 
 __all__ = [
@@ -73,6 +74,8 @@ def key_of(name: str) -> str:
     >>> key_of("v"), key_of("CALL-ID "), key_of("X-Custom")
     ('via', 'call-id', 'x-custom')
     """
+    if type(name) is not str:
+        check_str(name, "name")
     key = KEYS.get(name)
     if key is not None:
         return key

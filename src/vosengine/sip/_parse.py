@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
+from .._checks import check_type
 from ..errors import InvalidArgumentType
 from . import _fast
 from ._errors import ParseError
@@ -249,7 +250,7 @@ class StreamFramer:
         self._pending: tuple[Request | Response, int, int] | None = None
 
     def feed(self, data: bytes) -> None:
-        self._buffer += data
+        self._buffer += check_type(data, (bytes, bytearray, memoryview), "data")
 
     @property
     def buffered(self) -> int:

@@ -37,6 +37,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from .._bounded import drop_oldest
+from .._checks import check_address, check_str, check_type, of_type
 from .._net import Networks
 from .._time import check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
@@ -75,14 +76,14 @@ class SipAccount:
     ``password`` or a stored ``ha1`` for the first offered algorithm), its addresses for IP
     authentication, and whether it may register now (``active``; ``status`` says why not)."""
 
-    username: str
-    auth: AuthMethod = AuthMethod.DIGEST
-    password: str | None = None
-    ha1: str | None = None
+    username: str = attrs.field(validator=of_type(str))
+    auth: AuthMethod = attrs.field(default=AuthMethod.DIGEST, validator=of_type(AuthMethod))
+    password: str | None = attrs.field(default=None, validator=of_type(str, optional=True))
+    ha1: str | None = attrs.field(default=None, validator=of_type(str, optional=True))
     addresses: tuple[str, ...] = ()
-    active: bool = True
-    status: str = "active"
-    account_id: str | None = None
+    active: bool = attrs.field(default=True, validator=of_type(bool))
+    status: str = attrs.field(default="active", validator=of_type(str))
+    account_id: str | None = attrs.field(default=None, validator=of_type(str, optional=True))
 
     _networks: Networks = attrs.field(init=False, eq=False, repr=False)
 
@@ -211,7 +212,9 @@ class Registrar:
     # -- reading ------------------------------------------------------------------------------
 
     def bindings(self, aor: str) -> list[Binding]:
-        return sorted(self._bindings.get(aor, {}).values(), key=lambda b: b.contact)
+        """The live bindings of ``aor``, by contact."""
+        found = self._bindings.get(check_str(aor, "aor"), {})
+        return sorted(found.values(), key=lambda b: b.contact)
 
     def online(self) -> list[Binding]:
         """Every live binding, by address of record."""
@@ -299,6 +302,7 @@ class Registrar:
     def handle(self, request: Request, source: tuple[str, int], *, now: float) -> Response:
         """Answer one REGISTER from ``source`` (ip, port) at ``now``."""
         now = check_seconds(now)
+        check_type(request, Request, "request"), check_address(source, "source")
         if self.blacklist.is_blocked(source[0], now=now) is not None:
             return self._blocked(request)  # before any other work
         if request.method != "REGISTER":

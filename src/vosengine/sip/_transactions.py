@@ -31,6 +31,7 @@ from types import MappingProxyType
 
 import attrs
 
+from .._checks import check_type
 from ._errors import LocalProtocolError, ProtocolError
 
 __all__ = [
@@ -289,6 +290,7 @@ class TimerConfig:
 
     def initial(self, timer: TransactionTimer) -> float:
         """How long ``timer`` lasts when first armed."""
+        check_type(timer, TransactionTimer, "timer")
         t1 = self.t1
         if timer in _FINAL_OVER_RELIABLE and self.reliable:
             return 0.0
@@ -306,6 +308,8 @@ class TimerConfig:
 
     def following(self, timer: TransactionTimer, previous: float, state: TransactionState) -> float:
         """The interval after ``previous`` for a timer that fired and is armed again."""
+        check_type(timer, TransactionTimer, "timer"), check_type(state, TransactionState, "state")
+        check_type(previous, (int, float), "previous")
         if timer is TransactionTimer.A:
             return 2 * previous
         if timer is TransactionTimer.E and state is TransactionState.PROCEEDING:
@@ -320,8 +324,8 @@ class Transaction:
     __slots__ = ("_armed", "_deadlines", "_intervals", "_table", "config", "kind", "state")
 
     def __init__(self, kind: TransactionKind, config: TimerConfig) -> None:
-        self.kind = kind
-        self.config = config
+        self.kind = check_type(kind, TransactionKind, "kind")
+        self.config = check_type(config, TimerConfig, "config")
         self.state = TransactionState.INITIAL
         self._table = TABLES[kind]
         self._deadlines: dict[TransactionTimer, float] = {}
@@ -329,7 +333,8 @@ class Transaction:
         self._armed: list[tuple[TransactionTimer, float]] = []
 
     def allows(self, input_: TransactionInput) -> bool:
-        return (self.state, input_) in self._table
+        """Whether the table has a transition for ``input_`` in the current state."""
+        return (self.state, check_type(input_, TransactionInput, "input_")) in self._table
 
     @property
     def deadlines(self) -> Mapping[TransactionTimer, float]:
@@ -342,6 +347,8 @@ class Transaction:
     def step(self, input_: TransactionInput, *, now: float) -> tuple[TransactionAction, ...]:
         """Apply ``input_``: the new state, its timers, and the actions for the endpoint.
         Zero-length timers (reliable transports) fire within this call."""
+        if type(input_) is not TransactionInput:
+            check_type(input_, TransactionInput, "input_")
         actions: list[TransactionAction] = []
         self._apply(input_, now, actions)
         return tuple(actions)
@@ -403,7 +410,7 @@ class Transaction:
 
     def fire(self, timer: TransactionTimer, *, now: float) -> tuple[TransactionAction, ...]:
         """Fire an armed timer (the endpoint calls this for each of :meth:`due`)."""
-        if timer not in self._deadlines:
+        if check_type(timer, TransactionTimer, "timer") not in self._deadlines:
             return ()
         del self._deadlines[timer]
         return self.step(timer.input, now=now)
@@ -411,11 +418,12 @@ class Transaction:
 
 def diagram(kind: TransactionKind) -> str:
     """The state machine of ``kind`` in Graphviz DOT, drawn from its table: one edge per
-    ``(state, input)``, labelled ``INPUT / actions``.
+    ``(state, input)``, labelled ``INPUT / actions``. (``kind``: a :class:`TransactionKind`.)
 
     >>> print(diagram(TransactionKind.NON_INVITE_SERVER).splitlines()[2])
       INITIAL -> TRYING [label="RECV_REQUEST / PASS"];
     """
+    check_type(kind, TransactionKind, "kind")
     lines = [f'digraph "{kind.value}" {{', "  rankdir=LR;"]
     for (source, input_), (target, effects) in TABLES[kind].items():
         label = " / ".join([input_.name, ", ".join(effect.name for effect in effects)])

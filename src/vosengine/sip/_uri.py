@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from .._checks import check_str
 from ._errors import ParseError
 from ._names import parse_uint
 
@@ -75,14 +76,14 @@ class SipUri:
     headers: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str, default: str | None = None) -> str | None:
-        name = name.lower()
+        name = check_str(name, "name").lower()
         for key, value in self.params:
             if key == name:
                 return value if value is not None else ""
         return default
 
     def has_param(self, name: str) -> bool:
-        name = name.lower()
+        name = check_str(name, "name").lower()
         return any(key == name for key, _ in self.params)
 
     @property
@@ -144,10 +145,12 @@ def parse_uri(text: str, *, where: str = "URI") -> Uri:
     >>> parse_uri("sip:alice:secret@Example.COM:5070;transport=tcp?subject=hi").host
     'example.com'
     """
+    if type(text) is not str:
+        check_str(text, "text")
     cached = _CACHE.get(text)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    uri = _parse_uri(text, where)
+    uri = _parse_uri(text, check_str(where, "where"))
     if len(_CACHE) < 4096:
         _CACHE[text] = uri
     return uri
