@@ -28,9 +28,10 @@ from hypothesis import strategies as st
 
 from vosengine import PrefixTable, VosEngineError
 from vosengine.abuse import SlidingWindowCounter
-from vosengine.accounts import Account, AgentPayments, Operator
+from vosengine.accounts import Account, AccountDirectory, AgentPayments, Operator
+from vosengine.admission import Admission
 from vosengine.cdr import CDR, ChainBiller
-from vosengine.ledger import OperatorsOnly
+from vosengine.ledger import InMemoryLedger, OperatorsOnly
 from vosengine.money import RoundingRule
 from vosengine.numbering import AllSections, DialPattern, NumberSection, RewriteRule
 from vosengine.policy import Admin, LoginLockout, LoginWindow, Policy
@@ -141,15 +142,14 @@ class _Store:
 
 def _factories() -> dict[type, Callable[[], Any]]:
     """A working instance of each class whose methods are entry points."""
-    world = World()
     return {
         PrefixTable: lambda: PrefixTable([("44", 1), ("4420", 2)]),
         SlidingWindowCounter: lambda: SlidingWindowCounter(window=10.0, limit=3),
-        type(world.directory): lambda: World().directory,
+        AccountDirectory: lambda: World().directory,
         AgentPayments: lambda: AgentPayments(World().directory),
-        type(world.admission): lambda: World().admission,
+        Admission: lambda: World().admission,
         ChainBiller: lambda: ChainBiller(World().directory, World().tables),
-        type(world.ledger): lambda: World().ledger,
+        InMemoryLedger: lambda: World().ledger,
         AllSections: lambda: AllSections([NumberSection(blocked={"44"})]),
         DialPattern: lambda: DialPattern("44*"),
         NumberSection: lambda: NumberSection(blocked={"44"}),
@@ -395,7 +395,6 @@ def _message(call: Callable[[], Any]) -> str:
 
 
 def test_the_errors_users_meet_most_say_what_to_do_instead() -> None:
-    from vosengine.ledger import InMemoryLedger
     from vosengine.numbering import normalize_number
 
     world = World()

@@ -218,9 +218,9 @@ class _Tree:
                 if not chain:
                     allows = _anything
                 elif len(chain) == 1:
-                    allows = chain[0][1].allows
+                    allows = chain[0][1]._allows_digits
                 else:
-                    allows = AllSections(section for _, section in chain).allows
+                    allows = AllSections(section for _, section in chain)._allows_digits
                 self._merged_sections[key] = allows
             self._section_verdicts[account_id] = allows
             return allows
@@ -229,7 +229,7 @@ class _Tree:
         """:meth:`number_allowed` with the level and entry that refused (the nearest one)."""
         digits = normalize_number(number)
         for level_id, section in self._section_chain(account_id):
-            verdict = section.decide(digits)
+            verdict = section._decide_digits(digits)
             if not verdict.allowed:
                 return NumberCheck(allowed=False, account_id=level_id, entry=verdict.entry)
         return NumberCheck(allowed=True)

@@ -113,14 +113,22 @@ class NumberSection:
     def decide(self, number: str) -> SectionVerdict:
         """The verdict for ``number`` (normalised first, :func:`normalize_number`): the
         longest matching entry decides. O(len(number))."""
-        found = self._table.longest(normalize_number(number))
+        return self._decide_digits(normalize_number(number))
+
+    def _decide_digits(self, digits: str) -> SectionVerdict:
+        """:meth:`decide` for ``digits`` the caller has normalised already."""
+        found = self._table.longest(digits)
         if found is None:
             return SectionVerdict(allowed=not self.allowed, entry=None)
         return SectionVerdict(allowed=found[1], entry=found[0])
 
     def allows(self, number: str) -> bool:
         """``decide(number).allowed`` without building the verdict."""
-        verdict = self._table.longest_value(normalize_number(number))
+        return self._allows_digits(normalize_number(number))
+
+    def _allows_digits(self, digits: str) -> bool:
+        """:meth:`allows` for ``digits`` the caller has normalised already."""
+        verdict = self._table.longest_value(digits)
         if verdict is None:
             return not self.allowed
         return verdict
@@ -153,12 +161,17 @@ class AllSections:
         listed = check_items(sections, "sections", lambda v, f: check_type(v, NumberSection, f))
         prefixes = set().union(*(section.allowed | section.blocked for section in listed))
         table = PrefixTable(
-            (prefix, all(section.allows(prefix) for section in listed)) for prefix in prefixes
+            (prefix, all(section._allows_digits(prefix) for section in listed))
+            for prefix in prefixes
         )
         self._longest = table.longest_value
         self._default = all(not section.allowed for section in listed)
 
     def allows(self, number: str) -> bool:
         """Whether every section allows ``number`` (normalised first). O(len(number))."""
-        verdict = self._longest(normalize_number(number))
+        return self._allows_digits(normalize_number(number))
+
+    def _allows_digits(self, digits: str) -> bool:
+        """:meth:`allows` for ``digits`` the caller has normalised already."""
+        verdict = self._longest(digits)
         return self._default if verdict is None else verdict
