@@ -63,21 +63,34 @@ class _Compiled:
     allowed: frozenset[str]
     denied: frozenset[str]
     chain: tuple[Admin, ...]  # the admin and every parent above it
-    networks: Networks | None  # None when the admin may come from anywhere
+    # every IP whitelist and every set of login windows of the chain, the admin's own first:
+    # a sub-admin (and an API key) is held to each of them
+    networks: tuple[tuple[Admin, Networks], ...]
+    windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...]
     # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
     guarded: bool
     # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
     # earliest expiry among them and their agents above
     agent_block: str | None
     agent_expiry: datetime | None
+    # whether anything but the rights can refuse (guarded, a whitelist or a window)
+    conditional: bool
     # permission -> its Decision (built once per subject and permission)
     decisions: dict[str, Decision] = attrs.field(factory=dict, eq=False)
+
+
+def _whose(compiled: _Compiled, admin: Admin) -> str:
+    """How a refusal names the admin whose restriction it is: nothing for the subject's own."""
+    return "" if admin is compiled.admin else f" of {admin.name!r}, above it"
 
 
 class Policy:
     """Admins, roles, grants and API keys, with fast decisions (see the module docstring).
 
-    Thread-safe: changes take a lock; decisions read a compiled snapshot."""
+    Thread-safe: changes take a lock; decisions read a compiled snapshot. A compile that
+    raced a change (of the policy or of the directory) is used once and never kept: every
+    invalidation moves a generation counter, and a compiled form is stored only when the
+    counter has not moved since the compile began."""
 
     def __init__(self, *, directory: AccountDirectory | None = None, adapter: Any = None) -> None:
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
@@ -97,8 +110,13 @@ class Policy:
         self._admins: dict[str, Admin] = {}
         self._keys: dict[str, str] = {}
         self._compiled: dict[str, _Compiled] = {}
+        self._networks: dict[str, Networks] = {}  # each admin's whitelist, parsed once
         self._addresses: dict[str, tuple[int, int]] = {}  # parsed caller IPs, bounded
         self._lock = threading.RLock()
+        # guards the compiled forms and the generation; taken last (a directory listener
+        # holds the directory's lock when it takes it), never held while taking another
+        self._cache_lock = threading.Lock()
+        self._generation = 0
         if not self.enforcer.get_filtered_policy(0, f"role:{Role.SUPER_ADMIN.value}"):
             rules = [
                 [f"role:{role.value}", *p.split("."), "allow"]
@@ -146,6 +164,11 @@ class Policy:
                 login_windows=windows,
             )
         self._admins = admins
+        self._networks = {
+            name: Networks(admin.ip_whitelist, field="ip_whitelist")
+            for name, admin in admins.items()
+            if admin.ip_whitelist
+        }
         self._keys = {
             k.removeprefix("key:"): a.removeprefix("admin:") for k, a in e.get_named_policy("p6")
         }
@@ -176,7 +199,9 @@ class Policy:
     # -- changes ---------------------------------------------------------------------------------
 
     def _changed(self) -> None:
-        self._compiled = {}
+        with self._cache_lock:
+            self._generation += 1
+            self._compiled = {}
 
     def add_admin(self, admin: Admin) -> None:
         """Register an admin: its role, scope, parent, whitelist and windows all go into the
@@ -188,7 +213,7 @@ class Policy:
             raise InvalidArgument(f"role: unknown role {admin.role!r}")
         if not admin.name or ":" in admin.name:
             raise InvalidArgument(f"name: {admin.name!r} must be non-empty, without ':'")
-        Networks(admin.ip_whitelist, field="ip_whitelist")  # refused before anything changes
+        networks = Networks(admin.ip_whitelist, field="ip_whitelist")  # refused before changes
         with self._lock:
             if admin.name in self._admins:
                 raise InvalidArgument(f"name: admin {admin.name!r} exists already")
@@ -228,6 +253,8 @@ class Policy:
             if admin.disabled:
                 e.add_named_policy("p5", subject, "disabled")
             self._admins[admin.name] = admin
+            if networks:
+                self._networks[admin.name] = networks
             self._changed()
 
     def set_disabled(self, name: str, *, disabled: bool = True) -> None:
@@ -325,6 +352,10 @@ class Policy:
         if compiled is not None:
             return compiled
         with self._lock:
+            generation = self._generation  # before anything is read
+            compiled = self._compiled.get(name)
+            if compiled is not None:
+                return compiled
             admin = self._admin(name)
             allowed: set[str] = set()
             denied: set[str] = set()
@@ -336,17 +367,24 @@ class Policy:
                 allowed &= parent.allowed - parent.denied
                 chain = (admin, *parent.chain)
             block, expiry = self._agent_state(chain)
+            networks = tuple((a, self._networks[a.name]) for a in chain if a.name in self._networks)
+            windows = tuple((a, a.login_windows) for a in chain if a.login_windows)
+            guarded = any(a.disabled for a in chain) or block is not None or expiry is not None
             compiled = _Compiled(
                 admin,
                 frozenset(allowed),
                 frozenset(denied),
                 chain,
-                Networks(admin.ip_whitelist, field="ip_whitelist") if admin.ip_whitelist else None,
-                any(a.disabled for a in chain) or block is not None or expiry is not None,
+                networks,
+                windows,
+                guarded,
                 block,
                 expiry,
+                guarded or bool(networks) or bool(windows),
             )
-            self._compiled[name] = compiled
+            with self._cache_lock:
+                if self._generation == generation:  # no change since the first read
+                    self._compiled[name] = compiled
             return compiled
 
     def _agent_state(self, chain: tuple[Admin, ...]) -> tuple[str | None, datetime | None]:
@@ -397,7 +435,7 @@ class Policy:
             permission = _PERMISSIONS.get((module, action)) or _permission(module, action)
         except TypeError:
             permission = _permission(module, action)  # names what is no str
-        if compiled.guarded or compiled.networks is not None or compiled.admin.login_windows:
+        if compiled.conditional:
             refusal = self._conditions(compiled, ip, now)
             if refusal is not None:
                 return refusal
@@ -424,7 +462,13 @@ class Policy:
         now: datetime,
     ) -> Decision:
         """May ``subject`` do ``action`` (an ``account`` module action) on ``account_id``?
-        An admin bound to an agent reaches only that agent's subtree."""
+        An admin bound to an agent reaches only that agent's subtree. With a directory, an
+        account it does not hold is :class:`~vosengine.accounts.UnknownAccount` for every
+        subject, as the directory itself answers; without one, no account is known, so a
+        global admin reaches any id and a scoped admin none."""
+        directory = self.directory
+        if directory is not None and (type(account_id) is not str or account_id not in directory):
+            directory.get(account_id)  # the directory's own error
         decision = self.check_module(subject, "account", action, ip=ip, now=now)
         if not decision:
             return decision
@@ -483,14 +527,21 @@ class Policy:
                 return Decision(
                     allowed=False, reason=f"admin {compiled.admin.name!r} is disabled{who}"
                 )
-        if compiled.networks is not None:
+        if compiled.networks:
             if ip is None:
                 return Decision(allowed=False, reason="an IP whitelist applies: give ip=")
-            if not compiled.networks.contains_key(_address(ip, self._addresses)):
-                return Decision(allowed=False, reason=f"{ip} is not in the IP whitelist")
-        windows = compiled.admin.login_windows
-        if windows and not any(window.contains(now=now) for window in windows):
-            return Decision(allowed=False, reason="outside the login windows")
+            key = _address(ip, self._addresses)
+            for admin, networks in compiled.networks:
+                if not networks.contains_key(key):
+                    return Decision(
+                        allowed=False,
+                        reason=f"{ip} is not in the IP whitelist{_whose(compiled, admin)}",
+                    )
+        for admin, windows in compiled.windows:
+            if not any(window.contains(now=now) for window in windows):
+                return Decision(
+                    allowed=False, reason=f"outside the login windows{_whose(compiled, admin)}"
+                )
         return None
 
     def casbin_decision(
@@ -510,6 +561,8 @@ class Policy:
         chain = self._compile(name).chain
         block, expiry = self._agent_state(chain)  # directory data, outside Casbin
         check_aware(now, "now")
+        if account_id is not None and self.directory is not None:
+            self.directory.get(account_id)  # as check_account: an unknown account is an error
         if block is not None or (expiry is not None and now >= expiry):
             return False
         for admin in chain:
@@ -521,13 +574,14 @@ class Policy:
             scoped = account_id is not None and e.get_filtered_named_policy("p2", 0, who)
             if scoped and not e.enforce(e.new_enforce_context("2"), who, f"account:{account_id}"):
                 return False
-        who = f"admin:{name}"
-        if e.get_filtered_named_policy("p3", 0, who) and (
-            ip is None or not e.enforce(e.new_enforce_context("3"), who, ip)
-        ):
-            return False
-        windows = e.get_filtered_named_policy("p4", 0, who)
-        return not windows or bool(e.enforce(e.new_enforce_context("4"), who, now))
+            if e.get_filtered_named_policy("p3", 0, who) and (  # every whitelist of the chain
+                ip is None or not e.enforce(e.new_enforce_context("3"), who, ip)
+            ):
+                return False
+            windows = e.get_filtered_named_policy("p4", 0, who)  # and every window
+            if windows and not e.enforce(e.new_enforce_context("4"), who, now):
+                return False
+        return True
 
     # -- review ------------------------------------------------------------------------------------
 

@@ -1,0 +1,284 @@
+"""Admin policy under change: what a sub-admin or an API key inherits from the admins above it,
+decisions racing directory changes, accounts that do not exist, and the cost of a change."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vosengine.accounts import (
+    FULL,
+    Account,
+    AccountDirectory,
+    AccountStatus,
+    Operator,
+    UnknownAccount,
+)
+from vosengine.policy import MODULES, Admin, LoginWindow, Policy, Role
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 UTC
+OP = Operator(name="root")
+OFFICE = LoginWindow(days={0, 1, 2, 3, 4}, start=time(8), end=time(18))
+NIGHT = LoginWindow(days={0, 1, 2, 3, 4, 5, 6}, start=time(20), end=time(23))
+
+
+def directory() -> AccountDirectory:
+    d = AccountDirectory()
+    d.add(Account(id="agent-a", authorizations=FULL), actor=OP, now=NOW)
+    d.add(Account(id="agent-a-sub", parent_id="agent-a", authorizations=FULL), actor=OP, now=NOW)
+    d.add(Account(id="agent-a-cust", parent_id="agent-a-sub"), actor=OP, now=NOW)
+    return d
+
+
+# -- 1. a sub-admin and an API key get every restriction of the admins above them ---------------
+
+
+def test_a_sub_admin_and_its_keys_keep_to_the_parents_whitelist_and_windows() -> None:
+    policy = Policy()
+    policy.add_admin(
+        Admin(name="boss", role=Role.ADMIN, ip_whitelist=("192.0.2.0/24",), login_windows=(OFFICE,))
+    )
+    policy.add_admin(Admin(name="staff", role=Role.OPERATOR, parent="boss"))
+    policy.add_admin(Admin(name="temp", role=Role.OPERATOR, parent="staff"))
+    policy.add_api_key("k-staff", "staff")
+    policy.add_api_key("k-temp", "temp")
+    evening = NOW + timedelta(hours=11)
+    for subject in ("staff", "key:k-staff", "temp", "key:k-temp"):
+        assert policy.check_module(subject, "rate", "view", ip="192.0.2.9", now=NOW)
+        away = policy.check_module(subject, "rate", "view", ip="198.51.100.1", now=NOW)
+        assert not away
+        assert away.reason == "198.51.100.1 is not in the IP whitelist of 'boss', above it"
+        no_ip = policy.check_module(subject, "rate", "view", now=NOW)
+        assert no_ip.reason == "an IP whitelist applies: give ip="
+        late = policy.check_module(subject, "rate", "view", ip="192.0.2.9", now=evening)
+        assert not late
+        assert late.reason == "outside the login windows of 'boss', above it"
+    # the admin's own restrictions keep their wording
+    own = policy.check_module("boss", "rate", "view", ip="198.51.100.1", now=NOW)
+    assert own.reason == "198.51.100.1 is not in the IP whitelist"
+
+
+def test_a_sub_admin_with_its_own_restrictions_needs_both() -> None:
+    policy = Policy()
+    policy.add_admin(
+        Admin(name="boss", role=Role.ADMIN, ip_whitelist=("192.0.2.0/24",), login_windows=(OFFICE,))
+    )
+    policy.add_admin(
+        Admin(
+            name="staff",
+            role=Role.ADMIN,
+            parent="boss",
+            ip_whitelist=("192.0.2.128/25", "10.0.0.0/8"),
+            login_windows=(NIGHT,),
+        )
+    )
+    # 10.1.1.1 passes the sub-admin's list but not the parent's
+    assert not policy.check_module("staff", "rate", "view", ip="10.1.1.1", now=NOW)
+    # 192.0.2.9 passes the parent's list but not its own
+    assert not policy.check_module("staff", "rate", "view", ip="192.0.2.9", now=NOW)
+    # the office window and the night window never overlap: never allowed
+    for hours in range(0, 24 * 7):
+        when = NOW + timedelta(hours=hours)
+        assert not policy.check_module("staff", "rate", "view", ip="192.0.2.200", now=when)
+    policy.add_admin(
+        Admin(name="day", role=Role.ADMIN, parent="boss", ip_whitelist=("192.0.2.128/25",))
+    )
+    assert policy.check_module("day", "rate", "view", ip="192.0.2.200", now=NOW)
+
+
+_IPS = ["192.0.2.5", "192.0.2.200", "10.1.1.1", "2001:db8::9", "203.0.113.1"]
+_WINDOWS = st.builds(
+    LoginWindow,
+    days=st.sets(st.integers(0, 6), min_size=1),
+    start=st.sampled_from([time(0), time(8), time(11)]),
+    end=st.sampled_from([time(12), time(18), time(23, 59)]),
+    timezone=st.sampled_from(["UTC", "Asia/Dhaka"]),
+)
+
+
+@settings(deadline=None, max_examples=60, derandomize=True)
+@given(data=st.data())
+def test_a_decision_passes_every_whitelist_and_window_of_the_chain(data: st.DataObject) -> None:
+    """Random chains of sub-admins with random whitelists and windows: a subject (admin or
+    key) is allowed only from an address in every whitelist of its chain, at an instant in a
+    window of every admin of its chain that has windows, and Casbin's enforce() agrees."""
+    policy = Policy()
+    chain: list[Admin] = []
+    for index in range(data.draw(st.integers(1, 4))):
+        admin = Admin(
+            name=f"a{index}",
+            role=Role.SUPER_ADMIN,
+            parent=chain[-1].name if chain else None,
+            ip_whitelist=tuple(
+                data.draw(
+                    st.lists(
+                        st.sampled_from(["192.0.2.0/24", "192.0.2.128/25", "10.0.0.0/8", "::/0"]),
+                        max_size=2,
+                        unique=True,
+                    )
+                )
+            ),
+            login_windows=tuple(data.draw(st.lists(_WINDOWS, max_size=2))),
+        )
+        policy.add_admin(admin)
+        chain.append(admin)
+    policy.add_api_key("k", chain[-1].name)
+    import ipaddress
+
+    for _ in range(10):
+        ip = data.draw(st.sampled_from(_IPS))
+        now = NOW + timedelta(minutes=data.draw(st.integers(0, 7 * 24 * 60)))
+        expected = all(
+            not a.ip_whitelist
+            or any(ipaddress.ip_address(ip) in ipaddress.ip_network(c) for c in a.ip_whitelist)
+            for a in chain
+        ) and all(
+            not a.login_windows or any(w.contains(now=now) for w in a.login_windows) for a in chain
+        )
+        for subject in (chain[-1].name, "key:k"):
+            decision = policy.check_module(subject, "rate", "view", ip=ip, now=now)
+            assert bool(decision) == expected, (subject, ip, now, decision.reason)
+        assert policy.casbin_decision(chain[-1].name, "rate", "view", ip=ip, now=now) == expected
+
+
+# -- 3. an account that does not exist: one answer for every admin -------------------------------
+
+
+def test_an_unknown_account_is_the_same_error_for_global_and_scoped_admins() -> None:
+    policy = Policy(directory=directory())
+    policy.add_admin(Admin(name="global", role=Role.SUPER_ADMIN))
+    policy.add_admin(Admin(name="scoped", role=Role.SUPER_ADMIN, agent_id="agent-a"))
+    policy.add_admin(Admin(name="viewer", role=Role.READ_ONLY, agent_id="agent-a"))
+    policy.add_api_key("k", "global")
+    for subject in ("global", "scoped", "viewer", "key:k"):
+        for action in ("view", "delete"):
+            with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
+                policy.check_account(subject, "ghost", action, now=NOW)
+            with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
+                policy.check(subject, action, "account:ghost", now=NOW)
+        with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
+            policy.casbin_decision(subject, "account", "view", account_id="ghost", now=NOW)
+    assert policy.check_account("global", "agent-a-cust", "delete", now=NOW)
+    # without a directory no account is known: a global admin reaches any id, a scoped one none
+    bare = Policy()
+    bare.add_admin(Admin(name="global", role=Role.SUPER_ADMIN))
+    assert bare.check_account("global", "ghost", "view", now=NOW)
+
+
+def copy(policy: Policy, d: AccountDirectory) -> Policy:
+    """A new policy on the same Casbin lines (through Casbin's string adapter)."""
+    from casbin.persist.adapters import StringAdapter
+
+    lines = [
+        ", ".join([ptype, *rule])
+        for ptype in ("p", "p2", "p3", "p4", "p5", "p6", "p7")
+        for rule in policy.enforcer.get_named_policy(ptype)
+    ] + [", ".join(["g", *rule]) for rule in policy.enforcer.get_named_grouping_policy("g")]
+    return Policy(directory=d, adapter=StringAdapter("\n".join(lines)))
+
+
+# -- 2. a decision compiled while the directory changes is never kept ---------------------------
+
+
+def test_a_compile_that_raced_a_directory_change_is_not_kept() -> None:
+    d = directory()
+    policy = Policy(directory=d)
+    policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a"))
+    read, go_on = threading.Event(), threading.Event()
+    reads = policy._agent_state
+
+    def slow_read(chain):  # type: ignore[no-untyped-def]
+        state = reads(chain)  # the agent is still active here
+        read.set()
+        assert go_on.wait(10)
+        return state
+
+    policy._agent_state = slow_read  # type: ignore[method-assign]
+    first: list[bool] = []
+    racer = threading.Thread(
+        target=lambda: first.append(
+            bool(policy.check_account("a-admin", "agent-a-cust", "view", now=NOW))
+        )
+    )
+    racer.start()
+    try:
+        assert read.wait(10)
+        d.update("agent-a", actor=OP, now=NOW, status=AccountStatus.LOCKED)
+    finally:
+        go_on.set()
+        racer.join(10)
+    assert first == [True]  # it was decided before the lock took effect
+    policy._agent_state = reads  # type: ignore[method-assign]
+    locked = policy.check_account("a-admin", "agent-a-cust", "view", now=NOW)
+    assert not locked
+    assert locked.reason == "agent 'agent-a' is locked"
+
+
+def test_decisions_racing_changes_end_on_the_last_change() -> None:
+    """Threads decide while others lock and unlock agents, disable admins and grant and deny:
+    once the changes stop, every decision is the one the final state gives."""
+    d = directory()
+    policy = Policy(directory=d)
+    names = [f"adm{i}" for i in range(6)]
+    for index, name in enumerate(names):
+        agent = ("agent-a", "agent-a-sub", None)[index % 3]
+        parent = names[index - 3] if index >= 3 and agent != "agent-a" else None
+        if parent is not None and policy._admins[parent].agent_id is None:
+            parent = None
+        policy.add_admin(Admin(name=name, role=Role.ADMIN, agent_id=agent, parent=parent))
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def decide() -> None:
+        try:
+            while not stop.is_set():
+                for name in names:
+                    policy.check_account(name, "agent-a-cust", "view", now=NOW)
+                    policy.check_module(name, "rate", "edit", now=NOW)
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    def change(seed: int) -> None:
+        import random
+
+        rng = random.Random(seed)
+        try:
+            for _ in range(300):
+                what = rng.randrange(4)
+                if what == 0:
+                    status = rng.choice([AccountStatus.ACTIVE, AccountStatus.LOCKED])
+                    agent = rng.choice(["agent-a", "agent-a-sub"])
+                    d.update(agent, actor=OP, now=NOW, status=status)
+                elif what == 1:
+                    policy.set_disabled(rng.choice(names), disabled=rng.random() < 0.5)
+                elif what == 2:
+                    verb = rng.choice(["deny", "revoke"])
+                    getattr(policy, verb)(rng.choice(names), "rate", "edit")
+                else:
+                    d.update("agent-a-cust", actor=OP, now=NOW, memo=str(rng.random()))
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    deciders = [threading.Thread(target=decide) for _ in range(3)]
+    changers = [threading.Thread(target=change, args=(seed,)) for seed in range(2)]
+    for thread in deciders + changers:
+        thread.start()
+    for thread in changers:
+        thread.join(60)
+    stop.set()
+    for thread in deciders:
+        thread.join(60)
+    assert not failures, failures
+    fresh = copy(policy, d)  # the same state, decided from scratch
+    for name in names:
+        for action in MODULES["account"]:
+            assert policy.check_account(name, "agent-a-cust", action, now=NOW) == (
+                fresh.check_account(name, "agent-a-cust", action, now=NOW)
+            ), (name, action)
+        assert policy.check_module(name, "rate", "edit", now=NOW) == (
+            fresh.check_module(name, "rate", "edit", now=NOW)
+        )
