@@ -282,3 +282,137 @@ def test_decisions_racing_changes_end_on_the_last_change() -> None:
         assert policy.check_module(name, "rate", "edit", now=NOW) == (
             fresh.check_module(name, "rate", "edit", now=NOW)
         )
+
+
+# -- 4. a change costs what it changes -------------------------------------------------------------
+
+
+class _Compiles:
+    """Counts the compiled forms a policy builds (each one is a compile)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from vosengine.policy import _compiled
+
+        self.count = 0
+        real = _compiled._Compiled
+
+        def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.count += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(_compiled, "_Compiled", counting)
+
+    def after(self, policy: Policy, names: list[str], change) -> int:  # type: ignore[no-untyped-def]
+        """How many admins recompile when every admin decides after ``change``."""
+        for name in names:
+            policy.check_module(name, "rate", "view", ip="192.0.2.1", now=NOW)
+        self.count = 0
+        change()
+        for name in names:
+            policy.check_module(name, "rate", "view", ip="192.0.2.1", now=NOW)
+            policy.check_account(name, "agent-a-cust", "view", ip="192.0.2.1", now=NOW)
+        return self.count
+
+
+def _world(size: int) -> tuple[Policy, AccountDirectory, list[str]]:
+    """``size`` admins: globals, admins of agent A and of its sub-agent, sub-admins."""
+    d = directory()
+    d.add(Account(id="agent-b", authorizations=FULL), actor=OP, now=NOW)
+    policy = Policy(directory=d)
+    names = []
+    for index in range(size):
+        agent = (None, "agent-a", "agent-b")[index % 3]
+        policy.add_admin(
+            Admin(
+                name=f"adm{index}", role=Role.ADMIN, agent_id=agent, ip_whitelist=("192.0.2.0/24",)
+            )
+        )
+        names.append(f"adm{index}")
+    policy.add_admin(Admin(name="staff", role=Role.OPERATOR, agent_id="agent-a-sub", parent="adm1"))
+    policy.add_admin(Admin(name="temp", role=Role.OPERATOR, agent_id="agent-a-sub", parent="staff"))
+    return policy, d, [*names, "staff", "temp"]
+
+
+@pytest.mark.parametrize("size", [9, 90])
+def test_a_permission_change_recompiles_that_admin_and_those_below_it(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiles = _Compiles(monkeypatch)
+    policy, _d, names = _world(size)
+    assert compiles.after(policy, names, lambda: policy.grant("adm4", "cdr", "modify")) == 1
+    assert compiles.after(policy, names, lambda: policy.deny("adm1", "rate", "edit")) == 3
+    assert compiles.after(policy, names, lambda: policy.deny("staff", "rate", "edit")) == 2
+    assert compiles.after(policy, names, lambda: policy.set_disabled("adm7")) == 1
+    assert compiles.after(policy, names, lambda: policy.clone("adm4", "adm5")) == 1
+    batch = [("grant", "adm2", "cdr", "modify"), ("deny", "adm3", "rate", "edit")]
+    assert compiles.after(policy, names, lambda: policy.apply_batch(batch)) == 2
+    new = Admin(name="new", role=Role.READ_ONLY)
+    assert compiles.after(policy, names, lambda: policy.add_admin(new)) == 0
+    assert compiles.after(policy, names, lambda: policy.add_api_key("k", "adm4")) == 0
+    assert compiles.after(policy, names, lambda: policy.revoke("adm4", "alarm", "clear")) == 0
+
+
+@pytest.mark.parametrize("size", [9, 90])
+def test_a_directory_change_recompiles_only_the_admins_it_can_stop(
+    size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiles = _Compiles(monkeypatch)
+    policy, d, names = _world(size)
+    bound_to_a = sum(1 for n in names if policy._admins[n].agent_id in ("agent-a", "agent-a-sub"))
+
+    def update(account_id: str, **changes: object) -> None:
+        d.update(account_id, actor=OP, now=NOW, **changes)
+
+    nothing = [
+        lambda: update("agent-a", memo="called on Monday"),
+        lambda: update("agent-a", name="Agent A Ltd"),
+        lambda: update("agent-a-cust", status=AccountStatus.LOCKED),  # no admin's agent
+        lambda: d.add(Account(id="agent-a-new", parent_id="agent-a"), actor=OP, now=NOW),
+    ]
+    for change in nothing:
+        assert compiles.after(policy, names, change) == 0
+    assert compiles.after(policy, names, lambda: update("agent-a", status=AccountStatus.LOCKED))
+    assert compiles.count == bound_to_a
+    expiry = NOW + timedelta(days=3)
+    assert compiles.after(policy, names, lambda: update("agent-a-sub", expires_at=expiry)) == 2
+    moved = compiles.after(
+        policy, names, lambda: d.move("agent-a-sub", "agent-b", actor=OP, now=NOW)
+    )
+    assert moved == 2  # staff and temp: their agent's chain changed
+    assert not policy.check_module("staff", "rate", "view", ip="192.0.2.1", now=NOW)  # locked A
+
+
+def test_compiling_reads_no_rule_of_another_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiled rights come from the policy's index by subject: Casbin's scans of the whole
+    rule list are never asked for, and the decisions still equal Casbin's."""
+    policy, _d, names = _world(30)
+    for index, name in enumerate(names[:30]):
+        (policy.grant if index % 2 else policy.deny)(name, "cdr", "modify")
+
+    def scan(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a scan of every rule")
+
+    permissions = [(m, a) for m, actions in MODULES.items() for a in actions]
+    with monkeypatch.context() as patch:
+        for method in (
+            "get_implicit_permissions_for_user",
+            "get_permissions_for_user",
+            "get_filtered_policy",
+            "get_filtered_named_policy",
+            "get_policy",
+            "get_named_policy",
+        ):
+            patch.setattr(policy.enforcer, method, scan)
+        for index, name in enumerate(names[:30]):
+            policy.revoke(name, "cdr", "modify") if index % 3 else policy.grant(
+                name, "alarm", "clear"
+            )
+        decided = {
+            (name, module, action): bool(
+                policy.check_module(name, module, action, ip="192.0.2.1", now=NOW)
+            )
+            for name in names
+            for module, action in permissions
+        }
+    for (name, module, action), allowed in decided.items():
+        assert allowed == policy.casbin_decision(name, module, action, ip="192.0.2.1", now=NOW)

@@ -32,6 +32,7 @@ class _Audited(_Tree):
         before: Account | None,
         after: Account | None,
     ) -> None:
+        self._pending.append((before, after))
         self._audit.append(
             AuditRecord(
                 seq=len(self._audit) + 1,

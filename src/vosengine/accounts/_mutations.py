@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from .._checks import check_type
 from ..errors import InvalidArgument, InvalidArgumentType
 from ._account import Account, Actor, Operator, Scope, check_aware
 from ._audit import _Audited
@@ -39,13 +40,25 @@ class _Mutations(_Audited):
         self._status_chains.clear()
         self._section_verdicts.clear()
         self._merged_sections.clear()
-        for listener in self._listeners:
-            listener()
+        changes = tuple(self._pending)
+        self._pending.clear()
+        for listener, told in self._listeners:
+            if told:
+                listener(changes)
+            else:
+                listener()
 
-    def subscribe(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` after every change to the directory (caches derived from it,
-        such as a policy's compiled decisions, drop themselves)."""
-        self._listeners.append(listener)
+    def subscribe(self, listener: Callable[..., None], *, changes: bool = False) -> None:
+        """Call ``listener()`` after every change to the directory, so that caches derived
+        from it drop themselves. With ``changes=True`` it is called as ``listener(changes)``:
+        a tuple of ``(before, after)`` :class:`Account` pairs, one per account the change
+        wrote (``before`` is None for an added account, ``after`` for a removed one), so a
+        cache drops only what the change can affect. Listeners run under the directory's
+        lock, after the change is complete: a listener must not take a lock that is held
+        while the directory is read."""
+        if not callable(listener):
+            raise InvalidArgumentType(f"listener: expected a callable, got {listener!r}")
+        self._listeners.append((listener, check_type(changes, bool, "changes")))
 
     def add(self, account: Account, *, actor: Actor, now: datetime) -> Account:
         """Add a new account. Its parent must exist; an agent may add accounts only under

@@ -47,7 +47,10 @@ class _Tree:
         # account id -> the verdict of the stored statuses from it up to the root, and the
         # expiry dates that may make it worse (see status_verdict)
         self._status_chains: dict[str, tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]] = {}
-        self._listeners: list[Callable[[], None]] = []
+        # (listener, whether it is told what changed)
+        self._listeners: list[tuple[Callable[..., None], bool]] = []
+        # (before, after) of each account the change under way has written so far
+        self._pending: list[tuple[Account | None, Account | None]] = []
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -6,7 +6,13 @@ and API keys are all policy lines of ``models/admin_policy.conf`` (package data)
 adapter loads and saves the whole policy (:meth:`Policy.save`; a ``Policy`` built on an adapter
 rebuilds its admins from it). Decisions do not ask Casbin per call: each subject's rights and
 conditions are compiled once into sets and integer ranges, and every change drops the compiled
-form, so a change is visible to the very next decision (no re-login).
+forms it can affect, so a change is visible to the very next decision (no re-login).
+
+A change costs what it changes. The policy keeps its own index of Casbin's ``p`` rules by
+subject, so compiling an admin reads that admin's and its role's rules, never the whole list;
+a grant, deny, revoke or disable drops the compiled forms of that admin and the sub-admins
+below it; a directory change drops only the admins whose compiled form read an account whose
+status, expiry or parent it changed (a memo, a name or a new account drops nothing).
 :meth:`Policy.casbin_decision` asks the same question of Casbin's own ``enforce`` (with the
 account tree synced into ``g2`` by :meth:`Policy.sync_hierarchy`); the tests prove the two equal
 on random policies.
@@ -19,8 +25,7 @@ come from anywhere, without a window may act at any time.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, time
 from importlib import resources
 from typing import Any
@@ -31,11 +36,13 @@ import casbin
 from .._checks import check_rows, check_str, check_type
 from .._net import Networks, address_key
 from .._time import check_aware
-from ..accounts import AccountDirectory, AccountStatus, AgentAction
+from ..accounts import AccountDirectory, AgentAction
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..verdicts import Decision
-from ._admin import Admin, LoginWindow, UnknownSubject, in_window
-from ._rights import _PERMISSIONS, PERMISSION_TEMPLATES, ROLE_GRANTS, Role, _permission
+from ._admin import Admin, LoginWindow, in_window
+from ._compiled import _Compiled, _whose
+from ._review import _Review
+from ._rights import _PERMISSIONS, ROLE_GRANTS, Role, _permission
 
 __all__ = ["Policy"]
 
@@ -57,34 +64,7 @@ def _address(ip: str, cache: dict[str, tuple[int, int]]) -> tuple[int, int]:
     return found
 
 
-@attrs.frozen
-class _Compiled:
-    admin: Admin
-    allowed: frozenset[str]
-    denied: frozenset[str]
-    chain: tuple[Admin, ...]  # the admin and every parent above it
-    # every IP whitelist and every set of login windows of the chain, the admin's own first:
-    # a sub-admin (and an API key) is held to each of them
-    networks: tuple[tuple[Admin, Networks], ...]
-    windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...]
-    # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
-    guarded: bool
-    # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
-    # earliest expiry among them and their agents above
-    agent_block: str | None
-    agent_expiry: datetime | None
-    # whether anything but the rights can refuse (guarded, a whitelist or a window)
-    conditional: bool
-    # permission -> its Decision (built once per subject and permission)
-    decisions: dict[str, Decision] = attrs.field(factory=dict, eq=False)
-
-
-def _whose(compiled: _Compiled, admin: Admin) -> str:
-    """How a refusal names the admin whose restriction it is: nothing for the subject's own."""
-    return "" if admin is compiled.admin else f" of {admin.name!r}, above it"
-
-
-class Policy:
+class Policy(_Review):
     """Admins, roles, grants and API keys, with fast decisions (see the module docstring).
 
     Thread-safe: changes take a lock; decisions read a compiled snapshot. A compile that
@@ -105,18 +85,8 @@ class Policy:
             check_type(directory, AccountDirectory, "directory")
         self.enforcer.add_function("inWindow", in_window)
         self.directory = directory
-        if directory is not None:
-            directory.subscribe(self._changed)
-        self._admins: dict[str, Admin] = {}
-        self._keys: dict[str, str] = {}
-        self._compiled: dict[str, _Compiled] = {}
-        self._networks: dict[str, Networks] = {}  # each admin's whitelist, parsed once
+        self._start_compiler()
         self._addresses: dict[str, tuple[int, int]] = {}  # parsed caller IPs, bounded
-        self._lock = threading.RLock()
-        # guards the compiled forms and the generation; taken last (a directory listener
-        # holds the directory's lock when it takes it), never held while taking another
-        self._cache_lock = threading.Lock()
-        self._generation = 0
         if not self.enforcer.get_filtered_policy(0, f"role:{Role.SUPER_ADMIN.value}"):
             rules = [
                 [f"role:{role.value}", *p.split("."), "allow"]
@@ -125,6 +95,8 @@ class Policy:
             ]
             self.enforcer.add_policies(rules)
         self._load_admins()
+        if directory is not None:
+            directory.subscribe(self._directory_changed, changes=True)
 
     def _load_admins(self) -> None:
         """Rebuild the admin and API-key views from the Casbin policy (after a load)."""
@@ -164,6 +136,15 @@ class Policy:
                 login_windows=windows,
             )
         self._admins = admins
+        rights: dict[str, tuple[set[str], set[str]]] = {}
+        for rule in e.get_policy():
+            if len(rule) >= 4:
+                self._index(rights, rule, add=True)
+        self._rights = rights
+        self._below = {}
+        for name, admin in admins.items():
+            if admin.parent is not None:
+                self._below.setdefault(admin.parent, set()).add(name)
         self._networks = {
             name: Networks(admin.ip_whitelist, field="ip_whitelist")
             for name, admin in admins.items()
@@ -197,11 +178,6 @@ class Policy:
                 self.enforcer.add_named_grouping_policies("g2", links)
 
     # -- changes ---------------------------------------------------------------------------------
-
-    def _changed(self) -> None:
-        with self._cache_lock:
-            self._generation += 1
-            self._compiled = {}
 
     def add_admin(self, admin: Admin) -> None:
         """Register an admin: its role, scope, parent, whitelist and windows all go into the
@@ -255,7 +231,9 @@ class Policy:
             self._admins[admin.name] = admin
             if networks:
                 self._networks[admin.name] = networks
-            self._changed()
+            if admin.parent is not None:
+                self._below.setdefault(admin.parent, set()).add(admin.name)
+            self._invalidate((admin.name,))  # nothing else read it
 
     def set_disabled(self, name: str, *, disabled: bool = True) -> None:
         """Disable (or enable) an admin; its sub-admins stop with it."""
@@ -266,7 +244,7 @@ class Policy:
             else:
                 self.enforcer.remove_named_policy("p5", f"admin:{name}", "disabled")
             self._admins[name] = attrs.evolve(admin, disabled=disabled)
-            self._changed()
+            self._invalidate((name,))
 
     def _apply(self, changes: list[tuple[str, str, str, str, str]]) -> None:
         """Validate a batch of (verb, admin, module, action, effect) first, then apply it
@@ -283,12 +261,15 @@ class Policy:
                             f"grant: {permission} is beyond what {admin.parent!r} may do"
                         )
                 rules.append((verb, [f"admin:{name}", module, action, effect]))
+            changed = set()
+            e = self.enforcer
             for verb, rule in rules:
-                if verb == "add":
-                    self.enforcer.add_policy(*rule)
-                else:
-                    self.enforcer.remove_policy(*rule)
-            self._changed()
+                add = verb == "add"
+                if e.add_policy(*rule) if add else e.remove_policy(*rule):
+                    self._index(self._rights, rule, add=add)
+                    changed.add(rule[0].removeprefix("admin:"))
+            if changed:
+                self._invalidate(changed)
 
     def grant(self, name: str, module: str, action: str) -> None:
         self._apply([("add", name, module, action, "allow")])
@@ -340,80 +321,6 @@ class Policy:
             self._apply(plan)
 
     # -- decisions ---------------------------------------------------------------------------------
-
-    def _admin(self, name: str) -> Admin:
-        try:
-            return self._admins[name]
-        except (KeyError, TypeError):
-            raise UnknownSubject(f"admin {name!r} does not exist") from None
-
-    def _compile(self, name: str) -> _Compiled:
-        compiled = self._compiled.get(name)
-        if compiled is not None:
-            return compiled
-        with self._lock:
-            generation = self._generation  # before anything is read
-            compiled = self._compiled.get(name)
-            if compiled is not None:
-                return compiled
-            admin = self._admin(name)
-            allowed: set[str] = set()
-            denied: set[str] = set()
-            for rule in self.enforcer.get_implicit_permissions_for_user(f"admin:{name}"):
-                (denied if rule[3] == "deny" else allowed).add(f"{rule[1]}.{rule[2]}")
-            chain: tuple[Admin, ...] = (admin,)
-            if admin.parent is not None:
-                parent = self._compile(admin.parent)
-                allowed &= parent.allowed - parent.denied
-                chain = (admin, *parent.chain)
-            block, expiry = self._agent_state(chain)
-            networks = tuple((a, self._networks[a.name]) for a in chain if a.name in self._networks)
-            windows = tuple((a, a.login_windows) for a in chain if a.login_windows)
-            guarded = any(a.disabled for a in chain) or block is not None or expiry is not None
-            compiled = _Compiled(
-                admin,
-                frozenset(allowed),
-                frozenset(denied),
-                chain,
-                networks,
-                windows,
-                guarded,
-                block,
-                expiry,
-                guarded or bool(networks) or bool(windows),
-            )
-            with self._cache_lock:
-                if self._generation == generation:  # no change since the first read
-                    self._compiled[name] = compiled
-            return compiled
-
-    def _agent_state(self, chain: tuple[Admin, ...]) -> tuple[str | None, datetime | None]:
-        """Whether a scope agent (or an agent above it) is locked or inactive, and the
-        earliest expiry among them."""
-        if self.directory is None:
-            return None, None
-        expiry: datetime | None = None
-        for admin in chain:
-            if admin.agent_id is None:
-                continue
-            agent_ids = [admin.agent_id, *self.directory.ancestors(admin.agent_id)]
-            for agent_id in agent_ids:
-                account = self.directory.get(agent_id)
-                if account.status is not AccountStatus.ACTIVE:
-                    return f"agent {agent_id!r} is {account.status.value}", None
-                if account.expires_at is not None and (
-                    expiry is None or account.expires_at < expiry
-                ):
-                    expiry = account.expires_at
-        return None, expiry
-
-    def _subject(self, subject: str) -> str:
-        if check_str(subject, "subject").startswith("key:"):
-            try:
-                return self._keys[subject[4:]]
-            except KeyError:
-                raise UnknownSubject(f"API key {subject[4:]!r} does not exist") from None
-        return subject
 
     def check_module(
         self,
@@ -543,76 +450,3 @@ class Policy:
                     allowed=False, reason=f"outside the login windows{_whose(compiled, admin)}"
                 )
         return None
-
-    def casbin_decision(
-        self,
-        subject: str,
-        module: str,
-        action: str,
-        *,
-        account_id: str | None = None,
-        ip: str | None = None,
-        now: datetime,
-    ) -> bool:
-        """The same question asked of Casbin's own ``enforce`` (slow; for audits and the
-        differential tests). Account scope needs :meth:`sync_hierarchy` first."""
-        e = self.enforcer
-        name = self._subject(subject)
-        chain = self._compile(name).chain
-        block, expiry = self._agent_state(chain)  # directory data, outside Casbin
-        check_aware(now, "now")
-        if account_id is not None and self.directory is not None:
-            self.directory.get(account_id)  # as check_account: an unknown account is an error
-        if block is not None or (expiry is not None and now >= expiry):
-            return False
-        for admin in chain:
-            who = f"admin:{admin.name}"
-            if not e.enforce(who, module, action):
-                return False
-            if e.get_filtered_named_policy("p5", 0, who):
-                return False
-            scoped = account_id is not None and e.get_filtered_named_policy("p2", 0, who)
-            if scoped and not e.enforce(e.new_enforce_context("2"), who, f"account:{account_id}"):
-                return False
-            if e.get_filtered_named_policy("p3", 0, who) and (  # every whitelist of the chain
-                ip is None or not e.enforce(e.new_enforce_context("3"), who, ip)
-            ):
-                return False
-            windows = e.get_filtered_named_policy("p4", 0, who)  # and every window
-            if windows and not e.enforce(e.new_enforce_context("4"), who, now):
-                return False
-        return True
-
-    # -- review ------------------------------------------------------------------------------------
-
-    def effective(self, name: str) -> frozenset[str]:
-        """Every ``module.action`` the admin may do (ignoring IP and time)."""
-        compiled = self._compile(check_str(name, "name"))
-        return compiled.allowed - compiled.denied
-
-    def review(self, templates: Mapping[str, str]) -> dict[str, Any]:
-        """Each admin's effective rights against its template (``templates``: admin ->
-        template name), and the lists auditors ask for."""
-        report: dict[str, Any] = {"admins": {}}
-        for name in sorted(self._admins):
-            rights = self.effective(name)
-            template = templates.get(name)
-            entry: dict[str, Any] = {"template": template}
-            if template is not None:
-                if template not in PERMISSION_TEMPLATES:
-                    raise InvalidArgument(f"templates: unknown template {template!r}")
-                entry["extra"] = sorted(rights - PERMISSION_TEMPLATES[template])
-                entry["missing"] = sorted(PERMISSION_TEMPLATES[template] - rights)
-            report["admins"][name] = entry
-        names = sorted(self._admins)
-        report["can_modify_cdrs"] = [n for n in names if "cdr.modify" in self.effective(n)]
-        report["can_configure_gateways"] = [
-            n
-            for n in names
-            if self.effective(n) & {"gateway.add", "gateway.edit", "gateway.delete"}
-        ]
-        report["system_rights"] = [
-            n for n in names if any(p.startswith("system.") for p in self.effective(n))
-        ]
-        report["empty_ip_whitelist"] = [n for n in names if not self._admins[n].ip_whitelist]
-        return report

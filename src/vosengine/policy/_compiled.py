@@ -1,0 +1,230 @@
+"""Compiled decisions: each subject's rights and conditions built once from the policy's index
+by subject and the directory, kept until a change that can affect them, and never kept when a
+change raced the compile (see :class:`vosengine.policy.Policy`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from .._checks import check_str
+from .._net import Networks
+from ..accounts import AccountDirectory, AccountStatus
+from ..verdicts import Decision
+from ._admin import Admin, LoginWindow, UnknownSubject
+
+__all__: list[str] = []
+
+
+@attrs.frozen
+class _Compiled:
+    admin: Admin
+    allowed: frozenset[str]
+    denied: frozenset[str]
+    chain: tuple[Admin, ...]  # the admin and every parent above it
+    # every IP whitelist and every set of login windows of the chain, the admin's own first:
+    # a sub-admin (and an API key) is held to each of them
+    networks: tuple[tuple[Admin, Networks], ...]
+    windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...]
+    # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
+    guarded: bool
+    # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
+    # earliest expiry among them and their agents above
+    agent_block: str | None
+    agent_expiry: datetime | None
+    # whether anything but the rights can refuse (guarded, a whitelist or a window)
+    conditional: bool
+    depends: tuple[str, ...]  # the accounts whose state it read (see Policy._dependents)
+    # permission -> its Decision (built once per subject and permission)
+    decisions: dict[str, Decision] = attrs.field(factory=dict, eq=False)
+
+
+_NO_RIGHTS: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _whose(compiled: _Compiled, admin: Admin) -> str:
+    """How a refusal names the admin whose restriction it is: nothing for the subject's own."""
+    return "" if admin is compiled.admin else f" of {admin.name!r}, above it"
+
+
+class _Compiler:
+    """The compiled forms of a policy and what drops them (a base of ``Policy``)."""
+
+    directory: AccountDirectory | None
+    _admins: dict[str, Admin]
+    _keys: dict[str, str]
+    _networks: dict[str, Networks]  # each admin's whitelist, parsed once
+    # Casbin subject ("admin:<name>" or "role:<role>") -> its allowed and denied rights
+    _rights: dict[str, tuple[set[str], set[str]]]
+    _below: dict[str, set[str]]  # admin -> its direct sub-admins
+    _lock: threading.RLock  # the policy's changes (compiles take it too)
+    _compiled: dict[str, _Compiled]
+    # guards the compiled forms, the generation and the dependents; taken last (a directory
+    # listener holds the directory's lock when it takes it), never held while taking another
+    _cache_lock: threading.Lock
+    _generation: int
+    # account id -> the admins whose compiled form read its state
+    _dependents: dict[str, set[str]]
+
+    def _start_compiler(self) -> None:
+        self._admins = {}
+        self._keys = {}
+        self._networks = {}
+        self._rights = {}
+        self._below = {}
+        self._lock = threading.RLock()
+        self._compiled = {}
+        self._cache_lock = threading.Lock()
+        self._generation = 0
+        self._dependents = {}
+
+    @staticmethod
+    def _index(rights: dict[str, tuple[set[str], set[str]]], rule: list[str], *, add: bool) -> None:
+        """Add a ``p`` rule ``[subject, module, action, effect]`` to the index by subject (or
+        take it out)."""
+        subject, module, action, effect = rule[:4]
+        if effect not in ("allow", "deny"):
+            return  # no rule of the model's effect: it neither allows nor denies
+        allowed, denied = rights.setdefault(subject, (set(), set()))
+        kind = allowed if effect == "allow" else denied
+        if add:
+            kind.add(f"{module}.{action}")
+        else:
+            kind.discard(f"{module}.{action}")
+
+    def _changed(self) -> None:
+        """Drop every compiled form (after a reload)."""
+        with self._cache_lock:
+            self._generation += 1
+            self._compiled = {}
+            self._dependents = {}
+
+    def _invalidate(self, names: Iterable[str]) -> None:
+        """Drop the compiled forms of these admins and of every sub-admin below them."""
+        todo = list(names)
+        below = self._below
+        with self._cache_lock:
+            self._generation += 1
+            while todo:
+                name = todo.pop()
+                self._forget(name)
+                todo.extend(below.get(name, ()))
+
+    def _forget(self, name: str) -> None:
+        """Drop one admin's compiled form and its entries in the dependents (under the cache
+        lock)."""
+        compiled = self._compiled.pop(name, None)
+        if compiled is not None:
+            for account_id in compiled.depends:
+                readers = self._dependents.get(account_id)
+                if readers is not None:
+                    readers.discard(name)
+                    if not readers:
+                        del self._dependents[account_id]
+
+    def _directory_changed(self, changes: tuple[tuple[Any, Any], ...]) -> None:
+        """The directory's listener: drop the admins whose compiled form read an account
+        whose status, expiry or parent changed (or that is gone)."""
+        touched = [
+            before.id
+            for before, after in changes
+            if before is not None
+            and (
+                after is None
+                or after.status is not before.status
+                or after.expires_at != before.expires_at
+                or after.parent_id != before.parent_id
+            )
+        ]
+        if not touched:
+            return
+        with self._cache_lock:
+            self._generation += 1
+            for account_id in touched:
+                for name in list(self._dependents.get(account_id, ())):
+                    self._forget(name)
+
+    def _admin(self, name: str) -> Admin:
+        try:
+            return self._admins[name]
+        except (KeyError, TypeError):
+            raise UnknownSubject(f"admin {name!r} does not exist") from None
+
+    def _compile(self, name: str) -> _Compiled:
+        compiled = self._compiled.get(name)
+        if compiled is not None:
+            return compiled
+        with self._lock:
+            generation = self._generation  # before anything is read
+            compiled = self._compiled.get(name)
+            if compiled is not None:
+                return compiled
+            admin = self._admin(name)
+            own = self._rights.get(f"admin:{name}", _NO_RIGHTS)
+            role = self._rights.get(f"role:{admin.role.value}", _NO_RIGHTS)
+            allowed = own[0] | role[0]
+            denied = own[1] | role[1]
+            chain: tuple[Admin, ...] = (admin,)
+            if admin.parent is not None:
+                parent = self._compile(admin.parent)
+                allowed &= parent.allowed - parent.denied
+                chain = (admin, *parent.chain)
+            block, expiry, depends = self._agent_state(chain)
+            networks = tuple((a, self._networks[a.name]) for a in chain if a.name in self._networks)
+            windows = tuple((a, a.login_windows) for a in chain if a.login_windows)
+            guarded = any(a.disabled for a in chain) or block is not None or expiry is not None
+            compiled = _Compiled(
+                admin,
+                frozenset(allowed),
+                frozenset(denied),
+                chain,
+                networks,
+                windows,
+                guarded,
+                block,
+                expiry,
+                guarded or bool(networks) or bool(windows),
+                depends,
+            )
+            with self._cache_lock:
+                if self._generation == generation:  # no change since the first read
+                    self._compiled[name] = compiled
+                    for account_id in depends:
+                        self._dependents.setdefault(account_id, set()).add(name)
+            return compiled
+
+    def _agent_state(
+        self, chain: tuple[Admin, ...]
+    ) -> tuple[str | None, datetime | None, tuple[str, ...]]:
+        """Whether a scope agent (or an agent above it) is locked or inactive, the earliest
+        expiry among them, and the accounts read to say so."""
+        if self.directory is None:
+            return None, None, ()
+        expiry: datetime | None = None
+        read: list[str] = []
+        for admin in chain:
+            if admin.agent_id is None:
+                continue
+            agent_ids = [admin.agent_id, *self.directory.ancestors(admin.agent_id)]
+            for agent_id in agent_ids:
+                account = self.directory.get(agent_id)
+                read.append(agent_id)
+                if account.status is not AccountStatus.ACTIVE:
+                    return f"agent {agent_id!r} is {account.status.value}", None, tuple(read)
+                if account.expires_at is not None and (
+                    expiry is None or account.expires_at < expiry
+                ):
+                    expiry = account.expires_at
+        return None, expiry, tuple(read)
+
+    def _subject(self, subject: str) -> str:
+        if check_str(subject, "subject").startswith("key:"):
+            try:
+                return self._keys[subject[4:]]
+            except KeyError:
+                raise UnknownSubject(f"API key {subject[4:]!r} does not exist") from None
+        return subject
