@@ -416,3 +416,146 @@ def test_compiling_reads_no_rule_of_another_admin(monkeypatch: pytest.MonkeyPatc
         }
     for (name, module, action), allowed in decided.items():
         assert allowed == policy.casbin_decision(name, module, action, ip="192.0.2.1", now=NOW)
+
+
+def _scan(*args: object) -> object:
+    raise AssertionError("a scan of every rule")
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_a_grant_or_revoke_scans_no_rule_list(size: int) -> None:
+    """Casbin's rule lists are indexed: with every full scan made to fail (iteration,
+    ``index``, ``count``), admins are added, granted, denied, revoked, disabled and decided."""
+    from vosengine.policy._rules import _Rules
+
+    class _NoScan(_Rules):
+        __slots__ = ()
+        __iter__ = index = count = _scan  # type: ignore[assignment]
+
+    policy = Policy()
+    for index in range(size):
+        policy.add_admin(Admin(name=f"adm{index}", role=Role.OPERATOR))
+        policy.grant(f"adm{index}", "rate", "add")
+    model = policy.enforcer.get_model().model
+    lists = [model[sec][key].policy for sec in ("p", "g") for key in model[sec]]
+    assert all(type(rules) is _Rules for rules in lists)
+    for rules in lists:
+        rules.__class__ = _NoScan
+    try:
+        policy.add_admin(Admin(name="new", role=Role.ADMIN))
+        policy.add_admin(Admin(name="staff", role=Role.OPERATOR, parent="new"))
+        for name in ("adm0", f"adm{size - 1}", "new", "staff"):
+            policy.grant(name, "cdr", "export")
+            policy.deny(name, "rate", "view")
+            assert not policy.check_module(name, "rate", "view", now=NOW)
+            policy.revoke(name, "rate", "view")
+            policy.revoke(name, "cdr", "export")
+            assert policy.check_module(name, "rate", "view", now=NOW)
+        policy.set_disabled("new")
+        assert not policy.check_module("staff", "rate", "view", now=NOW)
+        policy.set_disabled("new", disabled=False)
+        policy.add_api_key("k", "staff")
+        assert policy.check_module("key:k", "account", "add", now=NOW)
+    finally:
+        for rules in lists:
+            rules.__class__ = _Rules
+    assert policy.enforcer.enforce("admin:adm0", "rate", "add")
+    assert ["admin:adm0", "cdr", "export", "allow"] not in policy.enforcer.get_policy()
+    assert policy.enforcer.has_policy("admin:adm0", "rate", "add", "allow")
+
+
+_RULES = st.lists(st.sampled_from("abc"), min_size=1, max_size=2)
+
+
+@settings(deadline=None, max_examples=150, derandomize=True)
+@given(
+    start=st.lists(_RULES, max_size=6),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["append", "remove", "set", "del", "insert", "pop", "sort", "extend", "clear"]
+            ),
+            _RULES,
+            st.integers(0, 8),
+        ),
+        max_size=25,
+    ),
+)
+def test_the_indexed_rule_list_holds_what_a_list_would(
+    start: list[list[str]], steps: list[tuple[str, list[str], int]]
+) -> None:
+    """Any sequence of list operations leaves an indexed rule list with the rules a plain list
+    would hold (in another order after a removal), answering ``in`` the same, its index
+    pointing at each rule; a copy, a deep copy and a pickle hold the same."""
+    import copy
+    import pickle
+    from collections import Counter
+
+    from vosengine.policy._rules import _Rules
+
+    rules, plain = _Rules(start), [list(r) for r in start]
+    for verb, rule, at in steps:
+        if verb == "append":
+            rules.append(list(rule)), plain.append(list(rule))
+        elif verb == "remove":
+            if rule in plain:
+                rules.remove(rule), plain.remove(rule)
+            else:
+                with pytest.raises(ValueError, match="not in list"):
+                    rules.remove(rule)
+        elif verb in ("set", "del", "insert", "pop") and plain:
+            at %= len(plain)
+            if verb == "set":
+                rules[at] = list(rule)
+                plain = list(rules)  # the order is the indexed list's after a removal
+            elif verb == "del":
+                del rules[at]
+                plain = list(rules)
+            elif verb == "insert":
+                rules.insert(at, list(rule)), plain.insert(at, list(rule))
+            else:
+                assert rules.pop(at) in plain
+                plain = list(rules)
+        elif verb == "sort":
+            rules.sort(), plain.sort()
+        elif verb == "extend":
+            rules += [list(rule)]
+            plain += [list(rule)]
+        elif verb == "clear":
+            rules.clear(), plain.clear()
+        assert Counter(map(tuple, rules)) == Counter(map(tuple, plain))
+        for candidate in (["a"], ["b", "c"], ["c", "c"], ("a",), "a", [["a"]], 5):
+            assert (candidate in rules) == (candidate in plain)
+        for key, places in rules._where.items():
+            assert all(tuple(rules[place]) == key for place in places)
+        assert sum(map(len, rules._where.values())) == len(rules)
+    for twin in (copy.copy(rules), copy.deepcopy(rules), pickle.loads(pickle.dumps(rules))):
+        assert type(twin) is _Rules
+        assert list(twin) == list(rules)
+        assert twin._where == rules._where
+
+
+def test_casbin_reloads_and_filtered_removals_keep_the_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from casbin.persist.adapters import FileAdapter
+
+    from vosengine.policy._rules import _Rules
+
+    path = tmp_path / "policy.csv"
+    path.write_text("")
+    policy = Policy(directory=directory(), adapter=FileAdapter(str(path)))
+    policy.add_admin(Admin(name="ann", role=Role.ADMIN, agent_id="agent-a"))
+    policy.grant("ann", "cdr", "modify")
+    policy.save()
+    policy.sync_hierarchy()
+    policy.sync_hierarchy()  # a filtered removal, then the links again
+    policy.enforcer.load_policy()  # a deep copy of the model, cleared and loaded
+    model = policy.enforcer.get_model().model
+    for sec in ("p", "g"):
+        for key in model[sec]:
+            rules = model[sec][key].policy
+            assert type(rules) is _Rules
+            assert sum(map(len, rules._where.values())) == len(rules)
+    assert ["admin:ann", "cdr", "modify", "allow"] in policy.enforcer.get_policy()
+    assert policy.enforcer.enforce("admin:ann", "cdr", "modify")
+    policy.enforcer.remove_policy("admin:ann", "cdr", "modify", "allow")
+    assert not policy.enforcer.enforce("admin:ann", "cdr", "modify")

@@ -43,6 +43,7 @@ from ._admin import Admin, LoginWindow, in_window
 from ._compiled import _Compiled, _whose
 from ._review import _Review
 from ._rights import _PERMISSIONS, ROLE_GRANTS, Role, _permission
+from ._rules import indexed_model
 
 __all__ = ["Policy"]
 
@@ -74,7 +75,7 @@ class Policy(_Review):
 
     def __init__(self, *, directory: AccountDirectory | None = None, adapter: Any = None) -> None:
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
-        model = casbin.Enforcer.new_model(text=text)
+        model = indexed_model(text)  # O(1) rule changes, see _rules
         try:
             self.enforcer = (
                 casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
