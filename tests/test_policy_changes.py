@@ -559,3 +559,41 @@ def test_casbin_reloads_and_filtered_removals_keep_the_index(tmp_path) -> None: 
     assert policy.enforcer.enforce("admin:ann", "cdr", "modify")
     policy.enforcer.remove_policy("admin:ann", "cdr", "modify", "allow")
     assert not policy.enforcer.enforce("admin:ann", "cdr", "modify")
+
+
+_CIDRS = st.sampled_from(
+    [
+        "192.0.2.0/24",
+        "192.0.2.128/25",
+        "192.0.2.7",
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+        "0.0.0.0/0",
+        "2001:db8::/32",
+        "2001:db8:1::/48",
+        "::/0",
+    ]
+)
+_ADDRESSES = st.sampled_from(
+    [
+        *("192.0.2.7", "192.0.2.200", "192.0.2.1", "10.1.2.3", "10.9.9.9", "203.0.113.5"),
+        *("2001:db8::1", "2001:db8:1::5", "2001:db9::1", "::ffff:192.0.2.7", "::ffff:10.1.2.3"),
+    ]
+)
+
+
+@settings(deadline=None, max_examples=200, derandomize=True)
+@given(
+    one=st.lists(_CIDRS, max_size=3, unique=True),
+    other=st.lists(_CIDRS, max_size=3, unique=True),
+    ip=_ADDRESSES,
+)
+def test_the_intersection_of_two_whitelists_holds_what_both_hold(
+    one: list[str], other: list[str], ip: str
+) -> None:
+    """A sub-admin's compiled whitelist is the intersection of its chain's: an address is in
+    it exactly when it is in each."""
+    from vosengine._net import Networks
+
+    a, b = Networks(one, field="a"), Networks(other, field="b")
+    assert (ip in (a & b)) == (ip in a and ip in b)

@@ -96,5 +96,19 @@ class Networks:
     def __bool__(self) -> bool:
         return bool(self._networks)
 
+    def __and__(self, other: Networks) -> Networks:
+        """The addresses in both sets, as networks: two CIDRs are nested or apart, so the
+        intersection is the smaller of each nested pair."""
+        mine = [ipaddress.ip_network(text, strict=False) for text in self.texts]
+        theirs = [ipaddress.ip_network(text, strict=False) for text in other.texts]
+        both = [
+            str(inner)
+            for a in mine
+            for b in theirs
+            if a.version == b.version
+            for inner in ((a,) if a.subnet_of(b) else (b,) if b.subnet_of(a) else ())  # type: ignore[arg-type]
+        ]
+        return Networks(dict.fromkeys(both), field="networks")
+
     def __repr__(self) -> str:
         return f"Networks({list(self.texts)!r})"

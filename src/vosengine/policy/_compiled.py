@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import attrs
-
 from .._checks import check_str
 from .._net import Networks
 from ..accounts import AccountDirectory, AccountStatus
@@ -20,30 +18,78 @@ from ._admin import Admin, LoginWindow, UnknownSubject
 __all__: list[str] = []
 
 
-@attrs.frozen
 class _Compiled:
-    admin: Admin
-    allowed: frozenset[str]
-    denied: frozenset[str]
-    chain: tuple[Admin, ...]  # the admin and every parent above it
-    # every IP whitelist and every set of login windows of the chain, the admin's own first:
-    # a sub-admin (and an API key) is held to each of them
-    networks: tuple[tuple[Admin, Networks], ...]
-    windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...]
-    # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
-    guarded: bool
-    # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and the
-    # earliest expiry among them and their agents above
-    agent_block: str | None
-    agent_expiry: datetime | None
-    # whether anything but the rights can refuse (guarded, a whitelist or a window)
-    conditional: bool
-    depends: tuple[str, ...]  # the accounts whose state it read (see Policy._dependents)
-    # permission -> its Decision (built once per subject and permission)
-    decisions: dict[str, Decision] = attrs.field(factory=dict, eq=False)
+    """One admin's compiled rights and conditions (never changed once built: a change builds
+    a new one). A plain slotted class: a recompile after a change is on the path of the next
+    decision, and attrs' frozen ``__init__`` would cost as much as the rest of it."""
+
+    __slots__ = (
+        "admin",
+        "agent_block",
+        "agent_expiry",
+        "allowed",
+        "chain",
+        "conditional",
+        "decisions",
+        "denied",
+        "depends",
+        "guarded",
+        "networks",
+        "whitelists",
+        "windows",
+    )
+
+    def __init__(
+        self,
+        admin: Admin,
+        allowed: frozenset[str],
+        denied: frozenset[str],
+        chain: tuple[Admin, ...],
+        agent_block: str | None,
+        agent_expiry: datetime | None,
+        depends: tuple[str, ...],
+        networks: dict[str, Networks],
+    ) -> None:
+        self.admin = admin
+        self.allowed = allowed
+        self.denied = denied
+        self.chain = chain  # the admin and every parent above it
+        # every IP whitelist and every set of login windows of the chain, the admin's own
+        # first: a sub-admin (and an API key) is held to each of them
+        # the addresses every whitelist of the chain holds (None: no whitelist applies), and
+        # each whitelist with its admin, to say whose refused an address
+        self.networks: Networks | None = None
+        self.whitelists: tuple[tuple[Admin, Networks], ...] = ()
+        self.windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...] = ()
+        disabled = False
+        for member in chain:
+            if member.name in networks:
+                whitelist = networks[member.name]
+                self.whitelists += ((member, whitelist),)
+                self.networks = whitelist if self.networks is None else self.networks & whitelist
+            if member.login_windows:
+                self.windows += ((member, member.login_windows),)
+            disabled = disabled or member.disabled
+        # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and
+        # the earliest expiry among them and their agents above
+        self.agent_block = agent_block
+        self.agent_expiry = agent_expiry
+        # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
+        self.guarded = disabled or agent_block is not None or agent_expiry is not None
+        # whether anything but the rights can refuse (guarded, a whitelist or a window)
+        self.conditional = self.guarded or self.networks is not None or bool(self.windows)
+        self.depends = depends  # the accounts whose state it read (see _Compiler._dependents)
+        # permission -> its Decision (built once per admin and permission)
+        self.decisions: dict[str, Decision] = {}
 
 
 _NO_RIGHTS: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _union(one: frozenset[str], other: frozenset[str]) -> frozenset[str]:
+    """``one | other``, without a copy when either is empty (most admins have few rules of
+    their own)."""
+    return one | other if one and other else one or other
 
 
 def _whose(compiled: _Compiled, admin: Admin) -> str:
@@ -59,7 +105,7 @@ class _Compiler:
     _keys: dict[str, str]
     _networks: dict[str, Networks]  # each admin's whitelist, parsed once
     # Casbin subject ("admin:<name>" or "role:<role>") -> its allowed and denied rights
-    _rights: dict[str, tuple[set[str], set[str]]]
+    _rights: dict[str, tuple[frozenset[str], frozenset[str]]]
     _below: dict[str, set[str]]  # admin -> its direct sub-admins
     _lock: threading.RLock  # the policy's changes (compiles take it too)
     _compiled: dict[str, _Compiled]
@@ -83,18 +129,21 @@ class _Compiler:
         self._dependents = {}
 
     @staticmethod
-    def _index(rights: dict[str, tuple[set[str], set[str]]], rule: list[str], *, add: bool) -> None:
+    def _index(
+        rights: dict[str, tuple[frozenset[str], frozenset[str]]], rule: list[str], *, add: bool
+    ) -> None:
         """Add a ``p`` rule ``[subject, module, action, effect]`` to the index by subject (or
-        take it out)."""
+        take it out): O(the subject's own rules)."""
         subject, module, action, effect = rule[:4]
         if effect not in ("allow", "deny"):
             return  # no rule of the model's effect: it neither allows nor denies
-        allowed, denied = rights.setdefault(subject, (set(), set()))
-        kind = allowed if effect == "allow" else denied
-        if add:
-            kind.add(f"{module}.{action}")
+        allowed, denied = rights.get(subject, _NO_RIGHTS)
+        change = frozenset((f"{module}.{action}",))
+        if effect == "allow":
+            allowed = allowed | change if add else allowed - change
         else:
-            kind.discard(f"{module}.{action}")
+            denied = denied | change if add else denied - change
+        rights[subject] = (allowed, denied)
 
     def _changed(self) -> None:
         """Drop every compiled form (after a reload)."""
@@ -166,29 +215,15 @@ class _Compiler:
             admin = self._admin(name)
             own = self._rights.get(f"admin:{name}", _NO_RIGHTS)
             role = self._rights.get(f"role:{admin.role.value}", _NO_RIGHTS)
-            allowed = own[0] | role[0]
-            denied = own[1] | role[1]
+            allowed, denied = _union(own[0], role[0]), _union(own[1], role[1])
             chain: tuple[Admin, ...] = (admin,)
             if admin.parent is not None:
                 parent = self._compile(admin.parent)
                 allowed &= parent.allowed - parent.denied
                 chain = (admin, *parent.chain)
             block, expiry, depends = self._agent_state(chain)
-            networks = tuple((a, self._networks[a.name]) for a in chain if a.name in self._networks)
-            windows = tuple((a, a.login_windows) for a in chain if a.login_windows)
-            guarded = any(a.disabled for a in chain) or block is not None or expiry is not None
             compiled = _Compiled(
-                admin,
-                frozenset(allowed),
-                frozenset(denied),
-                chain,
-                networks,
-                windows,
-                guarded,
-                block,
-                expiry,
-                guarded or bool(networks) or bool(windows),
-                depends,
+                admin, allowed, denied, chain, block, expiry, depends, self._networks
             )
             with self._cache_lock:
                 if self._generation == generation:  # no change since the first read

@@ -137,7 +137,7 @@ class Policy(_Review):
                 login_windows=windows,
             )
         self._admins = admins
-        rights: dict[str, tuple[set[str], set[str]]] = {}
+        rights: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         for rule in e.get_policy():
             if len(rule) >= 4:
                 self._index(rights, rule, add=True)
@@ -348,15 +348,14 @@ class Policy(_Review):
             if refusal is not None:
                 return refusal
         decision = compiled.decisions.get(permission)
-        if decision is None:
+        if decision is None:  # kept per admin: a key's decision names its admin
+            name = compiled.admin.name
             if permission in compiled.denied:
-                decision = Decision(allowed=False, reason=f"{permission} is denied to {subject!r}")
+                decision = Decision(allowed=False, reason=f"{permission} is denied to {name!r}")
             elif permission not in compiled.allowed:
-                decision = Decision(
-                    allowed=False, reason=f"{subject!r} has no grant for {permission}"
-                )
+                decision = Decision(allowed=False, reason=f"{name!r} has no grant for {permission}")
             else:
-                decision = Decision(allowed=True, reason=f"{subject!r} may {permission}")
+                decision = Decision(allowed=True, reason=f"{name!r} may {permission}")
             compiled.decisions[permission] = decision
         return decision
 
@@ -435,19 +434,17 @@ class Policy(_Review):
                 return Decision(
                     allowed=False, reason=f"admin {compiled.admin.name!r} is disabled{who}"
                 )
-        if compiled.networks:
+        if compiled.networks is not None:
             if ip is None:
                 return Decision(allowed=False, reason="an IP whitelist applies: give ip=")
             key = _address(ip, self._addresses)
-            for admin, networks in compiled.networks:
-                if not networks.contains_key(key):
-                    return Decision(
-                        allowed=False,
-                        reason=f"{ip} is not in the IP whitelist{_whose(compiled, admin)}",
-                    )
-        for admin, windows in compiled.windows:
-            if not any(window.contains(now=now) for window in windows):
-                return Decision(
-                    allowed=False, reason=f"outside the login windows{_whose(compiled, admin)}"
-                )
+            if not compiled.networks.contains_key(key):
+                owner = next(a for a, n in compiled.whitelists if not n.contains_key(key))
+                whose = _whose(compiled, owner)
+                return Decision(allowed=False, reason=f"{ip} is not in the IP whitelist{whose}")
+        if compiled.windows:
+            for admin, windows in compiled.windows:
+                if not any(window.contains(now=now) for window in windows):
+                    whose = _whose(compiled, admin)
+                    return Decision(allowed=False, reason=f"outside the login windows{whose}")
         return None
