@@ -3,7 +3,9 @@
     valgrind --tool=callgrind python -m benchmarks.hot_paths WHAT N
 
 WHAT is ``price`` (``RateTable.price``, one undated rate), ``policy``
-(``Policy.check_module`` for an admin with an IP whitelist) or ``register`` (a REGISTER
+(``Policy.check_module`` for an admin with an IP whitelist), ``account``
+(``Policy.check_account`` for an admin bound to an agent, a customer two levels below it) or
+``register`` (a REGISTER
 parsed, handled by IP authentication and serialized). One call costs the difference between
 the counts at N and at 0, divided by N. To compare an older tree in the same run, put its
 ``src`` first on ``PYTHONPATH``: the script calls either signature of ``price`` and
@@ -44,6 +46,20 @@ def policy() -> Callable[[], object]:
     return lambda: rules.check_module("a", "rate", "view", ip="192.0.2.7", now=AT)
 
 
+def account() -> Callable[[], object]:
+    from vosengine.accounts import Account, AccountDirectory, Operator
+    from vosengine.policy import Admin, Policy, Role
+
+    directory = AccountDirectory()
+    root = Operator(name="root")
+    directory.add(Account(id="agent"), actor=root, now=AT)
+    directory.add(Account(id="sub", parent_id="agent"), actor=root, now=AT)
+    directory.add(Account(id="customer", parent_id="sub"), actor=root, now=AT)
+    rules = Policy(directory=directory)
+    rules.add_admin(Admin(name="a", role=Role.ADMIN, agent_id="agent"))
+    return lambda: rules.check_account("a", "customer", "view", now=AT)
+
+
 def register() -> Callable[[], object]:
     from vosengine.sip import AuthMethod, DigestAuthenticator, Registrar, SipAccount, parse
 
@@ -76,7 +92,7 @@ def register() -> Callable[[], object]:
 
 def main() -> None:
     what, n = sys.argv[1], int(sys.argv[2])
-    run = {"price": price, "policy": policy, "register": register}[what]()
+    run = {"price": price, "policy": policy, "account": account, "register": register}[what]()
     for _ in range(200):  # warm the caches of the first calls
         run()
     gc.disable()

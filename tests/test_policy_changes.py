@@ -152,16 +152,21 @@ def test_an_unknown_account_is_the_same_error_for_global_and_scoped_admins() -> 
     policy = Policy(directory=directory())
     policy.add_admin(Admin(name="global", role=Role.SUPER_ADMIN))
     policy.add_admin(Admin(name="scoped", role=Role.SUPER_ADMIN, agent_id="agent-a"))
+    policy.add_admin(Admin(name="global-viewer", role=Role.READ_ONLY))
     policy.add_admin(Admin(name="viewer", role=Role.READ_ONLY, agent_id="agent-a"))
     policy.add_api_key("k", "global")
-    for subject in ("global", "scoped", "viewer", "key:k"):
-        for action in ("view", "delete"):
-            with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
-                policy.check_account(subject, "ghost", action, now=NOW)
-            with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
-                policy.check(subject, action, "account:ghost", now=NOW)
+    for subject in ("global", "scoped", "global-viewer", "viewer", "key:k"):
+        with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
+            policy.check_account(subject, "ghost", "view", now=NOW)
+        with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
+            policy.check(subject, "view", "account:ghost", now=NOW)
         with pytest.raises(UnknownAccount, match="account 'ghost' does not exist"):
             policy.casbin_decision(subject, "account", "view", account_id="ghost", now=NOW)
+    # an admin without the right is refused first, global or scoped, saying nothing of it
+    for subject in ("global-viewer", "viewer"):
+        refused = policy.check_account(subject, "ghost", "delete", now=NOW)
+        assert refused.reason == f"{subject!r} has no grant for account.delete"
+        assert not policy.casbin_decision(subject, "account", "delete", account_id="ghost", now=NOW)
     assert policy.check_account("global", "agent-a-cust", "delete", now=NOW)
     # without a directory no account is known: a global admin reaches any id, a scoped one none
     bare = Policy()

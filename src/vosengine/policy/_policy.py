@@ -371,24 +371,27 @@ class Policy(_Review):
         """May ``subject`` do ``action`` (an ``account`` module action) on ``account_id``?
         An admin bound to an agent reaches only that agent's subtree. With a directory, an
         account it does not hold is :class:`~vosengine.accounts.UnknownAccount` for every
-        subject, as the directory itself answers; without one, no account is known, so a
-        global admin reaches any id and a scoped admin none."""
-        directory = self.directory
-        if directory is not None and (type(account_id) is not str or account_id not in directory):
-            directory.get(account_id)  # the directory's own error
+        subject whose rights, address and time allow the action, global or scoped, as the
+        directory itself answers (one refused by them is refused first, saying nothing about
+        the account); without a directory no account is known, so a global admin reaches any
+        id and a scoped admin none."""
         decision = self.check_module(subject, "account", action, ip=ip, now=now)
         if not decision:
             return decision
+        directory = self.directory
+        scoped = False
         for admin in self._compile(self._subject(subject)).chain:
             scope = admin.agent_id
-            if scope is not None and (
-                self.directory is None or not self.directory.is_within(account_id, scope)
-            ):
-                return Decision(
-                    allowed=False,
-                    reason=f"account {account_id!r} is outside the scope of agent"
-                    f" {admin.agent_id!r}",
-                )
+            if scope is not None:
+                scoped = True
+                # is_within raises the directory's UnknownAccount for an unknown account
+                if directory is None or not directory.is_within(account_id, scope):
+                    return Decision(
+                        allowed=False,
+                        reason=f"account {account_id!r} is outside the scope of agent {scope!r}",
+                    )
+        if not scoped and directory is not None:
+            directory.get(account_id)  # a global admin: the same error for an unknown account
         return decision
 
     def check_agent(

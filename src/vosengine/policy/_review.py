@@ -34,14 +34,14 @@ class _Review(_Compiler):
         now: datetime,
     ) -> bool:
         """The same question asked of Casbin's own ``enforce`` (slow; for audits and the
-        differential tests). Account scope needs :meth:`sync_hierarchy` first."""
+        differential tests). Account scope needs :meth:`sync_hierarchy` first. As
+        :meth:`~vosengine.policy.Policy.check_account`, an account the directory does not
+        hold is its UnknownAccount once everything but the scope allows."""
         e = self.enforcer
         name = self._subject(subject)
         chain = self._compile(name).chain
         block, expiry, _ = self._agent_state(chain)  # directory data, outside Casbin
         check_aware(now, "now")
-        if account_id is not None and self.directory is not None:
-            self.directory.get(account_id)  # as check_account: an unknown account is an error
         if block is not None or (expiry is not None and now >= expiry):
             return False
         for admin in chain:
@@ -50,15 +50,21 @@ class _Review(_Compiler):
                 return False
             if e.get_filtered_named_policy("p5", 0, who):
                 return False
-            scoped = account_id is not None and e.get_filtered_named_policy("p2", 0, who)
-            if scoped and not e.enforce(e.new_enforce_context("2"), who, f"account:{account_id}"):
-                return False
             if e.get_filtered_named_policy("p3", 0, who) and (  # every whitelist of the chain
                 ip is None or not e.enforce(e.new_enforce_context("3"), who, ip)
             ):
                 return False
             windows = e.get_filtered_named_policy("p4", 0, who)  # and every window
             if windows and not e.enforce(e.new_enforce_context("4"), who, now):
+                return False
+        if account_id is None:
+            return True
+        if self.directory is not None:
+            self.directory.get(account_id)  # an unknown account is the directory's error
+        for admin in chain:
+            who = f"admin:{admin.name}"
+            scoped = e.get_filtered_named_policy("p2", 0, who)
+            if scoped and not e.enforce(e.new_enforce_context("2"), who, f"account:{account_id}"):
                 return False
         return True
 
