@@ -602,3 +602,23 @@ def test_the_intersection_of_two_whitelists_holds_what_both_hold(
 
     a, b = Networks(one, field="a"), Networks(other, field="b")
     assert (ip in (a & b)) == (ip in a and ip in b)
+
+
+def test_an_admin_whose_agent_is_removed_is_refused_until_it_is_back() -> None:
+    d = directory()
+    policy = Policy(directory=d)
+    policy.add_admin(Admin(name="a-admin", role=Role.ADMIN, agent_id="agent-a-sub"))
+    policy.add_admin(Admin(name="global", role=Role.ADMIN))
+    assert policy.check_module("a-admin", "rate", "view", now=NOW)
+    d.remove("agent-a-sub", actor=OP, now=NOW, cascade=True)
+    gone = policy.check_module("a-admin", "rate", "view", now=NOW)
+    assert not gone
+    assert gone.reason == "agent 'agent-a-sub' does not exist"
+    assert not policy.casbin_decision("a-admin", "rate", "view", now=NOW)
+    assert policy.check_module("global", "rate", "view", now=NOW)
+    d.add(Account(id="agent-a-sub", parent_id="agent-a", authorizations=FULL), actor=OP, now=NOW)
+    assert policy.check_module("a-admin", "rate", "view", now=NOW)
+    d.update("agent-a", actor=OP, now=NOW, status=AccountStatus.LOCKED)
+    assert policy.check_module("a-admin", "rate", "view", now=NOW).reason == (
+        "agent 'agent-a' is locked"
+    )

@@ -115,6 +115,30 @@ class _Compiler:
     _generation: int
     # account id -> the admins whose compiled form read its state
     _dependents: dict[str, set[str]]
+    # (admin, permission, outcome) -> its Decision (see _rights_decision)
+    _verdicts: dict[tuple[str, str, int], Decision]
+
+    def _rights_decision(self, compiled: _Compiled, permission: str) -> Decision:
+        """What the rights say of ``permission``: one Decision per admin, permission and
+        outcome, kept across recompiles (so the first decision after a change builds none)."""
+        name = compiled.admin.name
+        if permission in compiled.denied:
+            outcome = 0
+        elif permission in compiled.allowed:
+            outcome = 1
+        else:
+            outcome = 2
+        key = (name, permission, outcome)
+        decision = self._verdicts.get(key)
+        if decision is None:
+            if outcome == 0:
+                decision = Decision(allowed=False, reason=f"{permission} is denied to {name!r}")
+            elif outcome == 1:
+                decision = Decision(allowed=True, reason=f"{name!r} may {permission}")
+            else:
+                decision = Decision(allowed=False, reason=f"{name!r} has no grant for {permission}")
+            self._verdicts[key] = decision  # at most 3 per admin and permission
+        return decision
 
     def _start_compiler(self) -> None:
         self._admins = {}
@@ -127,6 +151,7 @@ class _Compiler:
         self._cache_lock = threading.Lock()
         self._generation = 0
         self._dependents = {}
+        self._verdicts = {}
 
     @staticmethod
     def _index(
@@ -152,9 +177,11 @@ class _Compiler:
             self._compiled = {}
             self._dependents = {}
 
-    def _invalidate(self, names: Iterable[str]) -> None:
-        """Drop the compiled forms of these admins and of every sub-admin below them."""
+    def _invalidate(self, names: Iterable[str]) -> list[str]:
+        """Drop the compiled forms of these admins and of every sub-admin below them; returns
+        those of ``names`` that had one."""
         todo = list(names)
+        had = [name for name in todo if name in self._compiled]
         below = self._below
         with self._cache_lock:
             self._generation += 1
@@ -162,6 +189,7 @@ class _Compiler:
                 name = todo.pop()
                 self._forget(name)
                 todo.extend(below.get(name, ()))
+        return had
 
     def _forget(self, name: str) -> None:
         """Drop one admin's compiled form and its entries in the dependents (under the cache
@@ -177,17 +205,16 @@ class _Compiler:
 
     def _directory_changed(self, changes: tuple[tuple[Any, Any], ...]) -> None:
         """The directory's listener: drop the admins whose compiled form read an account
-        whose status, expiry or parent changed (or that is gone)."""
+        whose status, expiry or parent changed, that is gone, or that was missing and is
+        added (an admin whose agent was removed is refused until it is back)."""
         touched = [
-            before.id
+            (before or after).id
             for before, after in changes
-            if before is not None
-            and (
-                after is None
-                or after.status is not before.status
-                or after.expires_at != before.expires_at
-                or after.parent_id != before.parent_id
-            )
+            if before is None
+            or after is None
+            or after.status is not before.status
+            or after.expires_at != before.expires_at
+            or after.parent_id != before.parent_id
         ]
         if not touched:
             return
@@ -235,18 +262,22 @@ class _Compiler:
     def _agent_state(
         self, chain: tuple[Admin, ...]
     ) -> tuple[str | None, datetime | None, tuple[str, ...]]:
-        """Whether a scope agent (or an agent above it) is locked or inactive, the earliest
-        expiry among them, and the accounts read to say so."""
-        if self.directory is None:
+        """Whether a scope agent (or an agent above it) is locked, inactive or gone, the
+        earliest expiry among them, and the accounts read to say so."""
+        directory = self.directory
+        if directory is None:
             return None, None, ()
         expiry: datetime | None = None
         read: list[str] = []
         for admin in chain:
             if admin.agent_id is None:
                 continue
-            agent_ids = [admin.agent_id, *self.directory.ancestors(admin.agent_id)]
+            if admin.agent_id not in directory:
+                read.append(admin.agent_id)
+                return f"agent {admin.agent_id!r} does not exist", None, tuple(read)
+            agent_ids = [admin.agent_id, *directory.ancestors(admin.agent_id)]
             for agent_id in agent_ids:
-                account = self.directory.get(agent_id)
+                account = directory.get(agent_id)
                 read.append(agent_id)
                 if account.status is not AccountStatus.ACTIVE:
                     return f"agent {agent_id!r} is {account.status.value}", None, tuple(read)

@@ -245,7 +245,8 @@ class Policy(_Review):
             else:
                 self.enforcer.remove_named_policy("p5", f"admin:{name}", "disabled")
             self._admins[name] = attrs.evolve(admin, disabled=disabled)
-            self._invalidate((name,))
+            for warm in self._invalidate((name,)):
+                self._compile(warm)  # in use: compiled again now, not at its next decision
 
     def _apply(self, changes: list[tuple[str, str, str, str, str]]) -> None:
         """Validate a batch of (verb, admin, module, action, effect) first, then apply it
@@ -269,8 +270,8 @@ class Policy(_Review):
                 if e.add_policy(*rule) if add else e.remove_policy(*rule):
                     self._index(self._rights, rule, add=add)
                     changed.add(rule[0].removeprefix("admin:"))
-            if changed:
-                self._invalidate(changed)
+            for warm in self._invalidate(changed):
+                self._compile(warm)  # in use: compiled again now, not at its next decision
 
     def grant(self, name: str, module: str, action: str) -> None:
         self._apply([("add", name, module, action, "allow")])
@@ -349,14 +350,7 @@ class Policy(_Review):
                 return refusal
         decision = compiled.decisions.get(permission)
         if decision is None:  # kept per admin: a key's decision names its admin
-            name = compiled.admin.name
-            if permission in compiled.denied:
-                decision = Decision(allowed=False, reason=f"{permission} is denied to {name!r}")
-            elif permission not in compiled.allowed:
-                decision = Decision(allowed=False, reason=f"{name!r} has no grant for {permission}")
-            else:
-                decision = Decision(allowed=True, reason=f"{name!r} may {permission}")
-            compiled.decisions[permission] = decision
+            decision = compiled.decisions[permission] = self._rights_decision(compiled, permission)
         return decision
 
     def check_account(
