@@ -622,3 +622,78 @@ def test_an_admin_whose_agent_is_removed_is_refused_until_it_is_back() -> None:
     assert policy.check_module("a-admin", "rate", "view", now=NOW).reason == (
         "agent 'agent-a' is locked"
     )
+
+
+def test_while_threads_decide_the_next_decision_after_each_change_reflects_it() -> None:
+    """The live-change promise under load: while three threads decide for every admin, each
+    change made here is seen by the decision made right after it, against a plain model of
+    who may edit rates (not disabled, no deny, no locked agent in the chain)."""
+    import random
+
+    d = directory()
+    policy = Policy(directory=d)
+    admins = {  # name -> (agent, parent)
+        "global": (None, None),
+        "a": ("agent-a", None),
+        "s": ("agent-a-sub", "a"),
+        "b": ("agent-a-sub", None),
+    }
+    for name, (agent, parent) in admins.items():
+        policy.add_admin(Admin(name=name, role=Role.ADMIN, agent_id=agent, parent=parent))
+    locked: set[str] = set()
+    disabled: set[str] = set()
+    denied: set[str] = set()
+
+    def expected(name: str) -> bool:
+        chain = [name] + ([admins[name][1]] if admins[name][1] else [])
+        agents = {"agent-a": ["agent-a"], "agent-a-sub": ["agent-a-sub", "agent-a"], None: []}
+        return not any(
+            n in disabled or n in denied or set(agents[admins[n][0]]) & locked for n in chain
+        )
+
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def decide() -> None:
+        try:
+            while not stop.is_set():
+                for name in admins:
+                    policy.check_module(name, "rate", "edit", now=NOW)
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=decide) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    rng = random.Random(7)
+    try:
+        for _ in range(400):
+            what = rng.randrange(4)
+            if what == 0:
+                agent = rng.choice(["agent-a", "agent-a-sub"])
+                lock = agent not in locked
+                status = AccountStatus.LOCKED if lock else AccountStatus.ACTIVE
+                d.update(agent, actor=OP, now=NOW, status=status)
+                (locked.add if lock else locked.discard)(agent)
+            elif what == 1:
+                name = rng.choice(list(admins))
+                policy.set_disabled(name, disabled=name not in disabled)
+                (disabled.discard if name in disabled else disabled.add)(name)
+            elif what == 2:
+                name = rng.choice(list(admins))
+                if name in denied:
+                    policy.revoke(name, "rate", "edit")
+                    denied.discard(name)
+                else:
+                    policy.deny(name, "rate", "edit")
+                    denied.add(name)
+            else:
+                d.update("agent-a-cust", actor=OP, now=NOW, memo=str(rng.random()))
+            for name in admins:
+                decision = policy.check_module(name, "rate", "edit", now=NOW)
+                assert bool(decision) == expected(name), (name, decision.reason)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert not failures, failures
