@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.data import admin_policy
 from benchmarks.tree import build_tree
 from vosengine.policy import MODULES, Admin, LoginWindow, Policy, Role
 
@@ -142,14 +143,7 @@ def main() -> None:
 
 def change_costs(size: int, rng: random.Random) -> dict[str, float]:
     """Median µs of each step at ``size`` admins (see the module docstring)."""
-    policy = Policy()
-    names = [f"adm{i}" for i in range(size)]
-    for index, name in enumerate(names):
-        whitelist = ("192.0.2.0/24",) if index % 4 == 0 else ()
-        policy.add_admin(Admin(name=name, role=list(Role)[index % 4], ip_whitelist=whitelist))
-        policy.grant(name, "alarm", "configure")
-    for name in names:
-        policy.check_module(name, "rate", "view", ip="192.0.2.9", now=NOW)
+    policy, names = admin_policy(size, NOW)
     clock_ns = time.perf_counter_ns
 
     def timed(call: Any) -> float:

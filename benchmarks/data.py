@@ -6,11 +6,14 @@
   (``phonenumbers.geodata.GEOCODE_DATA``), each with its English area name.
 * ``real_numbers(prefixes, n)``: numbers that extend randomly chosen real prefixes to 11-13
   digits, so lookups walk the deep, shared paths that real traffic walks.
+* ``admin_policy(size, now)``: a ``Policy`` of ``size`` admins (the four roles in turn, a
+  quarter with an IP whitelist, each with a grant of its own), every admin decided once.
 """
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 DIGITS = "0123456789"
 
@@ -53,3 +56,17 @@ def real_numbers(prefixes: list[str], n: int, *, seed: int = 3) -> list[str]:
         total = max(len(prefix) + 1, rng.randint(11, 13))
         out.append(prefix + "".join(rng.choices(DIGITS, k=total - len(prefix))))
     return out
+
+
+def admin_policy(size: int, now: Any) -> tuple[Any, list[str]]:
+    from vosengine.policy import Admin, Policy, Role
+
+    policy = Policy()
+    names = [f"adm{i}" for i in range(size)]
+    for index, name in enumerate(names):
+        whitelist = ("192.0.2.0/24",) if index % 4 == 0 else ()
+        policy.add_admin(Admin(name=name, role=list(Role)[index % 4], ip_whitelist=whitelist))
+        policy.grant(name, "alarm", "configure")
+    for name in names:
+        policy.check_module(name, "rate", "view", ip="192.0.2.9", now=now)
+    return policy, names

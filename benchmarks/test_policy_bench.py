@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from vosengine.policy import Admin, Policy, Role
+from benchmarks.data import admin_policy
+from vosengine.policy import Policy
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
 SIZES = [10, 10_000]
@@ -22,15 +23,7 @@ SIZES = [10, 10_000]
 
 @cache
 def world(size: int) -> tuple[Policy, list[str]]:
-    policy = Policy()
-    names = [f"adm{i}" for i in range(size)]
-    for index, name in enumerate(names):
-        whitelist = ("192.0.2.0/24",) if index % 4 == 0 else ()
-        policy.add_admin(Admin(name=name, role=list(Role)[index % 4], ip_whitelist=whitelist))
-        policy.grant(name, "alarm", "configure")
-    for name in names:
-        policy.check_module(name, "rate", "view", ip="192.0.2.9", now=NOW)
-    return policy, names
+    return admin_policy(size, NOW)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("size", SIZES)
