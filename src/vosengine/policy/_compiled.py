@@ -45,40 +45,46 @@ class _Compiled:
         allowed: frozenset[str],
         denied: frozenset[str],
         chain: tuple[Admin, ...],
-        agent_block: str | None,
-        agent_expiry: datetime | None,
-        depends: tuple[str, ...],
-        networks: dict[str, Networks],
+        parent: _Compiled | None,
+        whitelist: Networks | None,
+        agent_state: tuple[str | None, datetime | None, tuple[str, ...]],
     ) -> None:
+        """``admin``'s own whitelist and windows added to its parent's compiled form (``chain``
+        is the admin and every parent above it): a sub-admin (and an API key) is held to every
+        restriction of its chain."""
         self.admin = admin
         self.allowed = allowed
         self.denied = denied
-        self.chain = chain  # the admin and every parent above it
-        # every IP whitelist and every set of login windows of the chain, the admin's own
-        # first: a sub-admin (and an API key) is held to each of them
+        self.chain = chain
         # the addresses every whitelist of the chain holds (None: no whitelist applies), and
-        # each whitelist with its admin, to say whose refused an address
-        self.networks: Networks | None = None
-        self.whitelists: tuple[tuple[Admin, Networks], ...] = ()
-        self.windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...] = ()
-        disabled = False
-        for member in chain:
-            if member.name in networks:
-                whitelist = networks[member.name]
-                self.whitelists += ((member, whitelist),)
-                self.networks = whitelist if self.networks is None else self.networks & whitelist
-            if member.login_windows:
-                self.windows += ((member, member.login_windows),)
-            disabled = disabled or member.disabled
-        # the agent accounts of the chain's scopes: why they stop it (locked / inactive), and
-        # the earliest expiry among them and their agents above
-        self.agent_block = agent_block
-        self.agent_expiry = agent_expiry
-        # whether anything but IP and time can refuse (a disabled admin, a stopped agent)
-        self.guarded = disabled or agent_block is not None or agent_expiry is not None
+        # each whitelist with its admin, the admin's own first, to say whose refused an address
+        self.networks: Networks | None = None if parent is None else parent.networks
+        self.whitelists: tuple[tuple[Admin, Networks], ...] = (
+            () if parent is None else parent.whitelists
+        )
+        if whitelist is not None:
+            self.whitelists = ((admin, whitelist), *self.whitelists)
+            self.networks = whitelist if self.networks is None else whitelist & self.networks
+        # each set of login windows of the chain with its admin, the admin's own first
+        self.windows: tuple[tuple[Admin, tuple[LoginWindow, ...]], ...] = (
+            () if parent is None else parent.windows
+        )
+        if admin.login_windows:
+            self.windows = ((admin, admin.login_windows), *self.windows)
+        # the agent accounts of the chain's scopes: why they stop it (locked / inactive), the
+        # earliest expiry among them and their agents above, and the accounts read to say so
+        self.agent_block, self.agent_expiry, self.depends = agent_state
+        # whether anything but IP and time can refuse (a disabled admin of the chain, a
+        # stopped agent); the agent state covers the parent's, so its guard adds only its
+        # disabled admins
+        self.guarded: bool = (
+            admin.disabled
+            or (parent is not None and parent.guarded)
+            or self.agent_block is not None
+            or self.agent_expiry is not None
+        )
         # whether anything but the rights can refuse (guarded, a whitelist or a window)
         self.conditional = self.guarded or self.networks is not None or bool(self.windows)
-        self.depends = depends  # the accounts whose state it read (see _Compiler._dependents)
         # permission -> its Decision (built once per admin and permission)
         self.decisions: dict[str, Decision] = {}
 
@@ -243,19 +249,24 @@ class _Compiler:
             own = self._rights.get(f"admin:{name}", _NO_RIGHTS)
             role = self._rights.get(f"role:{admin.role.value}", _NO_RIGHTS)
             allowed, denied = _union(own[0], role[0]), _union(own[1], role[1])
-            chain: tuple[Admin, ...] = (admin,)
+            parent = None
             if admin.parent is not None:
                 parent = self._compile(admin.parent)
                 allowed &= parent.allowed - parent.denied
-                chain = (admin, *parent.chain)
-            block, expiry, depends = self._agent_state(chain)
+            chain = (admin,) if parent is None else (admin, *parent.chain)
             compiled = _Compiled(
-                admin, allowed, denied, chain, block, expiry, depends, self._networks
+                admin,
+                allowed,
+                denied,
+                chain,
+                parent,
+                self._networks.get(name),
+                self._agent_state(chain),
             )
             with self._cache_lock:
                 if self._generation == generation:  # no change since the first read
                     self._compiled[name] = compiled
-                    for account_id in depends:
+                    for account_id in compiled.depends:
                         self._dependents.setdefault(account_id, set()).add(name)
             return compiled
 
