@@ -39,13 +39,17 @@ class _Rules(list[list[str]]):
         for index, rule in enumerate(list.__iter__(self)):
             self._where.setdefault(tuple(rule), []).append(index)
 
-    def __contains__(self, rule: object) -> bool:
+    def _places(self, rule: object) -> list[int] | None:
+        """Where ``rule`` is, or None when it is not here."""
         if not isinstance(rule, list):  # as in a list: a tuple equals no rule
-            return False
+            return None
         try:
-            return tuple(rule) in self._where
+            return self._where.get(tuple(rule))
         except TypeError:  # a rule holding something unhashable is in no policy
-            return False
+            return None
+
+    def __contains__(self, rule: object) -> bool:
+        return bool(self._places(rule))
 
     def append(self, rule: list[str]) -> None:
         self._where.setdefault(tuple(rule), []).append(len(self))
@@ -56,7 +60,7 @@ class _Rules(list[list[str]]):
             self.append(rule)
 
     def remove(self, rule: list[str]) -> None:
-        places = self._where.get(tuple(rule)) if rule in self else None
+        places = self._places(rule)
         if not places:
             raise ValueError("list.remove(x): x not in list")
         index = places.pop()
