@@ -3,7 +3,9 @@ decisions racing directory changes, accounts that do not exist, and the cost of 
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -186,6 +188,32 @@ def copy(policy: Policy, d: AccountDirectory) -> Policy:
     return Policy(directory=d, adapter=StringAdapter("\n".join(lines)))
 
 
+@contextlib.contextmanager
+def deciding(decide_once: Callable[[], object]) -> Iterator[None]:
+    """Three threads call ``decide_once`` over and over while the block runs; an error any of
+    them met fails the test once they have stopped."""
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                decide_once()
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+    assert not failures, failures
+
+
 # -- 2. a decision compiled while the directory changes is never kept ---------------------------
 
 
@@ -235,17 +263,12 @@ def test_decisions_racing_changes_end_on_the_last_change() -> None:
         if parent is not None and policy._admins[parent].agent_id is None:
             parent = None
         policy.add_admin(Admin(name=name, role=Role.ADMIN, agent_id=agent, parent=parent))
-    stop = threading.Event()
     failures: list[BaseException] = []
 
     def decide() -> None:
-        try:
-            while not stop.is_set():
-                for name in names:
-                    policy.check_account(name, "agent-a-cust", "view", now=NOW)
-                    policy.check_module(name, "rate", "edit", now=NOW)
-        except BaseException as error:  # reported below
-            failures.append(error)
+        for name in names:
+            policy.check_account(name, "agent-a-cust", "view", now=NOW)
+            policy.check_module(name, "rate", "edit", now=NOW)
 
     def change(seed: int) -> None:
         import random
@@ -268,15 +291,12 @@ def test_decisions_racing_changes_end_on_the_last_change() -> None:
         except BaseException as error:  # reported below
             failures.append(error)
 
-    deciders = [threading.Thread(target=decide) for _ in range(3)]
-    changers = [threading.Thread(target=change, args=(seed,)) for seed in range(2)]
-    for thread in deciders + changers:
-        thread.start()
-    for thread in changers:
-        thread.join(60)
-    stop.set()
-    for thread in deciders:
-        thread.join(60)
+    with deciding(decide):
+        changers = [threading.Thread(target=change, args=(seed,)) for seed in range(2)]
+        for thread in changers:
+            thread.start()
+        for thread in changers:
+            thread.join(60)
     assert not failures, failures
     fresh = copy(policy, d)  # the same state, decided from scratch
     for name in names:
@@ -651,22 +671,12 @@ def test_while_threads_decide_the_next_decision_after_each_change_reflects_it() 
             n in disabled or n in denied or set(agents[admins[n][0]]) & locked for n in chain
         )
 
-    stop = threading.Event()
-    failures: list[BaseException] = []
-
     def decide() -> None:
-        try:
-            while not stop.is_set():
-                for name in admins:
-                    policy.check_module(name, "rate", "edit", now=NOW)
-        except BaseException as error:  # reported below
-            failures.append(error)
+        for name in admins:
+            policy.check_module(name, "rate", "edit", now=NOW)
 
-    threads = [threading.Thread(target=decide) for _ in range(3)]
-    for thread in threads:
-        thread.start()
     rng = random.Random(7)
-    try:
+    with deciding(decide):
         for _ in range(400):
             what = rng.randrange(4)
             if what == 0:
@@ -692,8 +702,3 @@ def test_while_threads_decide_the_next_decision_after_each_change_reflects_it() 
             for name in admins:
                 decision = policy.check_module(name, "rate", "edit", now=NOW)
                 assert bool(decision) == expected(name), (name, decision.reason)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(30)
-    assert not failures, failures
