@@ -35,18 +35,27 @@ class _Tree:
 
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
-        self._children: dict[str, tuple[str, ...]] = {}
+        # account id -> its direct sub-accounts' ids, in the order they were added (a dict
+        # as an ordered set: adding or taking one out is O(1), whatever the siblings)
+        self._children: dict[str, dict[str, None]] = {}
         self._audit: list[AuditRecord] = []
         self._lock = threading.RLock()
+        # What is derived from the chains of accounts, made on first use. Every entry is
+        # stamped with the generation it was made in; a change moves the generation on, so
+        # a change costs O(1) however many entries there are, and a stale entry is made
+        # again on its next read (O(depth)).
+        self._generation = 0
         # account id -> the non-open number sections from it up to the root, nearest first
-        self._section_chains: dict[str, tuple[tuple[str, NumberSection], ...]] = {}
+        self._section_chains: dict[str, tuple[int, tuple[tuple[str, NumberSection], ...]]] = {}
         # account id -> whether its chain allows a number (see number_allowed), shared by
         # the accounts whose chains have the same sectioned levels (by their ids)
-        self._section_verdicts: dict[str, Callable[[str], bool]] = {}
-        self._merged_sections: dict[tuple[str, ...], Callable[[str], bool]] = {}
+        self._section_verdicts: dict[str, tuple[int, Callable[[str], bool]]] = {}
+        self._merged_sections: dict[tuple[str, ...], tuple[int, Callable[[str], bool]]] = {}
         # account id -> the verdict of the stored statuses from it up to the root, and the
         # expiry dates that may make it worse (see status_verdict)
-        self._status_chains: dict[str, tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]] = {}
+        self._status_chains: dict[
+            str, tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...]]
+        ] = {}
         # (listener, whether it is told what changed)
         self._listeners: list[tuple[Callable[..., None], bool]] = []
         # (before, after) of each account the change under way has written so far
@@ -76,12 +85,13 @@ class _Tree:
     def children(self, account_id: str) -> tuple[str, ...]:
         """Ids of the direct sub-accounts, in the order they were added."""
         self.get(account_id)
-        return self._children.get(account_id, ())
+        return tuple(self._children.get(account_id, ()))
 
     def sub_accounts(self, account_id: str, *, scope: Scope = Scope.DIRECT) -> list[str]:
         """Ids of the sub-accounts: first level (``DIRECT``) or the whole subtree (``ALL``,
         depth first, parents before their children). O(size of the result)."""
-        direct = self.children(account_id)
+        self.get(account_id)
+        direct = self._children.get(account_id, {})
         if scope is Scope.DIRECT:
             return list(direct)
         if scope is not Scope.ALL:
@@ -117,7 +127,8 @@ class _Tree:
 
     def is_agent(self, account_id: str) -> bool:
         """Whether the account has sub-accounts (and so is an agent)."""
-        return bool(self.children(account_id))
+        self.get(account_id)
+        return account_id in self._children
 
     def category(self, account_id: str) -> AccountCategory:
         return AccountCategory.AGENT if self.is_agent(account_id) else AccountCategory.ACCOUNT
@@ -136,14 +147,14 @@ class _Tree:
     def status_verdict(self, account_id: str, *, now: datetime) -> StatusVerdict:
         """The worst status of the account and every agent above it, and whose it is
         (the nearest account when several are equally bad). O(levels with an expiry date):
-        the stored statuses of the chain are summed up once per account and dropped on any
-        change to the directory."""
+        the stored statuses of the chain are summed up once per account and made again after
+        any change to the directory."""
         if type(now) is not datetime or now.utcoffset() is None:
             check_aware(now, "now")
         summary = self._status_chains.get(account_id)
-        if summary is None:
+        if summary is None or summary[0] != self._generation:
             summary = self._status_chain(account_id)
-        verdict, expiries = summary
+        _, verdict, expiries = summary
         if expiries:
             for expires_at, expiring in expiries:  # nearest first
                 if now >= expires_at:
@@ -152,7 +163,7 @@ class _Tree:
 
     def _status_chain(
         self, account_id: str
-    ) -> tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]:
+    ) -> tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...]]:
         """The verdict of the chain's stored statuses, and -- only when none is worse than
         expired -- the expiry dates of its active accounts, nearest first."""
         with self._lock:  # a miss is filled under the lock, so no change can interleave
@@ -168,7 +179,8 @@ class _Tree:
                     for level in chain
                     if level.status is AccountStatus.ACTIVE and level.expires_at is not None
                 )
-            summary = (StatusVerdict(status=worst, account_id=worst_id), expiries)
+            verdict = StatusVerdict(status=worst, account_id=worst_id)
+            summary = (self._generation, verdict, expiries)
             self._status_chains[account_id] = summary
             return summary
 
@@ -179,11 +191,11 @@ class _Tree:
 
     def _section_chain(self, account_id: str) -> tuple[tuple[str, NumberSection], ...]:
         try:
-            chain = self._section_chains.get(account_id)
+            entry = self._section_chains.get(account_id)
         except TypeError:
             raise not_a_key(account_id, "account_id") from None
-        if chain is not None:
-            return chain
+        if entry is not None and entry[0] == self._generation:
+            return entry[1]
         with self._lock:  # a miss is filled under the lock, so no change can interleave
             levels = self._levels(account_id)
             chain = tuple(
@@ -191,7 +203,7 @@ class _Tree:
                 for level in levels
                 if not level.number_section.is_open
             )
-            self._section_chains[account_id] = chain
+            self._section_chains[account_id] = (self._generation, chain)
             return chain
 
     def number_allowed(self, account_id: str, number: str) -> bool:
@@ -201,31 +213,34 @@ class _Tree:
 
         O(len(number)): the sections of the chain are merged into one look-up
         (:class:`~vosengine.numbering.AllSections`), shared by the accounts under the same
-        sectioned agents, made on first use and dropped on any change to the directory.
+        sectioned agents, made on first use and made again after any change to the directory.
         """
         digits = normalize_number(number)
         try:
-            allows = self._section_verdicts.get(account_id)
+            entry = self._section_verdicts.get(account_id)
         except TypeError:
             raise not_a_key(account_id, "account_id") from None
-        if allows is None:
-            allows = self._section_verdict(account_id)
-        return allows(digits)
+        if entry is not None and entry[0] == self._generation:
+            return entry[1](digits)
+        return self._section_verdict(account_id)(digits)
 
     def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
         chain = self._section_chain(account_id)
         with self._lock:
+            generation = self._generation
             key = tuple(level_id for level_id, _ in chain)
-            allows = self._merged_sections.get(key)
-            if allows is None:
+            entry = self._merged_sections.get(key)
+            if entry is not None and entry[0] == generation:
+                allows = entry[1]
+            else:
                 if not chain:
                     allows = _anything
                 elif len(chain) == 1:
                     allows = chain[0][1]._allows_digits
                 else:
                     allows = AllSections(section for _, section in chain)._allows_digits
-                self._merged_sections[key] = allows
-            self._section_verdicts[account_id] = allows
+                self._merged_sections[key] = (generation, allows)
+            self._section_verdicts[account_id] = (generation, allows)
             return allows
 
     def number_check(self, account_id: str, number: str) -> NumberCheck:
@@ -333,7 +348,26 @@ class _Tree:
 
     def _attach(self, account_id: str, parent_id: str) -> None:
         """List ``account_id`` as the last child of ``parent_id``."""
-        self._children[parent_id] = (*self._children.get(parent_id, ()), account_id)
+        siblings = self._children.get(parent_id)
+        if siblings is None:
+            self._children[parent_id] = {account_id: None}
+        else:
+            siblings[account_id] = None
+
+    def _detach(self, account: Account) -> None:
+        """Take ``account`` out of its parent's children."""
+        if account.parent_id is None:
+            return
+        siblings = self._children[account.parent_id]
+        del siblings[account.id]
+        if not siblings:
+            del self._children[account.parent_id]
+
+    def _forget(self, account_id: str) -> None:
+        """Drop what is derived from a removed account's chain."""
+        self._status_chains.pop(account_id, None)
+        self._section_chains.pop(account_id, None)
+        self._section_verdicts.pop(account_id, None)
 
 
 def _anything(number: str) -> bool:

@@ -1,0 +1,165 @@
+"""Growth tests: what an operation costs when the tables it only looks into grow ten times.
+
+Cost is counted, never timed: :func:`work` counts the Python and C function calls an
+operation makes (a profile hook sees each one), and :func:`allocated` the bytes it leaves
+allocated, so each test compares the same operation at two sizes deterministically.
+"""
+
+from __future__ import annotations
+
+import sys
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from vosengine.accounts import (
+    FULL,
+    RETAIL,
+    Account,
+    AccountDirectory,
+    AccountStatus,
+    Operator,
+    Scope,
+)
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+OP = Operator(name="root")
+
+
+def work(operation: Callable[[], Any]) -> int:
+    """How many Python and C function calls ``operation()`` makes."""
+    count = 0
+
+    def hook(frame: Any, event: str, arg: Any) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        operation()
+    finally:
+        sys.setprofile(previous)
+    return count
+
+
+def allocated(
+    operation: Callable[[], Any], *, setup: Callable[[], Any] = lambda: None
+) -> tuple[int, int]:
+    """The peak of the bytes allocated while ``operation()`` runs, and the bytes it left
+    allocated (negative when it released more than it kept). Only what is allocated while
+    tracing is seen, so ``setup()`` runs traced first: what it made and ``operation`` frees
+    counts as released."""
+    tracemalloc.start()
+    try:
+        setup()
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        operation()
+        current, peak = tracemalloc.get_traced_memory()
+        return peak - before, current - before
+    finally:
+        tracemalloc.stop()
+
+
+# -- accounts -----------------------------------------------------------------------------
+
+
+def agent_with(customers: int) -> AccountDirectory:
+    """A top agent, two sub-agents below it and ``customers`` accounts under the second."""
+    d = AccountDirectory()
+    d.add(Account(id="top", authorizations=FULL), actor=OP, now=NOW)
+    d.add(Account(id="mid", parent_id="top", authorizations=FULL), actor=OP, now=NOW)
+    d.add(Account(id="shop", parent_id="mid", authorizations=RETAIL), actor=OP, now=NOW)
+    for index in range(customers):
+        d.add(Account(id=f"c{index}", parent_id="shop"), actor=OP, now=NOW)
+    return d
+
+
+def _warm(d: AccountDirectory) -> None:
+    """Fill the directory's derived caches for every account, as a running switch has."""
+    for account in d:
+        d.status_verdict(account.id, now=NOW)
+        d.number_allowed(account.id, "8801711")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"memo": "VIP"},
+        {"name": "Top Agent"},
+        {"expires_at": NOW + timedelta(days=30)},
+        {"authorizations": FULL},  # unchanged: takes nothing away
+    ],
+    ids=["memo", "name", "expiry", "same-authorizations"],
+)
+def test_an_update_that_takes_nothing_away_costs_the_same_over_any_subtree(
+    change: dict[str, Any],
+) -> None:
+    costs, kept = [], []
+    for size in (200, 2_000):
+        d = agent_with(size)
+        _warm(d)
+        costs.append(work(lambda d=d: d.update("top", actor=OP, now=NOW, **change)))
+        update = lambda d=d: d.update("top", actor=OP, now=NOW, **change)  # noqa: E731
+        kept.append(allocated(update, setup=lambda d=d: _warm(d))[1])
+    assert costs[0] == costs[1], costs
+    assert abs(kept[1] - kept[0]) < 2_000, kept  # nothing derived from 2,000 accounts dropped
+
+
+def test_locking_an_agent_costs_the_same_over_any_subtree_and_is_seen_below() -> None:
+    costs = []
+    for size in (200, 2_000):
+        d = agent_with(size)
+        _warm(d)
+        costs.append(
+            work(lambda d=d: d.update("top", actor=OP, now=NOW, status=AccountStatus.LOCKED))
+        )
+        assert d.status_verdict(f"c{size - 1}", now=NOW).account_id == "top"
+        d.update("top", actor=OP, now=NOW, status=AccountStatus.ACTIVE)
+        assert d.status_verdict(f"c{size - 1}", now=NOW)
+    assert costs[0] == costs[1], costs
+
+
+def test_a_revocation_visits_only_the_accounts_that_hold_what_it_takes() -> None:
+    """Taking from 'top' what only 'mid' holds below it: the customers under 'shop' hold
+    nothing of it, so neither they nor 'shop' are visited beyond 'shop' itself."""
+    costs = []
+    for size in (200, 2_000):
+        d = agent_with(size)
+        costs.append(work(lambda d=d: d.update("top", actor=OP, now=NOW, authorizations=RETAIL)))
+        assert d.get("mid").authorizations == RETAIL
+        d._check()
+    assert costs[0] == costs[1], costs
+
+
+def test_adding_a_sibling_costs_the_same_however_many_there_are() -> None:
+    costs, kept = [], []
+    for size in (200, 2_000):
+        d = agent_with(size)
+        costs.append(
+            work(lambda d=d: d.add(Account(id="new1", parent_id="shop"), actor=OP, now=NOW))
+        )
+        kept.append(
+            allocated(lambda d=d: d.add(Account(id="new2", parent_id="shop"), actor=OP, now=NOW))[1]
+        )
+        assert d.children("shop")[-2:] == ("new1", "new2")
+    assert costs[0] == costs[1], costs
+    assert kept[1] < kept[0] + 2_000, kept  # no copy of 2,000 siblings (16 KB)
+
+
+def test_moving_and_removing_a_sibling_cost_the_same_however_many_there_are() -> None:
+    costs = []
+    for size in (200, 2_000):
+        d = agent_with(size)
+        moved = work(lambda d=d: d.move("c100", "mid", actor=OP, now=NOW))
+        removed = work(lambda d=d: d.remove("c101", actor=OP, now=NOW))
+        costs.append((moved, removed))
+        assert "c100" in d.children("mid") and "c101" not in d
+        assert d.sub_accounts("shop", scope=Scope.DIRECT)[:100] == [f"c{i}" for i in range(100)]
+        d._check()
+    assert costs[0] == costs[1], costs
