@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +100,74 @@ def test_idempotency_keys() -> None:
         InvalidArgument,
         "key",
     )
+
+
+def test_a_key_is_remembered_for_its_retention_and_then_forgotten() -> None:
+    ledger = make(key_retention=timedelta(minutes=10))
+    first = ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW)
+    later = NOW + timedelta(minutes=9, seconds=59)
+    assert ledger.recharge("alice", D("5"), key="k", actor=OP, now=later) is first
+    # another operation after the retention forgets the key; the retry is a new payment
+    ledger.recharge("bob", D("1"), key="other", actor=OP, now=NOW + timedelta(minutes=10))
+    again = ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW + timedelta(minutes=11))
+    assert again is not first and again.balance_after == D("10")
+    # a settled call's key follows the same rule
+    hold = ledger.reserve("alice", D("1"), "call-1", now=NOW + timedelta(minutes=11))
+    call = ledger.settle_call(
+        hold.id, [("alice", D("1"))], key="call-1", now=NOW + timedelta(minutes=11)
+    )
+    retry = ledger.settle_call(
+        hold.id, [("alice", D("1"))], key="call-1", now=NOW + timedelta(minutes=20)
+    )
+    assert retry is call
+    ledger._check()
+
+
+@pytest.mark.parametrize(
+    ("retention", "error"),
+    [
+        (timedelta(0), InvalidArgument),
+        (timedelta(seconds=-1), InvalidArgument),
+        (60, InvalidArgumentType),
+    ],
+)
+def test_a_key_retention_is_a_positive_timedelta(retention: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="key_retention"):
+        InMemoryLedger(key_retention=retention)
+
+
+def test_drained_records_are_handed_over_once_and_balances_stay() -> None:
+    ledger = make()
+    ledger.recharge("alice", D("100"), key="k1", actor=OP, now=NOW)
+    ledger.transfer("alice", "bob", D("20"), key="k2", actor=OP, now=NOW)
+    ledger.set_credit_limit("bob", D("5"), key="k3", actor=OP, now=NOW)
+    drained = ledger.drain_records()
+    assert [(r.id, r.account_id) for r in drained] == [
+        (1, "alice"),
+        (2, "alice"),
+        (3, "bob"),
+        (4, "bob"),
+    ]
+    assert ledger.records() == [] and ledger.records(account_id="alice") == []
+    assert ledger.drain_records() == []
+    assert ledger.balance("alice").balance == D("80") and ledger.balance("bob").available == D("25")
+    # a retry after the drain still replays, and new records carry on the numbering
+    assert ledger.recharge("alice", D("100"), key="k1", actor=OP, now=NOW) is drained[0]
+    record = ledger.deduct("alice", D("1"), key="k4", actor=OP, now=NOW)
+    assert record.id == 5 and ledger.records(account_id="alice") == [record]
+    assert ledger.records(account_id="bob") == []
+    ledger._check()
+
+
+def test_the_records_of_one_account_are_its_own_in_order() -> None:
+    ledger = make()
+    for index in range(6):
+        ledger.recharge(
+            ("alice", "bob")[index % 2], D(index + 1), key=f"k{index}", actor=OP, now=NOW
+        )
+    assert [r.amount for r in ledger.records(account_id="bob")] == [D(2), D(4), D(6)]
+    assert ledger.records(account_id="nobody") == []
+    assert ledger.records() == sorted(ledger.records(), key=lambda r: r.id)
 
 
 def test_funds_and_credit_limits() -> None:

@@ -1,7 +1,7 @@
 """Growth tests: what an operation costs when the tables it only looks into grow ten times.
 
-Cost is counted, never timed: :func:`work` counts the Python and C function calls an
-operation makes (a profile hook sees each one), and :func:`allocated` the bytes it leaves
+Cost is counted, never timed: :func:`work` counts the bytecode instructions and C calls an
+operation makes (a trace and a profile hook see each one), and :func:`allocated` the bytes it leaves
 allocated, so each test compares the same operation at two sizes deterministically.
 """
 
@@ -11,6 +11,7 @@ import sys
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -24,26 +25,38 @@ from vosengine.accounts import (
     Operator,
     Scope,
 )
+from vosengine.ledger import InMemoryLedger
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OP = Operator(name="root")
 
 
 def work(operation: Callable[[], Any]) -> int:
-    """How many Python and C function calls ``operation()`` makes."""
+    """How much ``operation()`` does: the bytecode instructions it runs in Python code and
+    the C functions it calls (a loop over a table shows as either)."""
     count = 0
 
-    def hook(frame: Any, event: str, arg: Any) -> None:
+    def trace(frame: Any, event: str, arg: Any) -> Any:
         nonlocal count
-        if event in ("call", "c_call"):
+        if event == "call":
+            frame.f_trace_opcodes = True
+        elif event == "opcode":
+            count += 1
+        return trace
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        nonlocal count
+        if event == "c_call":
             count += 1
 
-    previous = sys.getprofile()
-    sys.setprofile(hook)
+    previous = sys.gettrace(), sys.getprofile()
+    sys.settrace(trace)
+    sys.setprofile(profile)
     try:
         operation()
     finally:
-        sys.setprofile(previous)
+        sys.settrace(previous[0])
+        sys.setprofile(previous[1])
     return count
 
 
@@ -163,3 +176,44 @@ def test_moving_and_removing_a_sibling_cost_the_same_however_many_there_are() ->
         assert d.sub_accounts("shop", scope=Scope.DIRECT)[:100] == [f"c{i}" for i in range(100)]
         d._check()
     assert costs[0] == costs[1], costs
+
+
+# -- the ledger ---------------------------------------------------------------------------
+
+
+def test_the_records_of_one_account_cost_the_same_whatever_the_others_have() -> None:
+    costs = []
+    for size in (100, 1_000):
+        ledger = InMemoryLedger()
+        ledger.open_account("quiet")
+        ledger.open_account("busy")
+        ledger.recharge("quiet", Decimal(1), key="q", actor=OP, now=NOW)
+        for index in range(size):
+            ledger.recharge("busy", Decimal(1), key=f"b{index}", actor=OP, now=NOW)
+        costs.append(work(lambda ledger=ledger: ledger.records(account_id="quiet")))
+    assert costs[0] == costs[1], costs
+
+
+def _operate(ledger: InMemoryLedger, start: int, count: int) -> None:
+    """``count`` recharges, holds and settled calls a minute apart, the records drained
+    every ten operations, as a host that exports them does."""
+    for index in range(start, start + count):
+        at = NOW + timedelta(minutes=index)
+        ledger.recharge("alice", Decimal(2), key=f"pay-{index}", actor=OP, now=at)
+        hold = ledger.reserve("alice", Decimal(1), f"call-{index}", now=at)
+        ledger.settle_call(hold.id, [("alice", Decimal(1))], key=f"call-{index}", now=at)
+        if index % 10 == 9:
+            ledger.drain_records()
+
+
+def test_a_drained_ledger_keeps_the_same_memory_after_ten_times_the_operations() -> None:
+    kept = []
+    for count in (200, 2_000):
+        ledger = InMemoryLedger(key_retention=timedelta(minutes=5))
+        ledger.open_account("alice")
+        _operate(ledger, 0, 20)  # every table has its working size
+        kept.append(allocated(lambda ledger=ledger, n=count: _operate(ledger, 20, n))[1])
+        assert len(ledger._done) <= 2 * 6  # two keys a minute for the last five minutes
+        assert ledger.balance("alice").balance == Decimal(count + 20)
+        ledger._check()
+    assert abs(kept[1] - kept[0]) < 1_000, kept

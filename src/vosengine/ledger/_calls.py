@@ -26,6 +26,7 @@ from ._values import (
 )
 
 if TYPE_CHECKING:
+    from ._keys import _Keys
     from ._memory import _State
 
 __all__: list[str] = []
@@ -40,7 +41,7 @@ class _Calls:
     _lock: threading.Lock
     _accounts: dict[str, _State]
     _reservations: dict[int, Reservation]
-    _done: dict[str, tuple[tuple[Any, ...], Any]]
+    _done: _Keys
     _events: list[LedgerEvent]
     _reservation_ids: itertools.count[int]
     _amount: Callable[..., Decimal]
@@ -249,7 +250,7 @@ class _Calls:
                         )
                     )
             records = tuple(out)
-            self._done[key] = (request, records)
+            self._done.remember(key, request, records, now)
             return records
 
     def release(self, reservation_id: int, *, now: datetime) -> None:

@@ -6,7 +6,7 @@ import itertools
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, DecimalException, Inexact
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from .._checks import check_str, iterate
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
 from ._calls import _Calls, _check_key, _same_request
+from ._keys import DEFAULT_KEY_RETENTION, _Keys
 from ._protocol import OperatorsOnly, PayerRules
 from ._values import (
     Balance,
@@ -38,7 +39,7 @@ _add, _sub, _quantize = CONTEXT.add, CONTEXT.subtract, CONTEXT.quantize
 
 
 class _State:
-    __slots__ = ("balance", "credit_limit", "low_balance", "overdraft", "reserved")
+    __slots__ = ("balance", "credit_limit", "drained", "low_balance", "overdraft", "reserved")
 
     def __init__(
         self, credit_limit: Decimal, overdraft: OverdraftAction, low_balance: Decimal | None
@@ -48,6 +49,7 @@ class _State:
         self.reserved = ZERO
         self.overdraft = overdraft
         self.low_balance = low_balance
+        self.drained = ZERO  # what the records drained so far moved (see drain_records)
 
     def available(self) -> Decimal:
         return _sub(_add(self.balance, self.credit_limit), self.reserved)
@@ -60,7 +62,14 @@ class InMemoryLedger(_Calls):
     concurrent reservations can never take an account past its credit limit. ``decimals``
     bounds the amounts it accepts (an amount with more decimals is an error, never silently
     rounded). ``payers`` decides who may pay into an account (:class:`OperatorsOnly` when
-    not given). ``directory`` is the old spelling of
+    not given).
+
+    Memory: payment records stay until the host takes them (:meth:`drain_records`), and an
+    idempotency key is remembered for ``key_retention`` (24 hours by default) after the
+    ``now`` of the operation that used it, then forgotten as later operations come in (a
+    retry after that is a new operation). With records drained, the ledger's memory is
+    flat in the number of operations: its accounts, open reservations and the keys of the
+    last ``key_retention``. ``directory`` is the old spelling of
     ``payers=vosengine.accounts.AgentPayments(directory)``, kept until the next minor release.
     """
 
@@ -70,6 +79,7 @@ class InMemoryLedger(_Calls):
         decimals: int = 4,
         payers: PayerRules | None = None,
         directory: Any = None,
+        key_retention: timedelta = DEFAULT_KEY_RETENTION,
     ) -> None:
         if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
             raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
@@ -97,8 +107,10 @@ class InMemoryLedger(_Calls):
         self._lock = threading.Lock()
         self._accounts: dict[str, _State] = {}
         self._records: list[PaymentRecord] = []
+        # account id -> its records in self._records, oldest first
+        self._by_account: dict[str, list[PaymentRecord]] = {}
         self._reservations: dict[int, Reservation] = {}
-        self._done: dict[str, tuple[tuple[Any, ...], Any]] = {}
+        self._done = _Keys(key_retention)
         self._events: list[LedgerEvent] = []
         self._ids = itertools.count(1)
         self._reservation_ids = itertools.count(1)
@@ -144,7 +156,9 @@ class InMemoryLedger(_Calls):
                 f" (ledger.open_account({account_id!r}))"
             ) from None
 
-    def _idempotent(self, key: str, request: tuple[Any, ...], run: Callable[[], T]) -> T:
+    def _idempotent(
+        self, key: str, request: tuple[Any, ...], now: datetime, run: Callable[[], T]
+    ) -> T:
         _check_key(key, "key")
         done = self._done.get(key)
         if done is not None:
@@ -152,7 +166,7 @@ class InMemoryLedger(_Calls):
             result: T = done[1]
             return result
         result = run()
-        self._done[key] = (request, result)
+        self._done.remember(key, request, result, now)
         return result
 
     def _apply(
@@ -187,6 +201,11 @@ class InMemoryLedger(_Calls):
             next(self._ids), kind, account_id, amount, state.balance, actor, memo, now, key
         )
         self._records.append(record)
+        mine = self._by_account.get(account_id)
+        if mine is None:
+            self._by_account[account_id] = [record]
+        else:
+            mine.append(record)
         return record
 
     def _watch(self, account_id: str, state: _State, before: Decimal, now: datetime) -> None:
@@ -254,9 +273,25 @@ class InMemoryLedger(_Calls):
             return self._state(account_id).available()
 
     def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
-        """Payment records, oldest first (of one account, or all)."""
+        """Payment records not drained yet (:meth:`drain_records`), oldest first: of one
+        account (O(its records)), or all."""
         with self._lock:
-            return [r for r in self._records if account_id is None or r.account_id == account_id]
+            if account_id is None:
+                return list(self._records)
+            return list(self._by_account.get(check_str(account_id, "account_id"), ()))
+
+    def drain_records(self) -> list[PaymentRecord]:
+        """Every payment record since the last call, oldest first, handed over to the host
+        (to store, export or discard) and no longer kept: :meth:`records` starts empty
+        again, while balances, reservations and idempotency keys are untouched."""
+        with self._lock:
+            records, self._records = self._records, []
+            self._by_account = {}
+            for record in records:
+                if record.kind is not PaymentKind.CREDIT_LIMIT:
+                    state = self._accounts[record.account_id]
+                    state.drained = _add(state.drained, record.amount)
+            return records
 
     def open_reservations(self, *, account_id: str | None = None) -> list[Reservation]:
         with self._lock:
@@ -300,7 +335,8 @@ class InMemoryLedger(_Calls):
                     )
                 return self._apply(kind, account_id, state, delta, label, memo, now, key)
 
-            return self._idempotent(key, _request(kind, account_id, delta, actor, memo), run)
+            request = _request(kind, account_id, delta, actor, memo)
+            return self._idempotent(key, request, now, run)
 
     def recharge(
         self,
@@ -400,7 +436,8 @@ class InMemoryLedger(_Calls):
                 self._state(account_id)
                 label = self.payers.authorize(actor, account_id, now=now)
                 request = _request(kind, account_id, amount, actor, memo)
-                first = self._done[key][0] if key in self._done else seen.get(key)
+                done = self._done.get(key)
+                first = done[0] if done is not None else seen.get(key)
                 if first is not None:
                     _same_request(key, first, request)
                 seen[key] = request
@@ -414,7 +451,7 @@ class InMemoryLedger(_Calls):
                     continue
                 state = self._accounts[account_id]
                 record = self._apply(kind, account_id, state, amount, label, memo, now, key)
-                self._done[key] = (request, record)
+                self._done.remember(key, request, record, now)
                 out.append(record)
             return out
 
@@ -466,9 +503,8 @@ class InMemoryLedger(_Calls):
                     ),
                 )
 
-            return self._idempotent(
-                key, ("transfer", source, target, amount, str(actor), memo), run
-            )
+            request = ("transfer", source, target, amount, str(actor), memo)
+            return self._idempotent(key, request, now, run)
 
     def set_credit_limit(
         self,
@@ -496,17 +532,19 @@ class InMemoryLedger(_Calls):
                     PaymentKind.CREDIT_LIMIT, account_id, limit, state, label, memo, now, key
                 )
 
-            return self._idempotent(key, ("credit_limit", account_id, limit, str(actor), memo), run)
+            request = ("credit_limit", account_id, limit, str(actor), memo)
+            return self._idempotent(key, request, now, run)
 
     def _check(self) -> None:
         """Assert the ledger's invariants: money is conserved and holds add up."""
         with self._lock:
             for account_id, state in self._accounts.items():
-                moved = total(
+                kept = total(
                     r.amount
-                    for r in self._records
-                    if r.account_id == account_id and r.kind is not PaymentKind.CREDIT_LIMIT
+                    for r in self._by_account.get(account_id, ())
+                    if r.kind is not PaymentKind.CREDIT_LIMIT
                 )
+                moved = _add(state.drained, kept)
                 assert moved == state.balance, (account_id, moved, state.balance)
                 held = total(
                     r.amount for r in self._reservations.values() if r.account_id == account_id
