@@ -458,8 +458,8 @@ def test_audit_records_who_what_before_after_when() -> None:
     assert record.actor == "agent:dhaka-retail"
     assert record.action == "update"
     assert record.at == later
-    assert record.before is not None and record.before["memo"] == ""
-    assert record.after is not None and record.after["memo"] == "VIP"
+    assert record.before is not None and record.before.memo == ""
+    assert record.after is not None and record.after.memo == "VIP"
     assert [r.seq for r in d.audit_log()] == list(range(1, len(d.audit_log()) + 1))
     assert d.audit_log()[0].actor == "operator:root"
     assert d.audit_log()[0].before is None

@@ -7,6 +7,7 @@ allocated, so each test compares the same operation at two sizes deterministical
 
 from __future__ import annotations
 
+import gc
 import sys
 import tracemalloc
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from vosengine.accounts import (
     Scope,
 )
 from vosengine.ledger import InMemoryLedger
+from vosengine.numbering import NumberSection
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 OP = Operator(name="root")
@@ -70,10 +72,13 @@ def allocated(
     tracemalloc.start()
     try:
         setup()
+        gc.collect()
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0]
         operation()
-        current, peak = tracemalloc.get_traced_memory()
+        peak = tracemalloc.get_traced_memory()[1]
+        gc.collect()  # garbage in cycles is not kept
+        current = tracemalloc.get_traced_memory()[0]
         return peak - before, current - before
     finally:
         tracemalloc.stop()
@@ -217,3 +222,44 @@ def test_a_drained_ledger_keeps_the_same_memory_after_ten_times_the_operations()
         assert ledger.balance("alice").balance == Decimal(count + 20)
         ledger._check()
     assert abs(kept[1] - kept[0]) < 1_000, kept
+
+
+# -- the audit log -------------------------------------------------------------------------
+
+
+def test_an_audit_record_costs_the_same_whatever_the_account_holds() -> None:
+    """A memo change of an account with a 1,000-prefix number section keeps no more than
+    one of an account without any: the record refers to the accounts, never copies them."""
+    kept = []
+    for prefixes in (0, 1_000):
+        d = AccountDirectory()
+        section = NumberSection(blocked={str(880_000 + i) for i in range(prefixes)})
+        d.add(Account(id="a", number_section=section), actor=OP, now=NOW)
+
+        def memos(d: AccountDirectory = d) -> None:
+            for index in range(50):
+                d.update("a", actor=OP, now=NOW, memo=f"memo {index}")
+
+        kept.append(allocated(memos)[1])
+        assert d.audit_log()[-1].before.number_section == section  # type: ignore[union-attr]
+    # a copy of the section would be about 17 KB a record; 4 KB is the measure's noise
+    assert kept[1] < kept[0] + 4_000, kept
+
+
+def test_a_drained_audit_log_keeps_the_same_memory_after_ten_times_the_changes() -> None:
+    kept = []
+    for count in (100, 1_000):
+        d = agent_with(10)
+        assert [record.seq for record in d.drain_audit()] == list(range(1, 14))
+
+        def changes(d: AccountDirectory = d, count: int = count) -> None:
+            for index in range(count):
+                d.update(f"c{index % 10}", actor=OP, now=NOW, memo=f"memo {index}")
+                if index % 10 == 9:
+                    assert len(d.drain_audit()) == 10
+
+        kept.append(allocated(changes)[1])
+        assert d.audit_log() == [] and d.drain_audit() == []
+        d._check()
+    # 900 records kept would be over 90 KB; 4 KB is the measure's noise
+    assert abs(kept[1] - kept[0]) < 4_000, kept

@@ -20,8 +20,15 @@ class _Audited(_Tree):
     """The audit log and snapshots of the directory."""
 
     def audit_log(self) -> list[AuditRecord]:
-        """Every change so far, oldest first (a copy)."""
+        """Every change not drained yet (:meth:`drain_audit`), oldest first (a copy)."""
         return list(self._audit)
+
+    def drain_audit(self) -> list[AuditRecord]:
+        """Every audit record since the last call, oldest first, handed over to the host
+        (to store or export) and no longer kept; numbering carries on (``seq``)."""
+        with self._lock:
+            records, self._audit = self._audit, []
+            return records
 
     def _record(
         self,
@@ -33,15 +40,16 @@ class _Audited(_Tree):
         after: Account | None,
     ) -> None:
         self._pending.append((before, after))
+        self._audit_seq += 1
         self._audit.append(
             AuditRecord(
-                seq=len(self._audit) + 1,
+                seq=self._audit_seq,
                 at=now,
                 actor=actor_label(actor),
                 action=action,
                 account_id=account_id,
-                before=None if before is None else before.to_dict(),
-                after=None if after is None else after.to_dict(),
+                before=before,
+                after=after,
             )
         )
 
@@ -84,6 +92,8 @@ class _Audited(_Tree):
             if account.parent_id is not None:
                 directory._attach(account.id, account.parent_id)
         directory._audit = [AuditRecord.from_dict(r) for r in data.get("audit", ())]
+        if directory._audit:
+            directory._audit_seq = directory._audit[-1].seq
         return directory
 
     def snapshot(self) -> Self:
@@ -109,5 +119,6 @@ class _Audited(_Tree):
             assert len(set(children)) == len(children), parent_id
             for child in children:
                 assert self._accounts[child].parent_id == parent_id, child
-        for record_index, record in enumerate(self._audit):
-            assert record.seq == record_index + 1
+        for earlier, record in zip(self._audit, self._audit[1:], strict=False):
+            assert record.seq == earlier.seq + 1, record
+        assert not self._audit or self._audit[-1].seq == self._audit_seq

@@ -39,6 +39,7 @@ class _Tree:
         # as an ordered set: adding or taking one out is O(1), whatever the siblings)
         self._children: dict[str, dict[str, None]] = {}
         self._audit: list[AuditRecord] = []
+        self._audit_seq = 0  # the seq of the last audit record written
         self._lock = threading.RLock()
         # What is derived from the chains of accounts, made on first use. Every entry is
         # stamped with the generation it was made in; a change moves the generation on, so

@@ -12,7 +12,7 @@ import attrs
 
 from ..errors import InvalidArgument
 from ..verdicts import Decision
-from ._account import AccountStatus
+from ._account import Account, AccountStatus
 
 __all__ = ["AuditRecord", "Decision", "NumberCheck", "StatusVerdict"]
 
@@ -63,15 +63,19 @@ class NumberCheck:
 
 @attrs.frozen(kw_only=True)
 class AuditRecord:
-    """One change to the directory: who, what, before, after, when (the system log)."""
+    """One change to the directory: who, what, before, after, when (the system log).
+
+    ``before`` and ``after`` are the :class:`Account` values themselves (None for an added
+    or a removed account): accounts are immutable, so a record shares them with the
+    directory instead of copying them, and costs the same whatever the account holds."""
 
     seq: int
     at: datetime
     actor: str
     action: str
     account_id: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Account | None
+    after: Account | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,8 +84,8 @@ class AuditRecord:
             "actor": self.actor,
             "action": self.action,
             "account_id": self.account_id,
-            "before": self.before,
-            "after": self.after,
+            "before": None if self.before is None else self.before.to_dict(),
+            "after": None if self.after is None else self.after.to_dict(),
         }
 
     @classmethod
@@ -93,8 +97,12 @@ class AuditRecord:
                 actor=str(data["actor"]),
                 action=str(data["action"]),
                 account_id=str(data["account_id"]),
-                before=data["before"],
-                after=data["after"],
+                before=_account_or_none(data["before"]),
+                after=_account_or_none(data["after"]),
             )
-        except (KeyError, TypeError, ValueError) as error:
-            raise InvalidArgument(f"audit record {data!r}: {error!r}") from None
+        except (KeyError, TypeError, ValueError, InvalidArgument) as error:
+            raise InvalidArgument(f"audit record {data!r}: {error}") from None
+
+
+def _account_or_none(data: Mapping[str, Any] | None) -> Account | None:
+    return None if data is None else Account.from_dict(data)
