@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._versions import check_overlaps, version_key
+from ._versions import Versions, check_overlaps, version_key
 from .kernel import KERNEL, versions_of
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def check_table(table: RateTable) -> None:
         assert list(versions) == sorted(versions, key=version_key)
         check_overlaps(prefix, list(versions))
         assert all(rate.window is None or rate.window in names for rate in versions)
-        if type(value) is not tuple:  # the kernel's parameters of one undated rate
+        if type(value) is not Versions:  # the kernel's parameters of one undated rate
             assert fast, prefix
             assert len(versions) == 1, prefix
         seen += len(versions)

@@ -23,7 +23,7 @@ from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._invariants import check_table
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds, utc
-from ._versions import change_instants, check_overlaps, pick, version_key, zone
+from ._versions import Versions, Week, change_instants, check_overlaps, version_key, zone
 from .kernel import KERNEL, trie_value, versions_of
 
 __all__ = ["RateTable"]
@@ -51,6 +51,7 @@ class RateTable:
         "_pricer",
         "_quick",
         "_rates",
+        "_week",
         "duration_rounding",
         "rounding",
         "timezone",
@@ -80,6 +81,7 @@ class RateTable:
             if not isinstance(window, TariffWindow):
                 raise InvalidArgumentType(f"windows: expected TariffWindow, got {window!r}")
         self.timezone = zone(timezone)
+        self._week = Week(self.windows) if self.windows else None
         names = {w.name for w in self.windows}
         grouped: dict[str, list[Rate]] = {}
         all_rates = []
@@ -103,12 +105,12 @@ class RateTable:
         for prefix, versions in grouped.items():
             versions.sort(key=version_key)
             check_overlaps(prefix, versions)
-        # One trie. Its value for a prefix is the tuple of the prefix's versions, or, when the
-        # table has a fast path and the prefix one undated rate, the kernel's Params for it
-        # (the rate and its billing terms as integers): the kernel reads the same table.
+        # One trie. Its value for a prefix is the prefix's versions, indexed (Versions), or,
+        # when the table has a fast path and the prefix one undated rate, the kernel's Params
+        # for it (the rate and its billing terms as integers): the kernel reads the same table.
         fast = not self.windows and self._ceiling
         self._by_prefix: PrefixTable[Any] = PrefixTable(
-            (prefix, trie_value(versions) if fast else tuple(versions))
+            (prefix, trie_value(versions) if fast else Versions(tuple(versions)))
             for prefix, versions in grouped.items()
         )
         self._rates = tuple(all_rates)
@@ -146,17 +148,17 @@ class RateTable:
         return tuple(getattr(self, name) for name in _SETTINGS)
 
     def window_at(self, *, at: datetime) -> str | None:
-        """The name of the tariff window active at ``at`` (first match), or ``None``."""
-        if not self.windows:
+        """The name of the tariff window active at ``at`` (first match), or ``None``.
+        O(log windows)."""
+        week = self._week
+        if week is None:
             return None
         weekday, clock, _ = local_reading(check_aware(at, "at"), self.timezone)
-        for window in self.windows:
-            if window.contains(weekday, clock):
-                return window.name
-        return None
+        return week.name_at(weekday, clock)
 
     def lookup(self, number: str, *, at: datetime) -> Rate | None:
-        """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number))."""
+        """The rate in force for ``number`` at ``at``: longest prefix first. O(len(number) +
+        log(versions of a prefix) + log(windows))."""
         return self._find(normalize_number(number), at)[0]
 
     def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
@@ -166,16 +168,15 @@ class RateTable:
         entry = self._by_prefix.longest_value(number)
         if entry is None:
             return None, False
-        if type(entry) is not tuple:  # Params: one undated rate, no windows
+        if type(entry) is not Versions:  # Params: one undated rate, no windows
             return entry.rate, True
-        versions: tuple[Rate, ...] = entry
         at = utc(at)
-        window = self.window_at(at=at) if self.windows else None
-        found = pick(versions, at, window)
+        window = self.window_at(at=at) if self._week is not None else None
+        found = entry.in_force(at, window)
         if found is not None:
             return found, True
         for _, shorter in reversed(self._by_prefix.matches(number)[:-1]):
-            found = pick(versions_of(shorter), at, window)
+            found = shorter.in_force(at, window) if type(shorter) is Versions else shorter.rate
             if found is not None:
                 return found, False
         return None, False
@@ -337,9 +338,8 @@ class RateTable:
         end = start + timedelta(seconds=billed)
         if billed == 0:
             return ((rate, start, 0),)
-        matching = [versions_of(value) for _, value in self._by_prefix.matches(number)]
-        instants = change_instants(matching, self.windows, self.timezone, start, end)
-        cuts = sorted(c for c in instants if start < c < end)
+        matching = [value for _, value in self._by_prefix.matches(number)]
+        cuts = change_instants(matching, self._week, self.timezone, start, end)
         out: list[tuple[Rate, datetime, int]] = []
         edges = [start, *cuts, end]
         for seg_start, seg_end in itertools.pairwise(edges):

@@ -3,21 +3,25 @@ instants where the rate in force may change during a call."""
 
 from __future__ import annotations
 
+import heapq
 import itertools
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from .._time import zone
 from ..errors import InvalidArgument
 from ._rate import Rate, TariffWindow, utc
 
 __all__ = [
+    "Versions",
+    "Week",
     "change_instants",
     "check_overlaps",
     "pick",
     "version_key",
     "wall_clock_instants",
-    "window_edges",
     "zone",
 ]
 
@@ -63,9 +67,76 @@ def _when(value: datetime | None) -> str:
     return "the beginning" if value is None else value.isoformat()
 
 
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
+
+
+class Versions:
+    """One prefix's versions (sorted by :func:`version_key`, without overlaps), indexed: the
+    version in force at an instant is found by bisection, O(log versions), and so are the
+    instants where one version gives way to the next during a call, O(log versions + the
+    edges the call crosses). The trie value of a prefix the kernel does not price."""
+
+    __slots__ = ("_edges", "_groups", "rates")
+
+    def __init__(self, rates: tuple[Rate, ...]) -> None:
+        self.rates = rates
+        # window (or None) -> the starts of its versions (undated first) and the versions
+        groups: dict[str | None, tuple[list[datetime], list[Rate]]] = {}
+        edges: set[datetime] = set()
+        for rate in rates:
+            starts, members = groups.setdefault(rate.window, ([], []))
+            start = rate.effective_from
+            starts.append(_BEGINNING if start is None else utc(start))
+            members.append(rate)
+            for edge in (start, rate.effective_until):
+                if edge is not None:
+                    edges.add(utc(edge))
+        self._groups = {window: (tuple(s), tuple(m)) for window, (s, m) in groups.items()}
+        self._edges = tuple(sorted(edges))
+
+    def __repr__(self) -> str:
+        return f"Versions({self.rates!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Versions and other.rates == self.rates
+
+    def __hash__(self) -> int:
+        return hash(self.rates)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Versions, (self.rates,)
+
+    def in_force(self, at: datetime, window: str | None) -> Rate | None:
+        """The version in force at ``at`` (UTC): one naming the active ``window`` beats one
+        naming none; ``None`` when no version is in force."""
+        if window is not None:
+            found = self._in_group(window, at)
+            if found is not None:
+                return found
+        return self._in_group(None, at)
+
+    def _in_group(self, window: str | None, at: datetime) -> Rate | None:
+        group = self._groups.get(window)
+        if group is None:
+            return None
+        starts, members = group
+        index = bisect_right(starts, at) - 1  # the last version to start at or before
+        if index < 0:
+            return None
+        rate = members[index]
+        until = rate.effective_until
+        return rate if until is None or at < until else None
+
+    def edges(self, start: datetime, end: datetime) -> tuple[datetime, ...]:
+        """The effective dates of the versions strictly between ``start`` and ``end``."""
+        edges = self._edges
+        return edges[bisect_right(edges, start) : bisect_left(edges, end)]
+
+
 def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate | None:
     """The version in force at ``at``: one naming the active ``window`` beats one naming
-    none; ``None`` when no version is in force."""
+    none; ``None`` when no version is in force. The plain scan :class:`Versions` answers by
+    bisection (the tests compare the two)."""
     fallback = None
     for rate in versions:
         if not rate.in_force(at=at):
@@ -77,48 +148,111 @@ def pick(versions: tuple[Rate, ...], at: datetime, window: str | None) -> Rate |
     return fallback
 
 
+_DAY_US = 86_400_000_000
+#: How far, on the wall clock, a window edge may lie outside a call's readings and still fall
+#: inside it in time: a clock change moves the readings by up to this much (plus whatever the
+#: offsets at the call's two ends differ by, for the rare larger jumps).
+_MARGIN = timedelta(hours=3)
+
+
+def _micros(clock: time) -> int:
+    return ((clock.hour * 60 + clock.minute) * 60 + clock.second) * 1_000_000 + clock.microsecond
+
+
+def _clock(micros: int) -> time:
+    seconds, micro = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    return time(minutes // 60, minutes % 60, second, micro)
+
+
+class Week:
+    """Tariff windows as a weekly timeline: for each weekday, the wall-clock readings where
+    the window in force changes (the first of the windows that contain it, in their order)
+    and the window from each. Built once per table in O(edges × log windows); which window
+    is in force is then a bisection, O(log edges), and the changes during a call are found
+    in O(log edges + the changes it crosses)."""
+
+    __slots__ = ("_bounds", "_names")
+
+    def __init__(self, windows: Sequence[TariffWindow]) -> None:
+        self._bounds: list[tuple[int, ...]] = []
+        self._names: list[tuple[str | None, ...]] = []
+        for weekday in range(7):
+            events = []  # (reading, 0 for an end and 1 for a start, the window's index)
+            for index, window in enumerate(windows):
+                if weekday in window.days:
+                    end = _DAY_US if window.end == time(0) else _micros(window.end)
+                    events += [(_micros(window.start), 1, index), (end, 0, index)]
+            events.sort()
+            active: list[int] = []  # a heap of the indexes of the windows open here
+            ended: set[int] = set()  # closed, still in the heap until they reach its top
+            bounds: list[int] = [0]
+            names: list[str | None] = [None]
+            position = 0
+            while position < len(events):
+                reading = events[position][0]
+                while position < len(events) and events[position][0] == reading:
+                    _, starts, index = events[position]
+                    if starts:
+                        heapq.heappush(active, index)
+                    else:
+                        ended.add(index)
+                    position += 1
+                while active and active[0] in ended:
+                    ended.discard(heapq.heappop(active))
+                name = windows[active[0]].name if active else None
+                if reading == bounds[-1]:
+                    names[-1] = name
+                elif reading < _DAY_US and name != names[-1]:
+                    bounds.append(reading)
+                    names.append(name)
+            self._bounds.append(tuple(bounds))
+            self._names.append(tuple(names))
+
+    def name_at(self, weekday: int, clock: time) -> str | None:
+        """The window in force at the wall-clock reading ``clock`` on ``weekday``."""
+        return self._names[weekday][bisect_right(self._bounds[weekday], _micros(clock)) - 1]
+
+    def changes(self, tz: tzinfo, start: datetime, end: datetime) -> list[datetime]:
+        """The instants (UTC) where the window in force may change, among them every one in
+        ``(start, end)``: where the wall clock of ``tz`` reaches a reading at which the
+        timeline changes (see :func:`wall_clock_instants`), and each midnight."""
+        local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+        shift = abs((local_end.utcoffset() or _ZERO) - (local_start.utcoffset() or _ZERO))
+        low = local_start.replace(tzinfo=None) - _MARGIN - shift
+        high = local_end.replace(tzinfo=None) + _MARGIN + shift
+        cuts: list[datetime] = []
+        day = low.date()
+        while day <= high.date():
+            bounds = self._bounds[day.weekday()]
+            first = bisect_left(bounds, _micros(low.time())) if day == low.date() else 0
+            last = bisect_right(bounds, _micros(high.time())) if day == high.date() else None
+            for reading in bounds[first:last]:
+                cuts.extend(wall_clock_instants(day, _clock(reading), tz))
+            day += _DAY
+        return cuts
+
+
+_ZERO = timedelta(0)
+
+
 def change_instants(
-    matching: Sequence[tuple[Rate, ...]],
-    windows: Sequence[TariffWindow],
-    tz: tzinfo,
-    start: datetime,
-    end: datetime,
-) -> set[datetime]:
-    """Instants, on the whole-second grid from ``start`` (UTC), where the rate in force may
-    change during ``[start, end)``: the effective dates of the ``matching`` prefixes'
-    versions and the edges of the tariff ``windows`` in ``tz``."""
-    cuts: set[datetime] = set()
-    for versions in matching:
-        for version in versions:
-            for edge in (version.effective_from, version.effective_until):
-                if edge is not None:
-                    cuts.add(edge)
-    if windows:
-        cuts |= window_edges(windows, tz, start, end)
+    matching: Sequence[Any], week: Week | None, tz: tzinfo, start: datetime, end: datetime
+) -> list[datetime]:
+    """The instants strictly inside ``[start, end)`` (UTC), on the whole-second grid from
+    ``start``, where the rate in force may change during a call: the effective dates of the
+    versions of the ``matching`` prefixes' trie values (:class:`Versions`; a kernel's
+    ``Params`` has none) and the changes of the tariff windows of ``week`` in ``tz``, sorted.
+    O(log of what is indexed + what the call crosses)."""
+    changes: list[datetime] = []
+    for value in matching:
+        if type(value) is Versions:
+            changes.extend(value.edges(start, end))
+    if week is not None:
+        changes.extend(week.changes(tz, start, end))
     # whole seconds from the start, so that parts stay on the billed-second grid
-    return {start + -(-(c - start) // _SECOND) * _SECOND for c in cuts}
-
-
-def window_edges(
-    windows: Sequence[TariffWindow], tz: tzinfo, start: datetime, end: datetime
-) -> set[datetime]:
-    """The instants (in UTC) where one of ``windows`` may start or end, from the day before
-    ``start`` to the day after ``end``: wherever the wall clock of ``tz`` reaches a window's
-    start or end reading (see :func:`wall_clock_instants` for the days the clocks change)."""
-    cuts: set[datetime] = set()
-    first_day = start.astimezone(tz).date() - _DAY
-    last_day = end.astimezone(tz).date() + _DAY
-    day = first_day
-    while day <= last_day:
-        for window in windows:
-            if day.weekday() in window.days:
-                cuts.update(wall_clock_instants(day, window.start, tz))
-                if window.end == time(0):
-                    cuts.update(wall_clock_instants(day + _DAY, time(0), tz))
-                else:
-                    cuts.update(wall_clock_instants(day, window.end, tz))
-        day += _DAY
-    return cuts
+    instants = {start + -(-(c - start) // _SECOND) * _SECOND for c in changes}
+    return sorted(c for c in instants if start < c < end)
 
 
 def wall_clock_instants(day: date, clock: time, tz: tzinfo) -> tuple[datetime, ...]:
