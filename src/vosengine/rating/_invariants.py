@@ -28,7 +28,11 @@ def check_table(table: RateTable) -> None:
         assert list(versions) == sorted(versions, key=version_key)
         check_overlaps(prefix, list(versions))
         assert all(rate.window is None or rate.window in names for rate in versions)
-        if type(value) is not Versions:  # the kernel's parameters of one undated rate
+        if type(value) is tuple:
+            assert len(value) == 1, prefix
+        elif type(value) is Versions:
+            assert len(value.rates) > 1, prefix
+        else:  # the kernel's parameters of one undated rate
             assert fast, prefix
             assert len(versions) == 1, prefix
         seen += len(versions)

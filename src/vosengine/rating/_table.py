@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from .._checks import check_rows, check_type, iterate
-from .._time import check_aware, local_reading
+from .._time import check_aware, local_reading, zone
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import ZERO, Rounding, RoundingRule
 from ..numbering import normalize_number, normalize_numbers
@@ -23,12 +23,13 @@ from ._deck import read_rates, write_rates
 from ._errors import RateDeckError, RateNotFound
 from ._invariants import check_table
 from ._rate import Charge, Rate, TariffWindow, billed_seconds, clamp, hold_seconds, utc
-from ._versions import Versions, Week, change_instants, check_overlaps, version_key, zone
+from ._versions import Week, change_instants, check_overlaps, indexed, rate_in_force, version_key
 from .kernel import KERNEL, trie_value, versions_of
 
 __all__ = ["RateTable"]
 
 _SECOND = timedelta(seconds=1)
+_PARAMS = KERNEL.Params  # the trie value of a prefix the kernel prices
 _SETTINGS = ("rounding", "duration_rounding", "windows", "timezone")  # what with_rates keeps
 # what every Pricer takes after the rounding: clamp, the charge type, utc(), zero, UTC
 _PRICER_TAIL = (clamp, Charge, utc, ZERO, UTC)
@@ -105,12 +106,12 @@ class RateTable:
         for prefix, versions in grouped.items():
             versions.sort(key=version_key)
             check_overlaps(prefix, versions)
-        # One trie. Its value for a prefix is the prefix's versions, indexed (Versions), or,
-        # when the table has a fast path and the prefix one undated rate, the kernel's Params
-        # for it (the rate and its billing terms as integers): the kernel reads the same table.
+        # One trie. Its value for a prefix is the prefix's versions (one in a tuple, several
+        # indexed), or, when the table has a fast path and the prefix one undated rate, the
+        # kernel's Params for it (its billing terms as integers): the kernel reads the table.
         fast = not self.windows and self._ceiling
         self._by_prefix: PrefixTable[Any] = PrefixTable(
-            (prefix, trie_value(versions) if fast else Versions(tuple(versions)))
+            (prefix, trie_value(versions) if fast else indexed(versions))
             for prefix, versions in grouped.items()
         )
         self._rates = tuple(all_rates)
@@ -168,15 +169,15 @@ class RateTable:
         entry = self._by_prefix.longest_value(number)
         if entry is None:
             return None, False
-        if type(entry) is not Versions:  # Params: one undated rate, no windows
+        if type(entry) is _PARAMS:  # one undated rate, no windows
             return entry.rate, True
         at = utc(at)
         window = self.window_at(at=at) if self._week is not None else None
-        found = entry.in_force(at, window)
+        found = rate_in_force(entry, at, window)
         if found is not None:
             return found, True
         for _, shorter in reversed(self._by_prefix.matches(number)[:-1]):
-            found = shorter.in_force(at, window) if type(shorter) is Versions else shorter.rate
+            found = rate_in_force(shorter, at, window)
             if found is not None:
                 return found, False
         return None, False

@@ -19,7 +19,9 @@ __all__ = [
     "Week",
     "change_instants",
     "check_overlaps",
+    "indexed",
     "pick",
+    "rate_in_force",
     "version_key",
     "wall_clock_instants",
     "zone",
@@ -70,17 +72,44 @@ def _when(value: datetime | None) -> str:
 _BEGINNING = datetime.min.replace(tzinfo=UTC)
 
 
+def indexed(versions: Sequence[Rate]) -> tuple[Rate] | Versions:
+    """A rate table's trie value for a prefix's ``versions`` (sorted by :func:`version_key`,
+    without overlaps) when the kernel does not price it: the one version in a tuple (most
+    prefixes of a deck: nothing to index, nor one more object to build and collect), or
+    several indexed (:class:`Versions`)."""
+    if len(versions) == 1:
+        return (versions[0],)
+    return Versions(tuple(versions))
+
+
+def rate_in_force(value: Any, at: datetime, window: str | None) -> Rate | None:
+    """The rate in force at ``at`` (UTC) of a trie value: :class:`Versions`, one version in
+    a tuple, or the kernel's ``Params`` of one undated rate."""
+    kind = type(value)
+    if kind is Versions:
+        found: Rate | None = value.in_force(at, window)
+        return found
+    if kind is tuple:
+        return pick(value, at, window)
+    rate: Rate = value.rate
+    return rate
+
+
 class Versions:
-    """One prefix's versions (sorted by :func:`version_key`, without overlaps), indexed: the
-    version in force at an instant is found by bisection, O(log versions), and so are the
-    instants where one version gives way to the next during a call, O(log versions + the
-    edges the call crosses). The trie value of a prefix the kernel does not price."""
+    """Several versions of one prefix (sorted by :func:`version_key`, without overlaps),
+    indexed: the version in force at an instant is found by bisection, O(log versions), and
+    so are the instants where one version gives way to the next during a call, O(log
+    versions + the edges the call crosses)."""
 
     __slots__ = ("_edges", "_groups", "rates")
 
+    rates: tuple[Rate, ...]
+    # window (or None) -> the starts of its versions (undated first) and the versions
+    _groups: dict[str | None, tuple[tuple[datetime, ...], tuple[Rate, ...]]]
+    _edges: tuple[datetime, ...]  # every effective date, sorted
+
     def __init__(self, rates: tuple[Rate, ...]) -> None:
         self.rates = rates
-        # window (or None) -> the starts of its versions (undated first) and the versions
         groups: dict[str | None, tuple[list[datetime], list[Rate]]] = {}
         edges: set[datetime] = set()
         for rate in rates:
@@ -241,13 +270,18 @@ def change_instants(
 ) -> list[datetime]:
     """The instants strictly inside ``[start, end)`` (UTC), on the whole-second grid from
     ``start``, where the rate in force may change during a call: the effective dates of the
-    versions of the ``matching`` prefixes' trie values (:class:`Versions`; a kernel's
+    versions of the ``matching`` prefixes' trie values (see :func:`indexed`; a kernel's
     ``Params`` has none) and the changes of the tariff windows of ``week`` in ``tz``, sorted.
     O(log of what is indexed + what the call crosses)."""
     changes: list[datetime] = []
     for value in matching:
         if type(value) is Versions:
             changes.extend(value.edges(start, end))
+        elif type(value) is tuple:  # one version
+            rate = value[0]
+            for edge in (rate.effective_from, rate.effective_until):
+                if edge is not None and start < edge < end:
+                    changes.append(edge)
     if week is not None:
         changes.extend(week.changes(tz, start, end))
     # whole seconds from the start, so that parts stay on the billed-second grid

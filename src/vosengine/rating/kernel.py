@@ -24,7 +24,7 @@ from .. import _extensions
 from .._checks import check_items, check_type
 from ..errors import InvalidArgumentType
 from ._rate import Rate
-from ._versions import Versions
+from ._versions import Versions, indexed
 
 __all__ = ["EXTENSION_ERROR", "IMPLEMENTATION", "KERNEL", "trie_value", "versions_of"]
 
@@ -49,7 +49,7 @@ else:
 
 def trie_value(versions: Sequence[Rate], *, kernel: ModuleType = KERNEL) -> Any:
     """A rate table's trie value for a prefix with ``versions``: ``kernel``'s ``Params`` for
-    one undated rate the kernel can price, else the versions indexed (:class:`Versions`)."""
+    one undated rate the kernel can price, else what :func:`indexed` makes of them."""
     if type(versions) is not list or not versions or type(versions[0]) is not Rate:
         check_items(versions, "versions", lambda v, f: check_type(v, Rate, f))
         check_type(kernel, ModuleType, "kernel")
@@ -57,11 +57,14 @@ def trie_value(versions: Sequence[Rate], *, kernel: ModuleType = KERNEL) -> Any:
         params = kernel.params_for(versions[0])
         if params is not kernel.SLOW:
             return params
-    return Versions(tuple(versions))
+    return indexed(versions)
 
 
 def versions_of(value: Any) -> tuple[Rate, ...]:
-    """The versions of a prefix from its trie value (:class:`Versions`, or ``Params``)."""
+    """The versions of a prefix from its trie value (one in a tuple, :class:`Versions`, or
+    ``Params``)."""
+    if type(value) is tuple:
+        return value
     if type(value) is Versions:
         return value.rates
     rate = getattr(value, "rate", None)
