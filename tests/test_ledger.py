@@ -136,6 +136,40 @@ def test_a_key_retention_is_a_positive_timedelta(retention: Any, error: type[Exc
         InMemoryLedger(key_retention=retention)
 
 
+NAIVE = datetime(2026, 11, 25)
+
+NAIVE_CALLS: dict[str, Any] = {
+    "recharge": lambda g, h: g.recharge("alice", D(1), key="n1", actor=OP, now=NAIVE),
+    "deduct": lambda g, h: g.deduct("alice", D(1), key="n2", actor=OP, now=NAIVE),
+    "adjust": lambda g, h: g.adjust("alice", D(1), key="n3", actor=OP, now=NAIVE),
+    "adjust_many": lambda g, h: g.adjust_many(
+        [Posting("alice", D(1), "n4", "")], actor=OP, now=NAIVE
+    ),
+    "transfer": lambda g, h: g.transfer("alice", "bob", D(1), key="n5", actor=OP, now=NAIVE),
+    "set_credit_limit": lambda g, h: g.set_credit_limit(
+        "alice", D(1), key="n6", actor=OP, now=NAIVE
+    ),
+    "reserve": lambda g, h: g.reserve("alice", D(1), "call-2", now=NAIVE),
+    "grow": lambda g, h: g.grow(h.id, D(1), now=NAIVE),
+    "settle": lambda g, h: g.settle(h.id, D(1), now=NAIVE),
+    "settle_call": lambda g, h: g.settle_call(h.id, [("alice", D(1))], key="n7", now=NAIVE),
+    "release": lambda g, h: g.release(h.id, now=NAIVE),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(NAIVE_CALLS))
+def test_a_naive_now_is_refused_by_every_operation_and_changes_nothing(operation: str) -> None:
+    ledger = make()
+    ledger.recharge("alice", D(5), key="first", actor=OP, now=NOW)
+    hold = ledger.reserve("alice", D(1), "call-1", now=NOW)
+    refused(
+        ledger,
+        lambda: NAIVE_CALLS[operation](ledger, hold),
+        InvalidArgument,
+        "now: .* no time zone",
+    )
+
+
 def test_drained_records_are_handed_over_once_and_balances_stay() -> None:
     ledger = make()
     ledger.recharge("alice", D("100"), key="k1", actor=OP, now=NOW)

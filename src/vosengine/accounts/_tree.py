@@ -226,8 +226,8 @@ class _Tree:
         return self._section_verdict(account_id)(digits)
 
     def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
-        chain = self._section_chain(account_id)
-        with self._lock:
+        with self._lock:  # the chain and its verdict of one generation: no change between
+            chain = self._section_chain(account_id)
             generation = self._generation
             key = tuple(level_id for level_id, _ in chain)
             entry = self._merged_sections.get(key)
