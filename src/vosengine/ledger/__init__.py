@@ -9,7 +9,10 @@ Operations, as VOS3000 offers them: :meth:`~InMemoryLedger.recharge`,
 :meth:`~InMemoryLedger.transfer` and :meth:`~InMemoryLedger.set_credit_limit`. Each writes a
 :class:`PaymentRecord` and takes an **idempotency key**: repeating a call with the same key and
 the same arguments (a retried request) returns the first result and changes nothing; the same
-key with other arguments is an :class:`IdempotencyConflict`.
+key with other arguments is an :class:`IdempotencyConflict`. A key is remembered for a
+retention after the ``now`` of its operation (``InMemoryLedger(key_retention=...)``, 24 hours
+by default); a retry after that is a new operation. Records stay until the host takes them
+(:meth:`~InMemoryLedger.drain_records`), so memory does not grow with the operations.
 
 Calls in progress: :meth:`~InMemoryLedger.reserve` holds an amount against ``available``,
 :meth:`~InMemoryLedger.settle` charges the call's real cost and frees the hold,
