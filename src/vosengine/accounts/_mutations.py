@@ -240,9 +240,11 @@ class _Mutations(_Audited):
                     moved_child = attrs.evolve(child, parent_id=heir.id)
                     self._check_subset(moved_child, heir.id)
                     moved.append((child, moved_child))
-            removed = [account_id]
-            if cascade:
-                removed[:0] = reversed(self.sub_accounts(account_id, scope=Scope.ALL))
+            removed = (  # with cascade, the whole subtree, deepest first
+                [*reversed(self.sub_accounts(account_id, scope=Scope.ALL)), account_id]
+                if cascade
+                else [account_id]
+            )
             # apply
             for before, after in moved:
                 self._accounts[after.id] = after

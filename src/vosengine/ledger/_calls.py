@@ -98,7 +98,7 @@ class _Calls:
         amount = self._amount(amount, "amount", positive=False)
         if amount < ZERO:
             raise InvalidArgument(f"amount: {amount} is negative")
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)
             before = self._hold(account_id, state, amount, call_id, now)
@@ -114,7 +114,7 @@ class _Calls:
         overdraft rule as :meth:`reserve` (a refusal leaves the hold as it was). Returns the
         reservation as it is now: the same id, the larger amount."""
         amount = self._amount(amount, "amount")
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             reservation = _find(self._reservations, reservation_id)
             if reservation is None:
@@ -170,7 +170,7 @@ class _Calls:
         charge = self._amount(charge, "charge", positive=False)
         if charge < ZERO:
             raise InvalidArgument(f"charge: {charge} is negative")
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             reservation = _find(self._reservations, reservation_id, pop=True)
             if reservation is None:
@@ -200,7 +200,7 @@ class _Calls:
         reservation is closed by then; the same key with other charges is an
         :class:`IdempotencyConflict`."""
         _check_key(key, "key")
-        _check_now(now)
+        check_aware(now, "now")
         if isinstance(charges, str | bytes) or not isinstance(charges, Sequence) or not charges:
             raise InvalidArgumentType(
                 f"charges: expected a non-empty sequence of (account id, amount), got {charges!r}"
@@ -260,20 +260,13 @@ class _Calls:
 
     def release(self, reservation_id: int, *, now: datetime) -> None:
         """Free a hold unused (the call failed)."""
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             reservation = _find(self._reservations, reservation_id, pop=True)
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._accounts[reservation.account_id]
             state.reserved = _sub(state.reserved, reservation.amount)
-
-
-def _check_now(now: object) -> None:
-    """Refuse a ``now`` that is no aware ``datetime`` (the business clock), before anything
-    is changed: records carry it, and key retention compares it."""
-    if type(now) is not datetime or now.utcoffset() is None:  # the common case in two steps
-        check_aware(now, "now")
 
 
 def _check_key(key: object, field: str) -> None:

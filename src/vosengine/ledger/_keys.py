@@ -39,9 +39,6 @@ class _Keys:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
-
     def get(self, key: str) -> tuple[tuple[Any, ...], Any] | None:
         """The request a key stood for and its result, or None for a key not (or no longer)
         remembered."""

@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 from .._actors import Actor
 from .._checks import check_str, iterate
+from .._time import check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
-from ._calls import _Calls, _check_key, _check_now, _same_request
+from ._calls import _Calls, _check_key, _same_request
 from ._keys import DEFAULT_KEY_RETENTION, _Keys
 from ._protocol import OperatorsOnly, PayerRules
 from ._values import (
@@ -321,7 +322,7 @@ class InMemoryLedger(_Calls):
         memo: str,
         require_funds: bool,
     ) -> PaymentRecord:
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)
 
@@ -418,7 +419,7 @@ class InMemoryLedger(_Calls):
         the same request returns that first record and moves nothing (so a retried batch is
         a no-op); a key used for another request refuses the whole batch with
         :class:`IdempotencyConflict`. Records come back in the order of ``postings``."""
-        _check_now(now)
+        check_aware(now, "now")
         checked: list[tuple[str, Decimal, str, str]] = []
         for index, posting in enumerate(iterate(postings, "postings")):
             if not isinstance(posting, tuple) or len(posting) != 4:
@@ -471,7 +472,7 @@ class InMemoryLedger(_Calls):
         """Move ``amount`` from ``source`` to ``target`` (both records, or neither). The
         actor must be allowed to pay into ``target``; ``source`` must have it available."""
         amount = self._amount(amount, "amount")
-        _check_now(now)
+        check_aware(now, "now")
         if source == target:
             raise InvalidArgument("target: cannot transfer to the same account")
         with self._lock:
@@ -523,7 +524,7 @@ class InMemoryLedger(_Calls):
         limit = self._amount(limit, "limit", positive=False)
         if limit < 0:
             raise InvalidArgument(f"limit: {limit} is negative")
-        _check_now(now)
+        check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from .._time import zone
+from .._time import MIDNIGHT, zone
 from ..errors import InvalidArgument
 from ._rate import Rate, TariffWindow, utc
 
@@ -210,7 +210,7 @@ class Week:
             events = []  # (reading, 0 for an end and 1 for a start, the window's index)
             for index, window in enumerate(windows):
                 if weekday in window.days:
-                    end = _DAY_US if window.end == time(0) else _micros(window.end)
+                    end = _DAY_US if window.end == MIDNIGHT else _micros(window.end)
                     events += [(_micros(window.start), 1, index), (end, 0, index)]
             events.sort()
             active: list[int] = []  # a heap of the indexes of the windows open here
