@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -45,14 +47,36 @@ def _compiled() -> Any:
 
 
 PREFIX_IMPLEMENTATIONS = ["cython", "python"]
+# the compiled table walks a number through its top table once it has enough nodes; in
+# "cython-top" every table built during the test has one, so small tables cover that walk
+PREFIX_WALKS = ["cython", "cython-top", "python"]
 
 
-@pytest.fixture(params=PREFIX_IMPLEMENTATIONS)
-def table_cls(request: pytest.FixtureRequest) -> Any:
-    """The ``PrefixTable`` class of one implementation (compiled, then pure Python)."""
-    if request.param == "cython":
-        return _compiled()
-    return _prefix_py.PrefixTable
+@contextmanager
+def top_tables(compiled: Any) -> Iterator[None]:
+    """Every compiled table built inside the block gets a top table, however small."""
+    module = sys.modules[compiled.__module__]
+    previous = module._set_top_min_nodes(0)
+    try:
+        yield
+    finally:
+        module._set_top_min_nodes(previous)
+
+
+def table_class(param: str) -> Any:
+    return _prefix_py.PrefixTable if param == "python" else _compiled()
+
+
+@pytest.fixture(params=PREFIX_WALKS)
+def table_cls(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The ``PrefixTable`` class of one implementation (compiled, with every table on the
+    top-table walk, then pure Python)."""
+    cls = table_class(request.param)
+    if request.param == "cython-top":
+        with top_tables(cls):
+            yield cls
+    else:
+        yield cls
 
 
 @pytest.fixture(scope="session")

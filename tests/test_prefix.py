@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import vosengine
+from tests.conftest import top_tables
 from vosengine import (
     InvalidArgument,
     InvalidArgumentType,
@@ -350,6 +351,62 @@ def test_a_cycle_through_a_value_is_collected(table_cls: Any) -> None:
     assert ref() is None
 
 
+# -- shared results ----------------------------------------------------------------------
+
+
+def test_results_are_the_keys_shared_pairs(table_cls: Any) -> None:
+    """Each key's pair is made once; every look-up ending at the key returns that object."""
+    given_pair = ("44", "UK")
+    table = table_cls([("1", "NANP"), given_pair, ["4420", "London"]])
+    london = table.longest("442071234567")
+    assert london == ("4420", "London") and type(london) is tuple
+    assert table.longest("442079999999") is london
+    assert table.longest_many(["442071234567", "4420"]) == [london, london]
+    assert all(found is london for found in table.longest_many(["442071234567", "4420"]))
+    assert table.matches("44207")[1] is london
+    assert table.items()[2] is london
+    # a (str, value) tuple of the source is the pair itself
+    assert table.longest("4471") is given_pair
+    assert table.matches("44207")[0] is given_pair
+
+
+def test_a_key_of_a_str_subclass_gives_an_exact_str_pair(table_cls: Any) -> None:
+    class Digits(str):
+        pass
+
+    source = (Digits("12"), "a")
+    found = table_cls([source]).longest("123")
+    assert found == ("12", "a") and found is not source
+    assert type(found[0]) is str
+    assert type(table_cls([source]).items()[0][0]) is str
+
+
+def test_look_ups_allocate_nothing_per_number(table_cls: Any) -> None:
+    """``longest()`` and ``longest_many()`` hand out the shared pairs: keeping a thousand
+    results costs the list that holds them and not one block more."""
+    table = table_cls([(str(key), key) for key in range(100, 1_000)])
+    numbers = [f"{key}{key}" for key in range(100, 1_000)]
+    longest = table.longest
+    gc.collect()
+    gc.disable()
+    try:
+        kept: list[Any] = [None] * len(numbers)
+        before = sys.getallocatedblocks()
+        for index, number in enumerate(numbers):
+            kept[index] = longest(number)
+        single = sys.getallocatedblocks() - before
+        before = sys.getallocatedblocks()
+        many = table.longest_many(numbers)
+        batch = sys.getallocatedblocks() - before
+    finally:
+        gc.enable()
+    assert all(found is not None for found in kept) and many == kept
+    # a pair and a prefix string per number would be 1,800 blocks; the loop's own counters
+    # and the result list are a handful
+    assert single < 16
+    assert batch < 16
+
+
 # -- threads -----------------------------------------------------------------------------
 
 
@@ -390,10 +447,17 @@ def test_matches_the_brute_force_model(
         table = cls(pairs)
         assert len(table) == len(pairs)
         assert table.items() == sorted(pairs.items())
+        shared = {pair[0]: pair for pair in table.items()}
         for number in numbers:
-            assert table.longest(number) == brute_longest(pairs, number)
-            assert table.matches(number) == brute_matches(pairs, number)
-        assert table.longest_many(numbers) == [brute_longest(pairs, n) for n in numbers]
+            found = table.longest(number)
+            assert found == brute_longest(pairs, number)
+            assert found is None or found is shared[found[0]]
+            matched = table.matches(number)
+            assert matched == brute_matches(pairs, number)
+            assert all(pair is shared[pair[0]] for pair in matched)
+        many = table.longest_many(numbers)
+        assert many == [brute_longest(pairs, n) for n in numbers]
+        assert all(pair is None or pair is shared[pair[0]] for pair in many)
         table._check()
 
 
@@ -414,6 +478,54 @@ def test_dense_overlapping_keys(
     for key in model:
         assert a[key] == b[key] == model[key]
     a._check()
+
+
+top_keys_st = st.text(alphabet="#*0129", min_size=1, max_size=6)
+top_numbers_st = st.one_of(
+    st.text(alphabet="#*0129", max_size=9),
+    st.text(alphabet="#*0129a", max_size=6),  # stopping inside the top, or after it
+    st.text(alphabet="0129\u0100", max_size=6),  # a number that is not 1-byte text
+)
+
+
+@given(
+    pairs=st.dictionaries(top_keys_st, st.integers(), max_size=40),
+    numbers=st.lists(top_numbers_st, max_size=30),
+)
+def test_the_top_table_walk_is_the_plain_walk(
+    both_table_classes: tuple[Any, Any], pairs: dict[str, int], numbers: list[str]
+) -> None:
+    """A compiled table starts each walk in its top table once it has enough nodes; built
+    with one at any size, every look-up still answers as the model does."""
+    compiled, _ = both_table_classes
+    with top_tables(compiled):
+        table = compiled(pairs)
+    shared = {pair[0]: pair for pair in table.items()}
+    for number in numbers:
+        found = table.longest(number)
+        assert found == brute_longest(pairs, number)
+        assert found is None or found is shared[found[0]]
+        assert table.longest_value(number, -1) == (-1 if found is None else found[1])
+        assert table.matches(number) == brute_matches(pairs, number)
+    assert table.longest_many(numbers) == [brute_longest(pairs, n) for n in numbers]
+    assert table.longest_value_many(numbers) == [
+        None if (found := brute_longest(pairs, n)) is None else found[1] for n in numbers
+    ]
+    table._check()  # with every top-table entry against a plain walk
+
+
+def test_a_large_table_walks_through_its_top_table(table_cls: Any) -> None:
+    import random
+
+    rng = random.Random(11)
+    pairs = {"".join(rng.choices("0123456789", k=rng.randint(1, 8))): i for i in range(12_000)}
+    table = table_cls(pairs)
+    numbers = ["".join(rng.choices("0123456789", k=rng.randint(0, 12))) for _ in range(3_000)]
+    numbers += [key + "5" for key in list(pairs)[:1_000]] + ["12", "1a23", "#123"]
+    expected = [brute_longest(pairs, number) for number in numbers]
+    assert [table.longest(number) for number in numbers] == expected
+    assert table.longest_many(numbers) == expected
+    table._check()
 
 
 class PrefixTableMachine(RuleBasedStateMachine):

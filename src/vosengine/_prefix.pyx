@@ -7,12 +7,14 @@ Layout: one contiguous array of 16-byte nodes (allocated with ``PyMem_Malloc``, 
 * ``bitmap`` -- bit ``c`` is set when the node has a child for alphabet symbol ``c``;
 * ``child``  -- index of the node's first child; a node's children are contiguous, so the
   child for symbol ``c`` is ``child + popcount(bitmap & ((1 << c) - 1))``;
-* ``value``  -- a borrowed pointer to the value of the key that ends here, or NULL. The
-  table's ``_values`` list owns the references (and shows them to the garbage collector).
+* ``pair``   -- a borrowed pointer to the result of the key that ends here, or NULL: the
+  key's ``(prefix, value)`` tuple, built once at construction (an item of the source that
+  already is such a tuple is kept as it is). The table's ``_pairs`` list owns the
+  references (and shows them to the garbage collector).
 
-Keys are not stored: a lookup returns the matched slice of the number (a fresh, cache-hot
-``str``) and the walk touches no Python object but the value it returns; ``items()``
-rebuilds the keys by a depth-first walk, in key order.
+A look-up returns the pair it ends at with one more reference: it allocates nothing, and
+the walk touches no Python object but that pair (and, for ``longest_value``, its value).
+``items()`` collects the pairs by a depth-first walk, in key order.
 
 A table is never mutated after ``__init__``: any number of threads may read it at once.
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
@@ -21,6 +23,7 @@ The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``
 from cpython.mem cimport PyMem_Calloc, PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport int32_t, uint8_t, uint16_t
 from libc.string cimport memset
 
@@ -35,6 +38,8 @@ __all__ = ["ALPHABET", "PrefixTable"]
 
 
 include "_prefix_nodes.pxi"
+include "_prefix_top.pxi"
+
 
 
 cdef class PrefixTable:
@@ -59,22 +64,26 @@ cdef class PrefixTable:
     """
 
     cdef Node* _nodes
+    cdef Top* _top
     cdef Py_ssize_t _n_nodes
-    cdef list _values
+    cdef list _pairs
     cdef Py_ssize_t _max_len
 
     def __cinit__(self):
         # an empty table until __init__ builds one, so a subclass that never calls
         # __init__ is an empty table, not a NULL the look-ups would follow
         self._nodes = &EMPTY_ROOT
+        self._top = NULL
         self._n_nodes = 1
-        self._values = []
+        self._pairs = []
         self._max_len = 0
 
     def __dealloc__(self):
         if self._nodes != &EMPTY_ROOT:
             PyMem_Free(self._nodes)
+        PyMem_Free(self._top)
         self._nodes = NULL
+        self._top = NULL
 
     def __init__(self, source=()):
         if self._nodes != &EMPTY_ROOT:
@@ -89,14 +98,14 @@ cdef class PrefixTable:
         cdef int kind
         cdef void* data
         cdef uint8_t symbol
-        cdef list values = []
+        cdef list pairs = []
         try:
             if children == NULL or slots == NULL:
                 raise MemoryError()
             memset(children, 0, cap * SYMBOLS * sizeof(int32_t))
             memset(slots, 0, cap * sizeof(int32_t))
             # Phase 1: a plain 12-way trie; 0 means "no child" (the root is nobody's child)
-            # and slots[node] is 1 + the index in values of the key that ends at node.
+            # and slots[node] is 1 + the index in pairs of the key that ends at node.
             for item in items:
                 try:
                     key, value = item
@@ -106,6 +115,13 @@ cdef class PrefixTable:
                     raise _pair_error(index, item)
                 if not PyUnicode_Check(key):
                     raise _key_error(key, index)
+                if type(key) is not str:
+                    key = str.__str__(key)
+                    pair = (key, value)
+                elif type(item) is tuple:
+                    pair = item  # already the (str, value) tuple a look-up returns
+                else:
+                    pair = (key, value)
                 length = PyUnicode_GET_LENGTH(key)
                 if length == 0:
                     raise _key_error(key, index)
@@ -137,21 +153,21 @@ cdef class PrefixTable:
                     node = nxt
                 slot = slots[node]
                 if slot == 0:
-                    values.append(value)
-                    slots[node] = <int32_t>len(values)
+                    pairs.append(pair)
+                    slots[node] = <int32_t>len(pairs)
                 else:  # a repeated prefix: the last occurrence wins
-                    values[slot - 1] = value
+                    pairs[slot - 1] = pair
                 if length > max_len:
                     max_len = length
                 index += 1
-            self._compact(children, slots, n_temp, values)
+            self._compact(children, slots, n_temp, pairs)
             self._max_len = max_len
         finally:
             PyMem_Free(children)
             PyMem_Free(slots)
 
     cdef int _compact(self, const int32_t* children, const int32_t* slots, Py_ssize_t n_temp,
-                      list values) except -1:
+                      list pairs) except -1:
         """Phase 2: lay the 12-way trie out as bitmap nodes, breadth first."""
         cdef Node* nodes = <Node*>PyMem_Malloc(n_temp * sizeof(Node))
         cdef int32_t* order = <int32_t*>PyMem_Malloc(n_temp * sizeof(int32_t))
@@ -167,7 +183,8 @@ cdef class PrefixTable:
         for place in range(n_temp):
             temp = order[place]
             slot = slots[temp]
-            nodes[place].value = <PyObject*>values[slot - 1] if slot else NULL
+            nodes[place].pair = <PyObject*>pairs[slot - 1] if slot else NULL
+            nodes[place].value = PyTuple_GET_ITEM(pairs[slot - 1], 1) if slot else NULL
             nodes[place].child = <int32_t>next_free
             bitmap = 0
             for symbol in range(SYMBOLS):
@@ -182,15 +199,19 @@ cdef class PrefixTable:
         PyMem_Free(order)
         self._nodes = nodes
         self._n_nodes = n_temp
-        self._values = values
+        self._pairs = pairs
+        if n_temp >= top_min_nodes:
+            self._top = _build_top(nodes)
         return 0
 
     # -- the walk ---------------------------------------------------------------------------
 
-    cdef inline const Node* _walk(self, object number, Py_ssize_t* depth) noexcept:
-        """The deepest node with a value on ``number``'s path (NULL if none), and its depth.
+    cdef inline const Node* _walk(self, object number, bint for_value) noexcept:
+        """The deepest node with a pair on ``number``'s path, or NULL if none.
 
-        ``number`` must be a ``str``.
+        ``number`` must be a ``str``; ``for_value`` says whether the caller reads the
+        node's value (else its pair), which the walk starts fetching as soon as it is
+        found.
         """
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(number), i
         cdef int kind = PyUnicode_KIND(number)
@@ -204,17 +225,20 @@ cdef class PrefixTable:
             n = self._max_len
         if kind == PyUnicode_1BYTE_KIND:
             text = <const uint8_t*>PyUnicode_DATA(number)
-            for i in range(n):
+            i = _enter(self._top, nodes, text, n, &node, &best)
+            if i < 0:
+                return best
+            while i < n:
                 symbol = CHAR_INDEX[text[i]]
                 bitmap = node.bitmap
                 if not (bitmap >> symbol) & 1:
                     break
                 node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
-                if node.value != NULL:
+                if node.pair != NULL:
                     best = node
-                    depth[0] = i + 1
-                    # the caller will touch the value: start fetching it while we walk on
-                    VOS_PREFETCH(node.value)
+                    # the caller will touch it: start fetching it while we walk on
+                    VOS_PREFETCH(node.value if for_value else node.pair)
+                i += 1
         else:
             data = PyUnicode_DATA(number)
             for i in range(n):
@@ -223,9 +247,8 @@ cdef class PrefixTable:
                 if not (bitmap >> symbol) & 1:
                     break
                 node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
-                if node.value != NULL:
+                if node.pair != NULL:
                     best = node
-                    depth[0] = i + 1
         return best
 
     cdef const Node* _exact(self, object key) noexcept:
@@ -246,26 +269,25 @@ cdef class PrefixTable:
             if not (bitmap >> symbol) & 1:
                 return NULL
             node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
-        return node if node.value != NULL else NULL
+        return node if node.pair != NULL else NULL
 
     # -- lookups ----------------------------------------------------------------------------
 
     def longest(self, number, /):
         """The longest key that is a prefix of ``number``, with its value, or ``None``.
 
-        O(k) in the number's length, k bounded by the longest key; allocates only the
-        returned pair and the matched slice of ``number``.
+        O(k) in the number's length, k bounded by the longest key. The pair is the key's
+        shared tuple: the same object on every call, so a look-up allocates nothing.
 
         >>> PrefixTable({"44": 1, "4420": 2}).longest("442071234567")
         ('4420', 2)
         """
         if not PyUnicode_Check(number):
             raise _number_error(number)
-        cdef Py_ssize_t depth = 0
-        cdef const Node* found = self._walk(number, &depth)
+        cdef const Node* found = self._walk(number, False)
         if found == NULL:
             return None
-        return ((<str>number)[:depth], <object>found.value)
+        return <object>found.pair
 
     def longest_value(self, number, /, default=None):
         """The value of the longest key that is a prefix of ``number``, or ``default``.
@@ -277,17 +299,16 @@ cdef class PrefixTable:
         """
         if not PyUnicode_Check(number):
             raise _number_error(number)
-        cdef Py_ssize_t depth = 0
-        cdef const Node* found = self._walk(number, &depth)
+        cdef const Node* found = self._walk(number, True)
         if found == NULL:
             return default
         return <object>found.value
 
     cdef int _walk_lanes(self, list seq, Py_ssize_t start, Py_ssize_t count,
-                         const Node** best, Py_ssize_t* depth) except -1:
+                         const Node** best, bint for_value) except -1:
         """Walk ``seq[start:start + count]`` (count <= LANES) in lock step.
 
-        Fills ``best[l]`` (NULL for no match) and ``depth[l]`` for each lane ``l``.
+        Fills ``best[l]`` (NULL for no match) for each lane ``l``.
         """
         cdef const Node* nodes = self._nodes
         cdef const Node* node[LANES]
@@ -302,26 +323,24 @@ cdef class PrefixTable:
             number = seq[start + lane]
             if not PyUnicode_Check(number):
                 raise _number_error(number, start + lane)
-            best[lane] = NULL
-            depth[lane] = 0
             if PyUnicode_KIND(number) != PyUnicode_1BYTE_KIND:
-                best[lane] = self._walk(number, &depth[lane])
+                best[lane] = self._walk(number, for_value)
                 live[lane] = False
                 continue
             text[lane] = <const uint8_t*>PyUnicode_DATA(number)
             length[lane] = min(PyUnicode_GET_LENGTH(number), self._max_len)
-            pos[lane] = 0
-            node[lane] = nodes
-            live[lane] = True
-            active += 1
+            pos[lane] = _enter(self._top, nodes, text[lane], length[lane], &node[lane], &best[lane])
+            live[lane] = pos[lane] >= 0
+            if live[lane]:
+                VOS_PREFETCH(node[lane])
+                active += 1
         while active:
             for lane in range(count):
                 if not live[lane]:
                     continue
                 current = node[lane]  # prefetched one round ago
-                if current.value != NULL:
+                if current.pair != NULL:
                     best[lane] = current
-                    depth[lane] = pos[lane]
                 if pos[lane] == length[lane]:
                     live[lane] = False
                     active -= 1
@@ -337,59 +356,28 @@ cdef class PrefixTable:
                 pos[lane] += 1
         for lane in range(count):
             if best[lane] != NULL:
-                VOS_PREFETCH(best[lane].value)
+                VOS_PREFETCH(best[lane].value if for_value else best[lane].pair)
         return 0
 
     def longest_many(self, numbers, /):
         """:meth:`longest` for each number, in order: the batch form for throughput.
 
-        Walks several numbers in lock step so that their memory accesses overlap. In a large
-        batch, numbers that match the same key share one result pair (pairs are immutable).
+        Walks several numbers in lock step so that their memory accesses overlap; the
+        results are the keys' shared pairs, as from :meth:`longest`.
 
         >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
         [('1', 'a'), None]
         """
         cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
-        cdef Py_ssize_t n = len(seq), start, lane, count, i
+        cdef Py_ssize_t n = len(seq), start, lane, count
         cdef list result = [None] * n
         cdef const Node* best[LANES]
-        cdef Py_ssize_t depth[LANES]
-        cdef PyObject** memo = NULL
-        cdef Py_ssize_t slot
-        # Sharing pairs pays when the batch is large against the table: the memo costs a
-        # scan of one pointer per node at the end.
-        if n >= self._n_nodes // 4:
-            memo = <PyObject**>PyMem_Calloc(self._n_nodes, sizeof(PyObject*))
-            if memo == NULL:
-                raise MemoryError()
-        try:
-            for start in range(0, n, LANES):
-                count = min(LANES, n - start)
-                self._walk_lanes(seq, start, count, best, depth)
-                if memo != NULL:
-                    for lane in range(count):
-                        if best[lane] != NULL:
-                            VOS_PREFETCH(memo + (best[lane] - self._nodes))
-                for lane in range(count):
-                    if best[lane] == NULL:
-                        continue
-                    if memo == NULL:
-                        result[start + lane] = (
-                            (<str>seq[start + lane])[:depth[lane]], <object>best[lane].value
-                        )
-                        continue
-                    slot = best[lane] - self._nodes
-                    if memo[slot] == NULL:
-                        pair = ((<str>seq[start + lane])[:depth[lane]], <object>best[lane].value)
-                        Py_INCREF(pair)
-                        memo[slot] = <PyObject*>pair
-                    result[start + lane] = <object>memo[slot]
-        finally:
-            if memo != NULL:
-                for i in range(self._n_nodes):
-                    if memo[i] != NULL:
-                        Py_DECREF(<object>memo[i])
-                PyMem_Free(memo)
+        for start in range(0, n, LANES):
+            count = min(LANES, n - start)
+            self._walk_lanes(seq, start, count, best, False)
+            for lane in range(count):
+                if best[lane] != NULL:
+                    result[start + lane] = <object>best[lane].pair
         return result
 
     def longest_value_many(self, numbers, /, default=None):
@@ -402,10 +390,9 @@ cdef class PrefixTable:
         cdef Py_ssize_t n = len(seq), start, lane, count
         cdef list result = [default] * n
         cdef const Node* best[LANES]
-        cdef Py_ssize_t depth[LANES]
         for start in range(0, n, LANES):
             count = min(LANES, n - start)
-            self._walk_lanes(seq, start, count, best, depth)
+            self._walk_lanes(seq, start, count, best, True)
             for lane in range(count):
                 if best[lane] != NULL:
                     result[start + lane] = <object>best[lane].value
@@ -432,14 +419,14 @@ cdef class PrefixTable:
             if not (bitmap >> symbol) & 1:
                 break
             node = nodes + node.child + POPCOUNT[bitmap & ((1u << symbol) - 1)]
-            if node.value != NULL:
-                found.append(((<str>number)[:i + 1], <object>node.value))
+            if node.pair != NULL:
+                found.append(<object>node.pair)
         return found
 
     # -- exact access -----------------------------------------------------------------------
 
     def __len__(self):
-        return len(self._values)
+        return len(self._pairs)
 
     def __contains__(self, prefix):
         return self._exact(prefix) != NULL
@@ -459,10 +446,9 @@ cdef class PrefixTable:
 
     def items(self):
         """Every ``(prefix, value)`` pair, in key order (``#`` < ``*`` < ``0`` < ... < ``9``,
-        shorter first). O(total length of the keys): the keys are rebuilt from the trie."""
+        shorter first): the shared pairs look-ups return. O(number of trie nodes)."""
         cdef list out = []
         cdef Py_ssize_t size = self._max_len + 1, depth = 0
-        cdef char* key = <char*>PyMem_Malloc(size)
         cdef int32_t* path = <int32_t*>PyMem_Malloc(size * sizeof(int32_t))
         cdef int* next_symbol = <int*>PyMem_Malloc(size * sizeof(int))
         cdef const Node* node
@@ -470,7 +456,7 @@ cdef class PrefixTable:
         cdef int symbol
         cdef bint descended
         try:
-            if key == NULL or path == NULL or next_symbol == NULL:
+            if path == NULL or next_symbol == NULL:
                 raise MemoryError()
             path[0] = 0
             next_symbol[0] = 0
@@ -480,30 +466,28 @@ cdef class PrefixTable:
                 for symbol in range(next_symbol[depth], SYMBOLS):
                     if (node.bitmap >> symbol) & 1:
                         next_symbol[depth] = symbol + 1
-                        key[depth] = ALPHABET_BYTES[symbol]
                         depth += 1
                         path[depth] = node.child + POPCOUNT[node.bitmap & ((1u << symbol) - 1)]
                         next_symbol[depth] = 0
                         child = self._nodes + path[depth]
-                        if child.value != NULL:
-                            out.append((key[:depth].decode("ascii"), <object>child.value))
+                        if child.pair != NULL:
+                            out.append(<object>child.pair)
                         descended = True
                         break
                 if not descended:
                     depth -= 1
         finally:
-            PyMem_Free(key)
             PyMem_Free(path)
             PyMem_Free(next_symbol)
         return out
 
     def keys(self):
         """Every key, in key order."""
-        return [key for key, _ in self.items()]
+        return [pair[0] for pair in self.items()]
 
     def values(self):
         """Every value, in key order."""
-        return [value for _, value in self.items()]
+        return [pair[1] for pair in self.items()]
 
     def __iter__(self):
         return iter(self.keys())
@@ -530,7 +514,7 @@ cdef class PrefixTable:
             if self._exact(prefix) == NULL:
                 raise NotFound(f"prefix {prefix!r} is not in the table")
             drop.add(prefix)
-        return type(self)([(k, v) for k, v in self.items() if k not in drop])
+        return type(self)([pair for pair in self.items() if pair[0] not in drop])
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -551,7 +535,8 @@ cdef class PrefixTable:
         return (type(self), (self.items(),))
 
     def __sizeof__(self):
-        return object.__sizeof__(self) + self._n_nodes * sizeof(Node)
+        top = TOP_SIZE * sizeof(Top) if self._top != NULL else 0
+        return object.__sizeof__(self) + self._n_nodes * sizeof(Node) + top
 
     def __repr__(self):
         shown = ", ".join(f"{key!r}: {value!r}" for key, value in self.items()[:5])
@@ -568,7 +553,7 @@ cdef class PrefixTable:
         cdef const Node* node
         from collections import Counter
 
-        owned = Counter(id(value) for value in self._values)
+        owned = Counter(id(pair) for pair in self._pairs)
         pointed = Counter()
         assert self._n_nodes >= 1, "no root"
         for i in range(self._n_nodes):
@@ -581,17 +566,22 @@ cdef class PrefixTable:
                 assert node.child == 1 + children, f"node {i}: children block out of place"
                 children += POPCOUNT[node.bitmap]
             else:
-                assert node.value != NULL or i == 0, f"node {i}: a leaf without a value"
-            if node.value != NULL:
-                pointed[id(<object>node.value)] += 1
+                assert node.pair != NULL or i == 0, f"node {i}: a leaf without a pair"
+            if node.pair != NULL:
+                pointed[id(<object>node.pair)] += 1
                 with_value += 1
         assert children == self._n_nodes - 1, "not every node is some node's child"
-        assert self._nodes[0].value == NULL, "the root holds a value"
-        assert pointed == owned, "node values and owned values differ"
+        assert self._nodes[0].pair == NULL, "the root holds a pair"
+        assert pointed == owned, "node pairs and owned pairs differ"
         items = self.items()
-        assert len(items) == with_value == len(self._values)
-        assert [key for key, _ in items] == sorted(key for key, _ in items), "key order"
-        for key, value in items:
-            assert self.get(key) is value, f"key {key!r} does not lead to its value"
+        assert len(items) == with_value == len(self._pairs)
+        assert [pair[0] for pair in items] == sorted(pair[0] for pair in items), "key order"
+        for pair in items:
+            assert type(pair) is tuple and len(pair) == 2, f"pair {pair!r} is not a 2-tuple"
+            key = pair[0]
+            assert type(key) is str, f"key {key!r} is not an exact str"
+            assert self.longest(key) is pair, f"key {key!r} does not lead to its pair"
             max_len = max(max_len, len(key))
         assert max_len == self._max_len, "max_len"
+        if self._top != NULL:
+            _check_top(self._top, self._nodes, self)

@@ -27,11 +27,18 @@ cdef enum:
     # Index given to a character outside the alphabet: bit 15 is never set in a bitmap, so
     # the walk's child test fails for it without a separate range check.
     NO_SYMBOL = 15
+    # The top table indexes the first TOP_DEPTH symbols of a number at once (SYMBOLS **
+    # TOP_DEPTH entries); a table gets one from TOP_MIN_NODES trie nodes on, where its
+    # 162 KiB are at most a third of the nodes' memory.
+    TOP_DEPTH = 4
+    TOP_SIZE = 20736
+    TOP_MIN_NODES = 20736
 
 ctypedef struct Node:
-    uint16_t bitmap
-    int32_t child
-    PyObject* value
+    PyObject* pair     # the key's shared (prefix, value) tuple, or NULL
+    PyObject* value    # its value (borrowed from the pair), or NULL
+    int32_t child      # index of the first child
+    uint16_t bitmap    # bit c: a child for alphabet symbol c
 
 # the alphabet of the one prefix rule (vosengine._prefix_rules), as bytes
 cdef bytes ALPHABET_BYTES = ALPHABET.encode("ascii")
@@ -69,10 +76,11 @@ cdef object _key_error(object key, Py_ssize_t index):
     raise AssertionError("unreachable: the key is valid")  # pragma: no cover
 
 
-# The root of a table that holds nothing: no children, no value. Shared, never freed.
+# The root of a table that holds nothing: no children, no pair. Shared, never freed.
 cdef Node EMPTY_ROOT
 EMPTY_ROOT.bitmap = 0
 EMPTY_ROOT.child = 0
+EMPTY_ROOT.pair = NULL
 EMPTY_ROOT.value = NULL
 
 

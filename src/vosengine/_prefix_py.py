@@ -20,7 +20,10 @@ D = TypeVar("D")
 
 
 def _pairs(source: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterator[tuple[str, V]]:
-    """Yield ``(prefix, value)`` pairs from a mapping or an iterable of pairs, validated."""
+    """Yield ``(prefix, value)`` pairs from a mapping or an iterable of pairs, validated.
+
+    Each yielded pair is the one a table returns for its key: an item that already is a
+    ``(str, value)`` tuple is yielded as it is, anything else as a new tuple."""
     items: Iterable[Any] = source.items() if isinstance(source, Mapping) else source
     for index, item in enumerate(iterate(items, "source")):
         try:
@@ -31,7 +34,11 @@ def _pairs(source: Mapping[str, V] | Iterable[tuple[str, V]]) -> Iterator[tuple[
             raise InvalidArgument(
                 f"item {index}: expected a (prefix, value) pair, got {item!r}"
             ) from None
-        yield check_prefix(key, f"item {index}"), value
+        check_prefix(key, f"item {index}")
+        if type(item) is tuple and type(key) is str:
+            yield item
+        else:
+            yield str.__str__(key), value
 
 
 class PrefixTable(Generic[V]):
@@ -41,6 +48,11 @@ class PrefixTable(Generic[V]):
     iterable of ``(prefix, value)`` pairs; when a prefix occurs more than once, the last
     occurrence wins. A table never changes after construction, so any number of threads may
     read it at once; derive a changed copy with :meth:`with_items` or :meth:`without`.
+
+    Results are shared: each key's ``(prefix, value)`` tuple is made once, when the table is
+    built (an item of the source that already is such a tuple is kept as it is), and every
+    look-up that ends at that key returns that same immutable tuple, so a look-up allocates
+    nothing.
 
     A lookup walks the number from its first character and stops at the first character
     outside the key alphabet: ``"12a3"`` is looked up as ``"12"``. Lookups accept any ``str``
@@ -58,9 +70,9 @@ class PrefixTable(Generic[V]):
     __slots__ = ("_map", "_max_len", "_sorted_keys")
 
     def __init__(self, source: Mapping[str, V] | Iterable[tuple[str, V]] = ()) -> None:
-        mapping: dict[str, V] = {}
-        for key, value in _pairs(source):
-            mapping[key] = value  # the last occurrence of a prefix wins
+        mapping: dict[str, tuple[str, V]] = {}  # each key's shared result pair
+        for pair in _pairs(source):
+            mapping[pair[0]] = pair  # the last occurrence of a prefix wins
         self._map = mapping
         self._sorted_keys = sorted(mapping)
         self._max_len = max(map(len, mapping), default=0)
@@ -82,16 +94,17 @@ class PrefixTable(Generic[V]):
     def longest(self, number: str, /) -> tuple[str, V] | None:
         """The longest key that is a prefix of ``number``, with its value, or ``None``.
 
-        O(k) dictionary probes, k = the longest key's length.
+        O(k) dictionary probes, k = the longest key's length. The pair is the key's shared
+        tuple: the same object on every call.
 
         >>> PrefixTable({"44": 1, "4420": 2}).longest("442071234567")
         ('4420', 2)
         """
         mapping = self._map
         for length in range(self._valid_length(number), 0, -1):
-            key = number[:length]
-            if key in mapping:
-                return key, mapping[key]
+            pair = mapping.get(number[:length])
+            if pair is not None:
+                return pair
         return None
 
     @overload
@@ -144,9 +157,9 @@ class PrefixTable(Generic[V]):
         mapping = self._map
         found = []
         for length in range(1, self._valid_length(number) + 1):
-            key = number[:length]
-            if key in mapping:
-                found.append((key, mapping[key]))
+            pair = mapping.get(number[:length])
+            if pair is not None:
+                found.append(pair)
         return found
 
     # -- exact access -------------------------------------------------------------------
@@ -159,7 +172,7 @@ class PrefixTable(Generic[V]):
 
     def __getitem__(self, prefix: str) -> V:
         try:
-            return self._map[prefix]
+            return self._map[prefix][1]
         except (KeyError, TypeError):
             raise NotFound(f"prefix {prefix!r} is not in the table") from None
 
@@ -169,9 +182,8 @@ class PrefixTable(Generic[V]):
     def get(self, prefix: str, default: D) -> V | D: ...
     def get(self, prefix: str, default: object = None) -> object:
         """The value stored under exactly ``prefix``, or ``default``."""
-        if not isinstance(prefix, str):
-            return default
-        return self._map.get(prefix, default)
+        pair = self._map.get(prefix) if isinstance(prefix, str) else None
+        return default if pair is None else pair[1]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._sorted_keys)
@@ -183,12 +195,12 @@ class PrefixTable(Generic[V]):
     def values(self) -> list[V]:
         """Every value, in key order."""
         mapping = self._map
-        return [mapping[key] for key in self._sorted_keys]
+        return [mapping[key][1] for key in self._sorted_keys]
 
     def items(self) -> list[tuple[str, V]]:
-        """Every ``(prefix, value)`` pair, in key order."""
+        """Every ``(prefix, value)`` pair, in key order: the shared pairs look-ups return."""
         mapping = self._map
-        return [(key, mapping[key]) for key in self._sorted_keys]
+        return [mapping[key] for key in self._sorted_keys]
 
     # -- derived copies -----------------------------------------------------------------
 
@@ -211,7 +223,7 @@ class PrefixTable(Generic[V]):
             if prefix not in self:
                 raise NotFound(f"prefix {prefix!r} is not in the table")
             drop.add(prefix)
-        return type(self)((key, value) for key, value in self.items() if key not in drop)
+        return type(self)(pair for pair in self.items() if pair[0] not in drop)
 
     # -- protocol -----------------------------------------------------------------------
 
@@ -234,8 +246,12 @@ class PrefixTable(Generic[V]):
         """Assert every internal invariant (used by stress and property tests)."""
         assert self._sorted_keys == sorted(self._map)
         assert self._max_len == max(map(len, self._map), default=0)
-        for key in self._map:
+        for key, pair in self._map.items():
             check_prefix(key, "key")
+            assert type(pair) is tuple, f"the pair of {key!r} is not a tuple"
+            assert len(pair) == 2, f"the pair of {key!r} is not a pair"
+            assert pair[0] == key, f"the pair of {key!r} names another key"
+            assert type(pair[0]) is str, f"key {key!r} is not an exact str"
 
 
 def _chain_items(
