@@ -12,10 +12,16 @@ Peers: a dict scanned from the longest key length down, marisa-trie (``prefixes(
 datrie (``longest_prefix_item``) and the pure-Python twin. Every lookup returns the matched
 prefix with its value. Rates are medians of ``--passes`` passes, taken round-robin; memory is the growth of the
 process's resident set while building the structure in a fresh subprocess, with the key
-strings already allocated (structures that keep Python ``str`` keys reference those).
+strings already allocated (structures that keep Python ``str`` keys reference those, and
+vosengine keeps the source's ``(prefix, value)`` tuples as its result pairs; the row
+"vosengine, from a dict" builds from a mapping, so it makes every pair itself).
 
-    python benchmarks/compare_prefix.py            # everything (datrie builds take ~30 s)
-    python benchmarks/compare_prefix.py --quick    # 100k numbers, no 1M build
+Each structure is built once per deck: the timed build is the one that is looked up in.
+Under each table, ``longest_value()`` single calls against a bare ``dict.get`` loop on the
+same numbers (one probe of the whole number: the floor of any per-call lookup).
+
+    python benchmarks/compare_prefix.py            # everything (datrie builds take ~20 s each)
+    python benchmarks/compare_prefix.py --quick    # 100k numbers, no 1M build, no memory
 """
 
 from __future__ import annotations
@@ -132,6 +138,9 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+MEMORY_ONLY = "vosengine, from a dict"
+
+
 def measure_memory(structure: str, deck_name: str) -> int:
     """Run in a subprocess: RSS growth while building ``structure`` on ``deck_name``."""
     out = subprocess.run(
@@ -144,13 +153,20 @@ def measure_memory(structure: str, deck_name: str) -> int:
 
 
 def timed(fn: Callable[[], object], passes: int) -> float:
+    return timed_result(fn, passes)[0]
+
+
+def timed_result(fn: Callable[[], object], passes: int) -> tuple[float, object]:
+    """The median time of ``passes`` calls of ``fn``, and what the last call returned."""
     times = []
+    result = None
     for _ in range(passes):
+        result = None  # the previous result is freed before the next build is timed
         gc.collect()
         start = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), result
 
 
 def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[dict[str, object]]:
@@ -163,15 +179,19 @@ def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[d
         if name in skip:
             continue
         build_passes = 1 if name in ("datrie", "python twin") else passes
-        rows[name] = {
-            "structure": name,
-            "build_s": timed(lambda build=build: build(pairs), build_passes),
-        }
+        build_s, built = timed_result(lambda build=build: build(pairs), build_passes)
+        rows[name] = {"structure": name, "build_s": build_s}
         if numbers:
-            lookups[name] = build(pairs)
+            lookups[name] = built  # type: ignore[assignment]
+        del built
         if not quick:
             rows[name]["rss_mib"] = measure_memory(name, deck_name) / 2**20
         print(f"  {deck_name:8} {name:12} built", file=sys.stderr)
+    if not quick:
+        rows[MEMORY_ONLY] = {
+            "structure": MEMORY_ONLY,
+            "rss_mib": measure_memory(MEMORY_ONLY, deck_name) / 2**20,
+        }
     if numbers:
         reference = [lookups["dict scan"](number) for number in numbers[:20_000]]
         for name, longest in lookups.items():
@@ -179,7 +199,20 @@ def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[d
             assert got == reference, f"{name} disagrees with the dict scan"
         table = lookups["vosengine"].__self__  # type: ignore[attr-defined]
         assert table.longest_many(numbers[:20_000]) == reference
-        samples: dict[str, list[float]] = {name: [] for name in [*lookups, "batch"]}
+        samples: dict[str, list[float]] = {
+            name: [] for name in [*lookups, "batch", "dict.get", "longest_value"]
+        }
+        probe = dict(pairs).get
+        value = table.longest_value
+
+        def probe_loop() -> None:
+            for number in numbers:
+                probe(number)
+
+        def value_loop() -> None:
+            for number in numbers:
+                value(number)
+
         for _ in range(passes):
             for name, longest in lookups.items():
 
@@ -189,9 +222,15 @@ def run_deck(deck_name: str, quick: bool, passes: int, skip: set[str]) -> list[d
 
                 samples[name].append(timed(loop, 1))
             samples["batch"].append(timed(lambda: table.longest_many(numbers), 1))
+            samples["dict.get"].append(timed(probe_loop, 1))
+            samples["longest_value"].append(timed(value_loop, 1))
         for name in lookups:
             rows[name]["single_per_s"] = len(numbers) / statistics.median(samples[name])
         rows["vosengine"]["batch_per_s"] = len(numbers) / statistics.median(samples["batch"])
+        rows["vosengine"]["value_per_s"] = len(numbers) / statistics.median(
+            samples["longest_value"]
+        )
+        rows["vosengine"]["dict_get_per_s"] = len(numbers) / statistics.median(samples["dict.get"])
     return list(rows.values())
 
 
@@ -218,11 +257,22 @@ def report(deck_name: str, rows: list[dict[str, object]]) -> str:
             return f"{a / b:.1f}×" if isinstance(a, float) and isinstance(b, float) else "-"
 
         rss = row.get("rss_mib")
+        build_s = row.get("build_s")
         lines.append(
-            f"| {row['structure']} | {row['build_s']:.3f} | {fmt_rate(single)} | "
+            f"| {row['structure']} | {f'{build_s:.3f}' if isinstance(build_s, float) else '-'} | "
+            f"{fmt_rate(single)} | "
             f"{ratio(single, datrie)} | {ratio(single, dict_rate)} | {fmt_rate(batch)} | "
             f"{ratio(batch, datrie)} | {f'{rss:.1f}' if isinstance(rss, float) else '-'} |"
         )
+    ours = by.get("vosengine", {})
+    value, probe = ours.get("value_per_s"), ours.get("dict_get_per_s")
+    if isinstance(value, float) and isinstance(probe, float):
+        lines += [
+            "",
+            f"`longest_value()` single calls: {fmt_rate(value)}; a bare `dict.get` loop on the "
+            f"same numbers: {fmt_rate(probe)}; time per number {probe / value:.2f}× the "
+            "`dict.get` loop's.",
+        ]
     return "\n".join(lines)
 
 
@@ -236,9 +286,12 @@ def main() -> None:
     if args.memory_of:
         structure, deck_name = args.memory_of
         pairs, _ = deck(deck_name, quick=True)
+        source: object = pairs
+        if structure == MEMORY_ONLY:
+            source, structure = dict(pairs), "vosengine"
         gc.collect()
         before = rss_bytes()
-        kept = BUILDERS[structure](pairs)
+        kept = BUILDERS[structure](source)  # type: ignore[arg-type]
         gc.collect()
         print(rss_bytes() - before)
         del kept
