@@ -47,8 +47,14 @@ of results costs one more load than it saves by smaller nodes; a depth-first (su
 contiguous) order was slower than breadth first. Shared pairs make ``longest`` one cold
 load (the pair) where it used to build a pair from hot memory and touch the value, which
 on the real plan (287,454 keys sharing 44,723 area-name objects) was often cached: single
-``longest`` calls there cost about what they did, while batches run 2.4x faster. What is
-left is the walk itself, about one miss per level below the top table.
+``longest`` calls there cost about what they did, while batches run 2.4x faster.
+
+What is left is the walk itself. ``benchmarks/prefix_depth.py`` cuts the real numbers to
+4, 5, ... 10 characters: a call cost 28, 34, 49, 86, 126, 186 and 206 ns, so levels 5 and 6
+are cache hits and levels 7, 8 and 9 cost 37-60 ns each. A two-symbol stride below the top
+table would replace those three loads by two node loads and a load of the result, which a
+stride node (144 children) cannot hold inline: the same count of dependent misses for more
+memory, so it was not built.
 
 A table is never mutated after ``__init__``: any number of threads may read it at once.
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
