@@ -62,7 +62,6 @@ The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM
 from libc.stdint cimport int32_t, uint8_t, uint16_t
 from libc.string cimport memset
 
@@ -78,6 +77,7 @@ __all__ = ["ALPHABET", "PrefixTable"]
 
 include "_prefix_nodes.pxi"
 include "_prefix_top.pxi"
+include "_prefix_build.pxi"
 
 
 
@@ -204,49 +204,15 @@ cdef class PrefixTable:
                 if length > max_len:
                     max_len = length
                 index += 1
-            self._compact(children, slots, n_temp, pairs)
+            self._nodes = _lay_out(children, slots, n_temp, pairs)
+            self._n_nodes = n_temp
+            self._pairs = pairs
+            if n_temp >= top_min_nodes:
+                self._top = _build_top(self._nodes)
             self._max_len = max_len
         finally:
             PyMem_Free(children)
             PyMem_Free(slots)
-
-    cdef int _compact(self, const int32_t* children, const int32_t* slots, Py_ssize_t n_temp,
-                      list pairs) except -1:
-        """Phase 2: lay the 12-way trie out as bitmap nodes, breadth first."""
-        cdef Node* nodes = <Node*>PyMem_Malloc(n_temp * sizeof(Node))
-        cdef int32_t* order = <int32_t*>PyMem_Malloc(n_temp * sizeof(int32_t))
-        cdef Py_ssize_t place, next_free = 1
-        cdef int32_t temp, child, slot
-        cdef int symbol
-        cdef uint16_t bitmap
-        if nodes == NULL or order == NULL:
-            PyMem_Free(nodes)
-            PyMem_Free(order)
-            raise MemoryError()
-        order[0] = 0
-        for place in range(n_temp):
-            temp = order[place]
-            slot = slots[temp]
-            nodes[place].pair = <PyObject*>pairs[slot - 1] if slot else NULL
-            nodes[place].value = PyTuple_GET_ITEM(pairs[slot - 1], 1) if slot else NULL
-            nodes[place].child = <int32_t>next_free
-            bitmap = 0
-            for symbol in range(SYMBOLS):
-                child = children[temp * SYMBOLS + symbol]
-                if child:
-                    bitmap |= 1 << symbol
-                    order[next_free] = child
-                    next_free += 1
-            nodes[place].bitmap = bitmap
-            if not bitmap:
-                nodes[place].child = 0
-        PyMem_Free(order)
-        self._nodes = nodes
-        self._n_nodes = n_temp
-        self._pairs = pairs
-        if n_temp >= top_min_nodes:
-            self._top = _build_top(nodes)
-        return 0
 
     # -- the walk ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 # The layout of a trie node, the alphabet tables a walk reads, and the error builders of the
-# compiled prefix table: included by _prefix.pyx (one compiled module, two files).
+# compiled prefix table: included by _prefix.pyx (one compiled module in several files).
 
 cdef extern from *:
     """
@@ -8,8 +8,13 @@ cdef extern from *:
     #else
     #define VOS_PREFETCH(p) ((void)0)
     #endif
+    #define VOS_LIST_ITEMS(o) (((PyListObject*)(o))->ob_item)
+    #define VOS_TUPLE_ITEMS(o) (((PyTupleObject*)(o))->ob_item)
     """
     void VOS_PREFETCH(const void* p) noexcept nogil
+    # the item arrays of a list and of a tuple, borrowed (no type check: callers know)
+    PyObject** VOS_LIST_ITEMS(object o) noexcept
+    PyObject** VOS_TUPLE_ITEMS(PyObject* o) noexcept nogil
 
 cdef extern from "Python.h":
     bint PyUnicode_Check(object o)
@@ -21,6 +26,8 @@ cdef extern from "Python.h":
 
 cdef enum:
     SYMBOLS = 12
+    # The build lays nodes out this many places ahead of its prefetches (see _compact).
+    AHEAD = 16
     # Batch lookups walk this many numbers in lock step, prefetching each one's next node,
     # so that their cache misses overlap instead of queueing one after another.
     LANES = 32

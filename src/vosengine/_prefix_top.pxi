@@ -1,6 +1,6 @@
 # The top table of the compiled prefix table: its first TOP_DEPTH levels flattened into one
 # array indexed by a number's first TOP_DEPTH symbols. Included by _prefix.pyx after the
-# node layout (one compiled module, three files).
+# node layout (one compiled module in several files).
 
 ctypedef struct Top:
     int32_t node       # the node the first TOP_DEPTH symbols reach, or -1
