@@ -125,6 +125,20 @@ def test_duplicate_prefixes_last_one_wins(table_cls: Any) -> None:
     assert table.items() == [("1", 2), ("44", 3)]
 
 
+def test_repeated_prefixes_in_a_long_source_last_one_wins(table_cls: Any) -> None:
+    """The compiled build inserts keys in groups: repeats within a group and across groups
+    keep the input order's last value, and a repeat of a new key right after it too."""
+    keys = [f"{i % 37}{'#' * (i % 3)}" for i in range(1_000)]
+    source = [(key, index) for index, key in enumerate(keys)]
+    source += [("99999", "first"), ("99999", "second")]
+    table = table_cls(source)
+    model = dict(source)
+    assert table.items() == sorted(model.items())
+    assert all(table[key] == value for key, value in model.items())
+    assert table.longest("999991") == ("99999", "second")
+    table._check()
+
+
 def test_empty_table(table_cls: Any) -> None:
     table = table_cls()
     assert len(table) == 0

@@ -60,7 +60,7 @@ A table is never mutated after ``__init__``: any number of threads may read it a
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.mem cimport PyMem_Calloc, PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, uint8_t, uint16_t
 from libc.string cimport memset
@@ -133,86 +133,33 @@ cdef class PrefixTable:
         if self._nodes != &EMPTY_ROOT:
             raise InvalidArgument("a PrefixTable is immutable; build a new one instead")
         items = iterate(source.items() if isinstance(source, Mapping) else source, "source")
-        cdef Py_ssize_t cap = 1024, n_temp = 1, index = 0, length, position, max_len = 0
-        cdef Py_ssize_t slot
-        cdef int32_t* children = <int32_t*>PyMem_Malloc(cap * SYMBOLS * sizeof(int32_t))
-        cdef int32_t* slots = <int32_t*>PyMem_Malloc(cap * sizeof(int32_t))
-        cdef int32_t* grown
-        cdef int32_t node, nxt
-        cdef int kind
-        cdef void* data
-        cdef uint8_t symbol
+        cdef Working work
+        cdef Lane lanes[BUILD_LANES]
+        cdef Py_ssize_t index = 0, count = 0, max_len = 0
         cdef list pairs = []
+        cdef list group = [None] * BUILD_LANES  # the group's pairs, which keep its keys alive
+        work.children = NULL
+        work.slots = NULL
         try:
-            if children == NULL or slots == NULL:
-                raise MemoryError()
-            memset(children, 0, cap * SYMBOLS * sizeof(int32_t))
-            memset(slots, 0, cap * sizeof(int32_t))
-            # Phase 1: a plain 12-way trie; 0 means "no child" (the root is nobody's child)
-            # and slots[node] is 1 + the index in pairs of the key that ends at node.
+            _working_init(&work)
+            # Phase 1: a plain 12-way working trie, BUILD_LANES keys at a time in lock step.
             for item in items:
-                try:
-                    key, value = item
-                except (TypeError, ValueError):
-                    raise _pair_error(index, item) from None
-                if PyUnicode_Check(item) or isinstance(item, bytes):
-                    raise _pair_error(index, item)
-                if not PyUnicode_Check(key):
-                    raise _key_error(key, index)
-                if type(key) is not str:
-                    key = str.__str__(key)
-                    pair = (key, value)
-                elif type(item) is tuple:
-                    pair = item  # already the (str, value) tuple a look-up returns
-                else:
-                    pair = (key, value)
-                length = PyUnicode_GET_LENGTH(key)
-                if length == 0:
-                    raise _key_error(key, index)
-                kind = PyUnicode_KIND(key)
-                data = PyUnicode_DATA(key)
-                node = 0
-                for position in range(length):
-                    symbol = _symbol(PyUnicode_READ(kind, data, position))
-                    if symbol == NO_SYMBOL:
-                        raise _key_error(key, index)
-                    nxt = children[node * SYMBOLS + symbol]
-                    if nxt == 0:
-                        if n_temp == cap:
-                            grown = <int32_t*>PyMem_Realloc(
-                                children, 2 * cap * SYMBOLS * sizeof(int32_t))
-                            if grown == NULL:
-                                raise MemoryError()
-                            children = grown
-                            memset(children + cap * SYMBOLS, 0, cap * SYMBOLS * sizeof(int32_t))
-                            grown = <int32_t*>PyMem_Realloc(slots, 2 * cap * sizeof(int32_t))
-                            if grown == NULL:
-                                raise MemoryError()
-                            slots = grown
-                            memset(slots + cap, 0, cap * sizeof(int32_t))
-                            cap *= 2
-                        nxt = <int32_t>n_temp
-                        n_temp += 1
-                        children[node * SYMBOLS + symbol] = nxt
-                    node = nxt
-                slot = slots[node]
-                if slot == 0:
-                    pairs.append(pair)
-                    slots[node] = <int32_t>len(pairs)
-                else:  # a repeated prefix: the last occurrence wins
-                    pairs[slot - 1] = pair
-                if length > max_len:
-                    max_len = length
+                group[count] = _lane(&lanes[count], item, index)
+                count += 1
                 index += 1
-            self._nodes = _lay_out(children, slots, n_temp, pairs)
-            self._n_nodes = n_temp
+                if count == BUILD_LANES:
+                    _insert(&work, lanes, count, group, pairs, &max_len)
+                    count = 0
+            _insert(&work, lanes, count, group, pairs, &max_len)
+            self._nodes = _lay_out(work.children, work.slots, work.n_nodes, pairs)
+            self._n_nodes = work.n_nodes
             self._pairs = pairs
-            if n_temp >= top_min_nodes:
+            if work.n_nodes >= top_min_nodes:
                 self._top = _build_top(self._nodes)
             self._max_len = max_len
         finally:
-            PyMem_Free(children)
-            PyMem_Free(slots)
+            PyMem_Free(work.children)
+            PyMem_Free(work.slots)
 
     # -- the walk ---------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ cdef extern from "Python.h":
 
 cdef enum:
     SYMBOLS = 12
-    # The build lays nodes out this many places ahead of its prefetches (see _compact).
+    # The build inserts this many keys in lock step, and lays nodes out this many places
+    # ahead of its prefetches (see _prefix_build.pxi).
+    BUILD_LANES = 32
     AHEAD = 16
     # Batch lookups walk this many numbers in lock step, prefetching each one's next node,
     # so that their cache misses overlap instead of queueing one after another.
