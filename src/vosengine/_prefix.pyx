@@ -56,6 +56,11 @@ table would replace those three loads by two node loads and a load of the result
 stride node (144 children) cannot hold inline: the same count of dependent misses for more
 memory, so it was not built.
 
+The build (``_prefix_build.pxi``) inserts the keys into a plain 12-way working trie 32 at a
+time in lock step, then lays it out breadth first, prefetching ahead in both phases: both
+walk memory at random, and overlapping their misses took 1,000,000 random prefixes from
+0.39 s to 0.23 s.
+
 A table is never mutated after ``__init__``: any number of threads may read it at once.
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
 """
