@@ -321,6 +321,21 @@ cdef class PrefixTable:
                 VOS_PREFETCH(best[lane].value if for_value else best[lane].pair)
         return 0
 
+    cdef list _many(self, numbers, bint for_value, object default):
+        """Each number's pair (or, ``for_value``, its value), ``default`` for no match."""
+        cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
+        cdef Py_ssize_t n = len(seq), start, lane, count
+        cdef list result = [default] * n
+        cdef const Node* best[LANES]
+        for start in range(0, n, LANES):
+            count = min(LANES, n - start)
+            self._walk_lanes(seq, start, count, best, for_value)
+            for lane in range(count):
+                if best[lane] != NULL:
+                    result[start + lane] = <object>(
+                        best[lane].value if for_value else best[lane].pair)
+        return result
+
     def longest_many(self, numbers, /):
         """:meth:`longest` for each number, in order: the batch form for throughput.
 
@@ -330,17 +345,7 @@ cdef class PrefixTable:
         >>> PrefixTable({"1": "a"}).longest_many(["15", "25"])
         [('1', 'a'), None]
         """
-        cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
-        cdef Py_ssize_t n = len(seq), start, lane, count
-        cdef list result = [None] * n
-        cdef const Node* best[LANES]
-        for start in range(0, n, LANES):
-            count = min(LANES, n - start)
-            self._walk_lanes(seq, start, count, best, False)
-            for lane in range(count):
-                if best[lane] != NULL:
-                    result[start + lane] = <object>best[lane].pair
-        return result
+        return self._many(numbers, False, None)
 
     def longest_value_many(self, numbers, /, default=None):
         """:meth:`longest_value` for each number, in order (the batch form).
@@ -348,17 +353,7 @@ cdef class PrefixTable:
         >>> PrefixTable({"1": "a"}).longest_value_many(["15", "25"], default="-")
         ['a', '-']
         """
-        cdef list seq = numbers if type(numbers) is list else list(iterate(numbers, "numbers"))
-        cdef Py_ssize_t n = len(seq), start, lane, count
-        cdef list result = [default] * n
-        cdef const Node* best[LANES]
-        for start in range(0, n, LANES):
-            count = min(LANES, n - start)
-            self._walk_lanes(seq, start, count, best, True)
-            for lane in range(count):
-                if best[lane] != NULL:
-                    result[start + lane] = <object>best[lane].value
-        return result
+        return self._many(numbers, True, default)
 
     def matches(self, number, /):
         """Every key that is a prefix of ``number``, with its value, shortest first.
