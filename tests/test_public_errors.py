@@ -31,6 +31,7 @@ from vosengine.abuse import SlidingWindowCounter
 from vosengine.accounts import Account, AccountDirectory, AgentPayments, Operator
 from vosengine.admission import Admission
 from vosengine.cdr import CDR, ChainBiller
+from vosengine.inventory import Inventory, MappingGateway, PasswordPolicy, Phone
 from vosengine.ledger import InMemoryLedger, OperatorsOnly
 from vosengine.money import RoundingRule
 from vosengine.numbering import AllSections, DialPattern, NumberSection, RewriteRule
@@ -185,7 +186,24 @@ def _factories() -> dict[type, Callable[[], Any]]:
         SipAccount: lambda: SipAccount(username="alice", password="secret"),
         SipUri: lambda: parse_uri("sip:alice@example.com;transport=udp"),
         TimerConfig: TimerConfig,
+        Inventory: lambda: _inventory(),
+        Phone: lambda: Phone(number="1001", account_id="alice", ha1s={"MD5": "ab" * 16}),
+        MappingGateway: lambda: MappingGateway(
+            id="gw", account_id="alice", networks=("192.0.2.0/24",)
+        ),
+        PasswordPolicy: PasswordPolicy,
     }
+
+
+def _inventory() -> Inventory:
+    inventory = Inventory(World().directory, realm="example.com", business_time=lambda now: AT)
+    inventory.add_phone(
+        Phone(number="1001", account_id="alice"),
+        password="Pa55-word",
+        actor=Operator(name="op"),
+        now=AT,
+    )
+    return inventory
 
 
 #: Classes whose instances the library builds and returns (verdicts, events, charges, records,
@@ -239,6 +257,7 @@ OUTPUTS = {
     "ResponseReceived",
     "TransactionTimedOut",
     "Via",
+    "InventoryRecord",
 }
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import pytest
 
+from vosengine.accounts import FULL, Account, AccountDirectory, AccountStatus, Operator
 from vosengine.errors import InvalidArgument, NotFound
+from vosengine.inventory import Inventory, PasswordPolicy, Phone
 from vosengine.sip import (
     AuthMethod,
     Blacklist,
@@ -245,11 +250,49 @@ def authorized(
     return register(authorization=answer, **kw)  # type: ignore[arg-type]
 
 
+#: Which credential store the registrar tests run on (see the ``store_kind`` fixture).
+STORE_KIND = {"kind": "store"}
+
+
+@pytest.fixture(params=["store", "inventory"])
+def store_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a registrar test on a plain :class:`Store`, then on a
+    :class:`vosengine.inventory.Inventory` holding the same users as phones."""
+    STORE_KIND["kind"] = str(request.param)
+    yield STORE_KIND["kind"]
+    STORE_KIND["kind"] = "store"
+
+
+def inventory_of(*accounts: SipAccount) -> Inventory:
+    """The users as phones of an inventory: each the phone of its own customer, whose
+    status is the user's (a locked user is a locked account)."""
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    root = Operator(name="root")
+    directory = AccountDirectory()
+    directory.add(Account(id="agent", authorizations=FULL), actor=root, now=at)
+    lax = PasswordPolicy(min_length=1, min_classes=1, forbid_username=False)
+    inventory = Inventory(directory, realm=REALM, password_policy=lax, business_time=lambda _: at)
+    for index, account in enumerate(accounts):
+        status = AccountStatus.ACTIVE if account.active else AccountStatus(account.status)
+        customer = Account(id=f"c{index}", parent_id="agent", status=status)
+        directory.add(customer, actor=root, now=at)
+        phone = Phone(
+            number=account.username,
+            account_id=customer.id,
+            auth=account.auth,
+            networks=account.addresses,
+        )
+        inventory.add_phone(phone, password=account.password, actor="agent", now=at)
+    return inventory
+
+
 def make(*accounts: SipAccount, **kw: object) -> Registrar:
-    store = Store(*(accounts or (SipAccount(username="1001", password="secret"),)))
+    accounts = accounts or (SipAccount(username="1001", password="secret"),)
+    store = inventory_of(*accounts) if STORE_KIND["kind"] == "inventory" else Store(*accounts)
     return Registrar(store, DigestAuthenticator(REALM, SECRET), **kw)  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_register_flow_refresh_query_and_unregister() -> None:
     reg = make()
     response = reg.handle(authorized(reg, 100.0), SOURCE, now=100.5)
@@ -275,6 +318,7 @@ def test_register_flow_refresh_query_and_unregister() -> None:
     ]
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_contact_star_interval_too_brief_and_out_of_order() -> None:
     reg = make()
     assert reg.handle(authorized(reg, 10.0), SOURCE, now=10.0).status == 200
@@ -289,6 +333,7 @@ def test_contact_star_interval_too_brief_and_out_of_order() -> None:
     assert reg.online() == []
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_expiry_drives_the_timer() -> None:
     reg = make()
     reg.handle(authorized(reg, 0.0, expires="120"), SOURCE, now=0.0)
@@ -308,6 +353,7 @@ def test_expiry_drives_the_timer() -> None:
     assert reg.next_deadline() is None
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_account_states_ip_auth_and_both() -> None:
     locked = SipAccount(username="1001", password="secret", active=False, status="locked")
     reg = make(locked)
@@ -325,6 +371,7 @@ def test_account_states_ip_auth_and_both() -> None:
     assert both.handle(authorized(both, 2.0), SOURCE, now=2.0).status == 200
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_brute_force_gets_the_source_blocked() -> None:
     reg = make(blacklist=Blacklist(threshold=5, window=600, block_for=600))
     statuses = [
@@ -350,6 +397,7 @@ def test_brute_force_gets_the_source_blocked() -> None:
     assert reg.handle(authorized(reg, 700.0, cseq=301), SOURCE, now=700.0).status == 200
 
 
+@pytest.mark.usefixtures("store_kind")
 def test_unknown_users_and_other_methods() -> None:
     reg = make()
     assert reg.handle(register(user="9999"), SOURCE, now=1.0).status == 401
@@ -384,6 +432,7 @@ def test_unknown_users_and_other_methods() -> None:
         ("<sip:1001@192.0.2.10>;expires=99999999999", "1001", 400),
     ],
 )
+@pytest.mark.usefixtures("store_kind")
 def test_malformed_registers_get_an_error_response_and_change_nothing(
     contact: str, to_user: str, status: int
 ) -> None:

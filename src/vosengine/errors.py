@@ -14,10 +14,13 @@ tree (each class is importable from the package named beside it)::
     │   ├── accounts.DuplicateAccount         an account id that exists already
     │   ├── accounts.HierarchyError           a change that would break the agent tree
     │   ├── accounts.AuthorizationNotHeld     an authorization the parent lacks
+    │   ├── inventory.DuplicateItem           a number, DID, username or network taken
+    │   ├── inventory.WeakPassword            a password the policy refuses
     │   ├── ledger.IdempotencyConflict        a key reused for another request
     │   └── rating.RateDeckError              a broken rate deck row (row, column)
     ├── NotFound (KeyError)                   an exact look-up found nothing
     │   ├── accounts.UnknownAccount
+    │   ├── inventory.UnknownItem             no phone or gateway of this number or id
     │   ├── ledger.UnknownLedgerAccount
     │   ├── ledger.UnknownReservation
     │   ├── rating.RateNotFound               no rate in force for a number

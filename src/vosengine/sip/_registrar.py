@@ -31,7 +31,8 @@ from __future__ import annotations
 import enum
 import heapq
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -42,7 +43,7 @@ from .._net import Networks
 from .._time import check_seconds
 from ..errors import InvalidArgument, InvalidArgumentType
 from ._blacklist import Blacklist
-from ._digest import DigestAuthenticator, DigestOutcome
+from ._digest import DigestAuthenticator, DigestOutcome, _base, _base_name
 from ._errors import ParseError
 from ._message import Request, Response, make_response
 from ._names import parse_uint
@@ -70,16 +71,30 @@ class AuthMethod(enum.Enum):
     BOTH = "both"
 
 
+def _ha1_table(value: object) -> Mapping[str, str]:
+    """A read-only ``{algorithm: HA1}`` table, keyed by the hash's name (``"MD5"`` for
+    ``md5`` and ``MD5-sess``); an unknown algorithm or a value that is no str is an error."""
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentType(f"ha1s: expected a mapping of algorithm to HA1, got {value!r}")
+    table = {}
+    for algorithm, stored in value.items():
+        _base(check_str(algorithm, "ha1s"))
+        table[_base_name(algorithm)] = check_str(stored, f"ha1s[{algorithm!r}]")
+    return MappingProxyType(table)
+
+
 @attrs.frozen(kw_only=True)
 class SipAccount:
     """What the registrar needs to know of a user: how it authenticates, its secret (a
-    ``password`` or a stored ``ha1`` for the first offered algorithm), its addresses for IP
+    ``password``, a stored ``ha1`` for the first offered algorithm, or ``ha1s``: the stored
+    HA1 of each algorithm, by name such as ``"MD5"`` or ``"SHA-256"``), its addresses for IP
     authentication, and whether it may register now (``active``; ``status`` says why not)."""
 
     username: str = attrs.field(validator=of_type(str))
     auth: AuthMethod = attrs.field(default=AuthMethod.DIGEST, validator=of_type(AuthMethod))
     password: str | None = attrs.field(default=None, validator=of_type(str, optional=True))
     ha1: str | None = attrs.field(default=None, validator=of_type(str, optional=True))
+    ha1s: Mapping[str, str] = attrs.field(factory=dict, converter=_ha1_table, hash=False)
     addresses: tuple[str, ...] = ()
     active: bool = attrs.field(default=True, validator=of_type(bool))
     status: str = attrs.field(default="active", validator=of_type(str))
@@ -89,6 +104,14 @@ class SipAccount:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_networks", Networks(self.addresses, field="addresses"))
+
+    def secret(self, algorithm: str) -> tuple[str | None, str | None]:
+        """``(password, ha1)`` to check a response computed with ``algorithm`` against: the
+        HA1 stored for that algorithm when there is one, else ``password`` and ``ha1``."""
+        stored = self.ha1s.get(_base_name(algorithm)) if self.ha1s else None
+        if stored is not None:
+            return None, stored
+        return self.password, self.ha1
 
     def address_allowed(self, ip: str) -> bool:
         """Whether ``ip`` (an IPv4-mapped IPv6 address counts as its IPv4 address) lies in one
@@ -359,16 +382,17 @@ class Registrar:
             mine = [c for c in credentials if c.params.get("realm") == self.authenticator.realm]
             if not mine:
                 return self._challenge(request, now)
+            password, stored = account.secret(mine[0].params.get("algorithm", "MD5"))
             result = (
                 self.authenticator.verify(
                     mine[0],
                     method=request.method,
                     now=now,
-                    password=account.password,
-                    ha1_value=account.ha1,
+                    password=password,
+                    ha1_value=stored,
                     body=request.body,
                 )
-                if (account.password is not None or account.ha1 is not None)
+                if (password is not None or stored is not None)
                 else None
             )
             if result is not None and result.outcome is DigestOutcome.STALE:

@@ -1,0 +1,365 @@
+"""The values an agent manages besides accounts: :class:`Phone` and :class:`MappingGateway`,
+the :class:`PasswordPolicy` their secrets must meet, and the :class:`InventoryRecord` of a
+change. All frozen; an inventory replaces them whole on every change."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .._checks import check_name, check_str, check_type, iterate, of_type
+from .._net import Networks
+from .._time import aware_validator
+from ..errors import InvalidArgument, InvalidArgumentType
+from ..sip import ALGORITHMS, AuthMethod
+from ._errors import WeakPassword
+
+__all__ = ["GatewayProtocol", "InventoryRecord", "MappingGateway", "PasswordPolicy", "Phone"]
+
+
+def _digits(value: object, field: str) -> str:
+    """A phone number, DID or caller id as the switch keeps it: 1 to 32 ASCII digits."""
+    text = check_str(value, field)
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 32):
+        raise InvalidArgument(f"{field}: {text!r} is not a number of 1 to 32 digits")
+    return text
+
+
+def _numbers(value: object, field: str) -> tuple[str, ...]:
+    numbers = tuple(_digits(item, f"{field}[{i}]") for i, item in enumerate(iterate(value, field)))
+    if len(set(numbers)) != len(numbers):
+        twice = next(n for n in numbers if numbers.count(n) > 1)
+        raise InvalidArgument(f"{field}: {twice!r} appears twice")
+    return numbers
+
+
+def _networks(value: object, field: str) -> tuple[str, ...]:
+    texts = tuple(Networks(value, field=field).texts)  # type: ignore[arg-type]
+    return texts
+
+
+def _ha1s(value: object) -> Mapping[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentType(f"ha1s: expected a mapping of algorithm to HA1, got {value!r}")
+    table = {}
+    for algorithm, stored in value.items():
+        if algorithm not in ALGORITHMS:
+            raise InvalidArgument(f"ha1s: {algorithm!r} is not one of {sorted(ALGORITHMS)}")
+        text = check_str(stored, f"ha1s[{algorithm!r}]")
+        if not text or any(c not in "0123456789abcdef" for c in text):
+            raise InvalidArgument(f"ha1s[{algorithm!r}]: expected a lower-case hex digest")
+        table[algorithm] = text
+    return MappingProxyType(dict(sorted(table.items())))
+
+
+def _secret_rules(instance: Phone | MappingGateway) -> None:
+    if instance.auth is not AuthMethod.DIGEST and not instance.networks:
+        raise InvalidArgument(
+            f"networks: authentication by {instance.auth.value} needs at least one source network"
+        )
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(raw: Mapping[str, Any], field: str) -> datetime | None:
+    value = raw.get(field)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(check_str(value, field))
+    except ValueError:
+        raise InvalidArgument(f"{field}: {value!r} is not an ISO 8601 date-time") from None
+
+
+def _fields(cls: type, raw: object, what: str) -> dict[str, Any]:
+    """``raw`` (a snapshot's entry) as keyword arguments of ``cls``; an unknown or missing
+    field is an error naming it."""
+    data = check_type(raw, Mapping, what)
+    names = {field.name for field in attrs.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise InvalidArgument(f"{what}: unknown field {min(unknown)!r}")
+    for field in attrs.fields(cls):
+        if field.default is attrs.NOTHING and field.name not in data:
+            raise InvalidArgument(f"{what}: the field {field.name!r} is missing")
+    return dict(data)
+
+
+@attrs.frozen(kw_only=True)
+class PasswordPolicy:
+    """What a SIP password must be: ``min_length`` to ``max_length`` characters, printable
+    ASCII without spaces, with characters of at least ``min_classes`` of the four classes
+    (lower case, upper case, digits, others), and -- with ``forbid_username`` -- not
+    containing the username. A refusal names the rule it breaks, never the password."""
+
+    min_length: int = attrs.field(default=8, validator=of_type(int))
+    max_length: int = attrs.field(default=64, validator=of_type(int))
+    min_classes: int = attrs.field(default=2, validator=of_type(int))
+    forbid_username: bool = attrs.field(default=True, validator=of_type(bool))
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.min_length <= self.max_length:
+            raise InvalidArgument("min_length: expected 1 <= min_length <= max_length")
+        if not 1 <= self.min_classes <= 4:
+            raise InvalidArgument(f"min_classes: {self.min_classes} is outside 1..4")
+
+    def check(self, password: str, *, username: str, field: str = "password") -> str:
+        """``password`` if it meets the policy, else :class:`WeakPassword` naming ``field``
+        and the rule (the password itself is never in the message)."""
+        if not isinstance(password, str):
+            raise InvalidArgumentType(f"{field}: expected a str, got {type(password).__name__}")
+        if not self.min_length <= len(password) <= self.max_length:
+            raise WeakPassword(
+                f"{field}: {len(password)} characters, the policy asks for"
+                f" {self.min_length} to {self.max_length}"
+            )
+        if not all("!" <= c <= "~" for c in password):
+            raise WeakPassword(f"{field}: only printable ASCII without spaces is accepted")
+        classes = (
+            any(c.islower() for c in password)
+            + any(c.isupper() for c in password)
+            + any(c.isdigit() for c in password)
+            + any(not c.isalnum() for c in password)
+        )
+        if classes < self.min_classes:
+            raise WeakPassword(
+                f"{field}: characters of {classes} class(es), the policy asks for"
+                f" {self.min_classes} of lower case, upper case, digits and others"
+            )
+        if self.forbid_username and username and username.lower() in password.lower():
+            raise WeakPassword(f"{field}: contains the username {username!r}")
+        return password
+
+
+@attrs.frozen(kw_only=True)
+class Phone:
+    """A SIP phone of an account: its ``number`` is the username it registers with.
+
+    ``auth`` is how it authenticates (digest, source address, or both; ``networks`` are the
+    source networks for the last two), ``ha1s`` its stored digest secrets, one per algorithm
+    (an :class:`Inventory` makes them from a password: the clear password is never kept).
+    ``caller_id`` is the number it presents (``""``: its own), ``dids`` the numbers that
+    reach it. A ``locked`` phone, or one past ``expires_at``, may not register."""
+
+    number: str = attrs.field(validator=lambda _, a, v: _digits(v, a.name))
+    account_id: str = attrs.field(validator=lambda _, a, v: check_name(v, a.name))
+    auth: AuthMethod = attrs.field(default=AuthMethod.DIGEST, validator=of_type(AuthMethod))
+    networks: tuple[str, ...] = ()
+    ha1s: Mapping[str, str] = attrs.field(factory=dict, converter=_ha1s, hash=False, repr=False)
+    expires_at: datetime | None = attrs.field(
+        default=None, validator=aware_validator(optional=True)
+    )
+    caller_id: str = attrs.field(default="", validator=of_type(str))
+    dids: tuple[str, ...] = ()
+    locked: bool = attrs.field(default=False, validator=of_type(bool))
+    memo: str = attrs.field(default="", validator=of_type(str))
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "networks", _networks(self.networks, "networks"))
+        object.__setattr__(self, "dids", _numbers(self.dids, "dids"))
+        if self.caller_id:
+            _digits(self.caller_id, "caller_id")
+        _secret_rules(self)
+
+    @property
+    def key(self) -> str:
+        return self.number
+
+    @property
+    def username(self) -> str:
+        """The SIP username: the number."""
+        return self.number
+
+    def state(self, *, at: datetime) -> str:
+        """``"locked"``, ``"expired"`` (at ``at``) or ``"active"``: the phone's own state."""
+        if self.locked:
+            return "locked"
+        if self.expires_at is not None and at >= self.expires_at:
+            return "expired"
+        return "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-able data (the stored HA1s, never a password)."""
+        return {
+            "number": self.number,
+            "account_id": self.account_id,
+            "auth": self.auth.value,
+            "networks": list(self.networks),
+            "ha1s": dict(self.ha1s),
+            "expires_at": _stamp(self.expires_at),
+            "caller_id": self.caller_id,
+            "dids": list(self.dids),
+            "locked": self.locked,
+            "memo": self.memo,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Phone:
+        """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
+        fields = _fields(cls, raw, "phone")
+        fields["auth"] = _auth(fields.get("auth", "digest"))
+        fields["expires_at"] = _date(fields, "expires_at")
+        return cls(**fields)
+
+
+class GatewayProtocol(enum.Enum):
+    """The signalling a mapping gateway speaks."""
+
+    SIP = "sip"
+    H323 = "h323"
+
+
+#: The fields of a :class:`MappingGateway` that "modify gateway capacity" covers; every other
+#: field but ``id`` and ``account_id`` is "modify gateway information".
+CAPACITY_FIELDS = frozenset({"capacity"})
+
+
+@attrs.frozen(kw_only=True)
+class MappingGateway:
+    """A customer's inbound trunk: calls from its ``networks`` (authentication by IP), or
+    from whoever proves its digest ``username`` (by digest), or both, bill to
+    ``account_id``. ``capacity`` bounds its concurrent calls (``None``: no bound),
+    ``prefixes`` the numbers it may call (empty: any), ``codecs`` and ``protocol`` describe
+    it. A ``locked`` gateway, or one past ``expires_at``, carries no call."""
+
+    id: str = attrs.field(validator=lambda _, a, v: check_name(v, a.name))
+    account_id: str = attrs.field(validator=lambda _, a, v: check_name(v, a.name))
+    networks: tuple[str, ...] = ()
+    auth: AuthMethod = attrs.field(default=AuthMethod.IP, validator=of_type(AuthMethod))
+    username: str = attrs.field(default="", validator=of_type(str))
+    ha1s: Mapping[str, str] = attrs.field(factory=dict, converter=_ha1s, hash=False, repr=False)
+    capacity: int | None = attrs.field(default=None, validator=of_type(int, optional=True))
+    port: int = attrs.field(default=5060, validator=of_type(int))
+    protocol: GatewayProtocol = attrs.field(
+        default=GatewayProtocol.SIP, validator=of_type(GatewayProtocol)
+    )
+    codecs: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    expires_at: datetime | None = attrs.field(
+        default=None, validator=aware_validator(optional=True)
+    )
+    locked: bool = attrs.field(default=False, validator=of_type(bool))
+    memo: str = attrs.field(default="", validator=of_type(str))
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "networks", _networks(self.networks, "networks"))
+        object.__setattr__(self, "prefixes", _numbers(self.prefixes, "prefixes"))
+        codecs = tuple(
+            check_name(c, f"codecs[{i}]") for i, c in enumerate(iterate(self.codecs, "codecs"))
+        )
+        object.__setattr__(self, "codecs", codecs)
+        if self.capacity is not None and self.capacity < 0:
+            raise InvalidArgument(f"capacity: {self.capacity} is negative")
+        if not 1 <= self.port <= 65535:
+            raise InvalidArgument(f"port: {self.port} is not between 1 and 65535")
+        _secret_rules(self)
+        if self.auth is not AuthMethod.IP:
+            check_name(self.username, "username")
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    def state(self, *, at: datetime) -> str:
+        """``"locked"``, ``"expired"`` (at ``at``) or ``"active"``: the gateway's own state."""
+        if self.locked:
+            return "locked"
+        if self.expires_at is not None and at >= self.expires_at:
+            return "expired"
+        return "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-able data (the stored HA1s, never a password)."""
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "networks": list(self.networks),
+            "auth": self.auth.value,
+            "username": self.username,
+            "ha1s": dict(self.ha1s),
+            "capacity": self.capacity,
+            "port": self.port,
+            "protocol": self.protocol.value,
+            "codecs": list(self.codecs),
+            "prefixes": list(self.prefixes),
+            "expires_at": _stamp(self.expires_at),
+            "locked": self.locked,
+            "memo": self.memo,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> MappingGateway:
+        """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
+        fields = _fields(cls, raw, "gateway")
+        fields["auth"] = _auth(fields.get("auth", "ip"))
+        try:
+            fields["protocol"] = GatewayProtocol(fields.get("protocol", "sip"))
+        except ValueError:
+            raise InvalidArgument(f"protocol: {fields['protocol']!r} is not sip or h323") from None
+        fields["expires_at"] = _date(fields, "expires_at")
+        return cls(**fields)
+
+
+def _auth(value: object) -> AuthMethod:
+    try:
+        return AuthMethod(value)
+    except ValueError:
+        raise InvalidArgument(f"auth: {value!r} is not ip, digest or both") from None
+
+
+#: What an inventory holds.
+Item = Phone | MappingGateway
+
+
+@attrs.frozen(kw_only=True)
+class InventoryRecord:
+    """One change to an inventory: who (``actor``), when (``at``), what (``action``, such as
+    ``add_phone``), on which item (``kind``: ``"phone"`` or ``"gateway"``; ``key``: its
+    number or id) of which account, and the item before and after (``None`` when added or
+    removed)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    kind: str
+    key: str
+    account_id: str
+    before: Phone | MappingGateway | None
+    after: Phone | MappingGateway | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "kind": self.kind,
+            "key": self.key,
+            "account_id": self.account_id,
+            "before": None if self.before is None else self.before.to_dict(),
+            "after": None if self.after is None else self.after.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> InventoryRecord:
+        fields = _fields(cls, raw, "audit record")
+        makers: dict[str, Callable[[Mapping[str, Any]], Phone | MappingGateway]] = {
+            "phone": Phone.from_dict,
+            "gateway": MappingGateway.from_dict,
+        }
+        item = makers.get(fields.get("kind", ""))
+        if item is None:
+            raise InvalidArgument(f"kind: {fields.get('kind')!r} is not phone or gateway")
+        for side in ("before", "after"):
+            if fields.get(side) is not None:
+                fields[side] = item(fields[side])
+        fields["at"] = _date(fields, "at")
+        return cls(**fields)
