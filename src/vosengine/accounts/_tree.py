@@ -152,6 +152,10 @@ class _Tree:
         any change to the directory."""
         if type(now) is not datetime or now.utcoffset() is None:
             check_aware(now, "now")
+        return self._verdict(account_id, now)
+
+    def _verdict(self, account_id: str, now: datetime) -> StatusVerdict:
+        """:meth:`status_verdict` for an aware ``now`` its caller checked."""
         summary = self._status_chains.get(account_id)
         if summary is None or summary[0] != self._generation:
             summary = self._status_chain(account_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 import attrs
@@ -149,7 +149,7 @@ class _Store:
         if expires_at is not None and at >= expires_at:
             return "expired"
         try:
-            verdict = self.directory.status_verdict(account_id, now=at)
+            verdict = self.directory._verdict(account_id, at)
         except UnknownAccount:
             return "removed"
         return verdict.status.value
@@ -168,12 +168,17 @@ class _Store:
             raise not_a_key(username, "username") from None
         if entry is None:
             return None
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or (at.tzinfo is not UTC and at.utcoffset() is None):
             check_aware(at, "at")
         account, locked, expires_at, account_id = entry
+        if not locked and (expires_at is None or at < expires_at):
+            try:
+                verdict = self.directory._verdict(account_id, at)
+            except UnknownAccount:
+                verdict = None
+            if verdict:  # the common case, inline: no call to _state
+                return account
         state = self._state(locked, expires_at, account_id, at)
-        if state == "active":
-            return account
         return attrs.evolve(account, active=False, status=state)
 
     def lookup(self, username: str, *, now: float) -> SipAccount | None:
