@@ -4,6 +4,7 @@ registrar's credential store and the source-address look-up of inbound calls."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from vosengine.inventory import (
     MappingGateway,
     PasswordPolicy,
     Phone,
+    PhoneCard,
     UnknownItem,
     WeakPassword,
 )
@@ -632,6 +634,7 @@ def test_bad_snapshots_are_refused(
 # -- property: no agent ever acts outside its scope or without the authorization ---------------
 
 _FLAGS = [
+    Authorization.PHONE_CARD,
     Authorization.PHONE,
     Authorization.GATEWAY,
     Authorization.GATEWAY_INFO,
@@ -686,6 +689,9 @@ _OPS = st.tuples(
             "info",
             "move_gateway",
             "remove_gateway",
+            "add_card",
+            "modify_card",
+            "remove_card",
         ]
     ),
     st.integers(0, 11),  # actor: 9 and above is the operator
@@ -698,11 +704,19 @@ Step = tuple[list[tuple[Authorization, str]], Callable[..., Any], Any, dict[str,
 
 
 def _step(
-    inventory: Inventory, op: str, target: str, item: int, existing: Phone | MappingGateway | None
+    inventory: Inventory,
+    op: str,
+    target: str,
+    item: int,
+    existing: Phone | MappingGateway | PhoneCard | None,
 ) -> Step | None:
     """What ``op`` calls, and what the model says it needs: (authorization, account) pairs.
     ``None`` when there is nothing to change."""
     number, gateway_id = f"10{item}", f"gw{item}"
+    if op == "add_card":
+        needs = [(Authorization.PHONE_CARD, target)]
+        extra = {"batch": f"C{item}", "face_value": 1, "account_id": target}
+        return needs, inventory.generate_cards, 1, extra
     if op == "add_phone":
         phone = Phone(number=number, account_id=target)
         return [(Authorization.PHONE, target)], inventory.add_phone, phone, {"password": "pw"}
@@ -713,6 +727,13 @@ def _step(
     if existing is None:
         return None
     owner = existing.account_id
+    assert owner is not None
+    if isinstance(existing, PhoneCard):
+        if op == "modify_card":
+            moved_card = attrs.evolve(existing, account_id=target, rate_group="r")
+            needs = [(Authorization.PHONE_CARD, owner), (Authorization.PHONE_CARD, target)]
+            return needs, inventory.modify_card, moved_card, {}
+        return [(Authorization.PHONE_CARD, owner)], inventory.remove_card, existing.serial, {}
     if isinstance(existing, Phone):
         if op == "modify_phone":
             moved = attrs.evolve(existing, account_id=target, memo="m")
@@ -751,7 +772,11 @@ def test_no_agent_touches_what_is_not_its_own_or_without_the_authorization(
     statuses = {name: status for name, _, _, status in accounts}
     granted_of = {name: granted for name, _, granted, _ in accounts}
     inventory = Inventory(
-        d, realm=REALM, password_policy=PasswordPolicy(min_length=1, min_classes=1)
+        d,
+        realm=REALM,
+        password_policy=PasswordPolicy(min_length=1, min_classes=1),
+        pin_key=b"k" * 16,
+        rng=random.Random(0),
     )
     names = [name for name, *_ in accounts]
     for item in range(2):  # something to modify and remove from the start
@@ -761,13 +786,18 @@ def test_no_agent_touches_what_is_not_its_own_or_without_the_authorization(
         )
         gateway = MappingGateway(id=f"gw{item}", account_id=owner, networks=(f"10.{item}.0.0/16",))
         inventory.add_gateway(gateway, actor=OP, now=NOW)
+        inventory.generate_cards(
+            1, batch=f"C{item}", face_value=1, account_id=owner, actor=OP, now=NOW
+        )
     for op, actor_index, target_index, item in ops:
         target = names[target_index % len(names)]
         actor: Operator | str = OP if actor_index >= 9 else names[actor_index % len(names)]
         number, gateway_id = f"10{item}", f"gw{item}"
         before = inventory.to_dict()
-        existing: Phone | MappingGateway | None
-        if "phone" in op:
+        existing: Phone | MappingGateway | PhoneCard | None
+        if "card" in op:
+            existing = inventory._cards.get(f"C{item}-000001")
+        elif "phone" in op:
             existing = inventory._phones.get(number)
         else:
             existing = inventory._gateways.get(gateway_id)
@@ -782,7 +812,9 @@ def test_no_agent_touches_what_is_not_its_own_or_without_the_authorization(
                 for flag, account in needs
             )
         )
-        taken = op.startswith("add") and existing is not None
+        taken = op.startswith("add") and (
+            existing is not None if op != "add_card" else f"C{item}" in inventory._batches
+        )
         try:
             method(argument, actor=actor, now=NOW, **extra)
         except PermissionDenied:

@@ -31,7 +31,7 @@ from vosengine.abuse import SlidingWindowCounter
 from vosengine.accounts import Account, AccountDirectory, AgentPayments, Operator
 from vosengine.admission import Admission
 from vosengine.cdr import CDR, ChainBiller
-from vosengine.inventory import Inventory, MappingGateway, PasswordPolicy, Phone
+from vosengine.inventory import Inventory, MappingGateway, PasswordPolicy, Phone, PhoneCard
 from vosengine.ledger import InMemoryLedger, OperatorsOnly
 from vosengine.money import RoundingRule
 from vosengine.numbering import AllSections, DialPattern, NumberSection, RewriteRule
@@ -192,11 +192,20 @@ def _factories() -> dict[type, Callable[[], Any]]:
             id="gw", account_id="alice", networks=("192.0.2.0/24",)
         ),
         PasswordPolicy: PasswordPolicy,
+        PhoneCard: lambda: _inventory().cards()[0],
     }
 
 
 def _inventory() -> Inventory:
-    inventory = Inventory(World().directory, realm="example.com", business_time=lambda now: AT)
+    world = World()
+    inventory = Inventory(
+        world.directory,
+        realm="example.com",
+        business_time=lambda now: AT,
+        ledger=world.ledger,
+        pin_key=b"k" * 16,
+    )
+    inventory.generate_cards(2, batch="B", face_value=5, actor=Operator(name="op"), now=AT)
     inventory.add_phone(
         Phone(number="1001", account_id="alice"),
         password="Pa55-word",
@@ -258,6 +267,7 @@ OUTPUTS = {
     "TransactionTimedOut",
     "Via",
     "InventoryRecord",
+    "CardBatch",
 }
 
 

@@ -17,11 +17,14 @@ and :class:`MappingGateway`\\ s (customers' inbound trunks), each of an account 
 
 from __future__ import annotations
 
+from ._card_values import CardBatch, PhoneCard
 from ._errors import DuplicateItem, UnknownItem, WeakPassword
 from ._inventory import Inventory
 from ._values import GatewayProtocol, InventoryRecord, MappingGateway, PasswordPolicy, Phone
 
 __all__ = [
+    "CardBatch",
+    "PhoneCard",
     "DuplicateItem",
     "GatewayProtocol",
     "Inventory",

@@ -15,9 +15,10 @@ from .._time import check_aware
 from ..accounts import AgentAction
 from ..errors import InvalidArgument
 from ..sip import AuthMethod, ha1
+from ._cards import _Cards
 from ._errors import UnknownItem
 from ._networks import network_key
-from ._store import Item, _Store
+from ._store import Item
 from ._values import CAPACITY_FIELDS, MappingGateway, Phone
 
 __all__ = ["Inventory"]
@@ -26,7 +27,7 @@ _A = AgentAction
 I = TypeVar("I", Phone, MappingGateway)  # noqa: E741 - one item kind at a time
 
 
-class Inventory(_Store):
+class Inventory(_Cards):
     """The phones and mapping gateways of a switch's accounts, over its
     :class:`~vosengine.accounts.AccountDirectory`.
 

@@ -4,6 +4,8 @@ the audit log, and snapshots."""
 
 from __future__ import annotations
 
+import hmac
+import random
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -15,7 +17,9 @@ from .._checks import check_name, check_type, not_a_key
 from .._time import check_aware, check_seconds
 from ..accounts import AccountDirectory, UnknownAccount
 from ..errors import InvalidArgument, InvalidArgumentType
+from ..ledger import Ledger
 from ..sip import ALGORITHMS, SipAccount
+from ._card_values import PhoneCard, pin_digest
 from ._errors import DuplicateItem, UnknownItem
 from ._networks import NetworkIndex
 from ._values import InventoryRecord, MappingGateway, PasswordPolicy, Phone
@@ -26,6 +30,8 @@ Item = Phone | MappingGateway
 #: What the credential index keeps per SIP username: the account the registrar gets when
 #: every level is active, whether the item is locked, when it expires, its account.
 _Entry = tuple[SipAccount, bool, datetime | None, str]
+#: What a snapshot's ``pin_check`` is the digest of: it tells a wrong ``pin_key`` on restore.
+_CHECK = "vosengine.inventory/pin-key"
 
 
 class _Store:
@@ -39,6 +45,9 @@ class _Store:
         algorithms: tuple[str, ...] = ("MD5",),
         password_policy: PasswordPolicy | None = None,
         business_time: Callable[[float], datetime] | None = None,
+        ledger: Ledger | None = None,
+        pin_key: bytes | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         if not isinstance(directory, AccountDirectory):
             raise InvalidArgumentType(f"directory: expected an AccountDirectory, got {directory!r}")
@@ -61,7 +70,14 @@ class _Store:
             raise InvalidArgumentType(
                 f"business_time: expected a function of the protocol clock, got {business_time!r}"
             )
+        if pin_key is not None and (not isinstance(pin_key, bytes) or len(pin_key) < 16):
+            raise InvalidArgument("pin_key: expected at least 16 random bytes")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
         self.directory = directory
+        self.ledger = ledger
+        self.rng = random.SystemRandom() if rng is None else rng
+        self._pin_key = pin_key
         self.realm = realm
         self.algorithms = tuple(dict.fromkeys(algorithms))
         self.password_policy = password_policy
@@ -73,8 +89,24 @@ class _Store:
         self._credentials: dict[str, _Entry] = {}  # SIP username -> its entry
         self._owners: dict[str, Item] = {}  # SIP username -> phone or gateway
         self._sources: NetworkIndex[MappingGateway] = NetworkIndex()
+        self._cards: dict[str, PhoneCard] = {}  # serial -> card
+        self._pins: dict[str, str] = {}  # PIN digest -> serial
+        self._batches: dict[str, int] = {}  # batch -> cards made
         self._audit: list[InventoryRecord] = []
         self._audit_seq = 0
+
+    def _key(self) -> bytes:
+        if self._pin_key is None:
+            raise InvalidArgument(
+                "pin_key: the inventory needs one (at least 16 secret random bytes, the same"
+                " on every node and after a restore) to keep phone cards"
+            )
+        return self._pin_key
+
+    def _ledger(self) -> Ledger:
+        if self.ledger is None:
+            raise InvalidArgument("ledger: the inventory needs one to hold phone card balances")
+        return self.ledger
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -292,6 +324,21 @@ class _Store:
     ) -> None:
         item = after if after is not None else before
         assert item is not None
+        kind = "phone" if isinstance(item, Phone) else "gateway"
+        self._note(now, actor, action, kind, item.key, item.account_id, before, after)
+
+    def _note(
+        self,
+        now: datetime,
+        actor: str,
+        action: str,
+        kind: str,
+        key: str,
+        account_id: str,
+        before: Item | PhoneCard | None,
+        after: Item | PhoneCard | None,
+    ) -> None:
+        """Append one audit record. Under the lock."""
         self._audit_seq += 1
         self._audit.append(
             InventoryRecord(
@@ -299,9 +346,9 @@ class _Store:
                 at=now,
                 actor=actor,
                 action=action,
-                kind="phone" if isinstance(item, Phone) else "gateway",
-                key=item.key,
-                account_id=item.account_id,
+                kind=kind,
+                key=key,
+                account_id=account_id,
                 before=before,
                 after=after,
             )
@@ -318,6 +365,9 @@ class _Store:
                 "algorithms": list(self.algorithms),
                 "phones": [self._phones[n].to_dict() for n in sorted(self._phones)],
                 "gateways": [self._gateways[i].to_dict() for i in sorted(self._gateways)],
+                "batches": dict(sorted(self._batches.items())),
+                "cards": [self._cards[s].to_dict() for s in sorted(self._cards)],
+                "pin_check": None if self._pin_key is None else pin_digest(self._pin_key, _CHECK),
                 "audit": [record.to_dict() for record in self._audit],
             }
 
@@ -329,6 +379,9 @@ class _Store:
         directory: AccountDirectory,
         password_policy: PasswordPolicy | None = None,
         business_time: Callable[[float], datetime] | None = None,
+        ledger: Ledger | None = None,
+        pin_key: bytes | None = None,
+        rng: random.Random | None = None,
     ) -> Self:
         """Rebuild an inventory from :meth:`to_dict`'s data over ``directory`` (restored
         from the same snapshot): every item is checked again -- its fields, that its
@@ -341,6 +394,9 @@ class _Store:
             algorithms=tuple(data.get("algorithms", ())),
             password_policy=password_policy,
             business_time=business_time,
+            ledger=ledger,
+            pin_key=pin_key,
+            rng=rng,
         )
         for kind, maker in (("phones", Phone.from_dict), ("gateways", MappingGateway.from_dict)):
             for index, raw in enumerate(data.get(kind, ())):
@@ -352,6 +408,7 @@ class _Store:
                 except InvalidArgument as error:
                     raise type(error)(f"{kind}[{index}].{error}") from None
                 inventory._index(item)
+        inventory._restore_cards(data)
         inventory._audit = [InventoryRecord.from_dict(r) for r in data.get("audit", ())]
         if inventory._audit:
             inventory._audit_seq = inventory._audit[-1].seq
@@ -365,7 +422,40 @@ class _Store:
             directory=self.directory if directory is None else directory,
             password_policy=self.password_policy,
             business_time=self.business_time,
+            ledger=self.ledger,
+            pin_key=self._pin_key,
+            rng=self.rng,
         )
+
+    def _restore_cards(self, data: Mapping[str, Any]) -> None:
+        """The cards of a snapshot: refused unless ``pin_key`` is the key their PIN digests
+        were made with (``pin_check``)."""
+        cards = data.get("cards", ())
+        if not cards:
+            return
+        check = data.get("pin_check")
+        if self._pin_key is None or not isinstance(check, str):
+            raise InvalidArgument("pin_key: the snapshot holds phone cards; give their pin_key")
+        if not hmac.compare_digest(pin_digest(self._pin_key, _CHECK), check):
+            raise InvalidArgument("pin_key: it is not the key the snapshot's PINs were kept with")
+        batches = check_type(data.get("batches", {}), Mapping, "batches")
+        for batch, count in batches.items():
+            self._batches[check_name(batch, "batches")] = check_type(
+                count, int, f"batches[{batch!r}]"
+            )
+        for index, raw in enumerate(cards):
+            try:
+                card = PhoneCard.from_dict(raw)
+                if card.serial in self._cards or card.pin_digest in self._pins:
+                    raise DuplicateItem(f"serial: card {card.serial!r} or its PIN appears twice")
+                if card.batch not in self._batches:
+                    raise InvalidArgument(f"batch: {card.batch!r} is not a batch of the snapshot")
+                if card.account_id is not None:
+                    self.directory.get(card.account_id)
+            except InvalidArgument as error:
+                raise type(error)(f"cards[{index}].{error}") from None
+            self._cards[card.serial] = card
+            self._pins[card.pin_digest] = card.serial
 
     def _check_secrets(self, item: Item) -> None:
         raise NotImplementedError  # the inventory's
@@ -388,5 +478,7 @@ class _Store:
         for gateway in self._gateways.values():
             for network in gateway.networks:
                 assert self._sources.get(network) is gateway
+        assert {card.pin_digest: card.serial for card in self._cards.values()} == self._pins
+        assert all(card.batch in self._batches for card in self._cards.values())
         for earlier, record in zip(self._audit, self._audit[1:], strict=False):
             assert record.seq == earlier.seq + 1

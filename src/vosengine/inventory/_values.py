@@ -17,6 +17,7 @@ from .._net import Networks
 from .._time import aware_validator
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..sip import ALGORITHMS, AuthMethod
+from ._card_values import PhoneCard
 from ._errors import WeakPassword
 
 __all__ = ["GatewayProtocol", "InventoryRecord", "MappingGateway", "PasswordPolicy", "Phone"]
@@ -321,9 +322,10 @@ Item = Phone | MappingGateway
 @attrs.frozen(kw_only=True)
 class InventoryRecord:
     """One change to an inventory: who (``actor``), when (``at``), what (``action``, such as
-    ``add_phone``), on which item (``kind``: ``"phone"`` or ``"gateway"``; ``key``: its
-    number or id) of which account, and the item before and after (``None`` when added or
-    removed)."""
+    ``add_phone``), on which item (``kind``: ``"phone"``, ``"gateway"``, ``"card"``, or
+    ``"batch"`` for a generation of cards; ``key``: its number, id, serial or batch) of
+    which account (``""``: the operator's stock), and the item before and after (``None``
+    when added or removed, and for a batch, which ``detail`` sums up)."""
 
     seq: int
     at: datetime
@@ -332,8 +334,9 @@ class InventoryRecord:
     kind: str
     key: str
     account_id: str
-    before: Phone | MappingGateway | None
-    after: Phone | MappingGateway | None
+    before: Phone | MappingGateway | PhoneCard | None
+    after: Phone | MappingGateway | PhoneCard | None
+    detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -346,20 +349,25 @@ class InventoryRecord:
             "account_id": self.account_id,
             "before": None if self.before is None else self.before.to_dict(),
             "after": None if self.after is None else self.after.to_dict(),
+            "detail": self.detail,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> InventoryRecord:
         fields = _fields(cls, raw, "audit record")
-        makers: dict[str, Callable[[Mapping[str, Any]], Phone | MappingGateway]] = {
+        makers: dict[str, Callable[[Mapping[str, Any]], Phone | MappingGateway | PhoneCard]] = {
             "phone": Phone.from_dict,
             "gateway": MappingGateway.from_dict,
+            "card": PhoneCard.from_dict,
         }
-        item = makers.get(fields.get("kind", ""))
-        if item is None:
-            raise InvalidArgument(f"kind: {fields.get('kind')!r} is not phone or gateway")
+        kind = fields.get("kind", "")
+        item = makers.get(kind)
+        if item is None and kind != "batch":
+            raise InvalidArgument(f"kind: {kind!r} is not phone, gateway, card or batch")
         for side in ("before", "after"):
             if fields.get(side) is not None:
+                if item is None:
+                    raise InvalidArgument(f"{side}: a batch record holds no item")
                 fields[side] = item(fields[side])
         fields["at"] = _date(fields, "at")
         return cls(**fields)
