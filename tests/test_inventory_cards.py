@@ -289,3 +289,26 @@ def test_card_snapshots_need_the_same_pin_key() -> None:
     copy = inventory.snapshot()
     assert copy.to_dict() == inventory.to_dict() and copy.ledger is ledger
     assert isinstance(copy.card(made.cards[0].serial), PhoneCard)
+
+
+def test_every_state_but_active_has_its_termination_reason() -> None:
+    """The states the inventory answers with, each mapped to what a switch answers a call."""
+    from vosengine.inventory import STATE_REASONS
+    from vosengine.reasons import TerminationReason as R
+
+    _, ledger, inventory = world()
+    card = inventory.generate_cards(1, batch="Q", face_value=1, actor=OP, now=NOW).cards[0]
+    states = {inventory.card_state(card, at=NOW)}
+    card = inventory.activate_card(card.serial, actor=OP, now=NOW)
+    ledger.deduct(card.ledger_account, Decimal(1), key="all", actor=OP, now=NOW)
+    states.add(inventory.card_state(card, at=NOW))
+    states.add(inventory.card_state(attrs.evolve(card, expires_at=NOW), at=NOW))
+    states.add(inventory.card_state(attrs.evolve(card, locked=True), at=NOW))
+    assert states == {"new", "exhausted", "expired", "locked"}
+    assert {STATE_REASONS[state] for state in states} == {
+        R.ACCOUNT_INACTIVE,
+        R.INSUFFICIENT_BALANCE,
+        R.ACCOUNT_EXPIRED,
+        R.ACCOUNT_LOCKED,
+    }
+    assert set(STATE_REASONS) == states | {"inactive", "removed"}

@@ -20,9 +20,17 @@ from __future__ import annotations
 from ._card_values import CardBatch, PhoneCard
 from ._errors import DuplicateItem, UnknownItem, WeakPassword
 from ._inventory import Inventory
-from ._values import GatewayProtocol, InventoryRecord, MappingGateway, PasswordPolicy, Phone
+from ._values import (
+    STATE_REASONS,
+    GatewayProtocol,
+    InventoryRecord,
+    MappingGateway,
+    PasswordPolicy,
+    Phone,
+)
 
 __all__ = [
+    "STATE_REASONS",
     "CardBatch",
     "PhoneCard",
     "DuplicateItem",

@@ -16,11 +16,19 @@ from .._checks import check_name, check_str, check_type, iterate, of_type
 from .._net import Networks
 from .._time import aware_validator
 from ..errors import InvalidArgument, InvalidArgumentType
+from ..reasons import TerminationReason
 from ..sip import ALGORITHMS, AuthMethod
 from ._card_values import PhoneCard
 from ._errors import WeakPassword
 
-__all__ = ["GatewayProtocol", "InventoryRecord", "MappingGateway", "PasswordPolicy", "Phone"]
+__all__ = [
+    "STATE_REASONS",
+    "GatewayProtocol",
+    "InventoryRecord",
+    "MappingGateway",
+    "PasswordPolicy",
+    "Phone",
+]
 
 
 def _digits(value: object, field: str) -> str:
@@ -314,6 +322,22 @@ def _auth(value: object) -> AuthMethod:
     except ValueError:
         raise InvalidArgument(f"auth: {value!r} is not ip, digest or both") from None
 
+
+#: The termination reason of each state an item can be in (:meth:`Inventory.credentials
+#: <vosengine.inventory.Inventory.credentials>`' ``status``, :meth:`Inventory.gateway_state
+#: <vosengine.inventory.Inventory.gateway_state>`, :meth:`Inventory.card_state
+#: <vosengine.inventory.Inventory.card_state>`) but ``"active"``: what a switch answers a call
+#: from it with.
+STATE_REASONS: Mapping[str, TerminationReason] = MappingProxyType(
+    {
+        "locked": TerminationReason.ACCOUNT_LOCKED,
+        "expired": TerminationReason.ACCOUNT_EXPIRED,
+        "inactive": TerminationReason.ACCOUNT_INACTIVE,
+        "removed": TerminationReason.ACCOUNT_INACTIVE,
+        "new": TerminationReason.ACCOUNT_INACTIVE,
+        "exhausted": TerminationReason.INSUFFICIENT_BALANCE,
+    }
+)
 
 #: What an inventory holds.
 Item = Phone | MappingGateway
