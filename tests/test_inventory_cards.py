@@ -30,6 +30,8 @@ from vosengine.inventory import DuplicateItem, Inventory, PhoneCard, UnknownItem
 from vosengine.inventory._card_values import MIN_GUESSES, _patterned, new_pins
 from vosengine.ledger import InMemoryLedger
 
+from .test_inventory import unchanged
+
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 OP = Operator(name="root")
 KEY = b"k" * 32
@@ -46,15 +48,6 @@ def world(**kw: Any) -> tuple[AccountDirectory, InMemoryLedger, Inventory]:
     ledger = InMemoryLedger()
     kw.setdefault("rng", random.Random(15))
     return d, ledger, Inventory(d, realm="vos.example.com", ledger=ledger, pin_key=KEY, **kw)
-
-
-def unchanged(inventory: Inventory, call: Any, error: type[BaseException]) -> str:
-    before = inventory.to_dict()
-    with pytest.raises(error) as raised:
-        call()
-    assert inventory.to_dict() == before
-    inventory._check()
-    return str(raised.value)
 
 
 def test_a_batch_is_printed_once_and_kept_as_digests() -> None:

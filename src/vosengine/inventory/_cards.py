@@ -20,6 +20,7 @@ from ..verdicts import Decision
 from ._card_values import CardBatch, PhoneCard, check_alphabet, new_pins, pin_digest
 from ._errors import DuplicateItem, UnknownItem
 from ._store import _Store
+from ._values import own_state
 
 __all__: list[str] = []
 
@@ -145,18 +146,17 @@ class _Cards(_Store):
 
     def card_state(self, card: PhoneCard, *, at: datetime) -> str:
         """What ``card`` may do at ``at``: ``"active"`` (call on its balance), or why not --
-        ``"locked"``, ``"new"`` (not activated), ``"expired"``, ``"exhausted"`` (nothing
+        ``"locked"``, ``"expired"``, ``"new"`` (not activated), ``"exhausted"`` (nothing
         left on its ledger account), or the status of the account it is designated to
         (``"locked"``, ``"inactive"``, ``"expired"``, ``"removed"``: that account or an
         agent above it)."""
         check_type(card, PhoneCard, "card")
         check_aware(at, "at")
-        if card.locked:
-            return "locked"
+        state = own_state(card.locked, card.expires_at, at)
+        if state != "active":
+            return state
         if card.activated_at is None:
             return "new"
-        if card.expires_at is not None and at >= card.expires_at:
-            return "expired"
         if card.account_id is not None:
             state = self._state(False, None, card.account_id, at)
             if state != "active":

@@ -189,7 +189,7 @@ class Inventory(_Cards):
         the HA1s ``item`` carries over from ``old``), or with the HA1s of ``old`` when
         neither a password nor HA1s are given and the username is the same; then
         :meth:`_check_secrets`."""
-        username = item.number if isinstance(item, Phone) else item.username
+        username = item.sip_username
         if password is not None:
             if item.ha1s and (old is None or item.ha1s != old.ha1s):  # the stored ones: replaced
                 raise InvalidArgument("password: give a password or ha1s, not both")
@@ -204,10 +204,8 @@ class Inventory(_Cards):
                 for algorithm in self.algorithms
             }
             item = attrs.evolve(item, ha1s=table)
-        elif not item.ha1s and old is not None and old.ha1s:
-            old_username = old.number if isinstance(old, Phone) else old.username
-            if old_username == username:
-                item = attrs.evolve(item, ha1s=old.ha1s)
+        elif not item.ha1s and old is not None and old.ha1s and old.sip_username == username:
+            item = attrs.evolve(item, ha1s=old.ha1s)
         self._check_secrets(item)
         return item
 

@@ -22,7 +22,7 @@ from ..sip import ALGORITHMS, SipAccount
 from ._card_values import PhoneCard, pin_digest
 from ._errors import DuplicateItem, UnknownItem
 from ._networks import NetworkIndex
-from ._values import InventoryRecord, MappingGateway, PasswordPolicy, Phone
+from ._values import InventoryRecord, MappingGateway, PasswordPolicy, Phone, own_state
 
 __all__: list[str] = []
 
@@ -176,10 +176,9 @@ class _Store:
     def _state(
         self, locked: bool, expires_at: datetime | None, account_id: str, at: datetime
     ) -> str:
-        if locked:
-            return "locked"
-        if expires_at is not None and at >= expires_at:
-            return "expired"
+        state = own_state(locked, expires_at, at)
+        if state != "active":
+            return state
         try:
             verdict = self.directory._verdict(account_id, at)
         except UnknownAccount:
@@ -231,11 +230,8 @@ class _Store:
     # -- indexes ---------------------------------------------------------------------------
 
     def _sip_account(self, item: Item) -> SipAccount | None:
-        if isinstance(item, Phone):
-            username = item.number
-        elif item.username:
-            username = item.username
-        else:
+        username = item.sip_username
+        if not username:
             return None
         return SipAccount(
             username=username,
@@ -267,7 +263,7 @@ class _Store:
 
     def _unindex(self, item: Item) -> None:
         """Remove ``item`` from every index. Under the lock."""
-        username = item.number if isinstance(item, Phone) else item.username
+        username = item.sip_username
         if username and self._owners.get(username) is item:
             del self._credentials[username]
             del self._owners[username]
@@ -290,7 +286,6 @@ class _Store:
                 owner = self._dids.get(did)
                 if owner is not None and owner != item.number:
                     raise DuplicateItem(f"dids: {did!r} reaches phone {owner!r} already")
-            username = item.number
         else:
             if replacing is None and item.id in self._gateways:
                 raise DuplicateItem(f"id: a mapping gateway has id {item.id!r} already")
@@ -300,7 +295,7 @@ class _Store:
                     raise DuplicateItem(
                         f"networks: {network!r} is a network of gateway {holder.id!r} already"
                     )
-            username = item.username
+        username = item.sip_username
         holding = self._owners.get(username) if username else None
         if holding is not None and holding is not replacing:
             what = "phone" if isinstance(holding, Phone) else "mapping gateway"

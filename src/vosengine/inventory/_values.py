@@ -14,7 +14,7 @@ import attrs
 
 from .._checks import check_name, check_str, check_type, iterate, of_type
 from .._net import Networks
-from .._time import aware_validator
+from .._time import aware_validator, check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..reasons import TerminationReason
 from ..sip import ALGORITHMS, AuthMethod
@@ -71,6 +71,15 @@ def _secret_rules(instance: Phone | MappingGateway) -> None:
         raise InvalidArgument(
             f"networks: authentication by {instance.auth.value} needs at least one source network"
         )
+
+
+def own_state(locked: bool, expires_at: datetime | None, at: datetime) -> str:
+    """An item's own state at ``at``: ``"locked"``, ``"expired"`` or ``"active"``."""
+    if locked:
+        return "locked"
+    if expires_at is not None and at >= expires_at:
+        return "expired"
+    return "active"
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -182,17 +191,13 @@ class Phone:
         return self.number
 
     @property
-    def username(self) -> str:
-        """The SIP username: the number."""
+    def sip_username(self) -> str:
+        """The SIP username it registers with: its number."""
         return self.number
 
     def state(self, *, at: datetime) -> str:
         """``"locked"``, ``"expired"`` (at ``at``) or ``"active"``: the phone's own state."""
-        if self.locked:
-            return "locked"
-        if self.expires_at is not None and at >= self.expires_at:
-            return "expired"
-        return "active"
+        return own_state(self.locked, self.expires_at, check_aware(at, "at"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-able data (the stored HA1s, never a password)."""
@@ -276,13 +281,14 @@ class MappingGateway:
     def key(self) -> str:
         return self.id
 
+    @property
+    def sip_username(self) -> str:
+        """The SIP username it registers with (``""``: it authenticates by IP only)."""
+        return self.username if self.auth is not AuthMethod.IP else ""
+
     def state(self, *, at: datetime) -> str:
         """``"locked"``, ``"expired"`` (at ``at``) or ``"active"``: the gateway's own state."""
-        if self.locked:
-            return "locked"
-        if self.expires_at is not None and at >= self.expires_at:
-            return "expired"
-        return "active"
+        return own_state(self.locked, self.expires_at, check_aware(at, "at"))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-able data (the stored HA1s, never a password)."""
