@@ -125,7 +125,7 @@ class _Cards(_Store):
         return sorted(
             (
                 card
-                for card in self._cards.values()
+                for card in list(self._cards.values())
                 if (batch is None or card.batch == batch)
                 and (account_id is None or card.account_id == account_id)
             ),

@@ -35,7 +35,9 @@ _CHECK = "vosengine.inventory/pin-key"
 
 
 class _Store:
-    """The state of an :class:`~vosengine.inventory.Inventory` and its readers."""
+    """The state of an :class:`~vosengine.inventory.Inventory` and its readers. Readers take
+    no lock: each reads one dictionary entry (swapped whole by a change) or copies a
+    dictionary's values in one step before looking at them."""
 
     def __init__(
         self,
@@ -72,6 +74,14 @@ class _Store:
             )
         if pin_key is not None and (not isinstance(pin_key, bytes) or len(pin_key) < 16):
             raise InvalidArgument("pin_key: expected at least 16 random bytes")
+        if ledger is not None and not all(
+            callable(getattr(ledger, name, None))
+            for name in ("open_account", "balance", "available", "recharge")
+        ):
+            raise InvalidArgumentType(
+                f"ledger: expected a Ledger (open_account, balance, available, recharge), got"
+                f" {ledger!r}"
+            )
         if rng is not None and not isinstance(rng, random.Random):
             raise InvalidArgumentType(f"rng: expected a random.Random, got {rng!r}")
         self.directory = directory
@@ -122,7 +132,7 @@ class _Store:
     def phones(self, *, account_id: str | None = None) -> list[Phone]:
         """Every phone, or those of ``account_id``, by number."""
         return sorted(
-            (p for p in self._phones.values() if account_id is None or p.account_id == account_id),
+            (p for p in list(self._phones.values()) if account_id in (None, p.account_id)),
             key=lambda phone: phone.number,
         )
 
@@ -132,7 +142,7 @@ class _Store:
             number = self._dids.get(did)
         except TypeError:
             raise not_a_key(did, "did") from None
-        return None if number is None else self._phones[number]
+        return None if number is None else self._phones.get(number)  # None: removed meanwhile
 
     def gateway(self, gateway_id: str) -> MappingGateway:
         """The mapping gateway with this id; :class:`UnknownItem` when there is none."""
