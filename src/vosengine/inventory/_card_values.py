@@ -20,6 +20,7 @@ from .._checks import check_name, check_str, check_type, of_type
 from .._time import aware_validator
 from ..errors import InvalidArgument
 from ..money import to_decimal
+from ._fields import date_field, fields_of, stamp
 
 __all__ = ["CardBatch", "PhoneCard", "new_pins", "pin_digest"]
 
@@ -153,20 +154,18 @@ class PhoneCard:
             "pin_digest": self.pin_digest,
             "face_value": str(self.face_value),
             "account_id": self.account_id,
-            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+            "expires_at": stamp(self.expires_at),
             "rate_group": self.rate_group,
-            "activated_at": None if self.activated_at is None else self.activated_at.isoformat(),
+            "activated_at": stamp(self.activated_at),
             "locked": self.locked,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> PhoneCard:
         """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
-        from ._values import _date, _fields
-
-        fields = _fields(cls, raw, "card")
-        fields["expires_at"] = _date(fields, "expires_at")
-        fields["activated_at"] = _date(fields, "activated_at")
+        fields = fields_of(cls, raw, "card")
+        fields["expires_at"] = date_field(fields, "expires_at")
+        fields["activated_at"] = date_field(fields, "activated_at")
         return cls(**fields)
 
 

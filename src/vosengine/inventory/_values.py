@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from .._checks import check_name, check_str, check_type, iterate, of_type
+from .._checks import check_name, check_str, iterate, of_type
 from .._net import Networks
 from .._time import aware_validator, check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
@@ -20,6 +20,7 @@ from ..reasons import TerminationReason
 from ..sip import ALGORITHMS, AuthMethod
 from ._card_values import PhoneCard
 from ._errors import WeakPassword
+from ._fields import date_field, fields_of, stamp
 
 __all__ = [
     "STATE_REASONS",
@@ -80,34 +81,6 @@ def own_state(locked: bool, expires_at: datetime | None, at: datetime) -> str:
     if expires_at is not None and at >= expires_at:
         return "expired"
     return "active"
-
-
-def _stamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _date(raw: Mapping[str, Any], field: str) -> datetime | None:
-    value = raw.get(field)
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(check_str(value, field))
-    except ValueError:
-        raise InvalidArgument(f"{field}: {value!r} is not an ISO 8601 date-time") from None
-
-
-def _fields(cls: type, raw: object, what: str) -> dict[str, Any]:
-    """``raw`` (a snapshot's entry) as keyword arguments of ``cls``; an unknown or missing
-    field is an error naming it."""
-    data = check_type(raw, Mapping, what)
-    names = {field.name for field in attrs.fields(cls)}
-    unknown = set(data) - names
-    if unknown:
-        raise InvalidArgument(f"{what}: unknown field {min(unknown)!r}")
-    for field in attrs.fields(cls):
-        if field.default is attrs.NOTHING and field.name not in data:
-            raise InvalidArgument(f"{what}: the field {field.name!r} is missing")
-    return dict(data)
 
 
 @attrs.frozen(kw_only=True)
@@ -207,7 +180,7 @@ class Phone:
             "auth": self.auth.value,
             "networks": list(self.networks),
             "ha1s": dict(self.ha1s),
-            "expires_at": _stamp(self.expires_at),
+            "expires_at": stamp(self.expires_at),
             "caller_id": self.caller_id,
             "dids": list(self.dids),
             "locked": self.locked,
@@ -217,9 +190,9 @@ class Phone:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Phone:
         """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
-        fields = _fields(cls, raw, "phone")
+        fields = fields_of(cls, raw, "phone")
         fields["auth"] = _auth(fields.get("auth", "digest"))
-        fields["expires_at"] = _date(fields, "expires_at")
+        fields["expires_at"] = date_field(fields, "expires_at")
         return cls(**fields)
 
 
@@ -304,7 +277,7 @@ class MappingGateway:
             "protocol": self.protocol.value,
             "codecs": list(self.codecs),
             "prefixes": list(self.prefixes),
-            "expires_at": _stamp(self.expires_at),
+            "expires_at": stamp(self.expires_at),
             "locked": self.locked,
             "memo": self.memo,
         }
@@ -312,13 +285,13 @@ class MappingGateway:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> MappingGateway:
         """The inverse of :meth:`to_dict`; a bad field is an error naming it."""
-        fields = _fields(cls, raw, "gateway")
+        fields = fields_of(cls, raw, "gateway")
         fields["auth"] = _auth(fields.get("auth", "ip"))
         try:
             fields["protocol"] = GatewayProtocol(fields.get("protocol", "sip"))
         except ValueError:
             raise InvalidArgument(f"protocol: {fields['protocol']!r} is not sip or h323") from None
-        fields["expires_at"] = _date(fields, "expires_at")
+        fields["expires_at"] = date_field(fields, "expires_at")
         return cls(**fields)
 
 
@@ -384,7 +357,7 @@ class InventoryRecord:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> InventoryRecord:
-        fields = _fields(cls, raw, "audit record")
+        fields = fields_of(cls, raw, "audit record")
         makers: dict[str, Callable[[Mapping[str, Any]], Phone | MappingGateway | PhoneCard]] = {
             "phone": Phone.from_dict,
             "gateway": MappingGateway.from_dict,
@@ -399,5 +372,5 @@ class InventoryRecord:
                 if item is None:
                     raise InvalidArgument(f"{side}: a batch record holds no item")
                 fields[side] = item(fields[side])
-        fields["at"] = _date(fields, "at")
+        fields["at"] = date_field(fields, "at")
         return cls(**fields)
