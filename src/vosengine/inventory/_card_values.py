@@ -105,7 +105,7 @@ def _positive_amount(instance: object, attribute: Any, value: Any) -> None:
     check_type(value, Decimal, attribute.name)
     assert isinstance(value, Decimal)
     if not value.is_finite() or value <= 0:
-        raise InvalidArgument(f"{attribute.name}: {value} is not a positive amount")
+        raise InvalidArgument(f"{attribute.name}: {value} is not positive")
 
 
 @attrs.frozen(kw_only=True)

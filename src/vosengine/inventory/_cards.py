@@ -10,12 +10,11 @@ from decimal import Decimal
 import attrs
 
 from .._actors import Actor, Operator, actor_label
-from .._checks import check_name, check_str, check_type, not_a_key
+from .._checks import check_name, check_type, not_a_key
 from .._time import check_aware
 from ..accounts import AgentAction
 from ..errors import InvalidArgument, InvalidArgumentType, PermissionDenied
 from ..ledger import UnknownLedgerAccount
-from ..money import to_decimal
 from ..verdicts import Decision
 from ._card_values import CardBatch, PhoneCard, check_alphabet, new_pins, pin_digest
 from ._errors import DuplicateItem, UnknownItem
@@ -57,37 +56,27 @@ class _Cards(_Store):
         the inventory, never one symbol repeated nor a run (``123456``); the PIN space must
         hold a million PINs per card. Returns the :class:`CardBatch` holding the clear PINs:
         the inventory keeps their digests only. One audit record for the batch."""
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise InvalidArgumentType(f"count: expected an int, got {count!r}")
-        if not 1 <= count <= MAX_BATCH:
+        if not 1 <= check_type(count, int, "count") <= MAX_BATCH:
             raise InvalidArgument(f"count: {count} is outside 1..{MAX_BATCH:,}")
         check_name(batch, "batch")
         if "-" in batch or "," in batch:
             raise InvalidArgument(f"batch: {batch!r} holds '-' or ',' (serials are <batch>-<n>)")
-        face = to_decimal(face_value, "face_value")
-        if face <= 0:
-            raise InvalidArgument(f"face_value: {face} is not positive")
-        if isinstance(pin_length, bool) or not isinstance(pin_length, int):
-            raise InvalidArgumentType(f"pin_length: expected an int, got {pin_length!r}")
-        if not 4 <= pin_length <= 64:
+        if not 4 <= check_type(pin_length, int, "pin_length") <= 64:
             raise InvalidArgument(f"pin_length: {pin_length} is outside 4..64")
         alphabet = check_alphabet(alphabet)
-        check_str(rate_group, "rate_group")
         check_aware(now, "now")
-        if account_id is not None:
-            check_name(account_id, "account_id")
-        label = actor_label(actor)
-        self._card_rights(actor, _A.ADD_PHONE_CARD, account_id, now)
-        key = self._key()
-        template = PhoneCard(  # checks the fields once for the whole batch
+        template = PhoneCard(  # checks the other fields once for the whole batch
             serial=f"{batch}-1",
             batch=batch,
             pin_digest="0" * 64,
-            face_value=face,
+            face_value=face_value,
             account_id=account_id,
             expires_at=expires_at,
             rate_group=rate_group,
         )
+        label = actor_label(actor)
+        self._card_rights(actor, _A.ADD_PHONE_CARD, account_id, now)
+        key = self._key()
         with self._lock:
             if batch in self._batches:
                 raise DuplicateItem(f"batch: a batch {batch!r} exists already")
@@ -107,8 +96,10 @@ class _Cards(_Store):
             for card in cards:
                 self._cards[card.serial] = card
                 self._pins[card.pin_digest] = card.serial
-            self._note(now, label, "generate_cards", "batch", batch, account_id or "", None, None)
-            self._audit[-1] = attrs.evolve(self._audit[-1], detail=f"{count} cards of {face}")
+            detail = f"{count} cards of {template.face_value}"
+            self._note(
+                now, label, "generate_cards", "batch", batch, account_id or "", None, None, detail
+            )
         return CardBatch(batch=batch, cards=cards, pins=tuple(pins))
 
     def card(self, serial: str) -> PhoneCard:

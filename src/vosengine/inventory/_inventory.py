@@ -14,11 +14,9 @@ from .._checks import check_type, not_a_key
 from .._time import check_aware
 from ..accounts import AgentAction
 from ..errors import InvalidArgument
-from ..sip import AuthMethod, ha1
+from ..sip import ha1
 from ._cards import _Cards
 from ._errors import UnknownItem
-from ._networks import network_key
-from ._store import Item
 from ._values import CAPACITY_FIELDS, MappingGateway, Phone
 
 __all__ = ["Inventory"]
@@ -208,21 +206,6 @@ class Inventory(_Cards):
             item = attrs.evolve(item, ha1s=old.ha1s)
         self._check_secrets(item)
         return item
-
-    def _check_secrets(self, item: Item) -> None:
-        """A digest item holds an HA1 for every algorithm of the inventory; its networks
-        are each given once."""
-        if item.auth is not AuthMethod.IP:
-            missing = [a for a in self.algorithms if a not in item.ha1s]
-            if missing:
-                what = "phone" if isinstance(item, Phone) else "gateway"
-                raise InvalidArgument(
-                    f"password: a {what} authenticated by {item.auth.value} needs a password"
-                    f" (or ha1s with an HA1 for {', '.join(missing)})"
-                )
-        keys = [network_key(network) for network in item.networks]
-        if len(set(keys)) != len(keys):
-            raise InvalidArgument(f"networks: {list(item.networks)!r} names a network twice")
 
     def __contains__(self, key: object) -> bool:
         """Whether a phone has this number or a gateway this id."""

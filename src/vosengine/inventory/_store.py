@@ -18,10 +18,10 @@ from .._time import check_aware, check_seconds
 from ..accounts import AccountDirectory, UnknownAccount
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..ledger import Ledger
-from ..sip import ALGORITHMS, SipAccount
+from ..sip import ALGORITHMS, AuthMethod, SipAccount
 from ._card_values import PhoneCard, pin_digest
 from ._errors import DuplicateItem, UnknownItem
-from ._networks import NetworkIndex
+from ._networks import NetworkIndex, network_key
 from ._values import InventoryRecord, MappingGateway, PasswordPolicy, Phone, own_state
 
 __all__: list[str] = []
@@ -342,6 +342,7 @@ class _Store:
         account_id: str,
         before: Item | PhoneCard | None,
         after: Item | PhoneCard | None,
+        detail: str = "",
     ) -> None:
         """Append one audit record. Under the lock."""
         self._audit_seq += 1
@@ -356,6 +357,7 @@ class _Store:
                 account_id=account_id,
                 before=before,
                 after=after,
+                detail=detail,
             )
         )
 
@@ -463,7 +465,19 @@ class _Store:
             self._pins[card.pin_digest] = card.serial
 
     def _check_secrets(self, item: Item) -> None:
-        raise NotImplementedError  # the inventory's
+        """A digest item holds an HA1 for every algorithm of the inventory; its networks
+        are each given once."""
+        if item.auth is not AuthMethod.IP:
+            missing = [a for a in self.algorithms if a not in item.ha1s]
+            if missing:
+                what = "phone" if isinstance(item, Phone) else "gateway"
+                raise InvalidArgument(
+                    f"password: a {what} authenticated by {item.auth.value} needs a password"
+                    f" (or ha1s with an HA1 for {', '.join(missing)})"
+                )
+        keys = [network_key(network) for network in item.networks]
+        if len(set(keys)) != len(keys):
+            raise InvalidArgument(f"networks: {list(item.networks)!r} names a network twice")
 
     def _check(self) -> None:
         """Assert every invariant of the indexes (used by the tests)."""
