@@ -318,9 +318,6 @@ STATE_REASONS: Mapping[str, TerminationReason] = MappingProxyType(
     }
 )
 
-#: What an inventory holds.
-Item = Phone | MappingGateway
-
 
 @attrs.frozen(kw_only=True)
 class InventoryRecord:
