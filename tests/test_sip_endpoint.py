@@ -686,16 +686,30 @@ def test_a_strict_router_in_the_route_set_becomes_the_request_uri() -> None:
     assert pair.a.dialog_request(dialog, "BYE").uri_text == "sip:192.0.2.2:5060;transport=udp"
 
 
-def test_a_2xx_whose_contact_is_no_uri_is_a_bad_message_that_moves_nothing() -> None:
+@pytest.mark.parametrize(
+    "contact",
+    [
+        b"Contact: <sip:>",
+        # a URI, but no Request-URI: the dialog's next request could not carry it
+        b"Contact: <sip:1?2.0.2.2:5060;transport=udp>",
+        b"Contact: <http://192.0.2.2/>",
+        b"Record-Route: <sip:proxy.example.com?Subject=x>\r\nContact: <sip:192.0.2.2:5060>",
+    ],
+)
+def test_a_2xx_whose_contact_is_no_request_uri_is_a_bad_message_that_moves_nothing(
+    contact: bytes,
+) -> None:
     pair = Pair()
     invite(pair)
     request = received(pair)
     answer(pair, request, 200)
     (ok,) = pair.wire(pair.b)
-    broken = ok.replace(b"Contact: <sip:192.0.2.2:5060;transport=udp>", b"Contact: <sip:>")
+    broken = ok.replace(b"Contact: <sip:192.0.2.2:5060;transport=udp>", contact)
+    assert broken != ok
     pair.a.receive_datagram(broken, B, now=0.1)
     (event,) = [e for e in events(pair.a) if isinstance(e, BadMessage)]
-    assert not event.answered and "Contact" in str(event.error)
+    assert not event.answered
+    assert contact.split(b":")[0].decode() in str(event.error)
     assert pair.wire(pair.a) == [] and not pair.a.dialogs  # no ACK, no dialog
     pair.a.receive_datagram(ok, B, now=0.6)  # the 2xx again, readable: now it counts
     assert len(pair.a.dialogs) == 1 and len(pair.wire(pair.a)) == 1

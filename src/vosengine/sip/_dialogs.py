@@ -21,6 +21,7 @@ from .._checks import check_type
 from ._errors import LocalProtocolError
 from ._headers import parse_name_addrs
 from ._message import Request, Response
+from ._parse import check_request_uri
 from ._uri import parse_uri
 
 __all__ = ["Dialog", "DialogId", "DialogRole", "DialogState", "dialog_headers"]
@@ -52,11 +53,13 @@ def dialog_headers(message: Request | Response) -> tuple[tuple[str, ...], str | 
     for value in message.headers("Record-Route"):
         for item in parse_name_addrs(value, "Record-Route"):
             parse_uri(item.uri_text, where="Record-Route")
+            check_request_uri(item.uri_text, "Record-Route")  # a strict router's is one
             routes.append(str(item))
     contacts = message.contacts
     target = contacts[0].uri_text if contacts else None
     if target is not None:
         parse_uri(target, where="Contact")
+        check_request_uri(target, "Contact")
     return tuple(routes), target
 
 

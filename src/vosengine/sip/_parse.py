@@ -175,7 +175,7 @@ def _request_line(line: str) -> Request:
     if not TOKEN_FULL.match(method):
         raise ParseError(f"request line: method {method[:30]!r} is not a token")
     version = _version(version, "request line")
-    _check_request_uri(uri)
+    check_request_uri(uri)
     return _new_request(method, uri, version)
 
 
@@ -186,22 +186,25 @@ def _new_request(method: str, uri: str, version: str) -> Request:
     return _fill(request, [], {}, version)
 
 
-def _check_request_uri(uri: str) -> None:
+def check_request_uri(uri: str, where: str = "Request-URI") -> None:
+    """Raise :class:`ParseError` unless ``uri`` may be a Request-URI: what a request line
+    carries, and what a dialog's remote target or route entry must be, since its next request
+    goes to it (``where`` names the header it came from)."""
     scheme, colon, rest = uri.partition(":")
     if not colon or not scheme or uri.startswith("<"):
-        raise ParseError(f"Request-URI {uri[:60]!r} is not a URI")
+        raise ParseError(f"{where} {uri[:60]!r} is not a URI")
     lowered = scheme.lower()
     if lowered in ("sip", "sips"):
         at = rest.find("@")
         hostpart = rest[at + 1 :] if at != -1 else rest
         if "?" in hostpart:
-            raise ParseError(f"Request-URI {uri[:60]!r} may not carry headers")
+            raise ParseError(f"{where} {uri[:60]!r} may not carry headers")
         if not hostpart or "<" in uri or ">" in uri or '"' in uri:
-            raise ParseError(f"Request-URI {uri[:60]!r} is malformed")
+            raise ParseError(f"{where} {uri[:60]!r} is malformed")
     elif lowered != "tel":
         if not _SCHEME.match(scheme):
-            raise ParseError(f"Request-URI {uri[:60]!r} is not a URI")
-        raise ParseError(f"Request-URI scheme {scheme!r} is not supported", status=416)
+            raise ParseError(f"{where} {uri[:60]!r} is not a URI")
+        raise ParseError(f"{where} scheme {scheme!r} is not supported", status=416)
 
 
 def _status_line(line: str) -> Response:
