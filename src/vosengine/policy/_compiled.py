@@ -177,11 +177,12 @@ class _Compiler:
         rights[subject] = (allowed, denied)
 
     def _changed(self) -> None:
-        """Drop every compiled form (after a reload)."""
+        """Drop every compiled form and decision (after a reload)."""
         with self._cache_lock:
             self._generation += 1
             self._compiled = {}
             self._dependents = {}
+            self._verdicts = {}
 
     def _invalidate(self, names: Iterable[str]) -> list[str]:
         """Drop the compiled forms of these admins and of every sub-admin below them; returns

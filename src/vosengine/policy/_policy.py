@@ -65,6 +65,30 @@ def _address(ip: str, cache: dict[str, tuple[int, int]]) -> tuple[int, int]:
     return found
 
 
+class _Enforcer(casbin.Enforcer):  # type: ignore[misc]
+    """Casbin's enforcer, whose every load (a watcher's callback, a host's call) rebuilds the
+    views its :class:`Policy` derives from it: all of them, or none, with Casbin's model as it
+    was, when the loaded policy cannot be read."""
+
+    _policy: Policy | None = None  # None while Casbin's constructor loads the first time
+
+    def load_policy(self) -> None:
+        policy = self._policy
+        if policy is None:
+            super().load_policy()
+            return
+        with policy._lock:  # no change of this node interleaves with the load
+            model = getattr(self, "model")  # noqa: B009  (Casbin leaves it untyped)
+            super().load_policy()
+            try:
+                policy._load_admins()
+            except BaseException:
+                self.model = model
+                if self.auto_build_role_links:
+                    self.build_role_links()
+                raise
+
+
 class Policy(_Review):
     """Admins, roles, grants and API keys, with fast decisions (see the module docstring).
 
@@ -77,9 +101,7 @@ class Policy(_Review):
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
         model = indexed_model(text)  # O(1) rule changes, see _rules
         try:
-            self.enforcer = (
-                casbin.Enforcer(model, adapter) if adapter is not None else casbin.Enforcer(model)
-            )
+            self.enforcer = _Enforcer(model, adapter) if adapter is not None else _Enforcer(model)
         except RuntimeError as error:  # what casbin raises for an adapter it cannot use
             raise InvalidArgument(f"adapter: {adapter!r}: {error}") from None
         if directory is not None:
@@ -96,15 +118,31 @@ class Policy(_Review):
             ]
             self.enforcer.add_policies(rules)
         self._load_admins()
+        self.enforcer._policy = self
         if directory is not None:
             directory.subscribe(self._directory_changed, changes=True)
 
+    def reload(self) -> None:
+        """Load the whole policy again from the Casbin adapter (what a watcher's message does,
+        see :meth:`watch`; ``policy.enforcer.load_policy()`` does the same): every view the
+        policy derives from Casbin is rebuilt and every compiled decision dropped, so the next
+        decision follows what was loaded. A loaded policy this policy cannot read raises
+        :class:`~vosengine.errors.InvalidArgument` and changes nothing, Casbin's model
+        included."""
+        if self.enforcer.adapter is None:
+            raise InvalidArgument("reload: this policy has no adapter; give one to Policy()")
+        self.enforcer.load_policy()
+
     def _load_admins(self) -> None:
-        """Rebuild the admin and API-key views from the Casbin policy (after a load)."""
+        """Rebuild the admin and API-key views from the Casbin policy (after a load): all of
+        them, or none when a line cannot be read."""
         e = self.enforcer
         admins: dict[str, Admin] = {}
         roles = {r.value: r for r in Role}
-        for subject, role in e.get_named_grouping_policy("g"):
+        for line in e.get_named_grouping_policy("g"):
+            if len(line) != 2:
+                raise InvalidArgument(f"policy: bad role line {line!r}")
+            subject, role = line
             name = subject.removeprefix("admin:")
             if not subject.startswith("admin:") or role.removeprefix("role:") not in roles:
                 raise InvalidArgument(f"policy: bad role line {subject!r} -> {role!r}")
@@ -119,42 +157,42 @@ class Policy(_Review):
         }
         for name, admin in list(admins.items()):
             agents = [line[1].removeprefix("account:") for line in field("p2", name)]
-            windows = tuple(
-                LoginWindow(
-                    days=frozenset(int(d) for d in line[1]),
-                    start=time.fromisoformat(line[2]),
-                    end=time.fromisoformat(line[3]),
-                    timezone=line[4],
-                )
-                for line in field("p4", name)
-            )
+            windows = []
+            for line in field("p4", name):
+                try:
+                    days = frozenset(int(d) for d in line[1])
+                    start, end = time.fromisoformat(line[2]), time.fromisoformat(line[3])
+                except (ValueError, IndexError):
+                    raise InvalidArgument(f"policy: bad login window line {line!r}") from None
+                windows.append(LoginWindow(days=days, start=start, end=end, timezone=line[4]))
             admins[name] = attrs.evolve(
                 admin,
                 agent_id=agents[0] if agents else None,
                 parent=parents.get(name),
                 disabled=bool(field("p5", name)),
                 ip_whitelist=tuple(line[1] for line in field("p3", name)),
-                login_windows=windows,
+                login_windows=tuple(windows),
             )
-        self._admins = admins
         rights: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         for rule in e.get_policy():
             if len(rule) >= 4:
                 self._index(rights, rule, add=True)
-        self._rights = rights
-        self._below = {}
+        below: dict[str, set[str]] = {}
         for name, admin in admins.items():
             if admin.parent is not None:
-                self._below.setdefault(admin.parent, set()).add(name)
-        self._networks = {
+                below.setdefault(admin.parent, set()).add(name)
+        networks = {
             name: Networks(admin.ip_whitelist, field="ip_whitelist")
             for name, admin in admins.items()
             if admin.ip_whitelist
         }
-        self._keys = {
+        keys = {
             k.removeprefix("key:"): a.removeprefix("admin:") for k, a in e.get_named_policy("p6")
         }
-        self._changed()
+        with self._lock:
+            self._admins, self._rights, self._below = admins, rights, below
+            self._networks, self._keys = networks, keys
+            self._changed()
 
     def save(self) -> None:
         """Write the whole policy through the Casbin adapter given at construction."""
