@@ -14,6 +14,10 @@ install:
 
 install-test:
 	$(PIP) install --quiet -e '.[test]'
+	# Casbin's SQLAlchemy adapter declares the old "casbin" distribution, which would install a
+	# second copy of the casbin package over pycasbin's: it comes without its dependencies
+	# (SQLAlchemy comes with the test extras)
+	$(PIP) install --quiet --no-deps 'casbin-sqlalchemy-adapter>=1.4'
 
 lint:
 	$(PYTHON) -m ruff check .

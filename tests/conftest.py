@@ -141,3 +141,17 @@ def sip_impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     module = sip_implementation(str(request.param))
     monkeypatch.setattr(_fast, "IMPL", module)
     return module
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real ``redis-server`` of this test's own (see ``tests/redis_server.py``), stopped
+    when the test ends."""
+    from .redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

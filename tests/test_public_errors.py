@@ -35,7 +35,7 @@ from vosengine.inventory import Inventory, MappingGateway, PasswordPolicy, Phone
 from vosengine.ledger import InMemoryLedger, OperatorsOnly
 from vosengine.money import RoundingRule
 from vosengine.numbering import AllSections, DialPattern, NumberSection, RewriteRule
-from vosengine.policy import Admin, LoginLockout, LoginWindow, Policy
+from vosengine.policy import Admin, LoginLockout, LoginWindow, Policy, RedisWatcher
 from vosengine.rating import Rate, RateTable, TariffWindow
 from vosengine.routing import FailoverPolicy, Gateway, Load, RouteTable
 from vosengine.sip import (
@@ -141,6 +141,29 @@ class _Store:
         return None
 
 
+class _Unreachable:
+    """A Redis client whose server never answers."""
+
+    def pubsub(self) -> Any:
+        raise self._error()
+
+    def publish(self, channel: str, message: str) -> int:
+        raise self._error()
+
+    @staticmethod
+    def _error() -> Exception:
+        from redis.exceptions import ConnectionError
+
+        return ConnectionError("no server")
+
+
+def _closed_watcher() -> RedisWatcher:
+    """A watcher that starts no thread: every method is still walked (and checks first)."""
+    watcher = RedisWatcher(_Unreachable())
+    watcher.close()
+    return watcher
+
+
 def _factories() -> dict[type, Callable[[], Any]]:
     """A working instance of each class whose methods are entry points."""
     return {
@@ -159,6 +182,7 @@ def _factories() -> dict[type, Callable[[], Any]]:
         LoginLockout: LoginLockout,
         LoginWindow: lambda: LoginWindow(days={0}, start=time(9), end=time(17)),
         Policy: Policy,
+        RedisWatcher: _closed_watcher,
         Rate: lambda: Rate(prefix="44", price="0.10"),
         RateTable: lambda: RateTable([Rate(prefix="44", price="0.10")]),
         TariffWindow: lambda: TariffWindow(name="peak", days={0}, start=time(8), end=time(18)),

@@ -21,6 +21,7 @@ from .errors import (
     NotFound,
     PermissionDenied,
     Refused,
+    Unavailable,
     VosEngineError,
 )
 from .prefix import PrefixTable
@@ -34,6 +35,7 @@ __all__ = [
     "PermissionDenied",
     "PrefixTable",
     "Refused",
+    "Unavailable",
     "Verdict",
     "VosEngineError",
 ]

@@ -31,6 +31,7 @@ tree (each class is importable from the package named beside it)::
     │   ├── PermissionDenied                  out of scope or without the authorization
     │   ├── ledger.InsufficientFunds          the account cannot cover the amount
     │   └── routing.GatewayBusy               a gateway at its capacity or CPS limit
+    ├── Unavailable (ConnectionError)         a shared store (Redis) did not answer: retry
     └── sip.ProtocolError (ValueError)        SIP; ``status`` is the answer to send
         ├── sip.ParseError                    the peer's bytes are no valid SIP
         ├── sip.TransactionError              an input a transaction's table refuses
@@ -55,6 +56,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Refused",
+    "Unavailable",
     "VosEngineError",
 ]
 
@@ -95,3 +97,9 @@ class PermissionDenied(Refused):
     def __init__(self, decision: Verdict) -> None:
         super().__init__(decision.reason)
         self.decision = decision
+
+
+class Unavailable(VosEngineError, ConnectionError):
+    """A store shared by several nodes (Redis) could not be reached, or did not answer in
+    time. The message says what is known of the operation; an operation with an idempotency
+    key may be retried with the same key, and is applied once."""

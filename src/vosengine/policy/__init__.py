@@ -9,6 +9,7 @@ from ._login import LoginLockout, password_problems, session_expired
 from ._policy import Policy
 from ._rights import MODULES, PERMISSION_TEMPLATES, ROLE_GRANTS, Role
 from ._rights import TEMPLATES as TEMPLATES  # the old name, until the next minor release
+from ._watcher import RedisWatcher
 
 __all__ = [
     "MODULES",
@@ -18,6 +19,7 @@ __all__ = [
     "LoginLockout",
     "LoginWindow",
     "Policy",
+    "RedisWatcher",
     "Role",
     "UnknownSubject",
     "password_problems",

@@ -25,7 +25,8 @@ come from anywhere, without a window may act at any time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, time
 from importlib import resources
 from typing import Any
@@ -37,7 +38,7 @@ from .._checks import check_rows, check_str, check_type
 from .._net import Networks, address_key
 from .._time import check_aware
 from ..accounts import AccountDirectory, AgentAction
-from ..errors import InvalidArgument, InvalidArgumentType
+from ..errors import InvalidArgument, InvalidArgumentType, Unavailable
 from ..verdicts import Decision
 from ._admin import Admin, LoginWindow, in_window
 from ._compiled import _Compiled, _whose
@@ -97,7 +98,13 @@ class Policy(_Review):
     invalidation moves a generation counter, and a compiled form is stored only when the
     counter has not moved since the compile began."""
 
-    def __init__(self, *, directory: AccountDirectory | None = None, adapter: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        directory: AccountDirectory | None = None,
+        adapter: Any = None,
+        watcher: Any = None,
+    ) -> None:
         text = resources.files("vosengine.policy").joinpath("models/admin_policy.conf").read_text()
         model = indexed_model(text)  # O(1) rule changes, see _rules
         try:
@@ -106,6 +113,15 @@ class Policy(_Review):
             raise InvalidArgument(f"adapter: {adapter!r}: {error}") from None
         if directory is not None:
             check_type(directory, AccountDirectory, "directory")
+        if watcher is not None:
+            for method in ("set_update_callback", "update"):
+                if not callable(getattr(watcher, method, None)):
+                    raise InvalidArgumentType(
+                        f"watcher: expected a Casbin watcher (set_update_callback, update),"
+                        f" got {watcher!r}"
+                    )
+            if adapter is None:
+                raise InvalidArgument("watcher: needs an adapter, which the nodes load from")
         self.enforcer.add_function("inWindow", in_window)
         self.directory = directory
         self._start_compiler()
@@ -121,6 +137,30 @@ class Policy(_Review):
         self.enforcer._policy = self
         if directory is not None:
             directory.subscribe(self._directory_changed, changes=True)
+        if watcher is not None:
+            self.enforcer.set_watcher(watcher)
+            self.enforcer.auto_notify_watcher = False  # one message per change: _writing
+            watcher.set_update_callback(self._on_update)
+
+    def _on_update(self, *_: object) -> None:
+        """The watcher's callback: another node changed the stored policy."""
+        self.reload()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write phase of a change (under the lock): Casbin's lines, then one message to
+        the other nodes through the watcher, also when a write failed midway (the lines
+        before it are stored)."""
+        watcher = self.enforcer.watcher
+        try:
+            yield
+        except BaseException:
+            if watcher is not None:
+                with suppress(Unavailable):  # the error that stopped the change comes first
+                    watcher.update()
+            raise
+        if watcher is not None:
+            watcher.update()
 
     def reload(self) -> None:
         """Load the whole policy again from the Casbin adapter (what a watcher's message does,
@@ -206,7 +246,7 @@ class Policy(_Review):
         need it: they read the directory."""
         if self.directory is None:
             raise InvalidArgument("sync_hierarchy: this policy has no account directory")
-        with self._lock:
+        with self._lock, self._writing():
             self.enforcer.remove_filtered_named_grouping_policy("g2", 0)
             links = [
                 [f"account:{a.id}", f"account:{a.parent_id}"]
@@ -249,42 +289,46 @@ class Policy(_Review):
                 self.directory.get(admin.agent_id)
             subject = f"admin:{admin.name}"
             e = self.enforcer
-            e.add_grouping_policy(subject, f"role:{admin.role.value}")
-            if admin.agent_id is not None:
-                e.add_named_policy("p2", subject, f"account:{admin.agent_id}")
-            for cidr in admin.ip_whitelist:
-                e.add_named_policy("p3", subject, cidr)
-            for window in admin.login_windows:
-                e.add_named_policy(
-                    "p4",
-                    subject,
-                    "".join(str(d) for d in sorted(window.days)),
-                    window.start.isoformat(),
-                    window.end.isoformat(),
-                    window.timezone,
-                )
-            if admin.parent is not None:
-                e.add_named_policy("p7", subject, f"admin:{admin.parent}")
-            if admin.disabled:
-                e.add_named_policy("p5", subject, "disabled")
-            self._admins[admin.name] = admin
-            if networks:
-                self._networks[admin.name] = networks
-            if admin.parent is not None:
-                self._below.setdefault(admin.parent, set()).add(admin.name)
-            self._invalidate((admin.name,))  # nothing else read it
+            with self._writing():
+                # its restrictions first, its role last: a node reading the stored policy
+                # meanwhile finds no admin rather than one without its restrictions
+                if admin.agent_id is not None:
+                    e.add_named_policy("p2", subject, f"account:{admin.agent_id}")
+                for cidr in admin.ip_whitelist:
+                    e.add_named_policy("p3", subject, cidr)
+                for window in admin.login_windows:
+                    e.add_named_policy(
+                        "p4",
+                        subject,
+                        "".join(str(d) for d in sorted(window.days)),
+                        window.start.isoformat(),
+                        window.end.isoformat(),
+                        window.timezone,
+                    )
+                if admin.parent is not None:
+                    e.add_named_policy("p7", subject, f"admin:{admin.parent}")
+                if admin.disabled:
+                    e.add_named_policy("p5", subject, "disabled")
+                e.add_grouping_policy(subject, f"role:{admin.role.value}")
+                self._admins[admin.name] = admin
+                if networks:
+                    self._networks[admin.name] = networks
+                if admin.parent is not None:
+                    self._below.setdefault(admin.parent, set()).add(admin.name)
+                self._invalidate((admin.name,))  # nothing else read it
 
     def set_disabled(self, name: str, *, disabled: bool = True) -> None:
         """Disable (or enable) an admin; its sub-admins stop with it."""
         with self._lock:
             admin = self._admin(name)
-            if disabled:
-                self.enforcer.add_named_policy("p5", f"admin:{name}", "disabled")
-            else:
-                self.enforcer.remove_named_policy("p5", f"admin:{name}", "disabled")
-            self._admins[name] = attrs.evolve(admin, disabled=disabled)
-            for warm in self._invalidate((name,)):
-                self._compile(warm)  # in use: compiled again now, not at its next decision
+            with self._writing():
+                if disabled:
+                    self.enforcer.add_named_policy("p5", f"admin:{name}", "disabled")
+                else:
+                    self.enforcer.remove_named_policy("p5", f"admin:{name}", "disabled")
+                self._admins[name] = attrs.evolve(admin, disabled=disabled)
+                for warm in self._invalidate((name,)):
+                    self._compile(warm)  # in use: compiled again now, not at its next decision
 
     def _apply(self, changes: list[tuple[str, str, str, str, str]]) -> None:
         """Validate a batch of (verb, admin, module, action, effect) first, then apply it
@@ -301,15 +345,18 @@ class Policy(_Review):
                             f"grant: {permission} is beyond what {admin.parent!r} may do"
                         )
                 rules.append((verb, [f"admin:{name}", module, action, effect]))
+            if not rules:
+                return
             changed = set()
             e = self.enforcer
-            for verb, rule in rules:
-                add = verb == "add"
-                if e.add_policy(*rule) if add else e.remove_policy(*rule):
-                    self._index(self._rights, rule, add=add)
-                    changed.add(rule[0].removeprefix("admin:"))
-            for warm in self._invalidate(changed):
-                self._compile(warm)  # in use: compiled again now, not at its next decision
+            with self._writing():
+                for verb, rule in rules:
+                    add = verb == "add"
+                    if e.add_policy(*rule) if add else e.remove_policy(*rule):
+                        self._index(self._rights, rule, add=add)
+                        changed.add(rule[0].removeprefix("admin:"))
+                for warm in self._invalidate(changed):
+                    self._compile(warm)  # in use: compiled again now, not at its next decision
 
     def grant(self, name: str, module: str, action: str) -> None:
         self._apply([("add", name, module, action, "allow")])
@@ -348,8 +395,9 @@ class Policy(_Review):
             self._admin(admin)
             if key_id in self._keys:
                 raise InvalidArgument(f"key_id: API key {key_id!r} exists already")
-            self.enforcer.add_named_policy("p6", f"key:{key_id}", f"admin:{admin}")
-            self._keys[key_id] = admin
+            with self._writing():
+                self.enforcer.add_named_policy("p6", f"key:{key_id}", f"admin:{admin}")
+                self._keys[key_id] = admin
 
     def clone(self, source: str, target: str) -> None:
         """Copy ``source``'s per-admin grants and denies onto ``target`` (VOS3000 cannot)."""
