@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .._checks import check_type
+from .._checks import check_type, iterate
 from .._time import check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, ZERO
@@ -22,6 +22,7 @@ from ._values import (
     OverdraftAction,
     PaymentKind,
     PaymentRecord,
+    Posting,
     Reservation,
     UnknownReservation,
 )
@@ -201,22 +202,7 @@ class _Calls:
         :class:`IdempotencyConflict`."""
         _check_key(key, "key")
         check_aware(now, "now")
-        if isinstance(charges, str | bytes) or not isinstance(charges, Sequence) or not charges:
-            raise InvalidArgumentType(
-                f"charges: expected a non-empty sequence of (account id, amount), got {charges!r}"
-            )
-        checked: list[tuple[str, Decimal]] = []
-        for index, pair in enumerate(charges):
-            if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
-                raise InvalidArgumentType(
-                    f"charges[{index}]: expected (account id, amount), got {pair!r}"
-                )
-            amount = self._amount(pair[1], f"charges[{index}].amount", positive=False)
-            if amount < ZERO:
-                raise InvalidArgument(f"charges[{index}].amount: {amount} is negative")
-            checked.append((pair[0], amount))
-        if len({account_id for account_id, _ in checked}) != len(checked):
-            raise InvalidArgument(f"charges: an account is charged twice in {charges!r}")
+        checked = _checked_charges(charges, self._amount)
         request = ("call", reservation_id, tuple(checked))
         with self._lock:
             done = self._done.get(key)
@@ -267,6 +253,48 @@ class _Calls:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._accounts[reservation.account_id]
             state.reserved = _sub(state.reserved, reservation.amount)
+
+
+def _checked_charges(
+    charges: Sequence[tuple[str, Decimal]], amount_of: Callable[..., Decimal]
+) -> list[tuple[str, Decimal]]:
+    """A chain settlement's ``(account id, amount >= 0)`` pairs, each amount on the ledger's
+    grid (``amount_of``), no account twice; an error naming the pair otherwise."""
+    if isinstance(charges, str | bytes) or not isinstance(charges, Sequence) or not charges:
+        raise InvalidArgumentType(
+            f"charges: expected a non-empty sequence of (account id, amount), got {charges!r}"
+        )
+    checked: list[tuple[str, Decimal]] = []
+    for index, pair in enumerate(charges):
+        if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
+            raise InvalidArgumentType(
+                f"charges[{index}]: expected (account id, amount), got {pair!r}"
+            )
+        amount = amount_of(pair[1], f"charges[{index}].amount", positive=False)
+        if amount < ZERO:
+            raise InvalidArgument(f"charges[{index}].amount: {amount} is negative")
+        checked.append((pair[0], amount))
+    if len({account_id for account_id, _ in checked}) != len(checked):
+        raise InvalidArgument(f"charges: an account is charged twice in {charges!r}")
+    return checked
+
+
+def _checked_postings(
+    postings: Sequence[Posting], adjustment_of: Callable[[object, str], Decimal]
+) -> list[tuple[str, Decimal, str, str]]:
+    """A batch's postings, each amount an adjustment on the ledger's grid
+    (``adjustment_of``), each key and memo checked; an error naming the posting otherwise."""
+    checked: list[tuple[str, Decimal, str, str]] = []
+    for index, posting in enumerate(iterate(postings, "postings")):
+        if not isinstance(posting, tuple) or len(posting) != 4:
+            raise InvalidArgumentType(f"postings[{index}]: expected a Posting, got {posting!r}")
+        account_id, value, key, memo = posting
+        amount = adjustment_of(value, f"postings[{index}].amount")
+        _check_key(key, f"postings[{index}].key")
+        if not isinstance(memo, str):
+            raise InvalidArgumentType(f"postings[{index}].memo: expected a str, got {memo!r}")
+        checked.append((account_id, amount, key, memo))
+    return checked
 
 
 def _check_key(key: object, field: str) -> None:

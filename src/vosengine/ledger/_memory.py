@@ -7,16 +7,18 @@ import threading
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal, DecimalException, Inexact
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from .._actors import Actor
-from .._checks import check_str, iterate
+from .._checks import check_str
 from .._time import check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
-from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal, total
-from ._calls import _Calls, _check_key, _same_request
+from ..money import CONTEXT, ZERO, total
+from ._calls import _Calls, _check_key, _checked_postings, _same_request
+from ._grid import _Grid
 from ._keys import DEFAULT_KEY_RETENTION, _Keys
+from ._payments import _Payments
 from ._protocol import OperatorsOnly, PayerRules
 from ._values import (
     Balance,
@@ -28,7 +30,7 @@ from ._values import (
     PaymentRecord,
     Posting,
     Reservation,
-    UnknownLedgerAccount,
+    unknown_account,
 )
 
 __all__ = ["InMemoryLedger"]
@@ -56,7 +58,7 @@ class _State:
         return _sub(_add(self.balance, self.credit_limit), self.reserved)
 
 
-class InMemoryLedger(_Calls):
+class InMemoryLedger(_Payments, _Calls, _Grid):
     """The embedded ledger: everything in this process, guarded by one lock.
 
     Thread-safe: every operation holds the ledger's lock for its check-then-apply, so
@@ -82,10 +84,7 @@ class InMemoryLedger(_Calls):
         directory: Any = None,
         key_retention: timedelta = DEFAULT_KEY_RETENTION,
     ) -> None:
-        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
-            raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
-        self.decimals = decimals
-        self._quantum = Decimal(1).scaleb(-decimals, CONTEXT)
+        self._set_grid(decimals)
         if directory is not None:
             if payers is not None:
                 raise InvalidArgument("directory: give payers= or directory=, not both")
@@ -118,44 +117,12 @@ class InMemoryLedger(_Calls):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
-        """``value`` checked (see :func:`~vosengine.money.to_decimal`) and put on the
-        ledger's grid of decimals, never rounded."""
-        if type(value) is Decimal and value.is_finite():  # the common case, in two steps
-            try:
-                exact = _quantize(value, self._quantum)
-            except DecimalException:  # not finite, or off the grid: said below
-                pass
-            else:
-                if exact.adjusted() < MAX_INTEGER_DIGITS and (not positive or exact > ZERO):
-                    return exact
-        amount = to_decimal(value, field)
-        try:
-            exact = CONTEXT.quantize(amount, self._quantum)
-        except Inexact:
-            raise InvalidArgument(
-                f"{field}: {amount} has more than {self.decimals} decimals"
-            ) from None
-        if positive and exact <= ZERO:
-            raise InvalidArgument(f"{field}: {amount} is not positive")
-        return exact
-
-    def _adjustment(self, value: object, field: str) -> Decimal:
-        """An adjustment's amount: on the grid, either sign, not zero."""
-        amount = self._amount(value, field, positive=False)
-        if amount == 0:
-            raise InvalidArgument(f"{field}: an adjustment of 0 moves nothing")
-        return amount
-
     def _state(self, account_id: str) -> _State:
         try:
             return self._accounts[account_id]
         except (KeyError, TypeError):
             check_str(account_id, "account_id")
-            raise UnknownLedgerAccount(
-                f"ledger account {account_id!r} does not exist; open it first"
-                f" (ledger.open_account({account_id!r}))"
-            ) from None
+            raise unknown_account(account_id) from None
 
     def _idempotent(
         self, key: str, request: tuple[Any, ...], now: datetime, run: Callable[[], T]
@@ -340,76 +307,6 @@ class InMemoryLedger(_Calls):
             request = _request(kind, account_id, delta, actor, memo)
             return self._idempotent(key, request, now, run)
 
-    def recharge(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = "",
-    ) -> PaymentRecord:
-        """Add ``amount`` (> 0) to the balance."""
-        amount = self._amount(amount, "amount")
-        return self._move(
-            PaymentKind.RECHARGE,
-            account_id,
-            amount,
-            key=key,
-            actor=actor,
-            now=now,
-            memo=memo,
-            require_funds=False,
-        )
-
-    def deduct(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = "",
-    ) -> PaymentRecord:
-        """Take ``amount`` (> 0) from the balance; refused beyond what is available."""
-        amount = self._amount(amount, "amount")
-        return self._move(
-            PaymentKind.DEDUCT,
-            account_id,
-            amount.copy_negate(),
-            key=key,
-            actor=actor,
-            now=now,
-            memo=memo,
-            require_funds=True,
-        )
-
-    def adjust(
-        self,
-        account_id: str,
-        amount: Decimal,
-        *,
-        key: str,
-        actor: Actor,
-        now: datetime,
-        memo: str = "",
-    ) -> PaymentRecord:
-        """Move the balance by ``amount`` (either sign, not zero): a correction, never
-        refused for lack of funds."""
-        amount = self._adjustment(amount, "amount")
-        return self._move(
-            PaymentKind.ADJUST,
-            account_id,
-            amount,
-            key=key,
-            actor=actor,
-            now=now,
-            memo=memo,
-            require_funds=False,
-        )
-
     def adjust_many(
         self, postings: Sequence[Posting], *, actor: Actor, now: datetime
     ) -> list[PaymentRecord]:
@@ -420,16 +317,7 @@ class InMemoryLedger(_Calls):
         a no-op); a key used for another request refuses the whole batch with
         :class:`IdempotencyConflict`. Records come back in the order of ``postings``."""
         check_aware(now, "now")
-        checked: list[tuple[str, Decimal, str, str]] = []
-        for index, posting in enumerate(iterate(postings, "postings")):
-            if not isinstance(posting, tuple) or len(posting) != 4:
-                raise InvalidArgumentType(f"postings[{index}]: expected a Posting, got {posting!r}")
-            account_id, value, key, memo = posting
-            amount = self._adjustment(value, f"postings[{index}].amount")
-            _check_key(key, f"postings[{index}].key")
-            if not isinstance(memo, str):
-                raise InvalidArgumentType(f"postings[{index}].memo: expected a str, got {memo!r}")
-            checked.append((account_id, amount, key, memo))
+        checked = _checked_postings(postings, self._adjustment)
         kind = PaymentKind.ADJUST
         with self._lock:
             # check everything ...

@@ -37,6 +37,14 @@ class UnknownLedgerAccount(NotFound):
     """The ledger has no account with this id."""
 
 
+def unknown_account(account_id: str) -> UnknownLedgerAccount:
+    """The error every ledger raises for an account it does not have."""
+    return UnknownLedgerAccount(
+        f"ledger account {account_id!r} does not exist; open it first"
+        f" (ledger.open_account({account_id!r}))"
+    )
+
+
 class UnknownReservation(NotFound):
     """No open reservation has this id (settled, released, or never made)."""
 
@@ -77,6 +85,7 @@ class LedgerEventKind(enum.Enum):
     OVERDRAFT_WARNING = "overdraft_warning"
     SUSPEND_ACCOUNT = "suspend_account"
     CALL_BLOCKED = "call_blocked"
+    HOLD_EXPIRED = "hold_expired"  # a shared ledger freed a hold its node never closed
 
 
 @attrs.frozen(kw_only=True)

@@ -1,0 +1,55 @@
+"""The grid of amounts a ledger accepts: at most ``decimals`` decimals, never rounded.
+Shared by every :class:`~vosengine.ledger.Ledger` implementation."""
+
+from __future__ import annotations
+
+from decimal import Decimal, DecimalException, Inexact
+
+from ..errors import InvalidArgument
+from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal
+
+__all__: list[str] = []
+
+_quantize = CONTEXT.quantize
+
+
+class _Grid:
+    """``_amount`` and ``_adjustment`` on a ledger's grid of ``decimals``."""
+
+    decimals: int
+    _quantum: Decimal
+
+    def _set_grid(self, decimals: int) -> None:
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            raise InvalidArgument(f"decimals: {decimals!r} is outside 0..6")
+        self.decimals = decimals
+        self._quantum = Decimal(1).scaleb(-decimals, CONTEXT)
+
+    def _amount(self, value: object, field: str, *, positive: bool = True) -> Decimal:
+        """``value`` checked (see :func:`~vosengine.money.to_decimal`) and put on the
+        ledger's grid of decimals, never rounded."""
+        if type(value) is Decimal and value.is_finite():  # the common case, in two steps
+            try:
+                exact = _quantize(value, self._quantum)
+            except DecimalException:  # not finite, or off the grid: said below
+                pass
+            else:
+                if exact.adjusted() < MAX_INTEGER_DIGITS and (not positive or exact > ZERO):
+                    return exact
+        amount = to_decimal(value, field)
+        try:
+            exact = CONTEXT.quantize(amount, self._quantum)
+        except Inexact:
+            raise InvalidArgument(
+                f"{field}: {amount} has more than {self.decimals} decimals"
+            ) from None
+        if positive and exact <= ZERO:
+            raise InvalidArgument(f"{field}: {amount} is not positive")
+        return exact
+
+    def _adjustment(self, value: object, field: str) -> Decimal:
+        """An adjustment's amount: on the grid, either sign, not zero."""
+        amount = self._amount(value, field, positive=False)
+        if amount == 0:
+            raise InvalidArgument(f"{field}: an adjustment of 0 moves nothing")
+        return amount
