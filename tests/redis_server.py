@@ -34,7 +34,9 @@ class RedisServer:
     """One ``redis-server`` process; :meth:`stop` and :meth:`start` again keep its port, its
     directory and (with ``appendonly``) its data."""
 
-    def __init__(self, directory: Path, *, appendonly: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, appendonly: bool = False, appendfsync: str = "always"
+    ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             missing("redis-server is not installed (Debian: apt-get install redis-server)")
@@ -45,6 +47,7 @@ class RedisServer:
         self.binary = str(binary)
         self.directory = directory
         self.appendonly = appendonly
+        self.appendfsync = appendfsync  # "always": an acknowledged write is on disk
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -52,7 +55,7 @@ class RedisServer:
         arguments = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port)]
         arguments += ["--dir", str(self.directory), "--save", "", "--daemonize", "no"]
         arguments += ["--appendonly", "yes" if self.appendonly else "no"]
-        arguments += ["--appendfsync", "always"]  # an acknowledged write is on disk
+        arguments += ["--appendfsync", self.appendfsync]
         self.process = subprocess.Popen(
             arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

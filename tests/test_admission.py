@@ -43,7 +43,7 @@ def per_minute(price: str, *, prefix: str = "44", increments: tuple[int, int] = 
 class World:
     """top (wholesale) > agent (retail) > alice; bob under agent too."""
 
-    def __init__(self, *, balance: str = "1.00", **admission: Any) -> None:
+    def __init__(self, *, balance: str = "1.00", ledger: Any = None, **admission: Any) -> None:
         d = self.directory = AccountDirectory()
         d.add(Account(id="top", authorizations=FULL), actor=OP, now=AT)
         d.add(Account(id="agent", parent_id="top", authorizations=RETAIL), actor=OP, now=AT)
@@ -55,7 +55,7 @@ class World:
             "agent": per_minute("0.06"),
             "top": per_minute("0.04"),
         }
-        self.ledger = InMemoryLedger()
+        self.ledger = InMemoryLedger() if ledger is None else ledger
         for account in ("top", "agent", "alice", "bob"):
             self.ledger.open_account(account)
         if D(balance):

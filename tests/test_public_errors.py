@@ -32,7 +32,7 @@ from vosengine.accounts import Account, AccountDirectory, AgentPayments, Operato
 from vosengine.admission import Admission
 from vosengine.cdr import CDR, ChainBiller
 from vosengine.inventory import Inventory, MappingGateway, PasswordPolicy, Phone, PhoneCard
-from vosengine.ledger import InMemoryLedger, OperatorsOnly
+from vosengine.ledger import InMemoryLedger, OperatorsOnly, RedisLedger
 from vosengine.money import RoundingRule
 from vosengine.numbering import AllSections, DialPattern, NumberSection, RewriteRule
 from vosengine.policy import Admin, LoginLockout, LoginWindow, Policy, RedisWatcher
@@ -164,6 +164,30 @@ def _closed_watcher() -> RedisWatcher:
     return watcher
 
 
+_SERVERS: list[Any] = []
+
+
+def _redis_ledger() -> RedisLedger:
+    """A Redis ledger on a server of this module's own, stopped when the tests end."""
+    import atexit
+    import tempfile
+    from pathlib import Path
+
+    from .redis_server import RedisServer
+
+    if not _SERVERS:
+        server = RedisServer(Path(tempfile.mkdtemp(prefix="vosengine-redis-")))
+        server.start()
+        atexit.register(server.stop)
+        _SERVERS.append(server)
+    ledger = RedisLedger(_SERVERS[0].client(), prefix=f"walk{len(_INSTANCES)}:")
+    for account_id in ("alice", "bob"):
+        ledger.open_account(account_id, credit_limit=Decimal("10"))
+    ledger.recharge("alice", Decimal("5"), key="seed", actor=Operator(name="op"), now=AT)
+    ledger.reserve("alice", Decimal("1"), "call-1", now=AT)
+    return ledger
+
+
 def _factories() -> dict[type, Callable[[], Any]]:
     """A working instance of each class whose methods are entry points."""
     return {
@@ -174,6 +198,7 @@ def _factories() -> dict[type, Callable[[], Any]]:
         Admission: lambda: World().admission,
         ChainBiller: lambda: ChainBiller(World().directory, World().tables),
         InMemoryLedger: lambda: World().ledger,
+        RedisLedger: _redis_ledger,
         AllSections: lambda: AllSections([NumberSection(blocked={"44"})]),
         DialPattern: lambda: DialPattern("44*"),
         NumberSection: lambda: NumberSection(blocked={"44"}),

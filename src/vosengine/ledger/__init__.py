@@ -33,6 +33,10 @@ its own account only with *payment for this account*, into its sub-accounts only
 *payment for sub accounts*, and transfers only from its own account). Any :class:`Ledger`
 implementation takes the same rules.
 
+Several switch nodes share one :class:`RedisLedger` (``pip install 'vosengine[redis]'``): the
+same operations, each run whole on the Redis server, with idempotency keys and the holds of
+calls in progress that expire there (a node that dies never keeps money held).
+
 The package depends on money only: no account directory, no policy.
 """
 
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 from ._memory import InMemoryLedger
 from ._protocol import Ledger, OperatorsOnly, PayerRules
+from ._redis import RedisLedger
 from ._values import (
     Balance,
     IdempotencyConflict,
@@ -69,6 +74,7 @@ __all__ = [
     "PaymentKind",
     "PaymentRecord",
     "Posting",
+    "RedisLedger",
     "Reservation",
     "UnknownLedgerAccount",
     "UnknownReservation",

@@ -1,0 +1,227 @@
+"""What only a ledger shared by several nodes must do: processes reserving against one
+account at once, a restart of Redis, a node that dies holding a hold, a reply lost on the
+network, and keys that live by Redis' clock. (Everything a ledger does runs on both ledgers
+in ``test_ledger.py``.)"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vosengine.accounts import Operator
+from vosengine.errors import InvalidArgument, InvalidArgumentType, Unavailable
+from vosengine.ledger import (
+    InsufficientFunds,
+    LedgerEventKind,
+    RedisLedger,
+    UnknownReservation,
+)
+from vosengine.ledger._redis_wire import MAX_QUANTA
+
+from .redis_server import RedisServer
+
+D = Decimal
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+OP = Operator(name="billing")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A server of this test's own, with an append-only file written at every command."""
+    server = RedisServer(tmp_path, appendonly=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _reserve_and_settle(port: int, worker: int) -> tuple[int, int]:
+    """One node: 150 calls against the shared account, each reserved then settled or
+    released; how many were admitted and settled."""
+    import redis
+
+    ledger = RedisLedger(redis.Redis(host="127.0.0.1", port=port, socket_timeout=5))
+    admitted = settled = 0
+    for call in range(150):
+        try:
+            hold = ledger.reserve("shared", D("1.5"), f"{worker}-{call}", now=NOW)
+        except InsufficientFunds:
+            continue
+        admitted += 1
+        if call % 3:
+            ledger.settle(hold.id, D("1"), now=NOW)
+            settled += 1
+        else:
+            ledger.release(hold.id, now=NOW)
+    return admitted, settled
+
+
+def test_processes_reserving_at_once_never_pass_the_credit_limit(server: RedisServer) -> None:
+    ledger = RedisLedger(server.client())
+    ledger.open_account("shared", credit_limit=D("100"))
+    ledger.recharge("shared", D("200"), key="seed", actor=OP, now=NOW)
+    # each hold is settled or released at once, so no more than 300 / 1.5 = 200 are open; the
+    # settles eat the balance until the account refuses
+    with ProcessPoolExecutor(4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_reserve_and_settle, [server.port] * 4, range(4)))
+    settled = sum(s for _, s in results)
+    balance = ledger.balance("shared")
+    assert balance.reserved == 0 and ledger.open_reservations() == []
+    assert balance.balance == D("200") - settled  # no settle lost
+    assert balance.available >= 0  # the credit limit held
+    calls = [r for r in ledger.records(account_id="shared") if r.memo != ""]
+    assert len(calls) == settled
+    ledger._check()
+
+
+def test_a_restart_with_the_append_only_file_loses_no_acknowledged_operation(
+    server: RedisServer,
+) -> None:
+    ledger = RedisLedger(server.client())
+    ledger.open_account("alice", credit_limit=D("10"))
+    ledger.open_account("bob")
+    first = ledger.recharge("alice", D("50"), key="k1", actor=OP, now=NOW)
+    ledger.transfer("alice", "bob", D("20"), key="k2", actor=OP, now=NOW)
+    hold = ledger.reserve("alice", D("5"), "call-1", now=NOW)
+    before = (ledger.balance("alice"), ledger.balance("bob"), ledger.records())
+    server.process.kill()  # type: ignore[union-attr]  # SIGKILL: no shutdown save
+    server.process.wait()  # type: ignore[union-attr]
+    server.process = None
+    server.start()
+    ledger = RedisLedger(server.client())
+    assert (ledger.balance("alice"), ledger.balance("bob"), ledger.records()) == before
+    assert ledger.recharge("alice", D("50"), key="k1", actor=OP, now=NOW) == first  # replayed
+    assert ledger.open_reservations() == [hold]
+    ledger.settle(hold.id, D("2"), now=NOW)
+    ledger._check()
+
+
+def test_a_hold_whose_node_died_is_freed_after_its_ttl(server: RedisServer) -> None:
+    ledger = RedisLedger(server.client(), hold_ttl=timedelta(milliseconds=200))
+    ledger.open_account("alice", credit_limit=D("10"))
+    hold = ledger.reserve("alice", D("4"), "call-1", now=NOW)
+    kept = ledger.reserve("alice", D("1"), "call-2", now=NOW)
+    time.sleep(0.1)
+    ledger.grow(kept.id, D("1"), now=NOW)  # a grow starts its deadline again
+    assert ledger.balance("alice").reserved == D("6")
+    time.sleep(0.15)
+    assert ledger.balance("alice").reserved == D("2")  # call-1's node never came back
+    assert ledger.open_reservations() == [kept._replace(amount=D("2"))]
+    (event,) = ledger.drain_events()
+    assert event.kind is LedgerEventKind.HOLD_EXPIRED
+    assert event.detail == "hold 1 of call 'call-1' (4.0000) outlived hold_ttl and was freed"
+    assert event.available == D("8")
+    with pytest.raises(UnknownReservation, match="reservation 1 is not open"):
+        ledger.settle(hold.id, D("1"), now=NOW)
+    ledger.settle(kept.id, D("1"), now=NOW)
+    ledger._check()
+
+
+def test_a_key_lives_its_retention_by_redis_clock(server: RedisServer) -> None:
+    ledger = RedisLedger(server.client(), key_retention=timedelta(milliseconds=200))
+    ledger.open_account("alice")
+    first = ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW)
+    assert ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW) == first
+    time.sleep(0.3)
+    again = ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW)
+    assert again != first and again.balance_after == D("10")
+
+
+class _LostReplies:
+    """A client whose scripts run on the server, and whose next ``lose`` replies are lost on
+    the way back (the network failed after Redis applied the operation)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.lose = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def register_script(self, source: str) -> Any:
+        script = self.client.register_script(source)
+
+        def run(**kw: Any) -> Any:
+            reply = script(**kw)
+            if self.lose:
+                self.lose -= 1
+                from redis.exceptions import ConnectionError
+
+                raise ConnectionError("Connection reset by peer")
+            return reply
+
+        return run
+
+
+def test_a_reply_lost_on_the_network_is_unavailable_and_a_retry_applies_once(
+    server: RedisServer,
+) -> None:
+    client = _LostReplies(server.client())
+    ledger = RedisLedger(client)
+    ledger.open_account("alice")
+    ledger.open_account("bob")
+    client.lose = 1
+    with pytest.raises(Unavailable, match="may or may not have been applied"):
+        ledger.recharge("alice", D("5"), key="k1", actor=OP, now=NOW)
+    record = ledger.recharge("alice", D("5"), key="k1", actor=OP, now=NOW)
+    assert ledger.balance("alice").balance == D("5") and ledger.records() == [record]
+    client.lose = 1
+    with pytest.raises(Unavailable):
+        ledger.transfer("alice", "bob", D("2"), key="k2", actor=OP, now=NOW)
+    ledger.transfer("alice", "bob", D("2"), key="k2", actor=OP, now=NOW)
+    hold = ledger.reserve("alice", D("1"), "call-1", now=NOW)
+    client.lose = 1
+    with pytest.raises(Unavailable):
+        ledger.settle_call(hold.id, [("alice", D("1")), ("bob", D("0.5"))], key="c1", now=NOW)
+    ledger.settle_call(hold.id, [("alice", D("1")), ("bob", D("0.5"))], key="c1", now=NOW)
+    assert ledger.balance("alice").balance == D("2") and ledger.balance("bob").balance == D("1.5")
+    ledger._check()
+
+
+def test_a_server_that_is_gone_is_unavailable(server: RedisServer) -> None:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    ledger = RedisLedger(server.client(retry=Retry(NoBackoff(), 0)))
+    ledger.open_account("alice")
+    server.stop()
+    with pytest.raises(Unavailable, match="did not answer"):
+        ledger.balance("alice")
+    with pytest.raises(Unavailable, match="did not answer"):
+        ledger.records()
+    with pytest.raises(Unavailable, match="did not answer"):
+        RedisLedger(server.client(retry=Retry(NoBackoff(), 0)), prefix="other:")
+
+
+def test_a_ledger_and_its_arguments_are_checked(server: RedisServer) -> None:
+    client = server.client()
+    with pytest.raises(InvalidArgumentType, match="client"):
+        RedisLedger(object())
+    with pytest.raises(InvalidArgument, match="prefix"):
+        RedisLedger(client, prefix="")
+    with pytest.raises(InvalidArgumentType, match="hold_ttl"):
+        RedisLedger(client, hold_ttl=60)
+    RedisLedger(client, prefix="shop:", decimals=2)
+    with pytest.raises(InvalidArgument, match="keeps 2 decimals, not 4"):
+        RedisLedger(client, prefix="shop:")
+    ledger = RedisLedger(client)
+    ledger.open_account("alice")
+    big = D(MAX_QUANTA + 1).scaleb(-4)
+    with pytest.raises(InvalidArgument, match="beyond what a Redis ledger holds"):
+        ledger.recharge("alice", big, key="k", actor=OP, now=NOW)
+    ledger.recharge("alice", D(MAX_QUANTA).scaleb(-4), key="k1", actor=OP, now=NOW)
+    with pytest.raises(InvalidArgument, match="beyond what a Redis ledger holds"):
+        ledger.recharge("alice", D("1"), key="k2", actor=OP, now=NOW)
+    assert ledger.balance("alice").balance == D(MAX_QUANTA).scaleb(-4)
+    with pytest.raises(InvalidArgumentType, match="reservation_id"):
+        ledger.release(True, now=NOW)  # type: ignore[arg-type]
+    ledger._check()
