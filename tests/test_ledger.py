@@ -79,9 +79,8 @@ def kind(request: pytest.FixtureRequest) -> Iterator[str]:
         new_ledger = InMemoryLedger
 
 
-def memory_only(kind: str, why: str) -> None:
-    if kind != "memory":
-        pytest.skip(why)
+#: A test of the in-memory ledger alone (the fixture's parameters, narrowed).
+IN_MEMORY = pytest.mark.parametrize("kind", ["memory"], indirect=True)
 
 
 def account_ids(ledger: Any) -> list[str]:
@@ -156,8 +155,8 @@ def test_idempotency_keys() -> None:
     )
 
 
-def test_a_key_is_remembered_for_its_retention_and_then_forgotten(kind: str) -> None:
-    memory_only(kind, "a Redis key lives key_retention by Redis' clock: see test_ledger_redis")
+@IN_MEMORY  # a Redis key lives key_retention by Redis' clock: see test_ledger_redis
+def test_a_key_is_remembered_for_its_retention_and_then_forgotten() -> None:
     ledger = make(key_retention=timedelta(minutes=10))
     first = ledger.recharge("alice", D("5"), key="k", actor=OP, now=NOW)
     later = NOW + timedelta(minutes=9, seconds=59)
@@ -256,6 +255,7 @@ def test_the_records_of_one_account_are_its_own_in_order() -> None:
         )
     assert [r.amount for r in ledger.records(account_id="bob")] == [D(2), D(4), D(6)]
     assert ledger.records(account_id="nobody") == []
+    assert ledger.open_reservations(account_id="nobody") == []
     assert ledger.records() == sorted(ledger.records(), key=lambda r: r.id)
 
 
@@ -548,10 +548,10 @@ def test_concurrent_reservations_never_pass_the_credit_limit() -> None:
     ledger._check()
 
 
+@IN_MEMORY  # the strategy builds in-memory ledgers
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # kind: read only
 @given(state=ledgers_with_operations())
-def test_the_ledger_conserves_money(state: tuple[InMemoryLedger, list[Any]], kind: str) -> None:
-    memory_only(kind, "the strategy builds in-memory ledgers")
+def test_the_ledger_conserves_money(state: tuple[InMemoryLedger, list[Any]]) -> None:
     ledger, applied = state
     ledger._check()
     total = sum((ledger.balance(a).balance for a in ledger._accounts), D(0))

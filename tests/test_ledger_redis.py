@@ -5,6 +5,7 @@ in ``test_ledger.py``.)"""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import time
 from collections.abc import Iterator
@@ -15,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vosengine.accounts import Operator
-from vosengine.errors import InvalidArgument, InvalidArgumentType, Unavailable
+from vosengine.errors import InvalidArgument, InvalidArgumentType, Unavailable, VosEngineError
 from vosengine.ledger import (
+    InMemoryLedger,
     InsufficientFunds,
     LedgerEventKind,
+    OverdraftAction,
+    Posting,
     RedisLedger,
     UnknownReservation,
 )
@@ -40,6 +46,20 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
     server.start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+_PREFIXES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One server for the examples of a property: each example has a prefix of its own."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server.client()
     finally:
         server.stop()
 
@@ -225,3 +245,88 @@ def test_a_ledger_and_its_arguments_are_checked(server: RedisServer) -> None:
     with pytest.raises(InvalidArgumentType, match="reservation_id"):
         ledger.release(True, now=NOW)  # type: ignore[arg-type]
     ledger._check()
+
+
+# -- the two ledgers side by side --------------------------------------------------------------
+
+_ACCOUNTS = ["a", "b", "c"]
+_AMOUNTS = st.decimals(min_value=0, max_value=40, places=2)
+_OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                *("recharge", "deduct", "adjust", "transfer", "limit", "reserve", "grow"),
+                *("settle", "release", "settle_call", "adjust_many", "drain"),
+            ]
+        ),
+        st.sampled_from(_ACCOUNTS),
+        st.sampled_from(_ACCOUNTS),
+        _AMOUNTS,
+        st.integers(0, 5),  # which key (a few repeat, with the same or other arguments)
+        st.integers(1, 6),  # which reservation
+    ),
+    max_size=30,
+)
+
+
+def _apply(ledger: Any, operation: tuple[Any, ...]) -> Any:
+    """One operation, and what came of it: its result, or its error's type and message."""
+    name, account, other, amount, key_index, hold = operation
+    key = f"k{key_index}"
+    try:
+        if name in ("recharge", "deduct", "adjust"):
+            return getattr(ledger, name)(account, amount, key=key, actor=OP, now=NOW)
+        if name == "transfer":
+            return ledger.transfer(account, other, amount, key=key, actor=OP, now=NOW)
+        if name == "limit":
+            return ledger.set_credit_limit(account, amount, key=key, actor=OP, now=NOW)
+        if name == "reserve":
+            return ledger.reserve(account, amount, f"call-{key_index}", now=NOW)
+        if name == "grow":
+            return ledger.grow(hold, amount, now=NOW)
+        if name == "settle":
+            return ledger.settle(hold, amount, now=NOW)
+        if name == "release":
+            return ledger.release(hold, now=NOW)
+        if name == "settle_call":
+            charges = [(account, amount)] + ([(other, amount / 2)] if other != account else [])
+            return ledger.settle_call(hold, charges, key=key, now=NOW)
+        if name == "adjust_many":
+            postings = [Posting(account, amount, key), Posting(other, -amount, f"{key}x")]
+            return ledger.adjust_many(postings, actor=OP, now=NOW)
+        return ledger.drain_records(), ledger.drain_events()
+    except VosEngineError as error:
+        return type(error), str(error)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    operations=_OPERATIONS,
+    limits=st.lists(_AMOUNTS, min_size=3, max_size=3),
+    overdrafts=st.lists(st.sampled_from(list(OverdraftAction)), min_size=3, max_size=3),
+)
+def test_the_shared_ledger_answers_every_operation_as_the_embedded_one(
+    shared_client: Any,
+    operations: list[tuple[Any, ...]],
+    limits: list[Decimal],
+    overdrafts: list[OverdraftAction],
+) -> None:
+    """Random operations (keys reused with the same and other arguments, unknown and closed
+    reservations, amounts off the grid, refusals) give the same records, reservations, errors,
+    balances and events on both ledgers."""
+    memory = InMemoryLedger()
+    shared = RedisLedger(shared_client, prefix=f"same{next(_PREFIXES)}:")
+    for account, limit, overdraft in zip(_ACCOUNTS, limits, overdrafts, strict=True):
+        for ledger in (memory, shared):
+            ledger.open_account(account, credit_limit=limit, overdraft=overdraft, low_balance=D(5))
+    for operation in operations:
+        assert _apply(shared, operation) == _apply(memory, operation), operation
+    for account in _ACCOUNTS:
+        assert shared.balance(account) == memory.balance(account)
+        assert shared.open_reservations(account_id=account) == memory.open_reservations(
+            account_id=account
+        )
+    assert shared.records() == memory.records()
+    assert shared.drain_events() == memory.drain_events()
+    shared._check()
+    memory._check()

@@ -363,6 +363,7 @@ return '[' .. table.concat(out, ',') .. ']'
 HOLDS = r"""
 local ids
 if ARGV[3] then
+  if redis.call('EXISTS', P .. 'a:' .. ARGV[3]) == 0 then return {} end  -- none, as in memory
   ids = redis.call('ZRANGE', P .. 'hs:' .. account(ARGV[3]).id, 0, -1)
 else
   ids = redis.call('SMEMBERS', P .. 'hs')
