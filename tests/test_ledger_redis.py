@@ -163,6 +163,7 @@ class _LostReplies:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.lose = 0
+        self.refuse: str | None = None  # the server's refusal of the next script
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
@@ -171,6 +172,11 @@ class _LostReplies:
         script = self.client.register_script(source)
 
         def run(**kw: Any) -> Any:
+            if self.refuse is not None:
+                from redis.exceptions import ResponseError
+
+                refusal, self.refuse = self.refuse, None
+                raise ResponseError(refusal)
             reply = script(**kw)
             if self.lose:
                 self.lose -= 1
@@ -204,6 +210,10 @@ def test_a_reply_lost_on_the_network_is_unavailable_and_a_retry_applies_once(
         ledger.settle_call(hold.id, [("alice", D("1")), ("bob", D("0.5"))], key="c1", now=NOW)
     ledger.settle_call(hold.id, [("alice", D("1")), ("bob", D("0.5"))], key="c1", now=NOW)
     assert ledger.balance("alice").balance == D("2") and ledger.balance("bob").balance == D("1.5")
+    client.refuse = "READONLY You can't write against a read only replica."
+    with pytest.raises(Unavailable, match=r"Redis refused move .*READONLY.*nothing was applied"):
+        ledger.deduct("alice", D("1"), key="k3", actor=OP, now=NOW)
+    assert ledger.balance("alice").balance == D("2")
     ledger._check()
 
 
@@ -330,3 +340,28 @@ def test_the_shared_ledger_answers_every_operation_as_the_embedded_one(
     assert shared.drain_events() == memory.drain_events()
     shared._check()
     memory._check()
+
+
+def test_admission_on_the_shared_ledger_holds_and_posts_every_level_once(
+    shared_client: Any,
+) -> None:
+    from vosengine.admission import Admitted, Rejected, Settled
+
+    from .test_admission import AT, World
+
+    world = World(ledger=RedisLedger(shared_client, prefix=f"adm{next(_PREFIXES)}:"))
+    admitted = world.admit()
+    assert isinstance(admitted, Admitted)
+    assert world.ledger.balance("alice").reserved == admitted.reservation.amount > 0
+    other = world.admit(call_id="call-2")  # the first call holds the whole balance
+    assert isinstance(other, Rejected) and other.sip_status == 402
+    assert "has 0.0000 available" in other.detail
+    cdr = world.cdr(admitted, 90, callee="+44 20 7946 0958")
+    settled = world.admission.finish(admitted, cdr, at=AT + timedelta(minutes=2))
+    assert isinstance(settled, Settled)
+    balances = {a: world.ledger.balance(a).balance for a in ("alice", "agent", "top")}
+    assert balances == {"alice": D("0.8"), "agent": D("-0.12"), "top": D("-0.08")}
+    assert world.admission.finish(admitted, cdr, at=AT + timedelta(minutes=3)) == settled
+    assert {a: world.ledger.balance(a).balance for a in balances} == balances
+    assert world.ledger.balance("alice").reserved == 0
+    world.ledger._check()

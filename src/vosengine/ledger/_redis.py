@@ -72,9 +72,15 @@ class RedisLedger(_Payments, _Wire, _Grid):
     or releasing it is freed by the next operation on its account, with a ``HOLD_EXPIRED``
     event (``hold_ttl`` must outlast the longest call; admission bounds every call).
 
+    Payment records stay in Redis until a node takes them (:meth:`drain_records`, which hands
+    each record to one caller only), so the host drains them into its own store. A drain whose
+    reply is lost on the network loses that batch: a host that cannot afford it exports
+    :meth:`records` first.
+
     When Redis does not answer, an operation raises :class:`~vosengine.errors.Unavailable`:
     it may or may not have been applied, and one with a key is retried safely with the same
-    key. Keys live under ``prefix``; every node of a ledger gives the same ``prefix`` and
+    key; when Redis refuses to run it (a replica after a failover, out of memory), nothing
+    was applied. Keys live under ``prefix``; every node of a ledger gives the same ``prefix`` and
     ``decimals`` (the first node records its ``decimals``; a node that differs is refused)."""
 
     def __init__(

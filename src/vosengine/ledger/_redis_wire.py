@@ -77,6 +77,7 @@ class _Wire:
                 for account_id in accounts:
                     if not self._call(self.client.exists, self.prefix + "a:" + account_id):
                         raise unknown_account(account_id) from None
+                raise unknown_account(accounts[0] if accounts else "?") from None
             elif code == "VOSFUNDS":
                 raise _Funds(self._money(rest.split(" ", 1)[0])) from None
             elif code == "VOSNORESERVATION":
@@ -89,7 +90,12 @@ class _Wire:
                 raise InvalidArgument(
                     f"{name}: a result beyond what a Redis ledger holds ({MAX_QUANTA} quanta)"
                 ) from None
-            raise
+            elif code in ("VOSCONFLICT", "VOSNOTOWN"):
+                raise  # the caller words it
+            # the server refused to run it (a replica after a failover, out of memory ...)
+            raise Unavailable(
+                f"ledger {self.prefix!r}: Redis refused {name} ({error}); nothing was applied"
+            ) from error
         except self._errors.RedisError as error:
             raise Unavailable(
                 f"ledger {self.prefix!r}: Redis did not answer {name} ({error}); it may or may"
