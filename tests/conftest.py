@@ -155,3 +155,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A client of one ``redis-server`` shared by a module's tests (each test keeps its keys
+    apart, under a prefix of its own), stopped after the module."""
+    from .redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server.client()
+    finally:
+        server.stop()

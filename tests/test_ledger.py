@@ -35,8 +35,6 @@ from vosengine.ledger import (
 from vosengine.ledger._redis import RedisLedger
 from vosengine.testing import ledgers_with_operations
 
-from .redis_server import RedisServer
-
 D = Decimal
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 OP = Operator(name="billing")
@@ -45,16 +43,6 @@ OP = Operator(name="billing")
 # -- every test on both ledgers: the embedded one, and the shared one on a real Redis ----------
 
 new_ledger: Callable[..., Any] = InMemoryLedger
-
-
-@pytest.fixture(scope="module")
-def redis_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server.client()
-    finally:
-        server.stop()
 
 
 _PREFIXES = itertools.count()

@@ -53,17 +53,6 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
 _PREFIXES = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One server for the examples of a property: each example has a prefix of its own."""
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server.client()
-    finally:
-        server.stop()
-
-
 def _reserve_and_settle(port: int, worker: int) -> tuple[int, int]:
     """One node: 150 calls against the shared account, each reserved then settled or
     released; how many were admitted and settled."""
@@ -316,7 +305,7 @@ def _apply(ledger: Any, operation: tuple[Any, ...]) -> Any:
     overdrafts=st.lists(st.sampled_from(list(OverdraftAction)), min_size=3, max_size=3),
 )
 def test_the_shared_ledger_answers_every_operation_as_the_embedded_one(
-    shared_client: Any,
+    redis_client: Any,
     operations: list[tuple[Any, ...]],
     limits: list[Decimal],
     overdrafts: list[OverdraftAction],
@@ -325,7 +314,7 @@ def test_the_shared_ledger_answers_every_operation_as_the_embedded_one(
     reservations, amounts off the grid, refusals) give the same records, reservations, errors,
     balances and events on both ledgers."""
     memory = InMemoryLedger()
-    shared = RedisLedger(shared_client, prefix=f"same{next(_PREFIXES)}:")
+    shared = RedisLedger(redis_client, prefix=f"same{next(_PREFIXES)}:")
     for account, limit, overdraft in zip(_ACCOUNTS, limits, overdrafts, strict=True):
         for ledger in (memory, shared):
             ledger.open_account(account, credit_limit=limit, overdraft=overdraft, low_balance=D(5))
@@ -343,13 +332,13 @@ def test_the_shared_ledger_answers_every_operation_as_the_embedded_one(
 
 
 def test_admission_on_the_shared_ledger_holds_and_posts_every_level_once(
-    shared_client: Any,
+    redis_client: Any,
 ) -> None:
     from vosengine.admission import Admitted, Rejected, Settled
 
     from .test_admission import AT, World
 
-    world = World(ledger=RedisLedger(shared_client, prefix=f"adm{next(_PREFIXES)}:"))
+    world = World(ledger=RedisLedger(redis_client, prefix=f"adm{next(_PREFIXES)}:"))
     admitted = world.admit()
     assert isinstance(admitted, Admitted)
     assert world.ledger.balance("alice").reserved == admitted.reservation.amount > 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .._checks import check_type, iterate
 from .._time import check_aware
 from ..errors import InvalidArgument, InvalidArgumentType
-from ..money import CONTEXT, ZERO
+from ..money import CONTEXT
 from ._values import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -47,6 +47,7 @@ class _Calls:
     _events: list[LedgerEvent]
     _reservation_ids: itertools.count[int]
     _amount: Callable[..., Decimal]
+    _at_least_zero: Callable[[object, str], Decimal]
     _state: Callable[[str], _State]
     _watch: Callable[[str, _State, Decimal, datetime], None]
     _record: Callable[..., PaymentRecord]
@@ -96,9 +97,7 @@ class _Calls:
         """Hold ``amount`` (>= 0) for a call. Beyond ``available`` the overdraft action
         decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
         ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
-        amount = self._amount(amount, "amount", positive=False)
-        if amount < ZERO:
-            raise InvalidArgument(f"amount: {amount} is negative")
+        amount = self._at_least_zero(amount, "amount")
         check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)
@@ -168,9 +167,7 @@ class _Calls:
 
     def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord:
         """Charge a call's cost (>= 0, may exceed what was held) and free its hold."""
-        charge = self._amount(charge, "charge", positive=False)
-        if charge < ZERO:
-            raise InvalidArgument(f"charge: {charge} is negative")
+        charge = self._at_least_zero(charge, "charge")
         check_aware(now, "now")
         with self._lock:
             reservation = _find(self._reservations, reservation_id, pop=True)
@@ -202,7 +199,7 @@ class _Calls:
         :class:`IdempotencyConflict`."""
         _check_key(key, "key")
         check_aware(now, "now")
-        checked = _checked_charges(charges, self._amount)
+        checked = _checked_charges(charges, self._at_least_zero)
         request = ("call", reservation_id, tuple(checked))
         with self._lock:
             done = self._done.get(key)
@@ -256,10 +253,10 @@ class _Calls:
 
 
 def _checked_charges(
-    charges: Sequence[tuple[str, Decimal]], amount_of: Callable[..., Decimal]
+    charges: Sequence[tuple[str, Decimal]], at_least_zero: Callable[[object, str], Decimal]
 ) -> list[tuple[str, Decimal]]:
     """A chain settlement's ``(account id, amount >= 0)`` pairs, each amount on the ledger's
-    grid (``amount_of``), no account twice; an error naming the pair otherwise."""
+    grid (``at_least_zero``), no account twice; an error naming the pair otherwise."""
     if isinstance(charges, str | bytes) or not isinstance(charges, Sequence) or not charges:
         raise InvalidArgumentType(
             f"charges: expected a non-empty sequence of (account id, amount), got {charges!r}"
@@ -270,9 +267,7 @@ def _checked_charges(
             raise InvalidArgumentType(
                 f"charges[{index}]: expected (account id, amount), got {pair!r}"
             )
-        amount = amount_of(pair[1], f"charges[{index}].amount", positive=False)
-        if amount < ZERO:
-            raise InvalidArgument(f"charges[{index}].amount: {amount} is negative")
+        amount = at_least_zero(pair[1], f"charges[{index}].amount")
         checked.append((pair[0], amount))
     if len({account_id for account_id, _ in checked}) != len(checked):
         raise InvalidArgument(f"charges: an account is charged twice in {charges!r}")

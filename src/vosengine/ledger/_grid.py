@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal, DecimalException, Inexact
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, MAX_INTEGER_DIGITS, ZERO, to_decimal
+from ._values import OverdraftAction
 
 __all__: list[str] = []
 
@@ -53,3 +54,24 @@ class _Grid:
         if amount == 0:
             raise InvalidArgument(f"{field}: an adjustment of 0 moves nothing")
         return amount
+
+    def _at_least_zero(self, value: object, field: str) -> Decimal:
+        """An amount on the grid that may be zero, not negative (a hold, a charge, a
+        limit)."""
+        amount = self._amount(value, field, positive=False)
+        if amount < ZERO:
+            raise InvalidArgument(f"{field}: {amount} is negative")
+        return amount
+
+    def _account_terms(
+        self, account_id: object, credit_limit: object, overdraft: object, low_balance: object
+    ) -> tuple[Decimal, Decimal | None]:
+        """A new account's credit limit and low-balance threshold, every argument checked."""
+        if not isinstance(account_id, str) or not account_id:
+            raise InvalidArgument(f"account_id: expected a non-empty str, got {account_id!r}")
+        limit = self._at_least_zero(credit_limit, "credit_limit")
+        if not isinstance(overdraft, OverdraftAction):
+            raise InvalidArgumentType(f"overdraft: expected an OverdraftAction, got {overdraft!r}")
+        if low_balance is None:
+            return limit, None
+        return limit, self._amount(low_balance, "low_balance", positive=False)

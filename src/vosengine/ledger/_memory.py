@@ -202,18 +202,7 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
         low_balance: Decimal | None = None,
     ) -> Balance:
         """Open an account with a zero balance."""
-        if not isinstance(account_id, str) or not account_id:
-            raise InvalidArgument(f"account_id: expected a non-empty str, got {account_id!r}")
-        limit = self._amount(credit_limit, "credit_limit", positive=False)
-        if limit < 0:
-            raise InvalidArgument(f"credit_limit: {limit} is negative")
-        if not isinstance(overdraft, OverdraftAction):
-            raise InvalidArgumentType(f"overdraft: expected an OverdraftAction, got {overdraft!r}")
-        threshold = (
-            None
-            if low_balance is None
-            else self._amount(low_balance, "low_balance", positive=False)
-        )
+        limit, threshold = self._account_terms(account_id, credit_limit, overdraft, low_balance)
         with self._lock:
             if account_id in self._accounts:
                 raise InvalidArgument(f"account_id: ledger account {account_id!r} exists")
@@ -409,9 +398,7 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
         memo: str = "",
     ) -> PaymentRecord:
         """Set how far below zero the balance may go (>= 0)."""
-        limit = self._amount(limit, "limit", positive=False)
-        if limit < 0:
-            raise InvalidArgument(f"limit: {limit} is negative")
+        limit = self._at_least_zero(limit, "limit")
         check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)

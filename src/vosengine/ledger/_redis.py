@@ -140,18 +140,8 @@ class RedisLedger(_Payments, _Wire, _Grid):
         low_balance: Decimal | None = None,
     ) -> Balance:
         """Open an account with a zero balance."""
-        if not isinstance(account_id, str) or not account_id:
-            raise InvalidArgument(f"account_id: expected a non-empty str, got {account_id!r}")
-        limit = self._amount(credit_limit, "credit_limit", positive=False)
-        if limit < 0:
-            raise InvalidArgument(f"credit_limit: {limit} is negative")
-        if not isinstance(overdraft, OverdraftAction):
-            raise InvalidArgumentType(f"overdraft: expected an OverdraftAction, got {overdraft!r}")
-        threshold = (
-            ""
-            if low_balance is None
-            else self._quanta(self._amount(low_balance, "low_balance", positive=False), "low")
-        )
+        limit, low = self._account_terms(account_id, credit_limit, overdraft, low_balance)
+        threshold = "" if low is None else self._quanta(low, "low_balance")
         args = [account_id, self._quanta(limit, "credit_limit"), overdraft.value, threshold]
         self._run("open", None, args, accounts=(account_id,))
         return Balance(account_id=account_id, balance=ZERO, credit_limit=limit, reserved=ZERO)
@@ -307,9 +297,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
         memo: str = "",
     ) -> PaymentRecord:
         """Set how far below zero the balance may go (>= 0)."""
-        limit = self._amount(limit, "limit", positive=False)
-        if limit < 0:
-            raise InvalidArgument(f"limit: {limit} is negative")
+        limit = self._at_least_zero(limit, "limit")
         check_aware(now, "now")
         check_str(account_id, "account_id")
         _check_key(key, "key")
@@ -335,9 +323,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
     ) -> Reservation:
         """Hold ``amount`` (>= 0) for a call, by the account's overdraft rule (see
         :meth:`InMemoryLedger.reserve <vosengine.ledger.InMemoryLedger.reserve>`)."""
-        amount = self._amount(amount, "amount", positive=False)
-        if amount < ZERO:
-            raise InvalidArgument(f"amount: {amount} is negative")
+        amount = self._at_least_zero(amount, "amount")
         check_aware(now, "now")
         check_str(account_id, "account_id")
         check_str(call_id, "call_id")
@@ -383,9 +369,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
 
     def settle(self, reservation_id: int, charge: Decimal, *, now: datetime) -> PaymentRecord:
         """Charge a call's cost (>= 0, may exceed what was held) and free its hold."""
-        charge = self._amount(charge, "charge", positive=False)
-        if charge < ZERO:
-            raise InvalidArgument(f"charge: {charge} is negative")
+        charge = self._at_least_zero(charge, "charge")
         check_aware(now, "now")
         hid = self._hold_id(reservation_id)
         try:
@@ -406,7 +390,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
         <vosengine.ledger.InMemoryLedger.settle_call>`)."""
         _check_key(key, "key")
         check_aware(now, "now")
-        checked = _checked_charges(charges, self._amount)
+        checked = _checked_charges(charges, self._at_least_zero)
         hid = self._hold_id(reservation_id)
         request = json.dumps(("call", reservation_id, checked), default=str)
         args = [hid, key, request, self._retention]
