@@ -92,6 +92,9 @@ def test_a_reload_brings_every_change_of_another_node(tmp_path: Path, reload: st
         ("p4, admin:bob, 1x, 08:00, 18:00, UTC", "login window"),
         ("p4, admin:bob, 12, 8 o'clock, 18:00, UTC", "login window"),
         ("p4, admin:bob, 12, 08:00, 18:00, Mars/Olympus", "Mars/Olympus"),
+        ("p4, admin:bob, 12, 08:00, 18:00", "cannot be read"),
+        ("p6, key:k9", "cannot be read"),
+        ("p7, admin:bob", "cannot be read"),
     ],
 )
 def test_a_reload_that_finds_a_broken_policy_changes_nothing(

@@ -38,7 +38,7 @@ from .._checks import check_rows, check_str, check_type
 from .._net import Networks, address_key
 from .._time import check_aware
 from ..accounts import AccountDirectory, AgentAction
-from ..errors import InvalidArgument, InvalidArgumentType, Unavailable
+from ..errors import InvalidArgument, InvalidArgumentType, Unavailable, VosEngineError
 from ..verdicts import Decision
 from ._admin import Admin, LoginWindow, in_window
 from ._compiled import _Compiled, _whose
@@ -163,8 +163,8 @@ class Policy(_Review):
             watcher.update()
 
     def reload(self) -> None:
-        """Load the whole policy again from the Casbin adapter (what a watcher's message does,
-        see :meth:`watch`; ``policy.enforcer.load_policy()`` does the same): every view the
+        """Load the whole policy again from the Casbin adapter (what a message of the watcher
+        given to ``Policy(watcher=)`` does, and ``policy.enforcer.load_policy()``): every view the
         policy derives from Casbin is rebuilt and every compiled decision dropped, so the next
         decision follows what was loaded. A loaded policy this policy cannot read raises
         :class:`~vosengine.errors.InvalidArgument` and changes nothing, Casbin's model
@@ -176,6 +176,27 @@ class Policy(_Review):
     def _load_admins(self) -> None:
         """Rebuild the admin and API-key views from the Casbin policy (after a load): all of
         them, or none when a line cannot be read."""
+        try:
+            views = self._views()
+        except VosEngineError:
+            raise
+        except (IndexError, ValueError) as error:  # a line with too few or unreadable fields
+            raise InvalidArgument(f"policy: a stored line cannot be read ({error})") from None
+        with self._lock:
+            self._admins, self._rights, self._below, self._networks, self._keys = views
+            self._changed()
+
+    def _views(
+        self,
+    ) -> tuple[
+        dict[str, Admin],
+        dict[str, tuple[frozenset[str], frozenset[str]]],
+        dict[str, set[str]],
+        dict[str, Networks],
+        dict[str, str],
+    ]:
+        """What the policy derives from Casbin's lines: admins, rights by subject, sub-admins,
+        parsed whitelists and API keys."""
         e = self.enforcer
         admins: dict[str, Admin] = {}
         roles = {r.value: r for r in Role}
@@ -229,10 +250,7 @@ class Policy(_Review):
         keys = {
             k.removeprefix("key:"): a.removeprefix("admin:") for k, a in e.get_named_policy("p6")
         }
-        with self._lock:
-            self._admins, self._rights, self._below = admins, rights, below
-            self._networks, self._keys = networks, keys
-            self._changed()
+        return admins, rights, below, networks, keys
 
     def save(self) -> None:
         """Write the whole policy through the Casbin adapter given at construction."""
