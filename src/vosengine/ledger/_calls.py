@@ -16,7 +16,6 @@ from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT
 from ._values import (
     IdempotencyConflict,
-    InsufficientFunds,
     LedgerEvent,
     LedgerEventKind,
     OverdraftAction,
@@ -25,6 +24,7 @@ from ._values import (
     Posting,
     Reservation,
     UnknownReservation,
+    hold_refused,
 )
 
 if TYPE_CHECKING:
@@ -83,12 +83,7 @@ class _Calls:
                         detail=f"call {call_id!r} needs {amount} with {before} available",
                     )
                 )
-                raise InsufficientFunds(
-                    f"account {account_id!r} has {before} available, call {call_id!r}"
-                    f" needs {amount}",
-                    account_id=account_id,
-                    available=before,
-                )
+                raise hold_refused(account_id, call_id, amount, before)
         return before
 
     def reserve(

@@ -33,6 +33,7 @@ from ._values import (
     Posting,
     Reservation,
     UnknownReservation,
+    hold_refused,
 )
 
 __all__ = ["RedisLedger"]
@@ -310,14 +311,6 @@ class RedisLedger(_Payments, _Wire, _Grid):
 
     # -- calls in progress -------------------------------------------------------------------
 
-    def _hold_refused(self, funds: _Funds, account_id: str, call_id: str, amount: Decimal) -> None:
-        raise InsufficientFunds(
-            f"account {account_id!r} has {funds.available} available, call {call_id!r}"
-            f" needs {amount}",
-            account_id=account_id,
-            available=funds.available,
-        ) from None
-
     def reserve(
         self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
     ) -> Reservation:
@@ -331,8 +324,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
         try:
             return self._reservation(self._run("reserve", now, args, accounts=(account_id,)))
         except _Funds as funds:
-            self._hold_refused(funds, account_id, call_id, amount)
-            raise  # not reached
+            raise hold_refused(account_id, call_id, amount, funds.available) from None
 
     def grow(self, reservation_id: int, amount: Decimal, *, now: datetime) -> Reservation:
         """Hold ``amount`` (> 0) more for an open reservation's call; its deadline starts
@@ -348,8 +340,7 @@ class RedisLedger(_Payments, _Wire, _Grid):
             raise UnknownReservation(f"reservation {reservation_id!r} is not open") from None
         except _Funds as funds:
             held = self._held(reservation_id)
-            self._hold_refused(funds, held.account_id, held.call_id, amount)
-            raise  # not reached
+            raise hold_refused(held.account_id, held.call_id, amount, funds.available) from None
 
     def _held(self, reservation_id: int) -> Reservation:
         text = self._call(self.client.hmget, f"{self.prefix}h:{reservation_id}", "a", "m", "c", "t")

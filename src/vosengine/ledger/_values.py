@@ -58,6 +58,17 @@ class InsufficientFunds(Refused):
         self.available = available
 
 
+def hold_refused(
+    account_id: str, call_id: str, amount: Decimal, available: Decimal
+) -> InsufficientFunds:
+    """The error every ledger raises for a hold the account's overdraft rule refuses."""
+    return InsufficientFunds(
+        f"account {account_id!r} has {available} available, call {call_id!r} needs {amount}",
+        account_id=account_id,
+        available=available,
+    )
+
+
 class IdempotencyConflict(InvalidArgument):
     """An idempotency key was used before for a different request."""
 
