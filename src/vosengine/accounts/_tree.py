@@ -220,7 +220,10 @@ class _Tree:
         (:class:`~vosengine.numbering.AllSections`), shared by the accounts under the same
         sectioned agents, made on first use and made again after any change to the directory.
         """
-        digits = normalize_number(number)
+        return self._allows(account_id, normalize_number(number))
+
+    def _allows(self, account_id: str, digits: str) -> bool:
+        """:meth:`number_allowed` for ``digits`` its caller normalised."""
         try:
             entry = self._section_verdicts.get(account_id)
         except TypeError:

@@ -61,6 +61,30 @@ def _no_router(routes: Routes, number: str) -> Rejected:
     return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage="routing")
 
 
+def _no_rate(account_id: str, number: str, at: datetime) -> Rejected:
+    return _rejected(
+        _R.RATE_NOT_FOUND,
+        f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
+        "rate",
+    )
+
+
+def _unaffordable(
+    account_id: str, table: RateTable, number: str, at: datetime, available: Decimal
+) -> Rejected:
+    """Insufficient Balance: ``available`` does not pay for the first increment."""
+    rate = table.lookup(number, at=at)
+    assert rate is not None  # an immutable table: longest_call found it
+    first = rate.free_seconds + rate.first_increment
+    cost = table.price(number, first * 1000, at=at).amount
+    return _rejected(
+        _R.INSUFFICIENT_BALANCE,
+        f"account {account_id!r} has {available} available; the first {first} s"
+        f" to {number} cost {cost}",
+        "balance",
+    )
+
+
 def _seconds(value: object, field: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentType(f"{field}: expected an int number of seconds, got {value!r}")
@@ -132,7 +156,13 @@ class Admission:
     def check_status(self, account_id: str, *, at: datetime) -> Rejected | None:
         """Stage 1: the account and every agent above it must be active at ``at`` (not
         locked, inactive or expired). ``None`` when they are."""
-        verdict = self.directory.status_verdict(account_id, now=at)
+        if type(at) is not datetime or at.utcoffset() is None:
+            check_aware(at, "at")
+        return self._status(account_id, at)
+
+    def _status(self, account_id: str, at: datetime) -> Rejected | None:
+        """:meth:`check_status` at an ``at`` its caller checked."""
+        verdict = self.directory._verdict(account_id, at)
         if verdict.allowed:
             return None
         own = verdict.account_id == account_id
@@ -150,14 +180,15 @@ class Admission:
             raise
         except InvalidArgument as error:
             return _rejected(_R.NUMBER_RESTRICTED, str(error), "number")
-        if self.directory.number_allowed(account_id, number):
+        if self.directory._allows(account_id, number):
             return number
         check = self.directory.number_check(account_id, number)
         return _rejected(_R.NUMBER_RESTRICTED, f"{number}: {check.reason}", "number")
 
     def customer_rate(self, account_id: str, number: str, *, at: datetime) -> Rate | Rejected:
         """Stage 3: the account's rate for ``number`` (normalised) in force at ``at``."""
-        return self._rate(account_id, self.biller.table_for(account_id), number, at)
+        table = self.biller.table_for(account_id)
+        return self._rate(account_id, table, normalize_number(number), at)
 
     def affordable(
         self, account_id: str, number: str, *, at: datetime
@@ -171,14 +202,8 @@ class Admission:
     def _rate(
         self, account_id: str, table: RateTable, number: str, at: datetime
     ) -> Rate | Rejected:
-        rate = table.lookup(number, at=at)
-        if rate is None:
-            return _rejected(
-                _R.RATE_NOT_FOUND,
-                f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
-                "rate",
-            )
-        return rate
+        rate = table._find(number, at)[0]
+        return _no_rate(account_id, number, at) if rate is None else rate
 
     def _afford(
         self, account_id: str, table: RateTable, number: str, at: datetime
@@ -187,16 +212,7 @@ class Admission:
         afford = self._affordable(table, number, available, at, ZERO, 0)
         if afford[0]:
             return afford
-        rate = table.lookup(number, at=at)
-        assert rate is not None  # an immutable table: longest_call found it
-        first = rate.free_seconds + rate.first_increment
-        cost = table.price(number, first * 1000, at=at).amount
-        return _rejected(
-            _R.INSUFFICIENT_BALANCE,
-            f"account {account_id!r} has {available} available; the first {first} s"
-            f" to {number} cost {cost}",
-            "balance",
-        )
+        return _unaffordable(account_id, table, number, at, available)
 
     def hold(
         self, account_id: str, number: str, call_id: str, *, at: datetime
@@ -276,27 +292,32 @@ class Admission:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
         if type(at) is not datetime or at.utcoffset() is None:
             check_aware(at, "at")
-        refused = self.check_status(account_id, at=at)
+        # the stages inline, on what is checked and normalised once (see each stage)
+        refused = self._status(account_id, at)
         if refused is not None:
             return refused
         number = self.check_number(account_id, callee)
         if isinstance(number, Rejected):
             return number
         table = self.biller.table_for(account_id)
-        rate = self._rate(account_id, table, number, at)
-        if isinstance(rate, Rejected):
-            return rate
-        afford = self._afford(account_id, table, number, at)
-        if isinstance(afford, Rejected):
-            return afford
+        rate = table._find(number, at)[0]
+        if rate is None:
+            return _no_rate(account_id, number, at)
+        ledger = self.ledger
+        available = ledger.available(account_id)
+        if self.first_slice is None:
+            seconds, amount = table.longest_call(number, available, at=at, limit=self.limit)
+        else:
+            seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
+        if not seconds:
+            return _unaffordable(account_id, table, number, at, available)
         routes = self._routes(account_id, number, rate, at, now, caller)
         if isinstance(routes, Rejected):
             return routes
-        held = self._reserve(account_id, table, number, call_id, at, afford)
+        held = self._reserve(account_id, table, number, call_id, at, (seconds, amount))
         if isinstance(held, Rejected):
             return held
         reservation, seconds = held
-        ledger = self.ledger
         try:
             attempt = self._take(routes, call_id, now)
         except BaseException:

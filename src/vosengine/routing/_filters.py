@@ -328,6 +328,16 @@ def entry_at(item: Any, source: Source, plan: Plan) -> Entry:
     return _entry(_candidates(source, plan)[item]) if type(item) is int else item
 
 
+def gateway_at(item: Any, source: Source, plan: Plan) -> Gateway:
+    """The gateway of one item of what the router found (:func:`entry_at`'s first field)."""
+    if type(item) is not int:
+        gateway: Gateway = item[0]
+        return gateway
+    if isinstance(source, bytes):
+        source = plan.candidates[HEADER.unpack_from(source)[2]]
+    return source[item].gateway
+
+
 def _entry(candidate: Candidate) -> Entry:
     gateway, matched, _, _, rate, num, den, _, _ = candidate
     return gateway, matched, rate, num, den

@@ -120,37 +120,46 @@ class Load:
         """Take a slot of ``gateway`` for ``call_id`` at ``now`` (monotonic seconds) and count
         the attempt. Raises :class:`GatewayBusy` at capacity or at the CPS limit, and
         :class:`~vosengine.errors.InvalidArgument` for a call id that holds a gateway."""
-        if not isinstance(gateway, Gateway):
+        if type(gateway) is not Gateway and not isinstance(gateway, Gateway):
             raise InvalidArgumentType(f"gateway: expected a Gateway, got {gateway!r}")
-        call_id = _call_id(call_id)
+        if type(call_id) is not str or not call_id:
+            call_id = _call_id(call_id)
         with self._lock:
-            held = self._calls.get(call_id)
+            calls = self._calls
+            held = calls.get(call_id)
             if held is not None:
                 raise InvalidArgument(f"call_id: {call_id!r} holds gateway {held!r} already")
-            refusal = self._refusal(gateway, now)
-            if refusal is Filter.OVER_CAPACITY:
-                plural = "" if gateway.capacity == 1 else "s"
-                raise GatewayBusy(
-                    f"gateway {gateway.id!r} is at its capacity of {gateway.capacity} call{plural}",
-                    gateway=gateway.id,
-                    filter=refusal,
-                )
-            if refusal is Filter.OVER_CPS:
-                raise GatewayBusy(
-                    f"gateway {gateway.id!r} is at its limit of {gateway.cps} call attempts"
-                    " per second",
-                    gateway=gateway.id,
-                    filter=refusal,
-                )
-            if gateway.cps is not None:
-                counter = self._attempts.get(gateway.id)
-                if counter is None or counter.limit != gateway.cps:
-                    counter = SlidingWindowCounter(window=CPS_WINDOW, limit=gateway.cps, max_keys=1)
-                    self._attempts[gateway.id] = counter
-                counter.hit(gateway.id, now=now)
-            self._calls[call_id] = gateway.id
-            self._concurrent[gateway.id] = self._concurrent.get(gateway.id, 0) + 1
+            if gateway.capacity is not None or gateway.cps is not None:
+                self._count(gateway, now)
+            gateway_id = gateway.id
+            calls[call_id] = gateway_id
+            concurrent = self._concurrent
+            concurrent[gateway_id] = concurrent.get(gateway_id, 0) + 1
             self._released.pop(call_id, None)
+
+    def _count(self, gateway: Gateway, now: float) -> None:
+        """Refuse a call ``gateway`` has no room for at ``now``, else count its attempt.
+        Under the lock."""
+        refusal = self._refusal(gateway, now)
+        if refusal is Filter.OVER_CAPACITY:
+            plural = "" if gateway.capacity == 1 else "s"
+            raise GatewayBusy(
+                f"gateway {gateway.id!r} is at its capacity of {gateway.capacity} call{plural}",
+                gateway=gateway.id,
+                filter=refusal,
+            )
+        if refusal is Filter.OVER_CPS:
+            raise GatewayBusy(
+                f"gateway {gateway.id!r} is at its limit of {gateway.cps} call attempts per second",
+                gateway=gateway.id,
+                filter=refusal,
+            )
+        if gateway.cps is not None:
+            counter = self._attempts.get(gateway.id)
+            if counter is None or counter.limit != gateway.cps:
+                counter = SlidingWindowCounter(window=CPS_WINDOW, limit=gateway.cps, max_keys=1)
+                self._attempts[gateway.id] = counter
+            counter.hit(gateway.id, now=now)
 
     def release(self, call_id: str) -> None:
         """Give back the slot ``call_id`` holds. Releasing it again is a no-op; a call id

@@ -16,7 +16,7 @@ from ..money import to_decimal
 from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
-from ._filters import Detail, entry_at, removals, show_price
+from ._filters import Detail, entry_at, gateway_at, removals, show_price
 from ._gateway import Filter, Gateway, instance_of, whole
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
@@ -194,8 +194,7 @@ class Routes:
         raw = self._raw
         if not 0 <= index < len(raw[0]):
             raise InvalidArgument(f"index: {index} is not one of the {len(raw[0])} routes")
-        gateway: Gateway = entry_at(raw[0][index], raw[2], raw[9])[0]
-        return gateway
+        return gateway_at(raw[0][index], raw[2], raw[9])
 
     @property
     def routes(self) -> tuple[Route, ...]:
