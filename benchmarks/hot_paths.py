@@ -4,9 +4,10 @@
 
 WHAT is ``price`` (``RateTable.price``, one undated rate), ``policy``
 (``Policy.check_module`` for an admin with an IP whitelist), ``account``
-(``Policy.check_account`` for an admin bound to an agent, a customer two levels below it) or
-``register`` (a REGISTER
-parsed, handled by IP authentication and serialized). One call costs the difference between
+(``Policy.check_account`` for an admin bound to an agent, a customer two levels below it),
+``register`` (a REGISTER parsed, handled by IP authentication and serialized) or ``admit``
+(``Admission.admit`` of a customer under an agent with number sections, to one of three
+gateways, its hold and slot given back after each call). One call costs the difference between
 the counts at N and at 0, divided by N. To compare an older tree in the same run, put its
 ``src`` first on ``PYTHONPATH``: the script calls either signature of ``price`` and
 ``handle`` (``at`` and ``now`` became keyword-only).
@@ -90,9 +91,54 @@ def register() -> Callable[[], object]:
     return run
 
 
+def admit() -> Callable[[], object]:
+    from decimal import Decimal
+
+    from vosengine.accounts import Account, AccountDirectory, Operator
+    from vosengine.admission import Admission
+    from vosengine.ledger import InMemoryLedger
+    from vosengine.numbering import NumberSection
+    from vosengine.rating import Rate, RateTable
+    from vosengine.routing import Gateway, Load, Ordering, RouteSettings, RouteTable
+
+    operator = Operator(name="o")
+    directory = AccountDirectory()
+    section = NumberSection(blocked=("4490",))
+    directory.add(Account(id="agent", number_section=section), actor=operator, now=AT)
+    directory.add(Account(id="customer", parent_id="agent"), actor=operator, now=AT)
+    retail = RateTable([Rate(prefix="44", price="0.02"), Rate(prefix="4420", price="0.03")])
+    wholesale = RateTable([Rate(prefix="44", price="0.01")])
+    ledger = InMemoryLedger()
+    for account_id in ("agent", "customer"):
+        ledger.open_account(account_id)
+    ledger.recharge("customer", Decimal("10"), key="r", actor=operator, now=AT)
+    gateways = [
+        Gateway(id=f"gw{i}", vendor=f"v{i}", prefixes=("44",), rates=wholesale, capacity=100)
+        for i in range(3)
+    ]
+    table = RouteTable(gateways, settings=RouteSettings(ordering=Ordering.COST))
+    load = Load()
+    admission = Admission(
+        directory=directory,
+        rates={"customer": retail, "agent": wholesale},
+        ledger=ledger,
+        routes=table,
+        load=load,
+    )
+
+    def run() -> object:
+        admitted = admission.admit("customer", "442079460958", call_id="c", at=AT, now=1.0)
+        ledger.release(admitted.reservation.id, now=AT)  # type: ignore[union-attr]
+        load.release("c")
+        return admitted
+
+    return run
+
+
 def main() -> None:
     what, n = sys.argv[1], int(sys.argv[2])
-    run = {"price": price, "policy": policy, "account": account, "register": register}[what]()
+    paths = {"price": price, "policy": policy, "account": account, "register": register}
+    run = {**paths, "admit": admit}[what]()
     for _ in range(200):  # warm the caches of the first calls
         run()
     gc.disable()

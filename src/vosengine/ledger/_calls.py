@@ -93,7 +93,8 @@ class _Calls:
         decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
         ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
         amount = self._at_least_zero(amount, "amount")
-        check_aware(now, "now")
+        if type(now) is not datetime or now.utcoffset() is None:
+            check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)
             before = self._hold(account_id, state, amount, call_id, now)
