@@ -53,6 +53,11 @@ def check_aware(value: object, field: str) -> datetime:
     Traceback (most recent call last):
     ...
     vosengine.errors.InvalidArgument: now: 2026-01-01T00:00:00 has no time zone; pass an aware ...
+
+    A hot path tests ``type(v) is not datetime or (type(v.tzinfo) is not timezone and
+    v.utcoffset() is None)`` inline and calls this only when that holds: a fixed offset (UTC
+    above all) is aware without asking it, where ``utcoffset()`` costs a method call into the
+    ``tzinfo`` on every decision.
     """
     if not isinstance(value, datetime):
         raise InvalidArgumentType(f"{field}: expected an aware datetime, got {value!r}")

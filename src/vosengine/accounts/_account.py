@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
@@ -136,7 +136,9 @@ class Account:
     def own_status(self, *, now: datetime) -> AccountStatus:
         """This account's status at ``now``, ignoring its agents: locked and inactive win
         over expired."""
-        if type(now) is not datetime or now.utcoffset() is None:
+        if type(now) is not datetime or (
+            type(now.tzinfo) is not timezone and now.utcoffset() is None
+        ):
             check_aware(now, "now")
         if self.status is not AccountStatus.ACTIVE:
             return self.status

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from .._checks import check_str, not_a_key
@@ -150,7 +150,9 @@ class _Tree:
         (the nearest account when several are equally bad). O(levels with an expiry date):
         the stored statuses of the chain are summed up once per account and made again after
         any change to the directory."""
-        if type(now) is not datetime or now.utcoffset() is None:
+        if type(now) is not datetime or (
+            type(now.tzinfo) is not timezone and now.utcoffset() is None
+        ):
             check_aware(now, "now")
         return self._verdict(account_id, now)
 

@@ -3,7 +3,7 @@ only composes them; then failover, extension and the end of the call."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import attrs
@@ -16,6 +16,7 @@ from ..ledger import InsufficientFunds, Ledger, Reservation
 from ..money import CONTEXT, ZERO
 from ..numbering import normalize_number
 from ..rating import Rate, RateTable
+from ..rating._afford import longest_call
 from ..reasons import TerminationReason
 from ..routing import BalanceSource, GatewayBusy, Load, Routes, RouteTable
 from ._outcomes import Admitted, Rejected, Settled
@@ -156,7 +157,7 @@ class Admission:
     def check_status(self, account_id: str, *, at: datetime) -> Rejected | None:
         """Stage 1: the account and every agent above it must be active at ``at`` (not
         locked, inactive or expired). ``None`` when they are."""
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         return self._status(account_id, at)
 
@@ -232,18 +233,21 @@ class Admission:
         number: str,
         call_id: str,
         at: datetime,
-        afford: tuple[int, Decimal],
+        afford: tuple[int, Decimal] | None,
     ) -> tuple[Reservation, int] | Rejected:
-        """Hold ``afford``'s amount; when another call took the money since the balance was
-        read, size the hold again on what is left (at most ``_RACES`` times)."""
+        """Hold ``afford``'s amount (``None``: size the hold on what is available first);
+        when another call took the money since the balance was read, size the hold again on
+        what is left (at most ``_RACES`` times)."""
         for _ in range(_RACES):
-            try:
-                return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
-            except InsufficientFunds:
+            if afford is None:
                 again = self._afford(account_id, table, number, at)
                 if isinstance(again, Rejected):
                     return again
                 afford = again
+            try:
+                return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
+            except InsufficientFunds:
+                afford = None
         return _raced(account_id)
 
     def route(
@@ -290,7 +294,7 @@ class Admission:
         wrong), not a refusal."""
         if type(call_id) is not str or not call_id:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         # the stages inline, on what is checked and normalised once (see each stage)
         refused = self._status(account_id, at)
@@ -306,7 +310,7 @@ class Admission:
         ledger = self.ledger
         available = ledger.available(account_id)
         if self.first_slice is None:
-            seconds, amount = table.longest_call(number, available, at=at, limit=self.limit)
+            seconds, amount = longest_call(table, number, available, at, self.limit)
         else:
             seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
         if not seconds:
@@ -314,10 +318,13 @@ class Admission:
         routes = self._routes(account_id, number, rate, at, now, caller)
         if isinstance(routes, Rejected):
             return routes
-        held = self._reserve(account_id, table, number, call_id, at, (seconds, amount))
-        if isinstance(held, Rejected):
-            return held
-        reservation, seconds = held
+        try:
+            reservation = ledger.reserve(account_id, amount, call_id, now=at)
+        except InsufficientFunds:  # another call took the money since it was read
+            held = self._reserve(account_id, table, number, call_id, at, None)
+            if isinstance(held, Rejected):
+                return held
+            reservation, seconds = held
         try:
             attempt = self._take(routes, call_id, now)
         except BaseException:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,9 @@ class _Calls:
         decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
         ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
         amount = self._at_least_zero(amount, "amount")
-        if type(now) is not datetime or now.utcoffset() is None:
+        if type(now) is not datetime or (
+            type(now.tzinfo) is not timezone and now.utcoffset() is None
+        ):
             check_aware(now, "now")
         with self._lock:
             state = self._state(account_id)

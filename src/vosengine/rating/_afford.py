@@ -18,7 +18,7 @@ between them lie the few points the rounding decides, bisected with the exact ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -68,7 +68,7 @@ def longest_call(
     budget = budget_of(available, rule)
     pricer = table._pricer
     if pricer is not None:  # the kernel's fast path: a linear rate at the longest prefix
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         found = pricer.longest(number, budget, limit)
         if found is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from types import ModuleType
@@ -164,7 +164,7 @@ class RateTable:
 
     def _find(self, number: str, at: datetime) -> tuple[Rate | None, bool]:
         """The rate in force, and whether it belongs to the longest matching prefix."""
-        if type(at) is not datetime or at.utcoffset() is None:
+        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         entry = self._by_prefix.longest_value(number)
         if entry is None:
