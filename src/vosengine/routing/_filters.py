@@ -24,7 +24,7 @@ from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
 from ._load import Load
-from ._plan import HEADER, NO_RATE, Candidate, Plan, by_cost, by_priority, ratio
+from ._plan import NO_RATE, Candidate, by_cost, by_priority, ratio
 
 __all__ = [
     "CODE",
@@ -238,15 +238,9 @@ def _margin(num: int, den: int, floor: tuple[int, int], customer_rate: Rate) -> 
     return f"margin {show_price(margin.numerator, margin.denominator)} < {show_price(*floor)}"
 
 
-#: What a call's records point into: a plan slot (``bytes``), read with the plan's candidates,
-#: or the candidates themselves.
-Source = bytes | Sequence[Candidate]
-
-
-def _candidates(source: Source, plan: Plan) -> Sequence[Candidate]:
-    if isinstance(source, bytes):
-        return plan.candidates[HEADER.unpack_from(source)[2]]
-    return source
+#: What a call's records point into: the candidates of the plan slot it read (or those it
+#: judged), in which a found or removed position is an index.
+Source = Sequence[Candidate]
 
 
 def bound_of(
@@ -291,7 +285,6 @@ def finish(
     found: list[Any],
     gone: list[Any],
     source: Source,
-    plan: Plan,
     callee: str,
     *,
     again: bool,
@@ -304,7 +297,7 @@ def finish(
     no number (``rewrites``: some gateway has callee rules; those go to ``gone``)."""
     if not found or not (again or weighted_by is not None or rewrites):
         return found
-    found = entries(found, source, plan)
+    found = entries(found, source)
     if again:
         found = resort(found, cost_first)
     if weighted_by is not None and len(found) > 1:
@@ -314,28 +307,23 @@ def finish(
     return found
 
 
-def entries(found: list[Any], source: Source, plan: Plan) -> list[Entry]:
+def entries(found: list[Any], source: Source) -> list[Entry]:
     """The route entries of what the router found: a position stands for that candidate's
-    entry (in ``source``, a slot of ``plan`` or the candidates) as the plan built it."""
+    entry (in ``source``) as the plan built it."""
     if all(type(item) is not int for item in found):
         return found
-    candidates = _candidates(source, plan)
-    return [_entry(candidates[item]) if type(item) is int else item for item in found]
+    return [_entry(source[item]) if type(item) is int else item for item in found]
 
 
-def entry_at(item: Any, source: Source, plan: Plan) -> Entry:
+def entry_at(item: Any, source: Source) -> Entry:
     """One item of what the router found, as a route entry (see :func:`entries`)."""
-    return _entry(_candidates(source, plan)[item]) if type(item) is int else item
+    return _entry(source[item]) if type(item) is int else item
 
 
-def gateway_at(item: Any, source: Source, plan: Plan) -> Gateway:
+def gateway_at(item: Any, source: Source) -> Gateway:
     """The gateway of one item of what the router found (:func:`entry_at`'s first field)."""
-    if type(item) is not int:
-        gateway: Gateway = item[0]
-        return gateway
-    if isinstance(source, bytes):
-        source = plan.candidates[HEADER.unpack_from(source)[2]]
-    return source[item].gateway
+    gateway: Gateway = source[item].gateway if type(item) is int else item[0]
+    return gateway
 
 
 def _entry(candidate: Candidate) -> Entry:
@@ -343,13 +331,11 @@ def _entry(candidate: Candidate) -> Entry:
     return gateway, matched, rate, num, den
 
 
-def removals(
-    gone: list[Any], source: Source, plan: Plan, context: tuple[Any, ...]
-) -> list[Removal]:
+def removals(gone: list[Any], source: Source, context: tuple[Any, ...]) -> list[Removal]:
     """The removals the router recorded, as the judge writes them. ``context`` is
     ``(client, cap, floor, customer_rate)``."""
     client, cap, floor, customer_rate = context
-    candidates = _candidates(source, plan)
+    candidates = source
     written = []
     for item in gone:
         if type(item) is not int:

@@ -155,10 +155,10 @@ class Routes:
 
     def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
         # what the router recorded: (found, gone, source, callee, caller, client, cap,
-        # floor, customer_rate, plan). found holds route entries (gateway, what matched,
-        # vendor rate, price per second n, d) and gone removals (gateway, filter, detail),
-        # or integers standing for them (``_filters.entries`` and ``removals``) with the
-        # candidates of ``source``: a slot of ``plan`` or a sequence of candidates
+        # floor, customer_rate). found holds route entries (gateway, what matched, vendor
+        # rate, price per second n, d) and gone removals (gateway, filter, detail), or
+        # integers standing for them (``_filters.entries`` and ``removals``): positions in
+        # ``source``, the candidates the router read
         self.settings = settings
         self._raw = raw
         self._made: dict[int, Route] = {}
@@ -170,7 +170,7 @@ class Routes:
         route = self._made.get(index)
         if route is None:
             raw = self._raw
-            gateway, matched, rate, num, den = entry_at(raw[0][index], raw[2], raw[9])
+            gateway, matched, rate, num, den = entry_at(raw[0][index], raw[2])
             callee, caller = raw[3], raw[4]
             cost = "unknown" if den == 0 else show_price(num, den)
             route = self._made[index] = Route(
@@ -194,7 +194,7 @@ class Routes:
         raw = self._raw
         if not 0 <= index < len(raw[0]):
             raise InvalidArgument(f"index: {index} is not one of the {len(raw[0])} routes")
-        return gateway_at(raw[0][index], raw[2], raw[9])
+        return gateway_at(raw[0][index], raw[2])
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -212,7 +212,7 @@ class Routes:
             raw = self._raw
             removed = self._removed = tuple(
                 Removed(gateway=gateway, filter=why, detail=_written(detail))
-                for gateway, why, detail in removals(raw[1], raw[2], raw[9], raw[5:9])
+                for gateway, why, detail in removals(raw[1], raw[2], raw[5:9])
             )
         return removed
 

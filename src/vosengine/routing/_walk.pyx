@@ -125,7 +125,7 @@ cdef class _Policy:
 cdef class Router:
     """Routes calls over a plan (see ``vosengine.routing._walk_py.Router``)."""
 
-    cdef object _plan, _slots, _anywhere, _ids, _allowed, _refused, _rng, _common
+    cdef object _slots, _anywhere, _ids, _allowed, _refused, _rng, _common
     cdef tuple _candidates
     cdef dict _policies
     cdef _Policy _default
@@ -142,7 +142,6 @@ cdef class Router:
 
     def __init__(self, plan, settings, client_settings, rng, rewrites):
         cdef Py_ssize_t index
-        self._plan = plan
         self._slots = plan.slots
         self._candidates = tuple(plan.candidates)
         self._anywhere = plan.anywhere
@@ -235,7 +234,7 @@ cdef class Router:
         if header != NULL and header.index >= <size_t>len(self._candidates):
             raise ValueError("a plan slot names candidates the plan does not have")
         if slot is not None and header.flags & _FAST and not self._anywhere:
-            source = slot
+            source = self._candidates[header.index]
             n = header.count
             if PyBytes_GET_SIZE(slot) != sizeof(Header) + 2 * n * sizeof(Row):
                 raise ValueError("a plan slot's records do not match its header")
@@ -305,7 +304,6 @@ cdef class Router:
                 found,
                 gone,
                 source,
-                self._plan,
                 callee,
                 again=again,
                 cost_first=chosen.cost_first,
@@ -314,7 +312,7 @@ cdef class Router:
             )
         return Routes(
             chosen.settings,
-            (found, gone, source, callee, caller, client, cap, floor, customer_rate, self._plan),
+            (found, gone, source, callee, caller, client, cap, floor, customer_rate),
         )
 
 

@@ -109,7 +109,7 @@ class Router:
         slot = None if stored is None else read_slot(plan, stored)
         source: Any
         if slot is not None and slot.fast and not plan.anywhere:
-            source = stored
+            source = slot.candidates
             found, gone = self._read(slot, chosen, client, load, limit, cap_limit, context)
             again = slot.dynamic
         else:
@@ -126,14 +126,13 @@ class Router:
             found,
             gone,
             source,
-            plan,
             callee,
             again=again,
             cost_first=chosen.cost_first,
             weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
             rewrites=self._rewrites,
         )
-        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate, plan)
+        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate)
         return Routes(chosen.settings, raw)
 
     def _read(
