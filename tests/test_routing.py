@@ -608,7 +608,7 @@ def test_one_route_is_read_alone_and_indexing_works_like_a_tuple() -> None:
             routes[index]
     fresh = route(table)
     assert [fresh.gateway(i).id for i in range(3)] == ["g1", "g2", "g3"]
-    assert fresh._made == {}  # no Route was made to name the gateways
+    assert not fresh._made  # no Route was made to name the gateways
     assert [fresh.gateway(i) for i in range(3)] == [r.gateway for r in fresh]
     for index in (3, -1):
         with pytest.raises(InvalidArgument, match="not one of the 3 routes"):

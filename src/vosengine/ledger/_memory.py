@@ -227,8 +227,7 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
         """What a new call may still use: ``balance(account_id).available`` without the
         :class:`Balance` (the read admission makes on every call)."""
         with self._lock:
-            state = self._state(account_id)
-            return _sub(_add(state.balance, state.credit_limit), state.reserved)
+            return self._state(account_id).available()
 
     def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
         """Payment records not drained yet (:meth:`drain_records`), oldest first: of one

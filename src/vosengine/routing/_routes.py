@@ -161,19 +161,22 @@ class Routes:
         # ``source``, the candidates the router read
         self.settings = settings
         self._raw = raw
-        self._made: dict[int, Route] = {}
+        self._made: dict[int, Route] | None = None  # the routes read so far, by index
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
 
     def _route(self, index: int) -> Route:
         """Route number ``index`` (0-based, in range), made on first use."""
-        route = self._made.get(index)
+        made = self._made
+        if made is None:
+            made = self._made = {}
+        route = made.get(index)
         if route is None:
             raw = self._raw
             gateway, matched, rate, num, den = entry_at(raw[0][index], raw[2])
             callee, caller = raw[3], raw[4]
             cost = "unknown" if den == 0 else show_price(num, den)
-            route = self._made[index] = Route(
+            route = made[index] = Route(
                 gateway=gateway,
                 prefix=matched,
                 callee=rewrite(callee, gateway.callee_rules),
@@ -188,9 +191,6 @@ class Routes:
         """The gateway of route number ``index`` (0-based, in range), without making the
         :class:`Route`: what a host needs to take the gateway's slot before it reads the
         rest."""
-        route = self._made.get(index)
-        if route is not None:
-            return route.gateway
         raw = self._raw
         if not 0 <= index < len(raw[0]):
             raise InvalidArgument(f"index: {index} is not one of the {len(raw[0])} routes")
