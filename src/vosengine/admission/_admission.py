@@ -233,21 +233,18 @@ class Admission:
         number: str,
         call_id: str,
         at: datetime,
-        afford: tuple[int, Decimal] | None,
+        afford: tuple[int, Decimal],
     ) -> tuple[Reservation, int] | Rejected:
-        """Hold ``afford``'s amount (``None``: size the hold on what is available first);
-        when another call took the money since the balance was read, size the hold again on
-        what is left (at most ``_RACES`` times)."""
+        """Hold ``afford``'s amount; when another call took the money since the balance was
+        read, size the hold again on what is left (at most ``_RACES`` times)."""
         for _ in range(_RACES):
-            if afford is None:
+            try:
+                return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
+            except InsufficientFunds:
                 again = self._afford(account_id, table, number, at)
                 if isinstance(again, Rejected):
                     return again
                 afford = again
-            try:
-                return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
-            except InsufficientFunds:
-                afford = None
         return _raced(account_id)
 
     def route(
@@ -310,21 +307,18 @@ class Admission:
         ledger = self.ledger
         available = ledger.available(account_id)
         if self.first_slice is None:
-            seconds, amount = longest_call(table, number, available, at, self.limit)
+            afford = longest_call(table, number, available, at, self.limit)
         else:
-            seconds, amount = self._affordable(table, number, available, at, ZERO, 0)
-        if not seconds:
+            afford = self._affordable(table, number, available, at, ZERO, 0)
+        if not afford[0]:
             return _unaffordable(account_id, table, number, at, available)
         routes = self._routes(account_id, number, rate, at, now, caller)
         if isinstance(routes, Rejected):
             return routes
-        try:
-            reservation = ledger.reserve(account_id, amount, call_id, now=at)
-        except InsufficientFunds:  # another call took the money since it was read
-            held = self._reserve(account_id, table, number, call_id, at, None)
-            if isinstance(held, Rejected):
-                return held
-            reservation, seconds = held
+        held = self._reserve(account_id, table, number, call_id, at, afford)
+        if isinstance(held, Rejected):
+            return held
+        reservation, seconds = held
         try:
             attempt = self._take(routes, call_id, now)
         except BaseException:

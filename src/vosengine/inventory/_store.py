@@ -8,7 +8,7 @@ import hmac
 import random
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any, Self
 
 import attrs
@@ -209,7 +209,7 @@ class _Store:
             raise not_a_key(username, "username") from None
         if entry is None:
             return None
-        if type(at) is not datetime or (at.tzinfo is not UTC and at.utcoffset() is None):
+        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         account, locked, expires_at, account_id = entry
         if not locked and (expires_at is None or at < expires_at):

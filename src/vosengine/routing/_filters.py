@@ -335,13 +335,12 @@ def removals(gone: list[Any], source: Source, context: tuple[Any, ...]) -> list[
     """The removals the router recorded, as the judge writes them. ``context`` is
     ``(client, cap, floor, customer_rate)``."""
     client, cap, floor, customer_rate = context
-    candidates = source
     written = []
     for item in gone:
         if type(item) is not int:
             written.append(item)
             continue
-        candidate = candidates[item >> SHIFT]
+        candidate = source[item >> SHIFT]
         why = CODES[item & ((1 << SHIFT) - 1)]
         gateway = candidate.gateway
         if why is Filter.DISABLED:
