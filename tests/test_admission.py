@@ -3,6 +3,8 @@ slices, and the end of the call posting every level of the agent chain once."""
 
 from __future__ import annotations
 
+import gc
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -211,6 +213,25 @@ def test_a_full_gateway_is_skipped_and_a_full_world_refused() -> None:
     third = world.admit(call_id="c3")
     refused(third, R.NO_AVAILABLE_ROUTER, 503, "routing", "cheap: over capacity")
     assert len(world.ledger.open_reservations()) == 2
+
+
+def test_an_open_call_keeps_three_objects_for_the_collector() -> None:
+    """A switch keeps every call in progress, and the collector walks each object they keep
+    on every pass that reaches it: an admitted call keeps its Admitted, its Reservation and
+    its Routes, and nothing more the collector must walk."""
+    world = World(balance="10", first_slice=60)
+    world.admission.routes = RouteTable([world.dear])
+    assert isinstance(world.admit(call_id="warm"), Admitted)  # what is made on first use
+    gc.collect()
+    before = gc.get_objects()
+    known = {id(o) for o in before}
+    calls = [world.admit(call_id=f"c{index}") for index in range(20)]
+    gc.collect()  # a tuple of atoms is untracked by the pass that first sees it
+    kept = [o for o in gc.get_objects() if id(o) not in known and o is not calls]
+    assert all(isinstance(call, Admitted) for call in calls)
+    kinds = Counter(type(o).__name__ for o in kept if o is not before)
+    per_call = {kind: count for kind, count in kinds.items() if count >= len(calls)}
+    assert per_call == {"Admitted": 20, "Reservation": 20, "Routes": 20}, kinds
 
 
 def test_without_slices_one_call_holds_the_whole_balance() -> None:

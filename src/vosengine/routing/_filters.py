@@ -331,7 +331,7 @@ def _entry(candidate: Candidate) -> Entry:
     return gateway, matched, rate, num, den
 
 
-def removals(gone: list[Any], source: Source, context: tuple[Any, ...]) -> list[Removal]:
+def removals(gone: Sequence[Any], source: Source, context: tuple[Any, ...]) -> list[Removal]:
     """The removals the router recorded, as the judge writes them. ``context`` is
     ``(client, cap, floor, customer_rate)``."""
     client, cap, floor, customer_rate = context

@@ -4,7 +4,7 @@ and the failover decision after a gateway failed."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, overload
@@ -16,7 +16,7 @@ from ..money import to_decimal
 from ..numbering import rewrite
 from ..rating import Rate
 from ..reasons import TerminationReason, check_final_status, from_sip_status
-from ._filters import Detail, entry_at, gateway_at, removals, show_price
+from ._filters import Detail, Source, entry_at, gateway_at, removals, show_price
 from ._gateway import Filter, Gateway, instance_of, whole
 
 __all__ = ["Failover", "Ordering", "Removed", "Route", "RouteSettings", "Routes"]
@@ -151,16 +151,51 @@ class Routes:
     Built on the hot path, it keeps what the ranking found and makes the :class:`Route` and
     :class:`Removed` values when they are first read."""
 
-    __slots__ = ("_made", "_raw", "_removed", "_routes", "settings")
+    __slots__ = (
+        "_callee",
+        "_caller",
+        "_cap",
+        "_client",
+        "_floor",
+        "_found",
+        "_gone",
+        "_made",
+        "_rate",
+        "_removed",
+        "_routes",
+        "_source",
+        "settings",
+    )
 
-    def __init__(self, settings: RouteSettings, raw: tuple[Any, ...]) -> None:
-        # what the router recorded: (found, gone, source, callee, caller, client, cap,
-        # floor, customer_rate). found holds route entries (gateway, what matched, vendor
-        # rate, price per second n, d) and gone removals (gateway, filter, detail), or
-        # integers standing for them (``_filters.entries`` and ``removals``): positions in
-        # ``source``, the candidates the router read
+    def __init__(
+        self,
+        settings: RouteSettings,
+        found: Sequence[Any],
+        gone: Sequence[Any],
+        source: Source,
+        callee: str,
+        caller: str,
+        client: str,
+        cap: Any,
+        floor: Any,
+        customer_rate: Rate | None,
+    ) -> None:
+        # What the router recorded. ``found`` holds route entries (gateway, what matched,
+        # vendor rate, price per second n, d) and ``gone`` removals (gateway, filter,
+        # detail), or integers standing for them (``_filters.entries`` and ``removals``):
+        # positions in ``source``, the candidates the router read. Both are kept as tuples,
+        # in the fields of this one object: an open call keeps its routes, and the collector
+        # walks every object an open call keeps (a tuple of integers it stops walking).
         self.settings = settings
-        self._raw = raw
+        self._found = tuple(found)
+        self._gone = tuple(gone)
+        self._source = source
+        self._callee = callee
+        self._caller = caller
+        self._client = client
+        self._cap = cap
+        self._floor = floor
+        self._rate = customer_rate
         self._made: dict[int, Route] | None = None  # the routes read so far, by index
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
@@ -172,9 +207,8 @@ class Routes:
             made = self._made = {}
         route = made.get(index)
         if route is None:
-            raw = self._raw
-            gateway, matched, rate, num, den = entry_at(raw[0][index], raw[2])
-            callee, caller = raw[3], raw[4]
+            gateway, matched, rate, num, den = entry_at(self._found[index], self._source)
+            callee, caller = self._callee, self._caller
             cost = "unknown" if den == 0 else show_price(num, den)
             route = made[index] = Route(
                 gateway=gateway,
@@ -191,10 +225,10 @@ class Routes:
         """The gateway of route number ``index`` (0-based, in range), without making the
         :class:`Route`: what a host needs to take the gateway's slot before it reads the
         rest."""
-        raw = self._raw
-        if not 0 <= index < len(raw[0]):
-            raise InvalidArgument(f"index: {index} is not one of the {len(raw[0])} routes")
-        return gateway_at(raw[0][index], raw[2])
+        found = self._found
+        if not 0 <= index < len(found):
+            raise InvalidArgument(f"index: {index} is not one of the {len(found)} routes")
+        return gateway_at(found[index], self._source)
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -209,15 +243,15 @@ class Routes:
         """The gateways that serve the number but may not carry this call, with why."""
         removed = self._removed
         if removed is None:
-            raw = self._raw
+            context = (self._client, self._cap, self._floor, self._rate)
             removed = self._removed = tuple(
                 Removed(gateway=gateway, filter=why, detail=_written(detail))
-                for gateway, why, detail in removals(raw[1], raw[2], raw[5:9])
+                for gateway, why, detail in removals(self._gone, self._source, context)
             )
         return removed
 
     def __len__(self) -> int:
-        return len(self._raw[0])
+        return len(self._found)
 
     @overload
     def __getitem__(self, index: int) -> Route: ...
@@ -227,7 +261,7 @@ class Routes:
 
     def __getitem__(self, index: int | slice) -> Route | tuple[Route, ...]:
         if type(index) is int:  # one route: made alone, the others are not read
-            size = len(self._raw[0])
+            size = len(self._found)
             if -size <= index < size:
                 return self._route(index % size)
         return self.routes[index]
@@ -237,7 +271,7 @@ class Routes:
             yield self._route(index)
 
     def __bool__(self) -> bool:
-        return bool(self._raw[0])
+        return bool(self._found)
 
     def __repr__(self) -> str:
         ids = [route.gateway.id for route in self.routes]
@@ -247,7 +281,7 @@ class Routes:
     @property
     def reason(self) -> TerminationReason | None:
         """``NoAvailableRouter`` when there is no route, else ``None``."""
-        return None if self._raw[0] else TerminationReason.NO_AVAILABLE_ROUTER
+        return None if self._found else TerminationReason.NO_AVAILABLE_ROUTER
 
     def failover(self, attempt: int, *, status: int | None) -> Failover:
         """After route number ``attempt`` (0-based) failed with the final response
@@ -260,9 +294,9 @@ class Routes:
         own status (408 for a timeout), with the reason it stands for."""
         if isinstance(attempt, bool) or not isinstance(attempt, int):
             raise InvalidArgumentType(f"attempt: expected an int, got {attempt!r}")
-        if not 0 <= attempt < len(self._raw[0]):
+        if not 0 <= attempt < len(self._found):
             raise InvalidArgument(
-                f"attempt: {attempt} is not the index of one of the {len(self._raw[0])} routes"
+                f"attempt: {attempt} is not the index of one of the {len(self._found)} routes"
             )
         if status is not None:
             check_final_status(status, "status")

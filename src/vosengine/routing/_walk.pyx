@@ -311,8 +311,7 @@ cdef class Router:
                 rewrites=self._rewrites,
             )
         return Routes(
-            chosen.settings,
-            (found, gone, source, callee, caller, client, cap, floor, customer_rate),
+            chosen.settings, found, gone, source, callee, caller, client, cap, floor, customer_rate
         )
 
 

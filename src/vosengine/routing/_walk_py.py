@@ -132,8 +132,9 @@ class Router:
             weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
             rewrites=self._rewrites,
         )
-        raw = (found, gone, source, callee, caller, client, cap, floor, customer_rate)
-        return Routes(chosen.settings, raw)
+        return Routes(
+            chosen.settings, found, gone, source, callee, caller, client, cap, floor, customer_rate
+        )
 
     def _read(
         self,
