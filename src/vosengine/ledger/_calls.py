@@ -58,7 +58,7 @@ class _Calls:
     ) -> Decimal:
         """Check that ``state`` may hold ``amount`` more (the overdraft rule), emitting the
         event the rule asks for; returns what was available before. Under the lock."""
-        before = state.available()
+        before = state.free
         if amount > before:
             if state.overdraft is OverdraftAction.WARN:
                 self._events.append(
@@ -101,7 +101,7 @@ class _Calls:
             state = self._state(account_id)
             before = self._hold(account_id, state, amount, call_id, now)
             reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
-            state.reserved = _add(state.reserved, amount)
+            state.free = _sub(before, amount)
             self._reservations[reservation.id] = reservation
             if state.low_balance is not None:
                 self._watch(account_id, state, before, now)
@@ -121,7 +121,7 @@ class _Calls:
             state = self._accounts[account_id]
             before = self._hold(account_id, state, amount, reservation.call_id, now)
             grown = reservation._replace(amount=_add(reservation.amount, amount))
-            state.reserved = _add(state.reserved, amount)
+            state.free = _sub(before, amount)
             self._reservations[reservation_id] = grown
             if state.low_balance is not None:
                 self._watch(account_id, state, before, now)
@@ -131,14 +131,14 @@ class _Calls:
         """Free ``reservation``'s hold and take ``charge`` from its account's balance (the
         caller writes the record). Under the lock."""
         state = self._accounts[reservation.account_id]
-        reserved, balance = (
-            _sub(state.reserved, reservation.amount),
+        free, balance = (
+            _add(state.free, _sub(reservation.amount, charge)),
             _sub(state.balance, charge),
         )
-        state.reserved, state.balance = reserved, balance
+        state.free, state.balance = free, balance
         if state.low_balance is not None:
             # the hold already took the call's amount out of what was available
-            before = _add(state.available(), charge)
+            before = _add(free, charge)
             self._watch(reservation.account_id, state, before, now)
         return state
 
@@ -247,7 +247,7 @@ class _Calls:
             if reservation is None:
                 raise UnknownReservation(f"reservation {reservation_id!r} is not open")
             state = self._accounts[reservation.account_id]
-            state.reserved = _sub(state.reserved, reservation.amount)
+            state.free = _add(state.free, reservation.amount)
 
 
 def _checked_charges(

@@ -42,20 +42,32 @@ _add, _sub, _quantize = CONTEXT.add, CONTEXT.subtract, CONTEXT.quantize
 
 
 class _State:
-    __slots__ = ("balance", "credit_limit", "drained", "low_balance", "overdraft", "reserved")
+    """One account: its balance, its credit limit and ``free``, what it has available (the
+    balance and the credit limit less what its open reservations hold). What is available is
+    kept, and what is reserved derived from it: admission reads what is available on every
+    call, and a hold or its release moves that one amount."""
+
+    __slots__ = ("balance", "credit_limit", "drained", "free", "low_balance", "overdraft")
 
     def __init__(
         self, credit_limit: Decimal, overdraft: OverdraftAction, low_balance: Decimal | None
     ) -> None:
         self.balance = ZERO
         self.credit_limit = credit_limit
-        self.reserved = ZERO
+        self.free = credit_limit
         self.overdraft = overdraft
         self.low_balance = low_balance
         self.drained = ZERO  # what the records drained so far moved (see drain_records)
 
-    def available(self) -> Decimal:
-        return _sub(_add(self.balance, self.credit_limit), self.reserved)
+    @property
+    def reserved(self) -> Decimal:
+        """What the account's open reservations hold."""
+        return _sub(_add(self.balance, self.credit_limit), self.free)
+
+    def move(self, delta: Decimal) -> None:
+        """Move the balance (and so what is available) by ``delta``."""
+        balance, free = _add(self.balance, delta), _add(self.free, delta)
+        self.balance, self.free = balance, free
 
 
 class InMemoryLedger(_Payments, _Calls, _Grid):
@@ -149,8 +161,8 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
         key: str,
     ) -> PaymentRecord:
         """Move the balance by ``delta``, watch the threshold, write the record."""
-        before = state.available()
-        state.balance = _add(state.balance, delta)
+        before = state.free
+        state.move(delta)
         self._watch(account_id, state, before, now)
         return self._record(kind, account_id, delta, state, label, memo, now, key)
 
@@ -179,7 +191,7 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
     def _watch(self, account_id: str, state: _State, before: Decimal, now: datetime) -> None:
         threshold = state.low_balance
         if threshold is not None:
-            after = state.available()
+            after = state.free
             if after < threshold <= before:
                 self._events.append(
                     LedgerEvent(
@@ -226,8 +238,10 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
     def available(self, account_id: str) -> Decimal:
         """What a new call may still use: ``balance(account_id).available`` without the
         :class:`Balance` (the read admission makes on every call)."""
-        with self._lock:
-            return self._state(account_id).available()
+        try:  # one amount, replaced whole by every change: read without the lock
+            return self._accounts[account_id].free
+        except (KeyError, TypeError):
+            return self._state(account_id).free
 
     def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
         """Payment records not drained yet (:meth:`drain_records`), oldest first: of one
@@ -284,12 +298,12 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
 
             def run() -> PaymentRecord:
                 label = self.payers.authorize(actor, account_id, now=now)
-                if require_funds and delta < 0 and _add(state.available(), delta) < 0:
+                if require_funds and delta < 0 and _add(state.free, delta) < 0:
                     raise InsufficientFunds(
-                        f"account {account_id!r} has {state.available()} available,"
+                        f"account {account_id!r} has {state.free} available,"
                         f" {delta.copy_negate()} needed",
                         account_id=account_id,
-                        available=state.available(),
+                        available=state.free,
                     )
                 return self._apply(kind, account_id, state, delta, label, memo, now, key)
 
@@ -357,16 +371,22 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
 
             def run() -> tuple[PaymentRecord, PaymentRecord]:
                 label = self.payers.authorize_transfer(actor, source, target, now=now)
-                if src.available() < amount:
+                before = src.free
+                if before < amount:
                     raise InsufficientFunds(
-                        f"account {source!r} has {src.available()} available, {amount} needed",
+                        f"account {source!r} has {before} available, {amount} needed",
                         account_id=source,
-                        available=src.available(),
+                        available=before,
                     )
-                before = src.available()
-                # both new balances first: nothing is applied unless both are computed
+                # every new amount first: nothing is applied unless all are computed
                 src_after, dst_after = _sub(src.balance, amount), _add(dst.balance, amount)
-                src.balance, dst.balance = src_after, dst_after
+                src_free, dst_free = _sub(before, amount), _add(dst.free, amount)
+                src.balance, src.free, dst.balance, dst.free = (
+                    src_after,
+                    src_free,
+                    dst_after,
+                    dst_free,
+                )
                 self._watch(source, src, before, now)
                 return (
                     self._record(
@@ -405,8 +425,9 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
 
             def run() -> PaymentRecord:
                 label = self.payers.authorize(actor, account_id, now=now)
-                before = state.available()
-                state.credit_limit = limit
+                before = state.free
+                free = _add(before, _sub(limit, state.credit_limit))
+                state.credit_limit, state.free = limit, free
                 self._watch(account_id, state, before, now)
                 return self._record(
                     PaymentKind.CREDIT_LIMIT, account_id, limit, state, label, memo, now, key
