@@ -436,6 +436,27 @@ def test_release_of_an_unknown_call_is_an_error_and_a_double_release_a_no_op() -
     load._check()
 
 
+def test_a_call_id_taken_again_after_its_release_is_remembered_from_its_last_release() -> None:
+    load = Load(remember=2)
+    gateway = gw("a", capacity=5)
+    load.acquire(gateway, "c1", now=1.0)
+    load.release("c1")
+    assert load.holder("c1") is None
+    load.acquire(gateway, "c1", now=1.0)  # the same id again: it holds a slot
+    assert load.holder("c1") == "a" and load.concurrent("a") == 1
+    load.release("c1")
+    load.acquire(gateway, "c2", now=1.0)
+    load.release("c2")  # the first release of c1 is forgotten now, not its second
+    load.release("c1")  # a repeat of its last release: no-op
+    load._check()
+    load.acquire(gateway, "c3", now=1.0)
+    load.release("c3")
+    with pytest.raises(UnknownCall):
+        load.release("c1")  # two releases since its last: forgotten
+    assert load.concurrent("a") == 0
+    load._check()
+
+
 def test_acquire_refuses_at_the_cps_limit_and_counts_per_second() -> None:
     load = Load()
     gateway = gw("a", cps=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import deque
 
 from .._checks import check_type, not_a_key
 from ..abuse import SlidingWindowCounter
@@ -44,8 +44,8 @@ class Load:
     :class:`~vosengine.routing.RouteTable` only reads it.
 
     A release of a call released before is a no-op (a BYE and a timeout may both report the
-    end); the last ``remember`` released call ids are kept to tell such a repeat from a call
-    that never held a gateway (:class:`UnknownCall`).
+    end); the call ids of the last ``remember`` releases are kept to tell such a repeat from a
+    call that never held a gateway (:class:`UnknownCall`).
 
     >>> gw = Gateway(id="gw1", vendor="v", prefixes={"44"}, capacity=1)
     >>> load = Load()
@@ -67,10 +67,15 @@ class Load:
         if remember < 1:
             raise InvalidArgument(f"remember: {remember} is below 1")
         self._lock = threading.Lock()
-        self._calls: dict[str, str] = {}  # call id -> gateway id
+        # call id -> the id of the gateway it holds, or, once released and while it is
+        # remembered, the number of its release: one look-up tells a call that holds a slot,
+        # one released before and an unknown one
+        self._calls: dict[str, str | int] = {}
         self._concurrent: dict[str, int] = {}
         self._attempts: dict[str, SlidingWindowCounter[str]] = {}
-        self._released: OrderedDict[str, None] = OrderedDict()
+        # (call id, number of its release), oldest first: the last ``remember`` releases
+        self._released: deque[tuple[str, int]] = deque()
+        self._releases = 0
         self._remember = remember
 
     def concurrent(self, gateway: str) -> int:
@@ -83,9 +88,10 @@ class Load:
     def holder(self, call_id: str) -> str | None:
         """The id of the gateway ``call_id`` holds now, or ``None``."""
         try:
-            return self._calls.get(call_id)
+            held = self._calls.get(call_id)
         except TypeError:
             raise not_a_key(call_id, "call_id") from None
+        return held if type(held) is str else None
 
     def attempts(self, gateway: str, *, now: float) -> int:
         """Call attempts through ``gateway`` in the second before ``now`` (at most its CPS
@@ -127,15 +133,14 @@ class Load:
         with self._lock:
             calls = self._calls
             held = calls.get(call_id)
-            if held is not None:
+            if type(held) is str:
                 raise InvalidArgument(f"call_id: {call_id!r} holds gateway {held!r} already")
             if gateway.capacity is not None or gateway.cps is not None:
                 self._count(gateway, now)
             gateway_id = gateway.id
-            calls[call_id] = gateway_id
+            calls[call_id] = gateway_id  # a call released before holds a slot again
             concurrent = self._concurrent
             concurrent[gateway_id] = concurrent.get(gateway_id, 0) + 1
-            self._released.pop(call_id, None)
 
     def _count(self, gateway: Gateway, now: float) -> None:
         """Refuse a call ``gateway`` has no room for at ``now``, else count its attempt.
@@ -166,9 +171,10 @@ class Load:
         that never held a slot raises :class:`UnknownCall`."""
         call_id = _call_id(call_id)
         with self._lock:
-            gateway = self._calls.pop(call_id, None)
-            if gateway is None:
-                if call_id in self._released:
+            calls = self._calls
+            gateway = calls.get(call_id)
+            if type(gateway) is not str:
+                if gateway is not None:  # released before, and still remembered
                     return
                 raise UnknownCall(f"call_id: {call_id!r} holds no gateway")
             left = self._concurrent[gateway] - 1
@@ -176,17 +182,26 @@ class Load:
                 self._concurrent[gateway] = left
             else:
                 del self._concurrent[gateway]
+            number = self._releases = self._releases + 1
+            calls[call_id] = number
             released = self._released
-            released[call_id] = None
-            if len(released) > self._remember:
-                released.popitem(last=False)
+            released.append((call_id, number))
+            if len(released) > self._remember:  # forget the oldest release
+                oldest, its_number = released.popleft()
+                if calls.get(oldest) == its_number:  # not taken or released again since
+                    del calls[oldest]
 
     def _check(self) -> None:
         """Assert the internal invariants (for tests)."""
         with self._lock:
             counts: dict[str, int] = {}
-            for gateway in self._calls.values():
-                counts[gateway] = counts.get(gateway, 0) + 1
+            marks = {}
+            for call_id, held in self._calls.items():
+                if type(held) is str:
+                    counts[held] = counts.get(held, 0) + 1
+                else:
+                    marks[call_id] = held
             assert counts == self._concurrent, (counts, self._concurrent)
             assert len(self._released) <= self._remember
-            assert not set(self._released) & set(self._calls)
+            # every remembered release is the last one of its call, and in the queue
+            assert set(marks.items()) <= set(self._released), (marks, self._released)
