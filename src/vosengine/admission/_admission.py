@@ -24,6 +24,9 @@ from ._outcomes import Admitted, Rejected, Settled
 __all__ = ["Admission"]
 
 _R = TerminationReason
+# a named tuple made from its fields in one step, without the Python-level ``__new__`` its
+# class defines (which does only this)
+_make = tuple.__new__
 
 #: How often a hold is tried again when another call took the money between reading the
 #: balance and holding it.
@@ -327,8 +330,9 @@ class Admission:
         if attempt is None:
             ledger.release(reservation.id, now=at)
             return _no_router(routes, number)
-        return Admitted(
-            call_id, account_id, number, at, routes, attempt, seconds, reservation, rate
+        return _make(
+            Admitted,
+            (call_id, account_id, number, at, routes, attempt, seconds, reservation, rate),
         )
 
     # -- while the call runs ---------------------------------------------------------------

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _add, _sub = CONTEXT.add, CONTEXT.subtract
+# a named tuple made from its fields in one step, without the Python-level ``__new__`` its
+# class defines (which does only this)
+_make = tuple.__new__
 
 
 class _Calls:
@@ -100,7 +103,9 @@ class _Calls:
         with self._lock:
             state = self._state(account_id)
             before = self._hold(account_id, state, amount, call_id, now)
-            reservation = Reservation(next(self._reservation_ids), account_id, amount, call_id, now)
+            reservation = _make(
+                Reservation, (next(self._reservation_ids), account_id, amount, call_id, now)
+            )
             state.free = _sub(before, amount)
             self._reservations[reservation.id] = reservation
             if state.low_balance is not None:
