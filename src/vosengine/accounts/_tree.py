@@ -28,6 +28,9 @@ from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
 
 __all__: list[str] = []
 
+# (generation, status verdict, expiry dates nearest first, whether a number is allowed)
+_Summary = tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...], Callable[[str], bool]]
+
 
 class _Tree:
     """The directory's state and every read of it; the mutations and the audit log build on
@@ -48,15 +51,14 @@ class _Tree:
         self._generation = 0
         # account id -> the non-open number sections from it up to the root, nearest first
         self._section_chains: dict[str, tuple[int, tuple[tuple[str, NumberSection], ...]]] = {}
-        # account id -> whether its chain allows a number (see number_allowed), shared by
-        # the accounts whose chains have the same sectioned levels (by their ids)
-        self._section_verdicts: dict[str, tuple[int, Callable[[str], bool]]] = {}
+        # account id -> what a call reads of its chain, in one entry (see _summary): the
+        # verdict of the stored statuses from it up to the root, the expiry dates that may
+        # make it worse (see status_verdict), and whether its chain allows a number (see
+        # number_allowed)
+        self._summaries: dict[str, _Summary] = {}
+        # the number_allowed verdicts, shared by the accounts whose chains have the same
+        # sectioned levels (by their ids)
         self._merged_sections: dict[tuple[str, ...], tuple[int, Callable[[str], bool]]] = {}
-        # account id -> the verdict of the stored statuses from it up to the root, and the
-        # expiry dates that may make it worse (see status_verdict)
-        self._status_chains: dict[
-            str, tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...]]
-        ] = {}
         # (listener, whether it is told what changed)
         self._listeners: list[tuple[Callable[..., None], bool]] = []
         # (before, after) of each account the change under way has written so far
@@ -158,38 +160,43 @@ class _Tree:
 
     def _verdict(self, account_id: str, now: datetime) -> StatusVerdict:
         """:meth:`status_verdict` for an aware ``now`` its caller checked."""
-        summary = self._status_chains.get(account_id)
+        summary = self._summaries.get(account_id)
         if summary is None or summary[0] != self._generation:
-            summary = self._status_chain(account_id)
-        _, verdict, expiries = summary
+            summary = self._summary(account_id)
+        _, verdict, expiries, _ = summary
         if expiries:
             for expires_at, expiring in expiries:  # nearest first
                 if now >= expires_at:
                     return StatusVerdict(status=AccountStatus.EXPIRED, account_id=expiring)
         return verdict
 
+    def _summary(self, account_id: str) -> _Summary:
+        """Make the account's entry of ``_summaries``: what admission reads of its chain on
+        every call, kept in one entry so that a call finds it with one look-up."""
+        with self._lock:  # a miss is filled under the lock, so no change can interleave
+            verdict, expiries = self._status_chain(account_id)
+            summary = (self._generation, verdict, expiries, self._section_verdict(account_id))
+            self._summaries[account_id] = summary
+            return summary
+
     def _status_chain(
         self, account_id: str
-    ) -> tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...]]:
+    ) -> tuple[StatusVerdict, tuple[tuple[datetime, str], ...]]:
         """The verdict of the chain's stored statuses, and -- only when none is worse than
-        expired -- the expiry dates of its active accounts, nearest first."""
-        with self._lock:  # a miss is filled under the lock, so no change can interleave
-            chain = self._levels(account_id)
-            worst, worst_id = AccountStatus.ACTIVE, account_id
-            for level in chain:
-                if SEVERITY[level.status] > SEVERITY[worst]:
-                    worst, worst_id = level.status, level.id
-            expiries: tuple[tuple[datetime, str], ...] = ()
-            if SEVERITY[worst] < SEVERITY[AccountStatus.EXPIRED]:
-                expiries = tuple(
-                    (level.expires_at, level.id)
-                    for level in chain
-                    if level.status is AccountStatus.ACTIVE and level.expires_at is not None
-                )
-            verdict = StatusVerdict(status=worst, account_id=worst_id)
-            summary = (self._generation, verdict, expiries)
-            self._status_chains[account_id] = summary
-            return summary
+        expired -- the expiry dates of its active accounts, nearest first. Under the lock."""
+        chain = self._levels(account_id)
+        worst, worst_id = AccountStatus.ACTIVE, account_id
+        for level in chain:
+            if SEVERITY[level.status] > SEVERITY[worst]:
+                worst, worst_id = level.status, level.id
+        expiries: tuple[tuple[datetime, str], ...] = ()
+        if SEVERITY[worst] < SEVERITY[AccountStatus.EXPIRED]:
+            expiries = tuple(
+                (level.expires_at, level.id)
+                for level in chain
+                if level.status is AccountStatus.ACTIVE and level.expires_at is not None
+            )
+        return StatusVerdict(status=worst, account_id=worst_id), expiries
 
     def effective_status(self, account_id: str, *, now: datetime) -> AccountStatus:
         """The worst status of the account and every agent above it: the status of
@@ -227,12 +234,12 @@ class _Tree:
     def _allows(self, account_id: str, digits: str) -> bool:
         """:meth:`number_allowed` for ``digits`` its caller normalised."""
         try:
-            entry = self._section_verdicts.get(account_id)
+            summary = self._summaries.get(account_id)
         except TypeError:
             raise not_a_key(account_id, "account_id") from None
-        if entry is not None and entry[0] == self._generation:
-            return entry[1](digits)
-        return self._section_verdict(account_id)(digits)
+        if summary is None or summary[0] != self._generation:
+            summary = self._summary(account_id)
+        return summary[3](digits)
 
     def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
         with self._lock:  # the chain and its verdict of one generation: no change between
@@ -250,7 +257,6 @@ class _Tree:
                 else:
                     allows = AllSections(section for _, section in chain)._allows_digits
                 self._merged_sections[key] = (generation, allows)
-            self._section_verdicts[account_id] = (generation, allows)
             return allows
 
     def number_check(self, account_id: str, number: str) -> NumberCheck:
@@ -375,9 +381,8 @@ class _Tree:
 
     def _forget(self, account_id: str) -> None:
         """Drop what is derived from a removed account's chain."""
-        self._status_chains.pop(account_id, None)
+        self._summaries.pop(account_id, None)
         self._section_chains.pop(account_id, None)
-        self._section_verdicts.pop(account_id, None)
 
 
 def _anything(number: str) -> bool:
