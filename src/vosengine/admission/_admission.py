@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from .._time import check_aware
-from ..accounts import AccountDirectory, AccountStatus
+from ..accounts import AccountDirectory, AccountStatus, StatusVerdict
 from ..cdr import CDR, ChainBiller, TableSource
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..ledger import InsufficientFunds, Ledger, Reservation
@@ -54,6 +54,14 @@ def _raced(account_id: str) -> Rejected:
         f"account {account_id!r}: the balance changed {_RACES} times while holding",
         "balance",
     )
+
+
+def _inactive(account_id: str, verdict: StatusVerdict) -> Rejected:
+    """The refusal of a ``verdict`` that does not allow the account to call."""
+    own = verdict.account_id == account_id
+    reason = (_OWN if own else _AGENT)[verdict.status]
+    whose = "" if own else f" (an agent above {account_id!r})"
+    return _rejected(reason, f"{verdict.reason}{whose}", "status")
 
 
 def _no_router(routes: Routes, number: str) -> Rejected:
@@ -167,12 +175,7 @@ class Admission:
     def _status(self, account_id: str, at: datetime) -> Rejected | None:
         """:meth:`check_status` at an ``at`` its caller checked."""
         verdict = self.directory._verdict(account_id, at)
-        if verdict.allowed:
-            return None
-        own = verdict.account_id == account_id
-        reason = (_OWN if own else _AGENT)[verdict.status]
-        whose = "" if own else f" (an agent above {account_id!r})"
-        return _rejected(reason, f"{verdict.reason}{whose}", "status")
+        return None if verdict.allowed else _inactive(account_id, verdict)
 
     def check_number(self, account_id: str, callee: str) -> str | Rejected:
         """Stage 2: ``callee`` normalised (:func:`~vosengine.numbering.normalize_number`),
@@ -297,9 +300,9 @@ class Admission:
         if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
             check_aware(at, "at")
         # the stages inline, on what is checked and normalised once (see each stage)
-        refused = self._status(account_id, at)
-        if refused is not None:
-            return refused
+        verdict = self.directory._verdict(account_id, at)
+        if not verdict.allowed:
+            return _inactive(account_id, verdict)
         number = self.check_number(account_id, callee)
         if isinstance(number, Rejected):
             return number
@@ -440,15 +443,9 @@ class Admission:
     def _routes(
         self, account_id: str, number: str, rate: Rate, at: datetime, now: float, caller: str
     ) -> Routes | Rejected:
-        routes = self.routes.route(
-            number,
-            client=account_id,
-            at=at,
-            now=now,
-            caller=caller,
-            customer_rate=rate,
-            load=self.load,
-            balances=self.balances,
+        # RouteTable.route without its keyword-only front: the table's router, the same call
+        routes = self.routes._router.route(
+            number, account_id, at, now, caller, rate, self.load, self.balances, None
         )
         return routes if routes else _no_router(routes, number)
 
