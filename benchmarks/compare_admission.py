@@ -16,6 +16,7 @@ before anything is timed.
     python benchmarks/compare_admission.py --gc-off       # what the collector costs
     python benchmarks/compare_admission.py --stages       # then each stage alone
     python benchmarks/compare_admission.py --warm         # then the same call over and over
+    python benchmarks/compare_admission.py --gc-stats     # what the collector did meanwhile
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def main() -> None:
         action="store_true",
         help="then admit one call over and over, every cache warm, against the calls in turn",
     )
+    parser.add_argument(
+        "--gc-stats",
+        action="store_true",
+        help="then say how often the collector ran during the timed admit() passes, and how long",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     routing = argparse.Namespace(
@@ -179,13 +185,16 @@ def main() -> None:
         return [admit(c, n, call_id=f"{tag}-{i}", at=AT, now=NOW) for i, (c, n) in enumerate(calls)]
 
     best = [float("inf"), float("inf")]
+    collected = Collections()
     for turn in range(args.passes):  # the contenders take turns, so noise hits both
         for index, fn in enumerate((run_naive, run_admit)):
             if args.gc_off:
                 gc.disable()
+            collected.on = index == 1
             start = time.perf_counter()
             outcomes = fn(f"p{turn}-{index}")
             best[index] = min(best[index], time.perf_counter() - start)
+            collected.on = False
             gc.enable()
             reset(outcomes)
     naive_s, admit_s = best
@@ -201,10 +210,40 @@ def main() -> None:
     print("|---|---:|---:|")
     print(f"| baseline: the five steps glued by hand | {n / naive_s:,.0f} | 1.0× |")
     print(f"| `Admission.admit()` | {n / admit_s:,.0f} | {naive_s / admit_s:.2f}× |")
+    if args.gc_stats:
+        collected.show(args.passes * len(calls))
     if args.stages:
         stages(admission, calls, args.passes)
     if args.warm:
         warm(admission, calls, args.passes)
+
+
+class Collections:
+    """The collector's runs by generation while ``on``: how many, and how long they took."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.runs = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._start = 0.0
+        gc.callbacks.append(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if not self.on:
+            return
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.runs[generation] += 1
+            self.seconds[generation] += time.perf_counter() - self._start
+
+    def show(self, calls: int) -> None:
+        print(f"\n| the collector during the {calls:,} timed `admit()` calls | runs | µs a call |")
+        print("|---|---:|---:|")
+        for generation in range(3):
+            share = self.seconds[generation] / calls * 1e6
+            print(f"| generation {generation} | {self.runs[generation]:,} | {share:.2f} |")
 
 
 def stages(admission: Admission, calls: list[tuple[str, str]], passes: int) -> None:
