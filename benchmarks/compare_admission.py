@@ -17,6 +17,7 @@ before anything is timed.
     python benchmarks/compare_admission.py --stages       # then each stage alone
     python benchmarks/compare_admission.py --warm         # then the same call over and over
     python benchmarks/compare_admission.py --gc-stats     # what the collector did meanwhile
+    python benchmarks/compare_admission.py --stream 25    # then a steady stream for 25 s
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def main() -> None:
         "--gc-stats",
         action="store_true",
         help="then say how often the collector ran during the timed admit() passes, and how long",
+    )
+    parser.add_argument(
+        "--stream",
+        type=float,
+        metavar="SECONDS",
+        help="then admit the calls, give them back and again, for SECONDS, the collector on",
     )
     args = parser.parse_args()
     start = time.perf_counter()
@@ -216,6 +223,8 @@ def main() -> None:
         stages(admission, calls, args.passes)
     if args.warm:
         warm(admission, calls, args.passes)
+    if args.stream:
+        stream(admission, calls, args.stream, collected)
 
 
 class Collections:
@@ -244,6 +253,37 @@ class Collections:
         for generation in range(3):
             share = self.seconds[generation] / calls * 1e6
             print(f"| generation {generation} | {self.runs[generation]:,} | {share:.2f} |")
+
+
+def stream(
+    admission: Admission, calls: list[tuple[str, str]], seconds: float, collected: Collections
+) -> None:
+    """A steady stream: every call admitted, then every one given back, over and over for
+    ``seconds``, the collector on as a long-running switch has it: decisions/s over the
+    whole stream, and what the collector did during the admissions."""
+    ledger, load = admission.ledger, admission.load
+    assert load is not None
+    admit = admission.admit
+    collected.runs, collected.seconds = [0, 0, 0], [0.0, 0.0, 0.0]
+    decisions, spent, turn = 0, 0.0, 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        collected.on = True
+        start = time.perf_counter()
+        outcomes = [
+            admit(c, n, call_id=f"s{turn}-{i}", at=AT, now=NOW) for i, (c, n) in enumerate(calls)
+        ]
+        spent += time.perf_counter() - start
+        collected.on = False
+        decisions += len(calls)
+        for outcome in outcomes:
+            if isinstance(outcome, Admitted):
+                ledger.release(outcome.reservation.id, now=AT)
+                load.release(outcome.call_id)
+        del outcomes
+        turn += 1
+    print(f"\nstream: {decisions:,} decisions in {turn} turns, {decisions / spent:,.0f}/s")
+    collected.show(decisions)
 
 
 def stages(admission: Admission, calls: list[tuple[str, str]], passes: int) -> None:
