@@ -1,9 +1,10 @@
 """Build script for the optional compiled modules: the prefix trie, the batch-rating kernel,
-the routing walk and the SIP fast paths.
+the routing walk, the gateways' load and the SIP fast paths.
 
 All are optional: when the C compiler or Cython is missing, setuptools warns and the package
 installs with the pure-Python twins (``vosengine._prefix_py``, ``vosengine.rating._kernel_py``,
-``vosengine.routing._walk_py``, ``vosengine.sip._sipfast_py``).
+``vosengine.routing._walk_py``, ``vosengine.routing._slots_py``,
+``vosengine.sip._sipfast_py``).
 Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
 
@@ -35,6 +36,12 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                 Extension(
                     "vosengine.routing._walk",
                     ["src/vosengine/routing/_walk.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                ),
+                Extension(
+                    "vosengine.routing._slots",
+                    ["src/vosengine/routing/_slots.pyx"],
                     extra_compile_args=["-O3"],
                     optional=True,
                 ),

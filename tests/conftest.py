@@ -119,6 +119,26 @@ def route_walk(request: pytest.FixtureRequest) -> Iterator[Any]:
     _table.WALK = saved
 
 
+LOAD_IMPLEMENTATIONS = ["cython", "python"]
+
+
+def load_implementation(name: str) -> Any:
+    """The module of one implementation of ``Load``: ``"cython"`` (skips the test when it is
+    not built) or ``"python"`` (the twin)."""
+    if name == "cython":
+        return _compiled_module("vosengine.routing._slots")
+    from vosengine.routing import _slots_py
+
+    return _slots_py
+
+
+@pytest.fixture(params=LOAD_IMPLEMENTATIONS)
+def load_cls(request: pytest.FixtureRequest) -> Any:
+    """The ``Load`` class of one implementation, compiled then pure Python: the seam of the
+    load tests (a route table and admission take either)."""
+    return load_implementation(str(request.param)).Load
+
+
 SIP_IMPLEMENTATIONS = ["compiled", "python"]
 
 

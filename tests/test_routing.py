@@ -417,8 +417,8 @@ def test_failover_refuses_what_is_not_a_failure_of_a_tried_route() -> None:
 # -- load -----------------------------------------------------------------------------------
 
 
-def test_release_of_an_unknown_call_is_an_error_and_a_double_release_a_no_op() -> None:
-    load = Load(remember=2)
+def test_release_of_an_unknown_call_is_an_error_and_a_double_release_a_no_op(load_cls: Any) -> None:
+    load = load_cls(remember=2)
     gateway = gw("a", capacity=5)
     with pytest.raises(UnknownCall, match="'nope' holds no gateway"):
         load.release("nope")
@@ -436,8 +436,10 @@ def test_release_of_an_unknown_call_is_an_error_and_a_double_release_a_no_op() -
     load._check()
 
 
-def test_a_call_id_taken_again_after_its_release_is_remembered_from_its_last_release() -> None:
-    load = Load(remember=2)
+def test_a_call_id_taken_again_after_its_release_is_remembered_from_its_last_release(
+    load_cls: Any,
+) -> None:
+    load = load_cls(remember=2)
     gateway = gw("a", capacity=5)
     load.acquire(gateway, "c1", now=1.0)
     load.release("c1")
@@ -457,8 +459,8 @@ def test_a_call_id_taken_again_after_its_release_is_remembered_from_its_last_rel
     load._check()
 
 
-def test_acquire_refuses_at_the_cps_limit_and_counts_per_second() -> None:
-    load = Load()
+def test_acquire_refuses_at_the_cps_limit_and_counts_per_second(load_cls: Any) -> None:
+    load = load_cls()
     gateway = gw("a", cps=2)
     load.acquire(gateway, "c1", now=5.0)
     load.acquire(gateway, "c2", now=5.5)
@@ -472,8 +474,8 @@ def test_acquire_refuses_at_the_cps_limit_and_counts_per_second() -> None:
         load.acquire(zero, "c4", now=6.0)
 
 
-def test_concurrent_acquires_never_exceed_capacity() -> None:
-    load = Load()
+def test_concurrent_acquires_never_exceed_capacity(load_cls: Any) -> None:
+    load = load_cls()
     gateway = gw("a", capacity=50)
     taken: list[str] = []
     refused: list[str] = []

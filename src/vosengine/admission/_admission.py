@@ -19,6 +19,7 @@ from ..rating import Rate, RateTable
 from ..rating._afford import longest_call
 from ..reasons import TerminationReason
 from ..routing import BalanceSource, GatewayBusy, Load, Routes, RouteTable
+from ..routing._load import LOADS
 from ._outcomes import Admitted, Rejected, Settled
 
 __all__ = ["Admission"]
@@ -152,7 +153,7 @@ class Admission:
             raise InvalidArgumentType(f"directory: expected an AccountDirectory, got {directory!r}")
         if not isinstance(routes, RouteTable):
             raise InvalidArgumentType(f"routes: expected a RouteTable, got {routes!r}")
-        if load is not None and not isinstance(load, Load):
+        if load is not None and not isinstance(load, LOADS):
             raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
         self.directory = directory
         self.biller = ChainBiller(directory, rates)

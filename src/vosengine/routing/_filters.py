@@ -23,7 +23,7 @@ from ..errors import InvalidArgument, InvalidArgumentType, NotFound
 from ..numbering import normalize_number, rewrite
 from ..rating import Rate
 from ._gateway import Filter, Gateway
-from ._load import Load
+from ._load import LOADS, Load
 from ._plan import NO_RATE, Candidate, by_cost, by_priority, ratio
 
 __all__ = [
@@ -106,7 +106,7 @@ def check_call(
         raise InvalidArgumentType(f"client: expected a str, got {client!r}")
     check_aware(at, "at")
     seconds = check_seconds(now)
-    if load is not None and type(load) is not Load:
+    if load is not None and not isinstance(load, LOADS):
         raise InvalidArgumentType(f"load: expected a Load, got {load!r}")
     if customer_rate is not None and type(customer_rate) is not Rate:
         raise InvalidArgumentType(f"customer_rate: expected a Rate, got {customer_rate!r}")
