@@ -119,6 +119,21 @@ def route_walk(request: pytest.FixtureRequest) -> Iterator[Any]:
     _table.WALK = saved
 
 
+def ledger_on(name: str) -> Any:
+    """``InMemoryLedger`` on one implementation of its per-call base (``Holds``: what is
+    available, the hold, its release): ``"cython"`` (skips the test when it is not built) or
+    ``"python"`` (the twin). The twin's ledger is a subclass whose twin methods come first,
+    so it is an ``InMemoryLedger`` in every other respect."""
+    from vosengine.ledger import InMemoryLedger, _hold, _holds_py
+
+    if name == "cython":
+        _compiled_module("vosengine.ledger._holds")
+        return InMemoryLedger
+    if _hold.Holds is _holds_py.Holds:
+        return InMemoryLedger
+    return type("InMemoryLedger", (_holds_py.Holds, InMemoryLedger), {"__module__": __name__})
+
+
 LOAD_IMPLEMENTATIONS = ["cython", "python"]
 
 

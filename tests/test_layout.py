@@ -50,7 +50,16 @@ def test_the_ledger_depends_on_money_only() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:  # module-level statements only
             if isinstance(node, ast.ImportFrom) and node.level == 2:
-                allowed = ("_actors", "_bounded", "_checks", "_time", "errors", "money", "verdicts")
+                allowed = (
+                    "_actors",
+                    "_bounded",
+                    "_checks",
+                    "_extensions",
+                    "_time",
+                    "errors",
+                    "money",
+                    "verdicts",
+                )
                 assert node.module in allowed, (
                     path.name,
                     node.module,

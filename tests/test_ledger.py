@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.conftest import ledger_on
 from vosengine.accounts import (
     RETAIL,
     Account,
@@ -48,12 +49,15 @@ new_ledger: Callable[..., Any] = InMemoryLedger
 _PREFIXES = itertools.count()
 
 
-@pytest.fixture(autouse=True, params=["memory", "redis"])
+@pytest.fixture(autouse=True, params=["memory", "memory-twin", "redis"])
 def kind(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Which ledger ``new_ledger`` (and ``make``) builds in this test: each its own."""
+    """Which ledger ``new_ledger`` (and ``make``) builds in this test: each its own. The
+    embedded one twice: on the compiled hold, then on its pure-Python twin."""
     global new_ledger
     if request.param == "memory":
         new_ledger = InMemoryLedger
+    elif request.param == "memory-twin":
+        new_ledger = ledger_on("python")
     else:
         client = request.getfixturevalue("redis_client")
 
@@ -68,7 +72,7 @@ def kind(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 #: A test of the in-memory ledger alone (the fixture's parameters, narrowed).
-IN_MEMORY = pytest.mark.parametrize("kind", ["memory"], indirect=True)
+IN_MEMORY = pytest.mark.parametrize("kind", ["memory", "memory-twin"], indirect=True)
 
 
 def account_ids(ledger: Any) -> list[str]:

@@ -3,10 +3,9 @@ call, alone or along its agent chain. Part of :class:`~vosengine.ledger.InMemory
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,6 @@ class _Calls:
     _reservations: dict[int, Reservation]
     _done: _Keys
     _events: list[LedgerEvent]
-    _reservation_ids: itertools.count[int]
     _amount: Callable[..., Decimal]
     _at_least_zero: Callable[[object, str], Decimal]
     _state: Callable[[str], _State]
@@ -88,29 +86,6 @@ class _Calls:
                 )
                 raise hold_refused(account_id, call_id, amount, before)
         return before
-
-    def reserve(
-        self, account_id: str, amount: Decimal, call_id: str, *, now: datetime
-    ) -> Reservation:
-        """Hold ``amount`` (>= 0) for a call. Beyond ``available`` the overdraft action
-        decides: BLOCK and SUSPEND raise :class:`InsufficientFunds` (SUSPEND also emits
-        ``SUSPEND_ACCOUNT``), WARN holds it and emits ``OVERDRAFT_WARNING``."""
-        amount = self._at_least_zero(amount, "amount")
-        if type(now) is not datetime or (
-            type(now.tzinfo) is not timezone and now.utcoffset() is None
-        ):
-            check_aware(now, "now")
-        with self._lock:
-            state = self._state(account_id)
-            before = self._hold(account_id, state, amount, call_id, now)
-            reservation = _make(
-                Reservation, (next(self._reservation_ids), account_id, amount, call_id, now)
-            )
-            state.free = _sub(before, amount)
-            self._reservations[reservation.id] = reservation
-            if state.low_balance is not None:
-                self._watch(account_id, state, before, now)
-            return reservation
 
     def grow(self, reservation_id: int, amount: Decimal, *, now: datetime) -> Reservation:
         """Hold ``amount`` (> 0) more for the call of an open reservation, by the same
@@ -243,16 +218,6 @@ class _Calls:
             records = tuple(out)
             self._done.remember(key, request, records, now)
             return records
-
-    def release(self, reservation_id: int, *, now: datetime) -> None:
-        """Free a hold unused (the call failed)."""
-        check_aware(now, "now")
-        with self._lock:
-            reservation = _find(self._reservations, reservation_id, pop=True)
-            if reservation is None:
-                raise UnknownReservation(f"reservation {reservation_id!r} is not open")
-            state = self._accounts[reservation.account_id]
-            state.free = _add(state.free, reservation.amount)
 
 
 def _checked_charges(

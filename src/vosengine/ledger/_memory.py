@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from ..errors import InvalidArgument, InvalidArgumentType
 from ..money import CONTEXT, ZERO, total
 from ._calls import _Calls, _check_key, _checked_postings, _same_request
 from ._grid import _Grid
+from ._hold import Holds
 from ._keys import DEFAULT_KEY_RETENTION, _Keys
 from ._payments import _Payments
 from ._protocol import OperatorsOnly, PayerRules
@@ -70,7 +70,7 @@ class _State:
         self.balance, self.free = balance, free
 
 
-class InMemoryLedger(_Payments, _Calls, _Grid):
+class InMemoryLedger(Holds, _Payments, _Calls, _Grid):
     """The embedded ledger: everything in this process, guarded by one lock.
 
     Thread-safe: every operation holds the ledger's lock for its check-then-apply, so
@@ -116,16 +116,12 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
                 f"payers: expected payer rules (authorize, authorize_transfer), got {payers!r}"
             )
         self.payers = payers
-        self._lock = threading.Lock()
-        self._accounts: dict[str, _State] = {}
+        self._init_holds()  # the lock, the accounts, the reservations, the events
         self._records: list[PaymentRecord] = []
         # account id -> its records in self._records, oldest first
         self._by_account: dict[str, list[PaymentRecord]] = {}
-        self._reservations: dict[int, Reservation] = {}
         self._done = _Keys(key_retention)
-        self._events: list[LedgerEvent] = []
         self._ids = itertools.count(1)
-        self._reservation_ids = itertools.count(1)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -234,14 +230,6 @@ class InMemoryLedger(_Payments, _Calls, _Grid):
         """The account's balance, credit limit, reserved and available amounts."""
         with self._lock:
             return self._balance(account_id)
-
-    def available(self, account_id: str) -> Decimal:
-        """What a new call may still use: ``balance(account_id).available`` without the
-        :class:`Balance` (the read admission makes on every call)."""
-        try:  # one amount, replaced whole by every change: read without the lock
-            return self._accounts[account_id].free
-        except (KeyError, TypeError):
-            return self._state(account_id).free
 
     def records(self, *, account_id: str | None = None) -> list[PaymentRecord]:
         """Payment records not drained yet (:meth:`drain_records`), oldest first: of one
