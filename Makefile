@@ -29,7 +29,8 @@ typecheck:
 # the .pyi stubs against the compiled modules as built (needs them built: make install-test)
 stubtest:
 	$(PYTHON) -m mypy.stubtest vosengine._prefix vosengine.rating._kernel vosengine.routing._walk \
-	    vosengine.routing._slots vosengine.ledger._holds vosengine.sip._sipfast \
+	    vosengine.routing._slots vosengine.ledger._holds vosengine.admission._admit \
+	    vosengine.sip._sipfast \
 	    --allowlist tests/stubtest-allowlist.txt
 
 pytest:

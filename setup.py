@@ -1,9 +1,11 @@
 """Build script for the optional compiled modules: the prefix trie, the batch-rating kernel,
-the ledger's holds, the routing walk, the gateways' load and the SIP fast paths.
+the ledger's holds, admission's composition, the routing walk, the gateways' load and the
+SIP fast paths.
 
 All are optional: when the C compiler or Cython is missing, setuptools warns and the package
 installs with the pure-Python twins (``vosengine._prefix_py``, ``vosengine.rating._kernel_py``,
-``vosengine.ledger._holds_py``, ``vosengine.routing._walk_py``, ``vosengine.routing._slots_py``,
+``vosengine.ledger._holds_py``, ``vosengine.admission._admit_py``,
+``vosengine.routing._walk_py``, ``vosengine.routing._slots_py``,
 ``vosengine.sip._sipfast_py``).
 Set ``VOSENGINE_NO_EXTENSIONS=1`` to skip the compile on purpose.
 """
@@ -30,6 +32,12 @@ if os.environ.get("VOSENGINE_NO_EXTENSIONS", "") in ("", "0"):
                 Extension(
                     "vosengine.rating._kernel",
                     ["src/vosengine/rating/_kernel.pyx"],
+                    extra_compile_args=["-O3"],
+                    optional=True,
+                ),
+                Extension(
+                    "vosengine.admission._admit",
+                    ["src/vosengine/admission/_admit.pyx"],
                     extra_compile_args=["-O3"],
                     optional=True,
                 ),

@@ -134,6 +134,35 @@ def ledger_on(name: str) -> Any:
     return type("InMemoryLedger", (_holds_py.Holds, InMemoryLedger), {"__module__": __name__})
 
 
+ADMISSION_CORES = ["cython", "python"]
+
+
+def admission_on(name: str) -> Any:
+    """``Admission`` on one implementation of its composition (``AdmitCore``: ``admit``):
+    ``"cython"`` (skips the test when it is not built) or ``"python"`` (the twin, as a
+    subclass whose twin ``admit`` comes first)."""
+    from vosengine.admission import Admission, _admit_py, _core
+
+    if name == "cython":
+        _compiled_module("vosengine.admission._admit")
+        return Admission
+    if _core.AdmitCore is _admit_py.AdmitCore:
+        return Admission
+    return type("Admission", (_admit_py.AdmitCore, Admission), {"__module__": __name__})
+
+
+@pytest.fixture(scope="module", params=ADMISSION_CORES)
+def admission_core(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Run an admission test module on one composition, compiled then pure Python, by
+    switching the module's ``Admission`` for the class on that ``AdmitCore``."""
+    cls = admission_on(str(request.param))
+    module = request.module
+    saved = module.Admission
+    module.Admission = cls
+    yield cls
+    module.Admission = saved
+
+
 LOAD_IMPLEMENTATIONS = ["cython", "python"]
 
 

@@ -29,6 +29,9 @@ from vosengine.rating import Rate, RateTable
 from vosengine.reasons import TerminationReason as R
 from vosengine.routing import Gateway, Load, Ordering, RouteSettings, RouteTable
 
+# every test on both compositions of admit: compiled, then the pure-Python twin
+pytestmark = pytest.mark.usefixtures("admission_core")
+
 D = Decimal
 AT = datetime(2026, 12, 3, 12, tzinfo=UTC)
 OP = Operator(name="billing")
@@ -111,6 +114,14 @@ def refused(outcome: Admitted | Rejected, reason: R, status: int, stage: str, *d
     assert (outcome.reason, outcome.sip_status, outcome.stage) == (reason, status, stage)
     for part in detail:
         assert part in outcome.detail, (part, outcome.detail)
+
+
+def test_the_module_runs_on_the_composition_of_the_seam(admission_core: Any) -> None:
+    from vosengine.admission import _admit_py, _core
+
+    assert Admission is admission_core
+    admit = type(World().admission).admit
+    assert admit in (_admit_py.AdmitCore.admit, _core.CORE.AdmitCore.admit)
 
 
 def test_an_admitted_call_takes_the_cheapest_gateway_and_holds_its_longest_call() -> None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,9 @@ from vosengine.money import ZERO, total
 from vosengine.rating import Rate, RateTable
 from vosengine.reasons import TerminationReason as R
 from vosengine.routing import Gateway, Load, RouteTable
+
+# every test on both compositions of admit: compiled, then the pure-Python twin
+pytestmark = pytest.mark.usefixtures("admission_core")
 
 D = Decimal
 AT = datetime(2026, 12, 3, 12, tzinfo=UTC)

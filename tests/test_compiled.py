@@ -17,6 +17,7 @@ COMPILED_TYPES = [
     ("vosengine._prefix", "PrefixTable"),
     ("vosengine.rating._kernel", "Params"),
     ("vosengine.rating._kernel", "Pricer"),
+    ("vosengine.admission._admit", "AdmitCore"),
     ("vosengine.ledger._holds", "Holds"),
     ("vosengine.routing._slots", "Load"),
     ("vosengine.sip._sipfast", "MessageBase"),

@@ -9,93 +9,23 @@ from decimal import Decimal
 import attrs
 
 from .._time import check_aware
-from ..accounts import AccountDirectory, AccountStatus, StatusVerdict
+from ..accounts import AccountDirectory
 from ..cdr import CDR, ChainBiller, TableSource
 from ..errors import InvalidArgument, InvalidArgumentType
 from ..ledger import InsufficientFunds, Ledger, Reservation
 from ..money import CONTEXT, ZERO
 from ..numbering import normalize_number
 from ..rating import Rate, RateTable
-from ..rating._afford import longest_call
 from ..reasons import TerminationReason
 from ..routing import BalanceSource, GatewayBusy, Load, Routes, RouteTable
 from ..routing._load import LOADS
+from ._core import AdmitCore
 from ._outcomes import Admitted, Rejected, Settled
+from ._refusals import RACES, inactive, no_rate, no_router, raced, rejected, unaffordable
 
 __all__ = ["Admission"]
 
 _R = TerminationReason
-# a named tuple made from its fields in one step, without the Python-level ``__new__`` its
-# class defines (which does only this)
-_make = tuple.__new__
-
-#: How often a hold is tried again when another call took the money between reading the
-#: balance and holding it.
-_RACES = 3
-
-_OWN = {
-    AccountStatus.LOCKED: _R.ACCOUNT_LOCKED,
-    AccountStatus.INACTIVE: _R.ACCOUNT_INACTIVE,
-    AccountStatus.EXPIRED: _R.ACCOUNT_EXPIRED,
-}
-_AGENT = {
-    AccountStatus.LOCKED: _R.AGENT_LOCKED,
-    AccountStatus.INACTIVE: _R.ACCOUNT_INACTIVE,
-    AccountStatus.EXPIRED: _R.ACCOUNT_EXPIRED,
-}
-
-
-def _rejected(reason: TerminationReason, detail: str, stage: str) -> Rejected:
-    return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage=stage)
-
-
-def _raced(account_id: str) -> Rejected:
-    return _rejected(
-        _R.INSUFFICIENT_BALANCE,
-        f"account {account_id!r}: the balance changed {_RACES} times while holding",
-        "balance",
-    )
-
-
-def _inactive(account_id: str, verdict: StatusVerdict) -> Rejected:
-    """The refusal of a ``verdict`` that does not allow the account to call."""
-    own = verdict.account_id == account_id
-    reason = (_OWN if own else _AGENT)[verdict.status]
-    whose = "" if own else f" (an agent above {account_id!r})"
-    return _rejected(reason, f"{verdict.reason}{whose}", "status")
-
-
-def _no_router(routes: Routes, number: str) -> Rejected:
-    def detail() -> str:
-        removed = "; ".join(removed.reason for removed in routes.removed)
-        return f"no gateway may carry the call to {number}" + (f": {removed}" if removed else "")
-
-    reason = _R.NO_AVAILABLE_ROUTER
-    return Rejected(reason=reason, sip_status=reason.status, detail=detail, stage="routing")
-
-
-def _no_rate(account_id: str, number: str, at: datetime) -> Rejected:
-    return _rejected(
-        _R.RATE_NOT_FOUND,
-        f"account {account_id!r} has no rate for {number} at {at.isoformat()}",
-        "rate",
-    )
-
-
-def _unaffordable(
-    account_id: str, table: RateTable, number: str, at: datetime, available: Decimal
-) -> Rejected:
-    """Insufficient Balance: ``available`` does not pay for the first increment."""
-    rate = table.lookup(number, at=at)
-    assert rate is not None  # an immutable table: longest_call found it
-    first = rate.free_seconds + rate.first_increment
-    cost = table.price(number, first * 1000, at=at).amount
-    return _rejected(
-        _R.INSUFFICIENT_BALANCE,
-        f"account {account_id!r} has {available} available; the first {first} s"
-        f" to {number} cost {cost}",
-        "balance",
-    )
 
 
 def _seconds(value: object, field: str, minimum: int) -> int:
@@ -106,7 +36,7 @@ def _seconds(value: object, field: str, minimum: int) -> int:
     return value
 
 
-class Admission:
+class Admission(AdmitCore):
     """Call admission: may this account call this number, through which gateways, for how
     long -- and, when the call ends, what every level of its agent chain pays.
 
@@ -176,7 +106,7 @@ class Admission:
     def _status(self, account_id: str, at: datetime) -> Rejected | None:
         """:meth:`check_status` at an ``at`` its caller checked."""
         verdict = self.directory._verdict(account_id, at)
-        return None if verdict.allowed else _inactive(account_id, verdict)
+        return None if verdict.allowed else inactive(account_id, verdict)
 
     def check_number(self, account_id: str, callee: str) -> str | Rejected:
         """Stage 2: ``callee`` normalised (:func:`~vosengine.numbering.normalize_number`),
@@ -187,11 +117,11 @@ class Admission:
         except InvalidArgumentType:
             raise
         except InvalidArgument as error:
-            return _rejected(_R.NUMBER_RESTRICTED, str(error), "number")
+            return rejected(_R.NUMBER_RESTRICTED, str(error), "number")
         if self.directory._allows(account_id, number):
             return number
         check = self.directory.number_check(account_id, number)
-        return _rejected(_R.NUMBER_RESTRICTED, f"{number}: {check.reason}", "number")
+        return rejected(_R.NUMBER_RESTRICTED, f"{number}: {check.reason}", "number")
 
     def customer_rate(self, account_id: str, number: str, *, at: datetime) -> Rate | Rejected:
         """Stage 3: the account's rate for ``number`` (normalised) in force at ``at``."""
@@ -211,7 +141,7 @@ class Admission:
         self, account_id: str, table: RateTable, number: str, at: datetime
     ) -> Rate | Rejected:
         rate = table._find(number, at)[0]
-        return _no_rate(account_id, number, at) if rate is None else rate
+        return no_rate(account_id, number, at) if rate is None else rate
 
     def _afford(
         self, account_id: str, table: RateTable, number: str, at: datetime
@@ -220,7 +150,7 @@ class Admission:
         afford = self._affordable(table, number, available, at, ZERO, 0)
         if afford[0]:
             return afford
-        return _unaffordable(account_id, table, number, at, available)
+        return unaffordable(account_id, table, number, at, available)
 
     def hold(
         self, account_id: str, number: str, call_id: str, *, at: datetime
@@ -244,7 +174,7 @@ class Admission:
     ) -> tuple[Reservation, int] | Rejected:
         """Hold ``afford``'s amount; when another call took the money since the balance was
         read, size the hold again on what is left (at most ``_RACES`` times)."""
-        for _ in range(_RACES):
+        for _ in range(RACES):
             try:
                 return self.ledger.reserve(account_id, afford[1], call_id, now=at), afford[0]
             except InsufficientFunds:
@@ -252,7 +182,7 @@ class Admission:
                 if isinstance(again, Rejected):
                     return again
                 afford = again
-        return _raced(account_id)
+        return raced(account_id)
 
     def route(
         self,
@@ -273,71 +203,10 @@ class Admission:
             return routes
         attempt = self._take(routes, call_id, now)
         if attempt is None:
-            return _no_router(routes, number)
+            return no_router(routes, number)
         return routes, attempt
 
     # -- the pipeline ----------------------------------------------------------------------
-
-    def admit(
-        self,
-        account_id: str,
-        callee: str,
-        *,
-        call_id: str,
-        at: datetime,
-        now: float,
-        caller: str = "",
-    ) -> Admitted | Rejected:
-        """May ``account_id`` call ``callee``? The stages in order -- status, number
-        sections, customer rate, balance, routing -- and the first refusal is the answer.
-
-        Nothing is held for a refused call: the hold is taken once the balance and the
-        routes both allow the call (the answer is the one the stages give in order), and a
-        gateway slot last; when every gateway filled up meanwhile, the hold is released. An
-        unknown account, ledger account or rate table is an error (the host's set-up is
-        wrong), not a refusal."""
-        if type(call_id) is not str or not call_id:
-            raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
-        if type(at) is not datetime or (type(at.tzinfo) is not timezone and at.utcoffset() is None):
-            check_aware(at, "at")
-        # the stages inline, on what is checked and normalised once (see each stage)
-        verdict = self.directory._verdict(account_id, at)
-        if not verdict.allowed:
-            return _inactive(account_id, verdict)
-        number = self.check_number(account_id, callee)
-        if isinstance(number, Rejected):
-            return number
-        table = self.biller.table_for(account_id)
-        rate = table._find(number, at)[0]
-        if rate is None:
-            return _no_rate(account_id, number, at)
-        ledger = self.ledger
-        available = ledger.available(account_id)
-        if self.first_slice is None:
-            afford = longest_call(table, number, available, at, self.limit)
-        else:
-            afford = self._affordable(table, number, available, at, ZERO, 0)
-        if not afford[0]:
-            return _unaffordable(account_id, table, number, at, available)
-        routes = self._routes(account_id, number, rate, at, now, caller)
-        if isinstance(routes, Rejected):
-            return routes
-        held = self._reserve(account_id, table, number, call_id, at, afford)
-        if isinstance(held, Rejected):
-            return held
-        reservation, seconds = held
-        try:
-            attempt = self._take(routes, call_id, now)
-        except BaseException:
-            ledger.release(reservation.id, now=at)
-            raise
-        if attempt is None:
-            ledger.release(reservation.id, now=at)
-            return _no_router(routes, number)
-        return _make(
-            Admitted,
-            (call_id, account_id, number, at, routes, attempt, seconds, reservation, rate),
-        )
 
     # -- while the call runs ---------------------------------------------------------------
 
@@ -375,7 +244,7 @@ class Admission:
         self._check_admitted(admitted)
         table = self.biller.table_for(admitted.account_id)
         reservation = admitted.reservation
-        for _ in range(_RACES):
+        for _ in range(RACES):
             available = self.ledger.available(admitted.account_id)
             seconds, amount = self._affordable(
                 table,
@@ -386,7 +255,7 @@ class Admission:
                 admitted.max_seconds,
             )
             if seconds <= admitted.max_seconds:
-                return _rejected(
+                return rejected(
                     _R.INSUFFICIENT_BALANCE,
                     f"account {admitted.account_id!r} has {available} available: the call"
                     f" may last {admitted.max_seconds} s and no more",
@@ -398,7 +267,7 @@ class Admission:
             except InsufficientFunds:
                 continue
             return admitted._replace(reservation=grown, max_seconds=seconds)
-        return _raced(admitted.account_id)
+        return raced(admitted.account_id)
 
     # -- the end of the call ---------------------------------------------------------------
 
@@ -448,7 +317,7 @@ class Admission:
         routes = self.routes._router.route(
             number, account_id, at, now, caller, rate, self.load, self.balances, None
         )
-        return routes if routes else _no_router(routes, number)
+        return routes if routes else no_router(routes, number)
 
     def _take(self, routes: Routes, call_id: str, now: float) -> int | None:
         """The index of the first route whose gateway slot ``call_id`` took (0 without a
