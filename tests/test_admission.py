@@ -23,7 +23,7 @@ from vosengine.accounts import (
 from vosengine.admission import Admission, Admitted, Rejected, Settled
 from vosengine.cdr import CDR, MissingRateTable
 from vosengine.errors import InvalidArgument, InvalidArgumentType
-from vosengine.ledger import InMemoryLedger, PaymentKind, UnknownLedgerAccount
+from vosengine.ledger import InMemoryLedger, PaymentKind, UnknownLedgerAccount, _hold
 from vosengine.numbering import NumberSection
 from vosengine.rating import Rate, RateTable
 from vosengine.reasons import TerminationReason as R
@@ -229,7 +229,8 @@ def test_a_full_gateway_is_skipped_and_a_full_world_refused() -> None:
 def test_an_open_call_keeps_three_objects_for_the_collector() -> None:
     """A switch keeps every call in progress, and the collector walks each object they keep
     on every pass that reaches it: an admitted call keeps its Admitted, its Reservation and
-    its Routes, and nothing more the collector must walk."""
+    its Routes, and nothing more the collector must walk; the compiled ledger keeps its
+    Reservation (atoms only) out of the collector's way too."""
     world = World(balance="10", first_slice=60)
     world.admission.routes = RouteTable([world.dear])
     assert isinstance(world.admit(call_id="warm"), Admitted)  # what is made on first use
@@ -242,7 +243,10 @@ def test_an_open_call_keeps_three_objects_for_the_collector() -> None:
     assert all(isinstance(call, Admitted) for call in calls)
     kinds = Counter(type(o).__name__ for o in kept if o is not before)
     per_call = {kind: count for kind, count in kinds.items() if count >= len(calls)}
-    assert per_call == {"Admitted": 20, "Reservation": 20, "Routes": 20}, kinds
+    expected = {"Admitted": 20, "Reservation": 20, "Routes": 20}
+    if _hold.IMPLEMENTATION == "cython":
+        del expected["Reservation"]
+    assert per_call == expected, kinds
 
 
 def test_without_slices_one_call_holds_the_whole_balance() -> None:

@@ -4,6 +4,7 @@ on random holds and releases, good and bad."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -245,3 +246,20 @@ def test_a_compiled_base_without_the_ledgers_init_refuses_every_call() -> None:
     ):
         with pytest.raises(TypeError, match="__init__ was never called"):
             call()
+
+
+def test_a_compiled_hold_of_atoms_is_kept_out_of_the_collectors_way() -> None:
+    """A reservation holds atoms (ids, an amount, an aware datetime): it can be in no cycle,
+    so the compiled hold untracks it, by CPython's own rule for a plain tuple; one whose
+    call id could hold a reference stays tracked. The twin leaves both to the collector."""
+    ledger = ledger_on("cython")()
+    ledger.open_account("a", credit_limit=D("5"))
+    plain = ledger.reserve("a", D("1"), "call", now=AT)
+    odd = ledger.reserve("a", D("1"), ["a", "list"], now=AT)  # type: ignore[arg-type]
+    assert not gc.is_tracked(plain) and gc.is_tracked(odd)
+    twin = ledger_on("python")()
+    twin.open_account("a", credit_limit=D("5"))
+    assert gc.is_tracked(twin.reserve("a", D("1"), "call", now=AT))
+    for hold in (plain, odd):
+        ledger.release(hold.id, now=AT)
+    ledger._check()

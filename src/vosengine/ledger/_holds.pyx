@@ -12,6 +12,7 @@ the low-balance watch (``_watch``), and the error of an unknown account (``_stat
 from cpython.datetime cimport datetime_tzinfo, import_datetime
 from cpython.dict cimport PyDict_DelItem, PyDict_GetItem, PyDict_SetItem
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 
 import threading
 from datetime import datetime, timezone
@@ -21,6 +22,12 @@ from vosengine._time import check_aware
 from vosengine.money import CONTEXT, MAX_INTEGER_DIGITS
 from vosengine.ledger._calls import _find
 from vosengine.ledger._values import Reservation, UnknownReservation
+
+cdef extern from "Python.h":
+    int PyObject_IS_GC(object)
+    int PyObject_GC_IsTracked(object)
+    void PyObject_GC_UnTrack(void *)
+    int PyTuple_CheckExact(object)
 
 import_datetime()
 
@@ -32,6 +39,18 @@ cdef object _sub = CONTEXT.subtract
 cdef object _new_tuple = tuple.__new__
 cdef object _ZERO = Decimal(0)
 cdef int _MAX_DIGITS = MAX_INTEGER_DIGITS
+
+
+cdef inline bint _of_atoms(object made):
+    """Whether no item of the tuple ``made`` can be part of a reference cycle: CPython's rule
+    for untracking a tuple (``_PyTuple_MaybeUntrack``), which it applies to plain tuples
+    only."""
+    cdef Py_ssize_t i
+    for i in range(PyTuple_GET_SIZE(made)):
+        item = <object>PyTuple_GET_ITEM(made, i)
+        if PyObject_IS_GC(item) and (not PyTuple_CheckExact(item) or PyObject_GC_IsTracked(item)):
+            return False
+    return True
 
 
 cdef inline bint _aware(object value):
@@ -99,6 +118,10 @@ cdef class Holds:
                 Reservation, (self._next_id, account_id, amount, call_id, now)
             )
             self._next_id += 1
+            if _of_atoms(reservation):
+                # a reservation of atoms (ids, amounts, an aware datetime) can be in no cycle:
+                # kept out of the collector's way, as CPython keeps a plain tuple of atoms
+                PyObject_GC_UnTrack(<PyObject *>reservation)
             state.free = _sub(before, amount)
             PyDict_SetItem(self._reservations, reservation[0], reservation)
             if state.low_balance is not None:
