@@ -4,6 +4,7 @@ against its exact proportions."""
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from datetime import UTC, datetime
@@ -44,6 +45,12 @@ AT = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 def deck(price: str, prefix: str = "44", **terms: object) -> RateTable:
     return RateTable([Rate(prefix=prefix, price=price, **terms)])
+
+
+def _walk_py_module() -> Any:
+    from vosengine.routing import _walk_py
+
+    return _walk_py
 
 
 def gw(name: str, **fields: Any) -> Gateway:
@@ -528,6 +535,24 @@ def test_a_route_table_is_immutable_and_checks_its_invariants() -> None:
 
 def test_tables_take_the_walk_of_the_seam(route_walk: Any) -> None:
     assert type(RouteTable([gw("a")])._router) is route_walk.Router
+
+
+def test_routes_are_read_only_and_the_compiled_walk_keeps_them_from_the_collector(
+    route_walk: Any,
+) -> None:
+    """A ``Routes`` never changes once made, so it can be in no cycle: the compiled router
+    untracks it (an open call keeps it, and the collector would read what it refers to on
+    every pass), and what is made from it on first read stays right."""
+    table = RouteTable([gw("a", capacity=1), gw("b", enabled=False)])
+    routes = route(table)
+    with pytest.raises(AttributeError):
+        routes.settings = routes.settings  # type: ignore[misc]
+    assert gc.is_tracked(routes) == (route_walk is _walk_py_module())
+    gc.collect()
+    assert ids(routes) == ["a"] and [r.gateway.id for r in routes.removed] == ["b"]
+    assert routes[0].gateway.id == "a" and routes.gateway(0).id == "a"
+    gc.collect()
+    assert routes.routes[0] is routes[0]  # made once, kept
 
 
 def _same(left: Routes, right: Routes) -> None:

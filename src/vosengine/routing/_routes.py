@@ -163,8 +163,8 @@ class Routes:
         "_rate",
         "_removed",
         "_routes",
+        "_settings",
         "_source",
-        "settings",
     )
 
     def __init__(
@@ -186,7 +186,7 @@ class Routes:
         # positions in ``source``, the candidates the router read. Both are kept as tuples,
         # in the fields of this one object: an open call keeps its routes, and the collector
         # walks every object an open call keeps (a tuple of integers it stops walking).
-        self.settings = settings
+        self._settings = settings
         self._found = tuple(found)
         self._gone = tuple(gone)
         self._source = source
@@ -199,6 +199,13 @@ class Routes:
         self._made: dict[int, Route] | None = None  # the routes read so far, by index
         self._routes: tuple[Route, ...] | None = None
         self._removed: tuple[Removed, ...] | None = None
+
+    @property
+    def settings(self) -> RouteSettings:
+        """The settings that ranked these routes. Read-only, as every field of a ``Routes``
+        is: what it holds and refers to never changes once it is made, so it can be in no
+        reference cycle, and the compiled router keeps it out of the collector's way."""
+        return self._settings
 
     def _route(self, index: int) -> Route:
         """Route number ``index`` (0-based, in range), made on first use."""
@@ -216,7 +223,7 @@ class Routes:
                 callee=rewrite(callee, gateway.callee_rules),
                 caller=rewrite(caller, gateway.caller_rules) if caller else caller,
                 vendor_rate=rate,
-                rank=f"#{index + 1} by {self.settings.ordering.value}:"
+                rank=f"#{index + 1} by {self._settings.ordering.value}:"
                 f" priority {gateway.priority}, cost {cost}",
             )
         return route
@@ -304,7 +311,7 @@ class Routes:
         answer = 408 if status is None else status
         route = self.routes[attempt]
         heard = "no final response" if status is None else f"{status}"
-        settings = self.settings
+        settings = self._settings
         if not route.gateway.failover.retries(status):
             why = f"{heard} from {route.gateway.id} stops the search"
         elif settings.stop_on_busy and status in BUSY:

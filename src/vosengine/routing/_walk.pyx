@@ -50,6 +50,7 @@ __all__ = ["Router"]
 import_datetime()
 
 cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void *)
     bint PyUnicode_IS_ASCII(object)
     void* PyUnicode_DATA(object)
     Py_ssize_t PyUnicode_GET_LENGTH(object)
@@ -310,9 +311,14 @@ cdef class Router:
                 weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
                 rewrites=self._rewrites,
             )
-        return Routes(
+        routes = Routes(
             chosen.settings, found, gone, source, callee, caller, client, cap, floor, customer_rate
         )
+        # A Routes is read-only once made and refers only to immutable values and to caches
+        # of them (routes made on first read): it can be in no cycle. An open call keeps it,
+        # and every pass of the collector would read what it refers to, most of it cold.
+        PyObject_GC_UnTrack(<PyObject *>routes)
+        return routes
 
 
 cdef tuple _context(
