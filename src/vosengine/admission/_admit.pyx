@@ -44,8 +44,13 @@ cdef class AdmitCore:
 
     def admit(self, account_id, callee, *, call_id, at, now, caller=""):
         """May ``account_id`` call ``callee``? The stages in order -- status, number
-        sections, customer rate, balance, routing -- and the first refusal is the answer
-        (see ``Admission.admit``)."""
+        sections, customer rate, balance, routing -- and the first refusal is the answer.
+
+        Nothing is held for a refused call: the hold is taken once the balance and the
+        routes both allow the call (the answer is the one the stages give in order), and a
+        gateway slot last; when every gateway filled up meanwhile, the hold is released. An
+        unknown account, ledger account or rate table is an error (the host's set-up is
+        wrong), not a refusal."""
         cdef Py_ssize_t attempt, count
         if type(call_id) is not str or not call_id:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")

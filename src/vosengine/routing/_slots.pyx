@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: language_level=3, boundscheck=False, wraparound=False, embedsignature=False
 """The load of the gateways, compiled: the same contract as ``_slots_py.Load`` (which
 documents it), with the call table, the counts and the lock in C.
 
@@ -36,8 +36,17 @@ cdef object _OVER_CPS = Filter.OVER_CPS
 
 
 cdef class Load:
-    """Calls in progress per gateway and their attempts in the last second (compiled; see
-    ``vosengine.routing._slots_py.Load``)."""
+    """Calls in progress per gateway and their attempts in the last second.
+
+    :meth:`acquire` checks a gateway's capacity and CPS limit and takes a slot in one step,
+    so two threads cannot both take the last one; :meth:`release` gives it back. Thread-safe:
+    every method holds one lock for O(1) work. The host mutates it; a
+    :class:`~vosengine.routing.RouteTable` only reads it.
+
+    A release of a call released before is a no-op (a BYE and a timeout may both report the
+    end); the call ids of the last ``remember`` releases are kept to tell such a repeat from a
+    call that never held a gateway (:class:`UnknownCall`). Compiled; its pure-Python twin,
+    ``vosengine.routing._slots_py.Load``, has the same contract and an example."""
 
     cdef PyThread_type_lock _lock
     cdef readonly dict _calls
