@@ -263,3 +263,34 @@ def test_a_compiled_hold_of_atoms_is_kept_out_of_the_collectors_way() -> None:
     for hold in (plain, odd):
         ledger.release(hold.id, now=AT)
     ledger._check()
+
+
+@pytest.mark.parametrize("name", ["cython", "python"])
+def test_a_replaced_lock_is_the_one_every_method_takes(name: str) -> None:
+    """The ledger's Python code and the compiled holds take the same lock, also after it is
+    replaced (the compiled base keeps the bound methods it calls with the lock)."""
+
+    class Counted:
+        def __init__(self) -> None:
+            self.lock, self.taken = threading.Lock(), 0
+
+        def acquire(self) -> bool:
+            self.taken += 1
+            return self.lock.acquire()
+
+        def release(self) -> None:
+            self.lock.release()
+
+        def __enter__(self) -> bool:
+            return self.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.release()
+
+    ledger = ledger_on(name)()
+    ledger.open_account("a", credit_limit=D("5"))
+    counted = Counted()
+    ledger._lock = counted
+    ledger.release(ledger.reserve("a", D("1"), "c", now=AT).id, now=AT)
+    ledger.balance("a")  # the Python code's `with`
+    assert counted.taken == 3 and not counted.lock.locked()

@@ -65,22 +65,30 @@ cdef class Holds:
     """The available amount, the hold and its release of ``InMemoryLedger``, under its one
     lock (compiled; see ``vosengine.ledger._holds_py.Holds``)."""
 
-    cdef public object _lock
+    cdef object _the_lock, _acquire, _release
     cdef public dict _accounts
     cdef public dict _reservations
     cdef public list _events
-    cdef object _acquire, _release
     cdef long long _next_id
 
     def _init_holds(self):
         """The state, empty (from the ledger's ``__init__``)."""
-        lock = threading.Lock()
-        self._lock = lock
-        self._acquire, self._release = lock.acquire, lock.release
+        self._lock = threading.Lock()
         self._accounts = {}
         self._reservations = {}
         self._events = []
         self._next_id = 1
+
+    @property
+    def _lock(self):
+        """The ledger's one lock, which its Python code holds with ``with``; the compiled
+        methods take it through its bound methods, kept with it when it is replaced."""
+        return self._the_lock
+
+    @_lock.setter
+    def _lock(self, lock):
+        self._acquire, self._release = lock.acquire, lock.release
+        self._the_lock = lock
 
     cdef inline int _ready(self) except -1:
         if self._accounts is None:
