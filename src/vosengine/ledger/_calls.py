@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _add, _sub = CONTEXT.add, CONTEXT.subtract
-# a named tuple made from its fields in one step, without the Python-level ``__new__`` its
-# class defines (which does only this)
-_make = tuple.__new__
 
 
 class _Calls:
