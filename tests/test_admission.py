@@ -166,6 +166,36 @@ def test_account_state_of_the_account_and_every_agent_above(
     world.idle()
 
 
+def test_what_an_earlier_call_read_of_the_chain_never_outlives_a_change() -> None:
+    """Admission reads the chain's state and sections from the summary the directory keeps
+    per account: each change to the directory, and each expiry date passing, is seen on the
+    very next call."""
+    world = World()
+    calls = iter(range(100))
+
+    def admit_and_give_back(**kw: Any) -> None:
+        admitted = world.admit(call_id=f"call-{next(calls)}", **kw)
+        assert isinstance(admitted, Admitted), admitted
+        world.admission.finish(admitted, world.cdr(admitted, 0), at=AT)
+        world.idle()
+
+    admit_and_give_back()
+    world.directory.update("agent", actor=OP, now=AT, status=AccountStatus.LOCKED)
+    refused(world.admit(), R.AGENT_LOCKED, 403, "status", "'agent' is locked")
+    world.directory.update("agent", actor=OP, now=AT, status=AccountStatus.ACTIVE)
+    admit_and_give_back()
+    world.directory.update("top", actor=OP, now=AT, number_section=NumberSection(blocked={"44"}))
+    refused(world.admit(), R.NUMBER_RESTRICTED, 403, "number", "'top'")
+    refused(world.admit(callee="+44 20 7946 0958"), R.NUMBER_RESTRICTED, 403, "number")
+    world.directory.update("top", actor=OP, now=AT, number_section=NumberSection())
+    admit_and_give_back(callee="+44 20 7946 0958")
+    world.directory.update("agent", actor=OP, now=AT, expires_at=AT + timedelta(seconds=1))
+    admit_and_give_back()
+    later = world.admission.admit("alice", UK, call_id="c", at=AT + timedelta(seconds=1), now=2.0)
+    refused(later, R.ACCOUNT_EXPIRED, 403, "status", "'agent' is expired")
+    world.idle()
+
+
 def test_number_sections_down_the_chain_fail_closed() -> None:
     world = World()
     world.directory.update(

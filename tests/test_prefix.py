@@ -542,6 +542,81 @@ def test_a_large_table_walks_through_its_top_table(table_cls: Any) -> None:
     table._check()
 
 
+# -- one number, several tables ------------------------------------------------------------
+
+
+def _longest_values(cls: Any) -> Any:
+    """The ``longest_values`` of ``cls``'s implementation."""
+    return sys.modules[cls.__module__].longest_values
+
+
+def test_the_picker_gives_the_longest_values_of_its_implementation() -> None:
+    assert prefix.longest_values is _longest_values(prefix.PrefixTable)
+
+
+@given(
+    decks=st.lists(st.dictionaries(keys_st, st.integers(), max_size=12), max_size=40),
+    numbers=st.lists(numbers_st, max_size=8),
+    top=st.booleans(),
+)
+def test_longest_values_is_each_tables_longest_value(
+    both_table_classes: tuple[Any, Any], decks: list[dict[str, int]], numbers: list[str], top: bool
+) -> None:
+    """More tables than one batch of lanes, numbers of any text, tables with and without a
+    top table: each answer is the model's, on both implementations."""
+    compiled, twin = both_table_classes
+    if top:
+        with top_tables(compiled):
+            tables = [compiled(deck) for deck in decks]
+    else:
+        tables = [compiled(deck) for deck in decks]
+    twins = [twin(deck) for deck in decks]
+    for number in numbers:
+        expected = tuple(
+            None if (found := brute_longest(deck, number)) is None else found[1] for deck in decks
+        )
+        assert _longest_values(compiled)(number, tables) == expected
+        assert _longest_values(compiled)(number, iter(tables)) == expected
+        assert _longest_values(twin)(number, twins) == expected
+
+
+def test_longest_values_takes_tables_of_either_implementation(
+    both_table_classes: tuple[Any, Any],
+) -> None:
+    compiled, twin = both_table_classes
+    mixed = (compiled({"44": 1}), twin({"4": 2, "447": 3}), compiled({}), twin({"5": 4}))
+    for cls in both_table_classes:
+        assert _longest_values(cls)("4471", mixed) == (1, 3, None, None)
+        assert _longest_values(cls)("4471", ()) == ()
+
+
+@pytest.mark.parametrize(
+    ("number", "tables", "message"),
+    [
+        (4471, (), "number 4471: expected a str, got int"),
+        ("4471", None, "tables: expected a collection, got None"),
+        ("4471", "44", "tables: expected a collection, got '44'"),
+        ("4471", ({"44": 1},), r"tables\[1\]: expected a PrefixTable, got \{'44': 1\}"),
+    ],
+)
+def test_longest_values_names_a_bad_argument(
+    table_cls: Any, number: object, tables: object, message: str
+) -> None:
+    if isinstance(tables, tuple) and tables:
+        tables = (table_cls({"4": 0}), *tables)  # the bad one second
+    with pytest.raises(InvalidArgumentType, match=message):
+        _longest_values(table_cls)(number, tables)
+
+
+def test_longest_values_docstring_holds_for_both(table_cls: Any) -> None:
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(_prefix_py.longest_values, "longest_values"):
+        test.globs = {"PrefixTable": table_cls, "longest_values": _longest_values(table_cls)}
+        runner.run(test)
+    assert runner.tries == 1
+    assert runner.failures == 0
+
+
 class PrefixTableMachine(RuleBasedStateMachine):
     """Derive tables by adding and removing keys; compare both twins with a dict model."""
 

@@ -301,3 +301,34 @@ def test_any_text_either_routes_or_is_refused_clearly(
         assert found.callee
         assert set(found.callee) <= set("0123456789*#")
     assert len(routes) + len(routes.removed) <= 2
+
+
+def _shown(routes: Routes) -> tuple[list[tuple[str, str, str]], list[tuple[str, Filter]]]:
+    return (
+        [(r.gateway.id, r.prefix, r.callee) for r in routes],
+        [(r.gateway.id, r.filter) for r in routes.removed],
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds())
+def test_a_slot_looked_up_beforehand_routes_as_route_does(world: dict[str, Any]) -> None:
+    """``route_walked`` with the plan's slot for the callee (what admission looks up in lock
+    step with the customer's deck) answers as ``route``; for a callee the checks normalise,
+    the slot given is not trusted and the normalised number is looked up."""
+    table = RouteTable(world["gateways"], settings=world["settings"])
+    router, slots = table._router, table._plan.slots
+    callee = world["callee"]
+    common = (world["client"], AT, NOW, "", world["customer"], world["load"], world["balances"])
+
+    def rng() -> random.Random:
+        return random.Random(world["seed"])
+
+    expected = _shown(router.route(callee, *common, rng()))
+    assert _shown(router.route_walked(slots.longest_value(callee), callee, *common, rng())) == (
+        expected
+    )
+    stale = slots.longest_value("9" + callee)  # some other number's slot, or none
+    assert _shown(router.route_walked(stale, f"+{callee}", *common, rng())) == _shown(
+        router.route(f"+{callee}", *common, rng())
+    )

@@ -9,7 +9,7 @@ from typing_extensions import disjoint_base
 _V = TypeVar("_V")
 _D = TypeVar("_D")
 
-__all__ = ["ALPHABET", "PrefixTable"]
+__all__ = ["ALPHABET", "PrefixTable", "longest_values"]
 
 ALPHABET: str
 
@@ -44,3 +44,5 @@ class PrefixTable(Generic[_V]):
     def _check(self) -> None: ...
     @classmethod
     def __class_getitem__(cls, item: Any) -> GenericAlias: ...
+
+def longest_values(number: str, tables: Iterable[PrefixTable[Any]], /) -> tuple[Any, ...]: ...

@@ -61,6 +61,10 @@ time in lock step, then lays it out breadth first, prefetching ahead in both pha
 walk memory at random, and overlapping their misses took 1,000,000 random prefixes from
 0.39 s to 0.23 s.
 
+``longest_values`` (``_prefix_several.pxi``) looks one number up in several tables, walking
+them in lock step as a batch walks several numbers in one table: a call that reads a
+customer deck and a routing plan waits for about one walk's misses instead of two.
+
 A table is never mutated after ``__init__``: any number of threads may read it at once.
 The pure-Python twin with the same API and behaviour is ``vosengine._prefix_py``.
 """
@@ -77,7 +81,7 @@ from ._checks import iterate
 from ._prefix_rules import ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
-__all__ = ["ALPHABET", "PrefixTable"]
+__all__ = ["ALPHABET", "PrefixTable", "longest_values"]
 
 
 include "_prefix_nodes.pxi"
@@ -542,3 +546,6 @@ cdef class PrefixTable:
         assert max_len == self._max_len, "max_len"
         if self._top != NULL:
             _check_top(self._top, self._nodes, self)
+
+
+include "_prefix_several.pxi"

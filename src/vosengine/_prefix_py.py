@@ -13,7 +13,7 @@ from ._checks import iterate
 from ._prefix_rules import _ALPHABET_SET, ALPHABET, check_prefix
 from .errors import InvalidArgument, InvalidArgumentType, NotFound
 
-__all__ = ["ALPHABET", "PrefixTable"]
+__all__ = ["ALPHABET", "PrefixTable", "longest_values"]
 
 V = TypeVar("V")
 D = TypeVar("D")
@@ -259,6 +259,26 @@ def _chain_items(
 ) -> Iterator[tuple[str, V]]:
     yield from first
     yield from second
+
+
+def longest_values(number: str, tables: Iterable[PrefixTable[Any]], /) -> tuple[Any, ...]:
+    """:meth:`PrefixTable.longest_value` of ``number`` in each of ``tables``, as a tuple in
+    their order (``None`` where a table has no key that is a prefix of it).
+
+    The compiled module walks the tables in lock step, so that their cache misses overlap;
+    here each table is looked up in turn. A table of either implementation is accepted.
+
+    >>> longest_values("4471", [PrefixTable({"44": 1}), PrefixTable({"4": 2, "447": 3})])
+    (1, 3)
+    """
+    if not isinstance(number, str):
+        raise InvalidArgumentType(f"number {number!r}: expected a str, got {type(number).__name__}")
+    found = []
+    for index, table in enumerate(iterate(tables, "tables")):
+        if not _is_table(table):
+            raise InvalidArgumentType(f"tables[{index}]: expected a PrefixTable, got {table!r}")
+        found.append(table.longest_value(number))
+    return tuple(found)
 
 
 def _is_table(obj: object) -> TypeGuard[PrefixTable[Any]]:

@@ -18,22 +18,30 @@ from typing import TYPE_CHECKING
 from . import _extensions
 from ._prefix_rules import check_prefix
 
-__all__ = ["ALPHABET", "EXTENSION_ERROR", "IMPLEMENTATION", "PrefixTable", "check_prefix"]
+__all__ = [
+    "ALPHABET",
+    "EXTENSION_ERROR",
+    "IMPLEMENTATION",
+    "PrefixTable",
+    "check_prefix",
+    "longest_values",
+]
 
 IMPLEMENTATION: str
 EXTENSION_ERROR: str | None
 
 if TYPE_CHECKING:
-    from ._prefix_py import ALPHABET, PrefixTable
+    from ._prefix_py import ALPHABET, PrefixTable, longest_values
 
     IMPLEMENTATION = "python"
     EXTENSION_ERROR = None
 else:
     _compiled, EXTENSION_ERROR = _extensions.load("vosengine._prefix")
     if _compiled is None:
-        from ._prefix_py import ALPHABET, PrefixTable
+        from ._prefix_py import ALPHABET, PrefixTable, longest_values
 
         IMPLEMENTATION = "python"
     else:
         ALPHABET, PrefixTable = _compiled.ALPHABET, _compiled.PrefixTable
+        longest_values = _compiled.longest_values
         IMPLEMENTATION = "cython"

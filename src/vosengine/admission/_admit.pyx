@@ -10,13 +10,19 @@ the first gateway slot that can be taken (as ``Admission._take``), and the answe
 its named tuple is. The parts of an ``Admission`` are fields of this base, read from C."""
 
 from cpython.datetime cimport datetime_tzinfo, import_datetime
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
 
 from datetime import datetime, timezone
 
 from vosengine._time import check_aware
+from vosengine.accounts import AccountStatus
 from vosengine.errors import InvalidArgumentType
 from vosengine.ledger import InsufficientFunds
+from vosengine.ledger._hold import Holds
 from vosengine.money import ZERO
+from vosengine.prefix import longest_values as _longest_values
+from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
 from vosengine.routing import GatewayBusy
 from vosengine.admission._outcomes import Admitted, Rejected
@@ -30,6 +36,41 @@ from vosengine.admission._refusals import (
 )
 
 import_datetime()
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define VOS_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define VOS_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void VOS_PREFETCH(const void* p) noexcept nogil
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object)
+    void* PyUnicode_DATA(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+
+cdef object _ACTIVE = AccountStatus.ACTIVE
+cdef type _Holds = Holds
+
+
+cdef inline bint _digits(object text):
+    """Whether ``text`` is a non-empty str of plain ASCII digits: what ``normalize_number``
+    returns as it is (``str.isdigit`` and ``str.isascii``)."""
+    cdef Py_ssize_t size, i
+    cdef const char* data
+    if type(text) is not str:
+        return False
+    size = PyUnicode_GET_LENGTH(text)
+    if size == 0 or not PyUnicode_IS_ASCII(text):
+        return False
+    data = <const char*>PyUnicode_DATA(text)
+    for i in range(size):
+        if data[i] < 48 or data[i] > 57:
+            return False
+    return True
 
 __all__ = ["AdmitCore"]
 
@@ -52,6 +93,8 @@ cdef class AdmitCore:
         unknown account, ledger account or rate table is an error (the host's set-up is
         wrong), not a refusal."""
         cdef Py_ssize_t attempt, count
+        cdef PyObject* found
+        cdef PyObject* state
         if type(call_id) is not str or not call_id:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
         if type(at) is not datetime or (
@@ -60,17 +103,45 @@ cdef class AdmitCore:
             check_aware(at, "at")
         if self.biller is None:
             raise TypeError("AdmitCore: the Admission's __init__ was never called")
-        verdict = self.directory._verdict(account_id, at)
-        if not verdict.allowed:
+        directory, ledger = self.directory, self.ledger
+        # The account's entries in the ledger and in the directory's summaries, looked up
+        # back to back so that their cache misses overlap; the ledger's is only a hint here
+        # (``available`` reads it below, from the cache).
+        summary = None
+        if type(account_id) is str:
+            if isinstance(ledger, _Holds):
+                state = PyDict_GetItem(ledger._accounts, account_id)
+                if state != NULL:
+                    VOS_PREFETCH(state)
+            found = PyDict_GetItem(directory._summaries, account_id)
+            if found != NULL:
+                summary = <object>found  # held: the directory may replace its entry
+        # stage 1, from the account's summary when it is current and no expiry date can
+        # make it worse (the directory's ``_verdict`` otherwise, which makes it again)
+        if summary is not None and summary[0] == directory._generation and not summary[2]:
+            verdict = summary[1]
+        else:
+            summary = None
+            verdict = directory._verdict(account_id, at)
+        if verdict.status is not _ACTIVE:
             return inactive(account_id, verdict)
-        number = self.check_number(account_id, callee)
-        if isinstance(number, Rejected):
-            return number
+        # stage 2: a number of plain ASCII digits is what normalize_number returns as it
+        # is, and the summary says whether the sections allow it; anything else, and every
+        # refusal, is the stage's (``check_number``)
+        if summary is not None and _digits(callee) and summary[3](callee):
+            number = callee
+        else:
+            number = self.check_number(account_id, callee)
+            if isinstance(number, Rejected):
+                return number
         table = self.biller.table_for(account_id)
-        rate = table._find(number, at)[0]
+        # the customer's deck and the routing plan walked in lock step (their cache misses
+        # overlap); a deck entry the kernel prices is one undated rate (RateTable._find)
+        route_table = self.routes
+        entry, stored = _longest_values(number, (table._by_prefix, route_table._plan.slots))
+        rate = entry.rate if type(entry) is _PARAMS else table._find(number, at)[0]
         if rate is None:
             return no_rate(account_id, number, at)
-        ledger = self.ledger
         available = ledger.available(account_id)
         if self.first_slice is None:
             afford = longest_call(table, number, available, at, self.limit)
@@ -78,10 +149,10 @@ cdef class AdmitCore:
             afford = self._affordable(table, number, available, at, ZERO, 0)
         if not afford[0]:
             return unaffordable(account_id, table, number, at, available)
-        # the routes: RouteTable.route without its keyword-only front (Admission._routes)
+        # the routes: RouteTable.route without its keyword-only front, on the slot found
         load = self.load
-        routes = self.routes._router.route(
-            number, account_id, at, now, caller, rate, load, self.balances, None
+        routes = route_table._router.route_walked(
+            stored, number, account_id, at, now, caller, rate, load, self.balances, None
         )
         if not routes:
             return no_router(routes, number)

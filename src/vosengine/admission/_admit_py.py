@@ -15,8 +15,10 @@ from ..cdr import ChainBiller
 from ..errors import InvalidArgumentType
 from ..ledger import Ledger, Reservation
 from ..money import ZERO
-from ..rating import Rate, RateTable
+from ..prefix import longest_values
+from ..rating import RateTable
 from ..rating._afford import longest_call
+from ..rating._table import _PARAMS
 from ..routing import BalanceSource, Load, Routes, RouteTable
 from ._outcomes import Admitted, Rejected
 from ._refusals import inactive, no_rate, no_router, unaffordable
@@ -41,7 +43,6 @@ class AdmitCore:
     first_slice: int | None
     check_number: Callable[[str, str], str | Rejected]
     _affordable: Callable[[RateTable, str, Decimal, datetime, Decimal, int], tuple[int, Decimal]]
-    _routes: Callable[[str, str, Rate, datetime, float, str], Routes | Rejected]
     _reserve: Callable[
         [str, RateTable, str, str, datetime, tuple[int, Decimal]],
         tuple[Reservation, int] | Rejected,
@@ -78,7 +79,12 @@ class AdmitCore:
         if isinstance(number, Rejected):
             return number
         table = self.biller.table_for(account_id)
-        rate = table._find(number, at)[0]
+        # the customer's deck and the routing plan looked up at once (the compiled prefix
+        # engine walks them in lock step); a deck entry the kernel prices is one undated
+        # rate, anything else is the table's to read
+        route_table = self.routes
+        entry, stored = longest_values(number, (table._by_prefix, route_table._plan.slots))
+        rate = entry.rate if type(entry) is _PARAMS else table._find(number, at)[0]
         if rate is None:
             return no_rate(account_id, number, at)
         ledger = self.ledger
@@ -89,9 +95,11 @@ class AdmitCore:
             afford = self._affordable(table, number, available, at, ZERO, 0)
         if not afford[0]:
             return unaffordable(account_id, table, number, at, available)
-        routes = self._routes(account_id, number, rate, at, now, caller)
-        if isinstance(routes, Rejected):
-            return routes
+        routes = route_table._router.route_walked(
+            stored, number, account_id, at, now, caller, rate, self.load, self.balances, None
+        )
+        if not routes:
+            return no_router(routes, number)
         held = self._reserve(account_id, table, number, call_id, at, afford)
         if isinstance(held, Rejected):
             return held

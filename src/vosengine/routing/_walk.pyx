@@ -188,8 +188,43 @@ cdef class Router:
         object rng,
     ):
         """The routes of one call (see ``vosengine.routing._walk_py.Router.route``)."""
+        return self._route(False, None, callee, client, at, now, caller, customer_rate, load,
+                           balances, rng)
+
+    def route_walked(
+        self,
+        object stored,
+        object callee,
+        object client,
+        object at,
+        object now,
+        object caller,
+        object customer_rate,
+        object load,
+        object balances,
+        object rng,
+    ):
+        """``route`` with the plan's slot for ``callee`` already looked up (see
+        ``vosengine.routing._walk_py.Router.route_walked``)."""
+        return self._route(True, stored, callee, client, at, now, caller, customer_rate, load,
+                           balances, rng)
+
+    cdef object _route(
+        self,
+        bint walked,
+        object slot,
+        object callee,
+        object client,
+        object at,
+        object now,
+        object caller,
+        object customer_rate,
+        object load,
+        object balances,
+        object rng,
+    ):
         cdef _Policy chosen
-        cdef object cap, floor, context = None, slot, source, concurrent = None
+        cdef object cap, floor, context = None, source, concurrent = None
         cdef object verdict, refused, allowed
         cdef int64_t limit, cap_limit, capacity
         cdef list found = [], gone = []
@@ -217,6 +252,7 @@ cdef class Router:
             callee, caller, now = check_call(
                 callee, client, at, now, caller, customer_rate, load, rng
             )
+            walked = False  # the slot given was looked up for the number before it was read
         found_policy = PyDict_GetItem(self._policies, client) if self._policies else NULL
         chosen = self._default if found_policy == NULL else <_Policy>found_policy
         cap = chosen.cap
@@ -226,7 +262,8 @@ cdef class Router:
             if customer_rate is None:
                 raise customer_rate_required()
             limit = min(limit, _floor_limit(chosen, customer_rate, self._common))
-        slot = self._slots.longest_value(callee)
+        if not walked:
+            slot = self._slots.longest_value(callee)
         if slot is not None and (
             type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
         ):

@@ -94,7 +94,48 @@ class Router:
     ) -> Routes:
         """The routes of one call; the arguments are those of
         :meth:`~vosengine.routing.RouteTable.route`, checked here."""
-        callee, caller, now = check_call(callee, client, at, now, caller, customer_rate, load, rng)
+        return self._route(
+            False, None, callee, client, at, now, caller, customer_rate, load, balances, rng
+        )
+
+    def route_walked(
+        self,
+        stored: bytes | None,
+        callee: str,
+        client: str,
+        at: datetime,
+        now: float,
+        caller: str,
+        customer_rate: Rate | None,
+        load: Load | None,
+        balances: BalanceSource | None,
+        rng: random.Random | None,
+    ) -> Routes:
+        """:meth:`route` when the caller has already looked ``callee`` up in the plan's
+        slots (``stored``: ``plan.slots.longest_value(callee)``), as admission does in lock
+        step with the customer's deck. A ``callee`` the checks have to normalise is looked
+        up again, as normalised."""
+        return self._route(
+            True, stored, callee, client, at, now, caller, customer_rate, load, balances, rng
+        )
+
+    def _route(
+        self,
+        walked: bool,
+        stored: bytes | None,
+        callee: str,
+        client: str,
+        at: datetime,
+        now: float,
+        caller: str,
+        customer_rate: Rate | None,
+        load: Load | None,
+        balances: BalanceSource | None,
+        rng: random.Random | None,
+    ) -> Routes:
+        checked, caller, now = check_call(callee, client, at, now, caller, customer_rate, load, rng)
+        if checked != callee:
+            walked, callee = False, checked
         chosen = self._policies.get(client, self._default)
         plan = self._plan
         cap, floor = chosen.cap, chosen.floor
@@ -105,7 +146,8 @@ class Router:
         limit = packed_limit(bound, plan.common)
         cap_limit = chosen.cap_limit
         context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
-        stored = plan.slots.longest_value(callee)
+        if not walked:
+            stored = plan.slots.longest_value(callee)
         slot = None if stored is None else read_slot(plan, stored)
         source: Any
         if slot is not None and slot.fast and not plan.anywhere:
