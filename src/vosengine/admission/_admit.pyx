@@ -10,6 +10,7 @@ the first gateway slot that can be taken (as ``Admission._take``), and the answe
 its named tuple is. The parts of an ``Admission`` are fields of this base, read from C."""
 
 from cpython.datetime cimport datetime_tzinfo, import_datetime
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
@@ -25,6 +26,7 @@ from vosengine.prefix import longest_values as _longest_values
 from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
 from vosengine.routing import GatewayBusy
+from vosengine.routing._filters import gateway_at as _gateway_at
 from vosengine.admission._outcomes import Admitted, Rejected
 from vosengine.admission._refusals import (
     RACES as _RACES,
@@ -95,6 +97,8 @@ cdef class AdmitCore:
         cdef Py_ssize_t attempt, count
         cdef PyObject* found
         cdef PyObject* state
+        cdef Py_ssize_t size, offset
+        cdef const char* records
         if type(call_id) is not str or not call_id:
             raise InvalidArgumentType(f"call_id: expected a non-empty str, got {call_id!r}")
         if type(at) is not datetime or (
@@ -107,12 +111,13 @@ cdef class AdmitCore:
         # The account's entries in the ledger and in the directory's summaries, looked up
         # back to back so that their cache misses overlap; the ledger's is only a hint here
         # (``available`` reads it below, from the cache).
-        summary = None
+        summary = held = None
         if type(account_id) is str:
             if isinstance(ledger, _Holds):
                 state = PyDict_GetItem(ledger._accounts, account_id)
                 if state != NULL:
                     VOS_PREFETCH(state)
+                    held = <object>state
             found = PyDict_GetItem(directory._summaries, account_id)
             if found != NULL:
                 summary = <object>found  # held: the directory may replace its entry
@@ -134,6 +139,8 @@ cdef class AdmitCore:
             number = self.check_number(account_id, callee)
             if isinstance(number, Rejected):
                 return number
+        if held is not None:  # arrived by now: start fetching the amount available() reads
+            VOS_PREFETCH(<PyObject*>held.free)
         table = self.biller.table_for(account_id)
         # the customer's deck and the routing plan walked in lock step (their cache misses
         # overlap); a deck entry the kernel prices is one undated rate (RateTable._find)
@@ -142,6 +149,13 @@ cdef class AdmitCore:
         rate = entry.rate if type(entry) is _PARAMS else table._find(number, at)[0]
         if rate is None:
             return no_rate(account_id, number, at)
+        # the router reads the rate and the slot's records: start fetching them now
+        VOS_PREFETCH(<PyObject*>rate)
+        if type(stored) is bytes:  # its first lines: the header and the first records
+            size = min(PyBytes_GET_SIZE(stored), 512)
+            records = PyBytes_AS_STRING(stored)
+            for offset in range(0, size + 63, 64):
+                VOS_PREFETCH(records + offset)
         available = ledger.available(account_id)
         if self.first_slice is None:
             afford = longest_call(table, number, available, at, self.limit)
@@ -154,7 +168,8 @@ cdef class AdmitCore:
         routes = route_table._router.route_walked(
             stored, number, account_id, at, now, caller, rate, load, self.balances, None
         )
-        if not routes:
+        found_routes = routes._found  # what Routes.__bool__, __len__ and gateway read
+        if not found_routes:
             return no_router(routes, number)
         # the hold, sized again on what is left after a race (Admission._reserve)
         for _ in range(_RACES):
@@ -171,11 +186,12 @@ cdef class AdmitCore:
         # the first gateway slot that can be taken (Admission._take)
         attempt = 0
         if load is not None:
-            count = len(routes)
+            count = len(found_routes)
+            source = routes._source
             try:
                 while attempt < count:
                     try:
-                        load.acquire(routes.gateway(attempt), call_id, now=now)
+                        load.acquire(_gateway_at(found_routes[attempt], source), call_id, now=now)
                     except GatewayBusy:
                         attempt += 1
                         continue
