@@ -28,8 +28,9 @@ from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
 
 __all__: list[str] = []
 
-# (generation, status verdict, expiry dates nearest first, whether a number is allowed)
-_Summary = tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...], Callable[[str], bool]]
+# (generation, status verdict, expiry dates nearest first, whether a number is allowed,
+# whether the verdict is active: read without the verdict, which is an object of its own)
+_Summary = tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...], Callable[[str], bool], bool]
 
 
 class _Tree:
@@ -163,7 +164,7 @@ class _Tree:
         summary = self._summaries.get(account_id)
         if summary is None or summary[0] != self._generation:
             summary = self._summary(account_id)
-        _, verdict, expiries, _ = summary
+        verdict, expiries = summary[1], summary[2]
         if expiries:
             for expires_at, expiring in expiries:  # nearest first
                 if now >= expires_at:
@@ -175,7 +176,14 @@ class _Tree:
         every call, kept in one entry so that a call finds it with one look-up."""
         with self._lock:  # a miss is filled under the lock, so no change can interleave
             verdict, expiries = self._status_chain(account_id)
-            summary = (self._generation, verdict, expiries, self._section_verdict(account_id))
+            active = verdict.status is AccountStatus.ACTIVE
+            summary = (
+                self._generation,
+                verdict,
+                expiries,
+                self._section_verdict(account_id),
+                active,
+            )
             self._summaries[account_id] = summary
             return summary
 

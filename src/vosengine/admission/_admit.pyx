@@ -111,25 +111,26 @@ cdef class AdmitCore:
         # The account's entries in the ledger and in the directory's summaries, looked up
         # back to back so that their cache misses overlap; the ledger's is only a hint here
         # (``available`` reads it below, from the cache).
-        summary = held = None
+        summary = None
         if type(account_id) is str:
             if isinstance(ledger, _Holds):
                 state = PyDict_GetItem(ledger._accounts, account_id)
-                if state != NULL:
+                if state != NULL:  # fetched, not touched: a reference would wait for it
                     VOS_PREFETCH(state)
-                    held = <object>state
             found = PyDict_GetItem(directory._summaries, account_id)
             if found != NULL:
                 summary = <object>found  # held: the directory may replace its entry
         # stage 1, from the account's summary when it is current and no expiry date can
-        # make it worse (the directory's ``_verdict`` otherwise, which makes it again)
+        # make it worse (the directory's ``_verdict`` otherwise, which makes it again); the
+        # summary says whether its verdict is active without reading the verdict
         if summary is not None and summary[0] == directory._generation and not summary[2]:
-            verdict = summary[1]
+            if summary[4] is not True:
+                return inactive(account_id, summary[1])
         else:
             summary = None
             verdict = directory._verdict(account_id, at)
-        if verdict.status is not _ACTIVE:
-            return inactive(account_id, verdict)
+            if verdict.status is not _ACTIVE:
+                return inactive(account_id, verdict)
         # stage 2: a number of plain ASCII digits is what normalize_number returns as it
         # is, and the summary says whether the sections allow it; anything else, and every
         # refusal, is the stage's (``check_number``)
@@ -139,8 +140,12 @@ cdef class AdmitCore:
             number = self.check_number(account_id, callee)
             if isinstance(number, Rejected):
                 return number
-        if held is not None:  # arrived by now: start fetching the amount available() reads
-            VOS_PREFETCH(<PyObject*>held.free)
+        if summary is not None and isinstance(ledger, _Holds):
+            # the ledger's entry has arrived by now: start fetching the amount that
+            # available() reads below
+            state = PyDict_GetItem(ledger._accounts, account_id)
+            if state != NULL:
+                VOS_PREFETCH(<PyObject*>(<object>state).free)
         table = self.biller.table_for(account_id)
         # the customer's deck and the routing plan walked in lock step (their cache misses
         # overlap); a deck entry the kernel prices is one undated rate (RateTable._find)
