@@ -26,8 +26,10 @@ def longest_values(number, tables, /):
         for lane in range(count):
             table = seq[start + lane]
             ours[lane] = isinstance(table, PrefixTable)
-            if not ours[lane]:
-                if not _is_twin_table(table):
+            if not ours[lane]:  # the twin's, or no table at all
+                from ._prefix_py import _is_table
+
+                if not _is_table(table):
                     raise InvalidArgumentType(
                         f"tables[{start + lane}]: expected a PrefixTable, got {table!r}")
                 out[start + lane] = table.longest_value(number)
@@ -36,12 +38,6 @@ def longest_values(number, tables, /):
             if ours[lane] and best[lane] != NULL:
                 out[start + lane] = <object>best[lane].value
     return tuple(out)
-
-
-cdef bint _is_twin_table(object table):
-    from ._prefix_py import PrefixTable as TwinTable
-
-    return isinstance(table, TwinTable)
 
 
 cdef int _walk_tables(object number, tuple seq, Py_ssize_t start, Py_ssize_t count,

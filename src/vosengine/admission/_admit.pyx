@@ -49,30 +49,11 @@ cdef extern from *:
     """
     void VOS_PREFETCH(const void* p) noexcept nogil
 
-cdef extern from "Python.h":
-    bint PyUnicode_IS_ASCII(object)
-    void* PyUnicode_DATA(object)
-    Py_ssize_t PyUnicode_GET_LENGTH(object)
+include "../_digits.pxi"
 
 cdef object _ACTIVE = AccountStatus.ACTIVE
 cdef type _Holds = Holds
 
-
-cdef inline bint _digits(object text):
-    """Whether ``text`` is a non-empty str of plain ASCII digits: what ``normalize_number``
-    returns as it is (``str.isdigit`` and ``str.isascii``)."""
-    cdef Py_ssize_t size, i
-    cdef const char* data
-    if type(text) is not str:
-        return False
-    size = PyUnicode_GET_LENGTH(text)
-    if size == 0 or not PyUnicode_IS_ASCII(text):
-        return False
-    data = <const char*>PyUnicode_DATA(text)
-    for i in range(size):
-        if data[i] < 48 or data[i] > 57:
-            return False
-    return True
 
 __all__ = ["AdmitCore"]
 
@@ -140,7 +121,7 @@ cdef class AdmitCore:
             number = self.check_number(account_id, callee)
             if isinstance(number, Rejected):
                 return number
-        if summary is not None and isinstance(ledger, _Holds):
+        if isinstance(ledger, _Holds) and type(account_id) is str:
             # the ledger's entry has arrived by now: start fetching the amount that
             # available() reads below
             state = PyDict_GetItem(ledger._accounts, account_id)

@@ -51,9 +51,8 @@ import_datetime()
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *)
-    bint PyUnicode_IS_ASCII(object)
-    void* PyUnicode_DATA(object)
-    Py_ssize_t PyUnicode_GET_LENGTH(object)
+
+include "../_digits.pxi"
 
 cdef extern from *:
     ctypedef long long int128 "__int128"
@@ -88,19 +87,6 @@ cdef long _NOT_ALLOWED = CODE[Filter.CLIENT_NOT_ALLOWED]
 cdef long _NO_RATE = CODE[Filter.NO_VENDOR_RATE]
 cdef long _ABOVE_CAP = CODE[Filter.ABOVE_MAX_RATE]
 cdef long _BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
-
-
-cdef inline bint _digits(object text):
-    """Whether ``text`` (a str) is already a normalised number of plain ASCII digits."""
-    cdef Py_ssize_t size = PyUnicode_GET_LENGTH(text), i
-    cdef const char* data
-    if size == 0 or not PyUnicode_IS_ASCII(text):
-        return False
-    data = <const char*>PyUnicode_DATA(text)
-    for i in range(size):
-        if data[i] < 48 or data[i] > 57:
-            return False
-    return True
 
 
 cdef class _Policy:
