@@ -1,8 +1,9 @@
 """Growth tests: what an operation costs when the tables it only looks into grow ten times.
 
 Cost is counted, never timed: :func:`work` counts the bytecode instructions and C calls an
-operation makes (a trace and a profile hook see each one), and :func:`allocated` the bytes it leaves
-allocated, so each test compares the same operation at two sizes deterministically.
+operation makes (a trace and a profile hook see each one, with the collector held off), and
+:func:`allocated` the bytes it leaves allocated, so each test compares the same operation at two
+sizes deterministically.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def work(operation: Callable[[], Any]) -> int:
         if event == "c_call":
             count += 1
 
+    # A collection that fell inside the operation would run the finalizers and weak-reference
+    # callbacks of earlier garbage, and count them: collect first, and not while counting.
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
     previous = sys.gettrace(), sys.getprofile()
     sys.settrace(trace)
     sys.setprofile(profile)
@@ -60,6 +66,8 @@ def work(operation: Callable[[], Any]) -> int:
     finally:
         sys.settrace(previous[0])
         sys.setprofile(previous[1])
+        if enabled:
+            gc.enable()
     return count
 
 
@@ -88,6 +96,33 @@ def allocated(
         return peak - before, current - before
     finally:
         tracemalloc.stop()
+
+
+def test_work_counts_the_operation_not_a_collection_that_falls_inside_it() -> None:
+    """A collection the interpreter starts during the operation runs the finalizers of
+    whatever garbage earlier code left: that code is not the operation's."""
+
+    class Finalized:
+        def __del__(self) -> None:
+            for _ in range(50):
+                pass
+
+    def operation() -> None:
+        kept = [[] for _ in range(1_000)]  # ten collections' worth of new objects
+        del kept
+
+    clean = work(operation)
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(100, 10, 10)
+    try:
+        garbage = Finalized()
+        garbage.cycle = garbage  # type: ignore[attr-defined]
+        del garbage  # left for the collector, which runs once the operation allocates
+        assert work(operation) == clean
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.collect()
 
 
 # -- accounts -----------------------------------------------------------------------------
