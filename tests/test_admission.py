@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vosengine.accounts import (
     FULL,
@@ -24,10 +26,12 @@ from vosengine.admission import Admission, Admitted, Rejected, Settled
 from vosengine.cdr import CDR, MissingRateTable
 from vosengine.errors import InvalidArgument, InvalidArgumentType
 from vosengine.ledger import InMemoryLedger, PaymentKind, UnknownLedgerAccount, _hold
+from vosengine.money import ZERO, RoundingRule
 from vosengine.numbering import NumberSection
 from vosengine.rating import Rate, RateTable
 from vosengine.reasons import TerminationReason as R
 from vosengine.routing import Gateway, Load, Ordering, RouteSettings, RouteTable, walk
+from vosengine.testing import rates, rounding_rules
 
 # every test on both compositions of admit: compiled, then the pure-Python twin
 pytestmark = pytest.mark.usefixtures("admission_core")
@@ -137,6 +141,45 @@ def test_an_admitted_call_takes_the_cheapest_gateway_and_holds_its_longest_call(
     assert admitted.customer_rate == world.tables["alice"].lookup(UK, at=AT)
     assert world.ledger.balance("alice").available == 0
     assert world.load.holder("call-1") == "cheap"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rounding=rounding_rules(max_decimals=4),  # the ledger's grid
+    data=st.data(),
+    balance=st.decimals("0", "30", places=4),
+    exact=st.one_of(st.none(), st.integers(min_value=0, max_value=3_600)),
+    off=st.sampled_from(["0", "0.0001", "-0.0001"]),
+    limit=st.sampled_from([1, 59, 600, 86_400]),
+)
+def test_the_hold_is_the_tables_longest_call_whatever_the_rate(
+    rounding: RoundingRule,
+    data: st.DataObject,
+    balance: Decimal,
+    exact: int | None,
+    off: str,
+    limit: int,
+) -> None:
+    """On whichever path a composition prices the hold (the rating kernel's on the entry it
+    found, or the table's own), it is :meth:`RateTable.longest_call` of what is available:
+    any amount, and the price of a call of ``exact`` seconds give or take a unit, where the
+    rounding of the budget decides."""
+    rate = data.draw(rates(prefix="44", limit_decimals=rounding.decimals))
+    world = World(balance="0", limit=limit)
+    world.tables["alice"] = table = RateTable([rate], rounding=rounding)
+    if exact is not None:
+        balance = max(ZERO, table.price(UK, exact * 1000, at=AT).amount + D(off))
+    if balance:
+        world.ledger.recharge("alice", balance, key="seed", actor=OP, now=AT)
+    seconds, amount = table.longest_call(UK, balance, at=AT, limit=limit)
+    outcome = world.admit()
+    if seconds:
+        assert isinstance(outcome, Admitted), outcome
+        assert (outcome.max_seconds, outcome.reservation.amount) == (seconds, amount)
+        assert world.ledger.balance("alice").available == balance - amount
+    else:
+        refused(outcome, R.INSUFFICIENT_BALANCE, 402, "balance")
+        world.idle()
 
 
 def test_the_number_is_normalised_before_any_table_reads_it() -> None:

@@ -15,18 +15,21 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 
 from datetime import datetime, timezone
+from decimal import Decimal, DecimalException
+from types import MemberDescriptorType
 
 from vosengine._time import check_aware
 from vosengine.accounts import AccountStatus
 from vosengine.errors import InvalidArgumentType
 from vosengine.ledger import InsufficientFunds
+from vosengine.cdr import ChainBiller
 from vosengine.ledger._hold import Holds
-from vosengine.money import ZERO
+from vosengine.ledger._memory import _State
+from vosengine.money import CONTEXT, ZERO, from_units
 from vosengine.prefix import longest_values as _longest_values
 from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
 from vosengine.routing import GatewayBusy
-from vosengine.routing._filters import gateway_at as _gateway_at
 from vosengine.admission._outcomes import Admitted, Rejected
 from vosengine.admission._refusals import (
     RACES as _RACES,
@@ -49,15 +52,67 @@ cdef extern from *:
     """
     void VOS_PREFETCH(const void* p) noexcept nogil
 
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    void* Py_TYPE(PyObject*)
+
 include "../_digits.pxi"
 
 cdef object _ACTIVE = AccountStatus.ACTIVE
 cdef type _Holds = Holds
+cdef type _ChainBiller = ChainBiller
+cdef object _Decimal = Decimal
+cdef object _CONTEXT = CONTEXT
+
+# Where an in-memory ledger account keeps ``free``, its available amount: read there, the
+# amount can be fetched without being touched (an attribute read would take a reference).
+cdef type _STATE = _State
+cdef object _free_slot = _State.__dict__["free"]
+if type(_free_slot) is not MemberDescriptorType:
+    raise ImportError("vosengine.ledger._memory._State.free is not a slot")
+cdef Py_ssize_t _FREE = (<PyMemberDescrObject*><PyObject*>_free_slot).d_member.offset
 
 
 __all__ = ["AdmitCore"]
 
 cdef object _new_tuple = tuple.__new__
+
+
+cdef object _longest(table, entry, number, available, limit):
+    """``longest_call``'s fast path (``vosengine.rating._afford``, which this follows step
+    by step) on the deck entry already found: the rating kernel's ``Pricer.longest`` on
+    the budget in whole units of the table's last decimal (``budget_of``), the price back
+    in money (``from_units``). ``None`` leaves the call to ``longest_call``: no pricer or
+    no kernel ``Params`` for the number, an unusual amount or limit, or a price that is no
+    plain line."""
+    cdef int decimals
+    pricer = table._pricer
+    if (
+        pricer is None
+        or type(entry) is not _PARAMS
+        or type(available) is not _Decimal
+        or not available.is_finite()
+        or type(limit) is not int
+    ):
+        return None
+    decimals = table.rounding.decimals
+    units = available.scaleb(decimals, _CONTEXT)
+    budget = int(units)  # towards zero: one less for a negative amount between two units
+    if units < 0 and units != budget:
+        budget -= 1
+    found = pricer.longest(number, budget, limit)
+    if found is None:
+        return None
+    seconds, units = found
+    if not seconds:
+        return seconds, ZERO
+    try:
+        return seconds, _Decimal(units).scaleb(-decimals, _CONTEXT)
+    except DecimalException:
+        return seconds, from_units(units, decimals)  # which says why
 
 
 cdef class AdmitCore:
@@ -125,9 +180,15 @@ cdef class AdmitCore:
             # the ledger's entry has arrived by now: start fetching the amount that
             # available() reads below
             state = PyDict_GetItem(ledger._accounts, account_id)
-            if state != NULL:
-                VOS_PREFETCH(<PyObject*>(<object>state).free)
-        table = self.biller.table_for(account_id)
+            if state != NULL and Py_TYPE(state) == <void*>_STATE:
+                VOS_PREFETCH((<PyObject**>((<char*>state) + _FREE))[0])
+        # ChainBiller.table_for, whose error an account without a table gets
+        biller = self.biller
+        table = None
+        if type(biller) is _ChainBiller and type(account_id) is str:
+            table = (<object>biller)._table_of(account_id)
+        if table is None:
+            table = biller.table_for(account_id)
         # the customer's deck and the routing plan walked in lock step (their cache misses
         # overlap); a deck entry the kernel prices is one undated rate (RateTable._find)
         route_table = self.routes
@@ -144,7 +205,9 @@ cdef class AdmitCore:
                 VOS_PREFETCH(records + offset)
         available = ledger.available(account_id)
         if self.first_slice is None:
-            afford = longest_call(table, number, available, at, self.limit)
+            afford = _longest(table, entry, number, available, self.limit)
+            if afford is None:
+                afford = longest_call(table, number, available, at, self.limit)
         else:
             afford = self._affordable(table, number, available, at, ZERO, 0)
         if not afford[0]:
@@ -177,7 +240,9 @@ cdef class AdmitCore:
             try:
                 while attempt < count:
                     try:
-                        load.acquire(_gateway_at(found_routes[attempt], source), call_id, now=now)
+                        item = found_routes[attempt]  # its gateway, as gateway_at reads it
+                        gateway = source[item].gateway if type(item) is int else item[0]
+                        load.acquire(gateway, call_id, now=now)
                     except GatewayBusy:
                         attempt += 1
                         continue
