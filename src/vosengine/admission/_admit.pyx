@@ -27,6 +27,7 @@ from vosengine.ledger._hold import Holds
 from vosengine.ledger._memory import _State
 from vosengine.money import CONTEXT, ZERO, from_units
 from vosengine.prefix import longest_values as _longest_values
+from vosengine.rating import Rate
 from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
 from vosengine.routing import GatewayBusy
@@ -59,11 +60,17 @@ cdef extern from "structmember.h":
         PyMemberDef* d_member
     void* Py_TYPE(PyObject*)
 
+cdef extern from "Python.h":
+    int PyObject_IS_GC(object)
+    int PyObject_GC_IsTracked(object)
+    void PyObject_GC_UnTrack(void *)
+
 include "../_digits.pxi"
 
 cdef object _ACTIVE = AccountStatus.ACTIVE
 cdef type _Holds = Holds
 cdef type _ChainBiller = ChainBiller
+cdef type _Rate = Rate
 cdef object _Decimal = Decimal
 cdef object _CONTEXT = CONTEXT
 
@@ -79,6 +86,19 @@ cdef Py_ssize_t _FREE = (<PyMemberDescrObject*><PyObject*>_free_slot).d_member.o
 __all__ = ["AdmitCore"]
 
 cdef object _new_tuple = tuple.__new__
+
+
+cdef inline bint _acyclic(object admitted, object rate):
+    """Whether ``admitted`` can be in no reference cycle: every item is an atom or kept out
+    of the collector's way (the ids, the aware datetime, the compiled ledger's hold and the
+    compiled router's routes), but the customer's ``Rate``, a frozen value of atoms that no
+    call can be part of. CPython's rule for a tuple of atoms, ``_PyTuple_MaybeUntrack``,
+    with the rate allowed."""
+    for item in <tuple>admitted:  # a named tuple, read as the tuple it is
+        if PyObject_IS_GC(item) and PyObject_GC_IsTracked(item):
+            if item is not rate or type(rate) is not _Rate:
+                return False
+    return True
 
 
 cdef object _longest(table, entry, number, available, limit):
@@ -253,7 +273,12 @@ cdef class AdmitCore:
             if attempt == count:  # every gateway filled up since the table read the load
                 ledger.release(reservation.id, now=at)
                 return no_router(routes, number)
-        return _new_tuple(
+        admitted = _new_tuple(
             Admitted,
             (call_id, account_id, number, at, routes, attempt, afford[0], reservation, rate),
         )
+        if _acyclic(admitted, rate):
+            # an open call is kept while the collector runs, which would walk what it refers
+            # to on every pass (the customer's rate, cold): it can be in no cycle
+            PyObject_GC_UnTrack(<PyObject*>admitted)
+        return admitted
