@@ -313,7 +313,7 @@ def _shown(routes: Routes) -> tuple[list[tuple[str, str, str]], list[tuple[str, 
 @settings(max_examples=150, deadline=None)
 @given(worlds())
 def test_a_slot_looked_up_beforehand_routes_as_route_does(world: dict[str, Any]) -> None:
-    """``route_walked`` with the plan's slot for the callee (what admission looks up in lock
+    """``route`` with the plan's slot for the callee (what admission looks up in lock
     step with the customer's deck) answers as ``route``; for a callee the checks normalise,
     the slot given is not trusted and the normalised number is looked up."""
     table = RouteTable(world["gateways"], settings=world["settings"])
@@ -325,10 +325,8 @@ def test_a_slot_looked_up_beforehand_routes_as_route_does(world: dict[str, Any])
         return random.Random(world["seed"])
 
     expected = _shown(router.route(callee, *common, rng()))
-    assert _shown(router.route_walked(slots.longest_value(callee), callee, *common, rng())) == (
-        expected
-    )
+    assert _shown(router.route(callee, *common, rng(), slots.longest_value(callee))) == expected
     stale = slots.longest_value("9" + callee)  # some other number's slot, or none
-    assert _shown(router.route_walked(stale, f"+{callee}", *common, rng())) == _shown(
+    assert _shown(router.route(f"+{callee}", *common, rng(), stale)) == _shown(
         router.route(f"+{callee}", *common, rng())
     )

@@ -176,13 +176,12 @@ class _Tree:
         every call, kept in one entry so that a call finds it with one look-up."""
         with self._lock:  # a miss is filled under the lock, so no change can interleave
             verdict, expiries = self._status_chain(account_id)
-            active = verdict.status is AccountStatus.ACTIVE
             summary = (
                 self._generation,
                 verdict,
                 expiries,
                 self._section_verdict(account_id),
-                active,
+                verdict.allowed,
             )
             self._summaries[account_id] = summary
             return summary

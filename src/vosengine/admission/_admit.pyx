@@ -19,7 +19,6 @@ from decimal import Decimal, DecimalException
 from types import MemberDescriptorType
 
 from vosengine._time import check_aware
-from vosengine.accounts import AccountStatus
 from vosengine.errors import InvalidArgumentType
 from vosengine.ledger import InsufficientFunds
 from vosengine.cdr import ChainBiller
@@ -58,16 +57,15 @@ cdef extern from "structmember.h":
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
-    void* Py_TYPE(PyObject*)
 
 cdef extern from "Python.h":
+    void* Py_TYPE(PyObject*)
     int PyObject_IS_GC(object)
     int PyObject_GC_IsTracked(object)
     void PyObject_GC_UnTrack(void *)
 
 include "../_digits.pxi"
 
-cdef object _ACTIVE = AccountStatus.ACTIVE
 cdef type _Holds = Holds
 cdef type _ChainBiller = ChainBiller
 cdef type _Rate = Rate
@@ -185,7 +183,7 @@ cdef class AdmitCore:
         else:
             summary = None
             verdict = directory._verdict(account_id, at)
-            if verdict.status is not _ACTIVE:
+            if not verdict.allowed:
                 return inactive(account_id, verdict)
         # stage 2: a number of plain ASCII digits is what normalize_number returns as it
         # is, and the summary says whether the sections allow it; anything else, and every
@@ -198,7 +196,8 @@ cdef class AdmitCore:
                 return number
         if isinstance(ledger, _Holds) and type(account_id) is str:
             # the ledger's entry has arrived by now: start fetching the amount that
-            # available() reads below
+            # available() reads below (looked up again: the first pointer was borrowed, and
+            # Python code has run since)
             state = PyDict_GetItem(ledger._accounts, account_id)
             if state != NULL and Py_TYPE(state) == <void*>_STATE:
                 VOS_PREFETCH((<PyObject**>((<char*>state) + _FREE))[0])
@@ -234,8 +233,8 @@ cdef class AdmitCore:
             return unaffordable(account_id, table, number, at, available)
         # the routes: RouteTable.route without its keyword-only front, on the slot found
         load = self.load
-        routes = route_table._router.route_walked(
-            stored, number, account_id, at, now, caller, rate, load, self.balances, None
+        routes = route_table._router.route(
+            number, account_id, at, now, caller, rate, load, self.balances, None, stored
         )
         found_routes = routes._found  # what Routes.__bool__, __len__ and gateway read
         if not found_routes:

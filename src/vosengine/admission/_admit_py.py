@@ -95,8 +95,8 @@ class AdmitCore:
             afford = self._affordable(table, number, available, at, ZERO, 0)
         if not afford[0]:
             return unaffordable(account_id, table, number, at, available)
-        routes = route_table._router.route_walked(
-            stored, number, account_id, at, now, caller, rate, self.load, self.balances, None
+        routes = route_table._router.route(
+            number, account_id, at, now, caller, rate, self.load, self.balances, None, stored
         )
         if not routes:
             return no_router(routes, number)

@@ -33,17 +33,5 @@ class Router:
         load: Load | None,
         balances: BalanceSource | None,
         rng: random.Random | None,
-    ) -> Routes: ...
-    def route_walked(
-        self,
-        stored: bytes | None,
-        callee: str,
-        client: str,
-        at: datetime,
-        now: float,
-        caller: str,
-        customer_rate: Rate | None,
-        load: Load | None,
-        balances: BalanceSource | None,
-        rng: random.Random | None,
+        stored: bytes | None = ...,
     ) -> Routes: ...

@@ -89,6 +89,10 @@ cdef long _ABOVE_CAP = CODE[Filter.ABOVE_MAX_RATE]
 cdef long _BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
 
 
+#: ``Router.route``'s ``stored`` when the caller did not look the plan's slot up
+cdef object _UNWALKED = object()
+
+
 cdef class _Policy:
     cdef object settings, cap, floor
     cdef bint cost_first, weighted, longest_only, small_floor
@@ -172,45 +176,12 @@ cdef class Router:
         object load,
         object balances,
         object rng,
+        object stored=_UNWALKED,
     ):
-        """The routes of one call (see ``vosengine.routing._walk_py.Router.route``)."""
-        return self._route(False, None, callee, client, at, now, caller, customer_rate, load,
-                           balances, rng)
-
-    def route_walked(
-        self,
-        object stored,
-        object callee,
-        object client,
-        object at,
-        object now,
-        object caller,
-        object customer_rate,
-        object load,
-        object balances,
-        object rng,
-    ):
-        """``route`` with the plan's slot for ``callee`` already looked up (see
-        ``vosengine.routing._walk_py.Router.route_walked``)."""
-        return self._route(True, stored, callee, client, at, now, caller, customer_rate, load,
-                           balances, rng)
-
-    cdef object _route(
-        self,
-        bint walked,
-        object slot,
-        object callee,
-        object client,
-        object at,
-        object now,
-        object caller,
-        object customer_rate,
-        object load,
-        object balances,
-        object rng,
-    ):
+        """The routes of one call, on the plan's slot ``stored`` when the caller looked it
+        up (see ``vosengine.routing._walk_py.Router.route``)."""
         cdef _Policy chosen
-        cdef object cap, floor, context = None, source, concurrent = None
+        cdef object cap, floor, context = None, slot, source, concurrent = None
         cdef object verdict, refused, allowed
         cdef int64_t limit, cap_limit, capacity
         cdef list found = [], gone = []
@@ -238,7 +209,7 @@ cdef class Router:
             callee, caller, now = check_call(
                 callee, client, at, now, caller, customer_rate, load, rng
             )
-            walked = False  # the slot given was looked up for the number before it was read
+            stored = _UNWALKED  # the slot given was looked up for the number before it was read
         found_policy = PyDict_GetItem(self._policies, client) if self._policies else NULL
         chosen = self._default if found_policy == NULL else <_Policy>found_policy
         cap = chosen.cap
@@ -248,8 +219,7 @@ cdef class Router:
             if customer_rate is None:
                 raise customer_rate_required()
             limit = min(limit, _floor_limit(chosen, customer_rate, self._common))
-        if not walked:
-            slot = self._slots.longest_value(callee)
+        slot = self._slots.longest_value(callee) if stored is _UNWALKED else stored
         if slot is not None and (
             type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
         ):

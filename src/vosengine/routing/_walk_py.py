@@ -59,6 +59,10 @@ _ABOVE_CAP = CODE[Filter.ABOVE_MAX_RATE]
 _BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
 
 
+#: ``Router.route``'s ``stored`` when the caller did not look the plan's slot up
+_UNWALKED: Any = object()
+
+
 class Router:
     """Routes calls over ``plan`` with ``settings`` for every client without an entry in
     ``client_settings``; ``rng`` orders weighted routes when a call brings none;
@@ -91,51 +95,17 @@ class Router:
         load: Load | None,
         balances: BalanceSource | None,
         rng: random.Random | None,
+        stored: Any = _UNWALKED,
     ) -> Routes:
         """The routes of one call; the arguments are those of
-        :meth:`~vosengine.routing.RouteTable.route`, checked here."""
-        return self._route(
-            False, None, callee, client, at, now, caller, customer_rate, load, balances, rng
-        )
-
-    def route_walked(
-        self,
-        stored: bytes | None,
-        callee: str,
-        client: str,
-        at: datetime,
-        now: float,
-        caller: str,
-        customer_rate: Rate | None,
-        load: Load | None,
-        balances: BalanceSource | None,
-        rng: random.Random | None,
-    ) -> Routes:
-        """:meth:`route` when the caller has already looked ``callee`` up in the plan's
-        slots (``stored``: ``plan.slots.longest_value(callee)``), as admission does in lock
-        step with the customer's deck. A ``callee`` the checks have to normalise is looked
-        up again, as normalised."""
-        return self._route(
-            True, stored, callee, client, at, now, caller, customer_rate, load, balances, rng
-        )
-
-    def _route(
-        self,
-        walked: bool,
-        stored: bytes | None,
-        callee: str,
-        client: str,
-        at: datetime,
-        now: float,
-        caller: str,
-        customer_rate: Rate | None,
-        load: Load | None,
-        balances: BalanceSource | None,
-        rng: random.Random | None,
-    ) -> Routes:
+        :meth:`~vosengine.routing.RouteTable.route`, checked here. ``stored`` is the plan's
+        slot for ``callee`` when the caller has already looked it up
+        (``plan.slots.longest_value(callee)``), as admission does in lock step with the
+        customer's deck; a ``callee`` the checks have to normalise is looked up again, as
+        normalised."""
         checked, caller, now = check_call(callee, client, at, now, caller, customer_rate, load, rng)
         if checked != callee:
-            walked, callee = False, checked
+            stored, callee = _UNWALKED, checked
         chosen = self._policies.get(client, self._default)
         plan = self._plan
         cap, floor = chosen.cap, chosen.floor
@@ -146,7 +116,7 @@ class Router:
         limit = packed_limit(bound, plan.common)
         cap_limit = chosen.cap_limit
         context = (client, load, now, balances, callee, at, bound, cap, floor, customer_rate)
-        if not walked:
+        if stored is _UNWALKED:
             stored = plan.slots.longest_value(callee)
         slot = None if stored is None else read_slot(plan, stored)
         source: Any
