@@ -4,6 +4,7 @@ reference that scans every gateway with the rules as written in the docs."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -330,3 +331,32 @@ def test_a_slot_looked_up_beforehand_routes_as_route_does(world: dict[str, Any])
     assert _shown(router.route(f"+{callee}", *common, rng(), stale)) == _shown(
         router.route(f"+{callee}", *common, rng())
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(world=worlds())
+def test_the_routes_hold_what_their_init_makes_of_the_same_answer(
+    world: dict[str, Any], route_walk: Any
+) -> None:
+    """The compiled walk fills its ``Routes`` without ``Routes.__init__``: every field is what
+    ``__init__`` sets from the same answer (the found and the removed kept as tuples, the
+    caches empty), and the routes are out of the collector's way."""
+    routes = run(world)
+    assert routes._client == world["client"] and routes._rate is world["customer"]
+    assert routes._settings is world["settings"]
+    made = Routes(
+        routes.settings,
+        list(routes._found),
+        list(routes._gone),
+        routes._source,
+        routes._callee,
+        routes._caller,
+        routes._client,
+        routes._cap,
+        routes._floor,
+        routes._rate,
+    )
+    for name in Routes.__slots__:
+        field, expected = getattr(routes, name), getattr(made, name)
+        assert type(field) is type(expected) and field == expected, name
+    assert gc.is_tracked(routes) is (route_walk.__name__.endswith("_py"))

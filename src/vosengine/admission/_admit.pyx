@@ -13,10 +13,10 @@ from cpython.datetime cimport datetime_tzinfo, import_datetime
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
 
 from datetime import datetime, timezone
 from decimal import Decimal, DecimalException
-from types import MemberDescriptorType
 
 from vosengine._time import check_aware
 from vosengine.errors import InvalidArgumentType
@@ -29,7 +29,8 @@ from vosengine.prefix import longest_values as _longest_values
 from vosengine.rating import Rate
 from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
-from vosengine.routing import GatewayBusy
+from vosengine.routing import GatewayBusy, Routes
+from vosengine.routing._plan import Candidate
 from vosengine.admission._outcomes import Admitted, Rejected
 from vosengine.admission._refusals import (
     RACES as _RACES,
@@ -52,12 +53,6 @@ cdef extern from *:
     """
     void VOS_PREFETCH(const void* p) noexcept nogil
 
-cdef extern from "structmember.h":
-    ctypedef struct PyMemberDef:
-        Py_ssize_t offset
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef* d_member
-
 cdef extern from "Python.h":
     void* Py_TYPE(PyObject*)
     int PyObject_IS_GC(object)
@@ -65,6 +60,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *)
 
 include "../_digits.pxi"
+include "../_slots.pxi"
 
 cdef type _Holds = Holds
 cdef type _ChainBiller = ChainBiller
@@ -75,15 +71,25 @@ cdef object _CONTEXT = CONTEXT
 # Where an in-memory ledger account keeps ``free``, its available amount: read there, the
 # amount can be fetched without being touched (an attribute read would take a reference).
 cdef type _STATE = _State
-cdef object _free_slot = _State.__dict__["free"]
-if type(_free_slot) is not MemberDescriptorType:
-    raise ImportError("vosengine.ledger._memory._State.free is not a slot")
-cdef Py_ssize_t _FREE = (<PyMemberDescrObject*><PyObject*>_free_slot).d_member.offset
+cdef Py_ssize_t _FREE = _slot_offset(_State, "free")
 
 
 __all__ = ["AdmitCore"]
 
 cdef object _new_tuple = tuple.__new__
+
+# What the router answers, and where it keeps its routes and the candidates they index
+cdef type _ROUTES = Routes
+cdef Py_ssize_t _FOUND = _slot_offset(Routes, "_found")
+cdef Py_ssize_t _SOURCE = _slot_offset(Routes, "_source")
+cdef type _CANDIDATE = Candidate
+if Candidate._fields[0] != "gateway":
+    raise ImportError("vosengine.routing._plan.Candidate's first field is not its gateway")
+
+
+cdef inline PyObject* _field(object of, Py_ssize_t at) noexcept:
+    """The slot at offset ``at`` of ``of``, borrowed (NULL when it was never set)."""
+    return (<PyObject**>((<char*><PyObject*>of) + at))[0]
 
 
 cdef inline bint _acyclic(object admitted, object rate):
@@ -93,9 +99,11 @@ cdef inline bint _acyclic(object admitted, object rate):
     call can be part of. CPython's rule for a tuple of atoms, ``_PyTuple_MaybeUntrack``,
     with the rate allowed."""
     for item in <tuple>admitted:  # a named tuple, read as the tuple it is
-        if PyObject_IS_GC(item) and PyObject_GC_IsTracked(item):
-            if item is not rate or type(rate) is not _Rate:
+        if item is rate:  # its collector's header, cold, is not read
+            if type(rate) is not _Rate and PyObject_IS_GC(item) and PyObject_GC_IsTracked(item):
                 return False
+        elif PyObject_IS_GC(item) and PyObject_GC_IsTracked(item):
+            return False
     return True
 
 
@@ -236,9 +244,21 @@ cdef class AdmitCore:
         routes = route_table._router.route(
             number, account_id, at, now, caller, rate, load, self.balances, None, stored
         )
-        found_routes = routes._found  # what Routes.__bool__, __len__ and gateway read
-        if not found_routes:
+        if (
+            type(routes) is _ROUTES
+            and _field(routes, _FOUND) != NULL
+            and _field(routes, _SOURCE) != NULL
+        ):  # its fields, read where they are kept
+            found_routes = <object>_field(routes, _FOUND)
+            source = <object>_field(routes, _SOURCE)
+        else:
+            found_routes, source = routes._found, routes._source
+        if not found_routes:  # what Routes.__bool__, __len__ and gateway read
             return no_router(routes, number)
+        first = found_routes[0]
+        if type(first) is int and type(source) is tuple and 0 <= first < len(source):
+            # the first route's candidate, cold, is read for its gateway once held
+            VOS_PREFETCH(PyTuple_GET_ITEM(source, first))
         # the hold, sized again on what is left after a race (Admission._reserve)
         for _ in range(_RACES):
             try:
@@ -255,12 +275,19 @@ cdef class AdmitCore:
         attempt = 0
         if load is not None:
             count = len(found_routes)
-            source = routes._source
             try:
                 while attempt < count:
                     try:
                         item = found_routes[attempt]  # its gateway, as gateway_at reads it
-                        gateway = source[item].gateway if type(item) is int else item[0]
+                        if type(item) is not int:
+                            gateway = item[0]
+                        else:
+                            candidate = source[item]
+                            gateway = (
+                                <object>PyTuple_GET_ITEM(candidate, 0)
+                                if type(candidate) is _CANDIDATE
+                                else candidate.gateway
+                            )
                         load.acquire(gateway, call_id, now=now)
                     except GatewayBusy:
                         attempt += 1

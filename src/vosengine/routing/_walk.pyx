@@ -51,8 +51,11 @@ import_datetime()
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void *)
+    object PyType_GenericAlloc(object cls, Py_ssize_t items)
+    void Py_INCREF(object)
 
 include "../_digits.pxi"
+include "../_slots.pxi"
 
 cdef extern from *:
     ctypedef long long int128 "__int128"
@@ -91,6 +94,53 @@ cdef long _BELOW_FLOOR = CODE[Filter.BELOW_MIN_PROFIT]
 
 #: ``Router.route``'s ``stored`` when the caller did not look the plan's slot up
 cdef object _UNWALKED = object()
+
+
+#: The fields of a ``Routes`` in the order of its ``__init__``'s arguments, then the caches
+#: it starts without (``None``); where each is kept, to fill a ``Routes`` without a frame.
+_ROUTE_FIELDS = (
+    "_settings", "_found", "_gone", "_source", "_callee", "_caller", "_client", "_cap",
+    "_floor", "_rate", "_made", "_routes", "_removed",
+)
+cdef type _ROUTES = Routes
+if set(_ROUTE_FIELDS) != set(Routes.__slots__) or Routes.__new__ is not object.__new__:
+    raise ImportError("vosengine.routing._routes.Routes is not the one _walk fills")
+cdef Py_ssize_t _AT[13]
+for _index, _name in enumerate(_ROUTE_FIELDS):
+    _AT[_index] = _slot_offset(Routes, _name)
+
+
+cdef inline void _put(object into, Py_ssize_t field, object value) noexcept:
+    """Field ``field`` (an index of ``_ROUTE_FIELDS``) of ``into``, fresh and empty, set."""
+    Py_INCREF(value)
+    (<PyObject**>((<char*><PyObject*>into) + _AT[field]))[0] = <PyObject*>value
+
+
+cdef object _routes(
+    settings, list found, list gone, source, callee, caller, client, cap, floor, rate
+):
+    """``Routes(settings, found, gone, ...)``, filled as its ``__init__`` fills it (which
+    ``test_walk`` checks field by field), without the Python frame, and kept out of the
+    collector's way: a ``Routes`` is read-only once made and refers only to immutable
+    values and to caches of them (routes made on first read), so it can be in no cycle.
+    An open call keeps it, and every pass of the collector would read what it refers to,
+    most of it cold."""
+    routes = PyType_GenericAlloc(_ROUTES, 0)  # every slot empty
+    _put(routes, 0, settings)
+    _put(routes, 1, tuple(found))
+    _put(routes, 2, tuple(gone))
+    _put(routes, 3, source)
+    _put(routes, 4, callee)
+    _put(routes, 5, caller)
+    _put(routes, 6, client)
+    _put(routes, 7, cap)
+    _put(routes, 8, floor)
+    _put(routes, 9, rate)
+    _put(routes, 10, None)
+    _put(routes, 11, None)
+    _put(routes, 12, None)
+    PyObject_GC_UnTrack(<PyObject *>routes)
+    return routes
 
 
 cdef class _Policy:
@@ -304,14 +354,9 @@ cdef class Router:
                 weighted_by=(self._rng if rng is None else rng) if chosen.weighted else None,
                 rewrites=self._rewrites,
             )
-        routes = Routes(
+        return _routes(
             chosen.settings, found, gone, source, callee, caller, client, cap, floor, customer_rate
         )
-        # A Routes is read-only once made and refers only to immutable values and to caches
-        # of them (routes made on first read): it can be in no cycle. An open call keeps it,
-        # and every pass of the collector would read what it refers to, most of it cold.
-        PyObject_GC_UnTrack(<PyObject *>routes)
-        return routes
 
 
 cdef tuple _context(
