@@ -277,6 +277,22 @@ def test_all_sections_in_one_look_up_is_every_section_asked(
         assert merged.allows(number) is all(section.allows(number) for section in chain)
 
 
+@given(
+    st.lists(sections(), min_size=1, max_size=4),
+    st.lists(st.text("01234", min_size=1, max_size=6), max_size=20),
+)
+def test_a_sections_look_up_and_default_answer_as_the_sections_do(
+    chain: list[NumberSection], numbers: list[str]
+) -> None:
+    """What the directory keeps of a chain's sections (the look-up and its default, which
+    admission calls without a Python frame) answers every number as the sections do."""
+    for verdicts in [*chain, AllSections(chain)]:
+        look_up, default = verdicts._look_up()
+        assert type(default) is bool
+        for number in numbers:
+            assert look_up(number, default) is verdicts._allows_digits(number)
+
+
 # -- sections fail closed ------------------------------------------------------------------
 
 

@@ -28,9 +28,13 @@ from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
 
 __all__: list[str] = []
 
-# (generation, status verdict, expiry dates nearest first, whether a number is allowed,
+# Whether a chain's sections allow a number: ``look_up(digits, default)``, or ``default``
+# where no level has sections (``look_up`` is None): see NumberSection._look_up
+_Sections = tuple[Callable[[str, bool], bool] | None, bool]
+# (generation, status verdict, expiry dates nearest first, the sections' look-up and default,
 # whether the verdict is active: read without the verdict, which is an object of its own)
-_Summary = tuple[int, StatusVerdict, tuple[tuple[datetime, str], ...], Callable[[str], bool], bool]
+_Expiries = tuple[tuple[datetime, str], ...]
+_Summary = tuple[int, StatusVerdict, _Expiries, Callable[[str, bool], bool] | None, bool, bool]
 
 
 class _Tree:
@@ -59,7 +63,7 @@ class _Tree:
         self._summaries: dict[str, _Summary] = {}
         # the number_allowed verdicts, shared by the accounts whose chains have the same
         # sectioned levels (by their ids)
-        self._merged_sections: dict[tuple[str, ...], tuple[int, Callable[[str], bool]]] = {}
+        self._merged_sections: dict[tuple[str, ...], tuple[int, _Sections]] = {}
         # (listener, whether it is told what changed)
         self._listeners: list[tuple[Callable[..., None], bool]] = []
         # (before, after) of each account the change under way has written so far
@@ -176,13 +180,8 @@ class _Tree:
         every call, kept in one entry so that a call finds it with one look-up."""
         with self._lock:  # a miss is filled under the lock, so no change can interleave
             verdict, expiries = self._status_chain(account_id)
-            summary = (
-                self._generation,
-                verdict,
-                expiries,
-                self._section_verdict(account_id),
-                verdict.allowed,
-            )
+            look_up, default = self._section_verdict(account_id)
+            summary = (self._generation, verdict, expiries, look_up, default, verdict.allowed)
             self._summaries[account_id] = summary
             return summary
 
@@ -246,24 +245,23 @@ class _Tree:
             raise not_a_key(account_id, "account_id") from None
         if summary is None or summary[0] != self._generation:
             summary = self._summary(account_id)
-        return summary[3](digits)
+        look_up = summary[3]
+        return summary[4] if look_up is None else look_up(digits, summary[4])
 
-    def _section_verdict(self, account_id: str) -> Callable[[str], bool]:
+    def _section_verdict(self, account_id: str) -> _Sections:
         with self._lock:  # the chain and its verdict of one generation: no change between
             chain = self._section_chain(account_id)
             generation = self._generation
             key = tuple(level_id for level_id, _ in chain)
             entry = self._merged_sections.get(key)
             if entry is not None and entry[0] == generation:
-                allows = entry[1]
-            else:
-                if not chain:
-                    allows = _anything
-                elif len(chain) == 1:
-                    allows = chain[0][1]._allows_digits
-                else:
-                    allows = AllSections(section for _, section in chain)._allows_digits
-                self._merged_sections[key] = (generation, allows)
+                return entry[1]
+            allows: _Sections = (None, True)
+            if len(chain) == 1:
+                allows = chain[0][1]._look_up()
+            elif chain:
+                allows = AllSections(section for _, section in chain)._look_up()
+            self._merged_sections[key] = (generation, allows)
             return allows
 
     def number_check(self, account_id: str, number: str) -> NumberCheck:
@@ -390,8 +388,3 @@ class _Tree:
         """Drop what is derived from a removed account's chain."""
         self._summaries.pop(account_id, None)
         self._section_chains.pop(account_id, None)
-
-
-def _anything(number: str) -> bool:
-    """The verdict of a chain without number sections."""
-    return True

@@ -186,7 +186,7 @@ cdef class AdmitCore:
         # make it worse (the directory's ``_verdict`` otherwise, which makes it again); the
         # summary says whether its verdict is active without reading the verdict
         if summary is not None and summary[0] == directory._generation and not summary[2]:
-            if summary[4] is not True:
+            if summary[5] is not True:
                 return inactive(account_id, summary[1])
         else:
             summary = None
@@ -194,9 +194,12 @@ cdef class AdmitCore:
             if not verdict.allowed:
                 return inactive(account_id, verdict)
         # stage 2: a number of plain ASCII digits is what normalize_number returns as it
-        # is, and the summary says whether the sections allow it; anything else, and every
+        # is, and the summary says whether the sections allow it (their prefix look-up and
+        # its default, as the directory's ``_allows`` reads them); anything else, and every
         # refusal, is the stage's (``check_number``)
-        if summary is not None and _digits(callee) and summary[3](callee):
+        if summary is not None and _digits(callee) and (
+            summary[4] if summary[3] is None else summary[3](callee, summary[4])
+        ):
             number = callee
         else:
             number = self.check_number(account_id, callee)

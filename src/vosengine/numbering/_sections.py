@@ -17,7 +17,7 @@ as ``4420...`` does, and a number it cannot read (a letter, a non-ASCII digit) i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
@@ -133,6 +133,11 @@ class NumberSection:
             return not self.allowed
         return verdict
 
+    def _look_up(self) -> tuple[Callable[[str, bool], bool], bool]:
+        """:meth:`_allows_digits` as a prefix look-up and what it answers where no entry
+        matches: ``look_up(digits, default)`` is ``_allows_digits(digits)``."""
+        return self._table.longest_value, not self.allowed
+
     def to_dict(self) -> dict[str, list[str]]:
         """Plain, JSON-able data: ``{"allowed": [...], "blocked": [...]}``, sorted."""
         return {"allowed": sorted(self.allowed), "blocked": sorted(self.blocked)}
@@ -175,3 +180,8 @@ class AllSections:
         """:meth:`allows` for ``digits`` the caller has normalised already."""
         verdict = self._longest(digits)
         return self._default if verdict is None else verdict
+
+    def _look_up(self) -> tuple[Callable[[str, bool], bool], bool]:
+        """:meth:`_allows_digits` as a prefix look-up and what it answers where no entry
+        matches (see :meth:`NumberSection._look_up`)."""
+        return self._longest, self._default
