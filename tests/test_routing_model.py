@@ -360,3 +360,18 @@ def test_the_routes_hold_what_their_init_makes_of_the_same_answer(
         field, expected = getattr(routes, name), getattr(made, name)
         assert type(field) is type(expected) and field == expected, name
     assert gc.is_tracked(routes) is (route_walk.__name__.endswith("_py"))
+
+
+def test_a_plan_whose_candidates_are_not_tuples_is_refused(route_walk: Any) -> None:
+    """The compiled router reads a slot's candidates as a tuple's items, without a check per
+    call: a plan holding them otherwise is refused when the router is made."""
+    table = RouteTable([Gateway(id="g", vendor="v1", prefixes=["1"])])
+    plan = table._plan
+    listed = plan._replace(candidates=tuple(list(each) for each in plan.candidates))
+    args = (RouteSettings(), {}, random.Random(0), False)
+    if route_walk.__name__.endswith("_py"):
+        router = route_walk.Router(listed, *args)
+        assert router.route("12", "c1", AT, NOW, "", None, None, None, None)
+    else:
+        with pytest.raises(TypeError, match="candidates of each slot as a tuple"):
+            route_walk.Router(listed, *args)

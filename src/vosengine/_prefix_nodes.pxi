@@ -1,20 +1,7 @@
 # The layout of a trie node, the alphabet tables a walk reads, and the error builders of the
 # compiled prefix table: included by _prefix.pyx (one compiled module in several files).
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define VOS_PREFETCH(p) __builtin_prefetch(p)
-    #else
-    #define VOS_PREFETCH(p) ((void)0)
-    #endif
-    #define VOS_LIST_ITEMS(o) (((PyListObject*)(o))->ob_item)
-    #define VOS_TUPLE_ITEMS(o) (((PyTupleObject*)(o))->ob_item)
-    """
-    void VOS_PREFETCH(const void* p) noexcept nogil
-    # the item arrays of a list and of a tuple, borrowed (no type check: callers know)
-    PyObject** VOS_LIST_ITEMS(object o) noexcept
-    PyObject** VOS_TUPLE_ITEMS(PyObject* o) noexcept nogil
+include "_prefetch.pxi"
 
 cdef extern from "Python.h":
     bint PyUnicode_Check(object o)

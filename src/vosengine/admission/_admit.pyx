@@ -20,7 +20,8 @@ from decimal import Decimal, DecimalException
 
 from vosengine._time import check_aware
 from vosengine.errors import InvalidArgumentType
-from vosengine.ledger import InsufficientFunds
+from vosengine.ledger import InMemoryLedger, InsufficientFunds
+from vosengine.ledger import _holds as _compiled_holds
 from vosengine.cdr import ChainBiller
 from vosengine.ledger._hold import Holds
 from vosengine.ledger._memory import _State
@@ -43,16 +44,6 @@ from vosengine.admission._refusals import (
 
 import_datetime()
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define VOS_PREFETCH(p) __builtin_prefetch(p)
-    #else
-    #define VOS_PREFETCH(p) ((void)0)
-    #endif
-    """
-    void VOS_PREFETCH(const void* p) noexcept nogil
-
 cdef extern from "Python.h":
     void* Py_TYPE(PyObject*)
     int PyObject_IS_GC(object)
@@ -61,6 +52,7 @@ cdef extern from "Python.h":
 
 include "../_digits.pxi"
 include "../_slots.pxi"
+include "../_prefetch.pxi"
 
 cdef type _Holds = Holds
 cdef type _ChainBiller = ChainBiller
@@ -72,6 +64,10 @@ cdef object _CONTEXT = CONTEXT
 # amount can be fetched without being touched (an attribute read would take a reference).
 cdef type _STATE = _State
 cdef Py_ssize_t _FREE = _slot_offset(_State, "free")
+# The ledger whose ``available`` is the compiled ``Holds.available``, which reads ``free``
+cdef object _PLAIN_LEDGER = (
+    InMemoryLedger if InMemoryLedger.available is _compiled_holds.Holds.available else None
+)
 
 
 __all__ = ["AdmitCore"]
@@ -205,13 +201,16 @@ cdef class AdmitCore:
             number = self.check_number(account_id, callee)
             if isinstance(number, Rejected):
                 return number
+        held_state = None
         if isinstance(ledger, _Holds) and type(account_id) is str:
-            # the ledger's entry has arrived by now: start fetching the amount that
-            # available() reads below (looked up again: the first pointer was borrowed, and
-            # Python code has run since)
+            # the ledger's entry has arrived by now: start fetching the amount that is read
+            # below (looked up again: the first pointer was borrowed, and Python code has
+            # run since); an in-memory ledger keeps an account's entry for its life
             state = PyDict_GetItem(ledger._accounts, account_id)
             if state != NULL and Py_TYPE(state) == <void*>_STATE:
-                VOS_PREFETCH((<PyObject**>((<char*>state) + _FREE))[0])
+                held_state = <object>state
+                if _field(held_state, _FREE) != NULL:
+                    VOS_PREFETCH(_field(held_state, _FREE))
         # ChainBiller.table_for, whose error an account without a table gets
         biller = self.biller
         table = None
@@ -233,7 +232,12 @@ cdef class AdmitCore:
             records = PyBytes_AS_STRING(stored)
             for offset in range(0, size + 63, 64):
                 VOS_PREFETCH(records + offset)
-        available = ledger.available(account_id)
+        if held_state is not None and type(ledger) is _PLAIN_LEDGER and (
+            _field(held_state, _FREE) != NULL
+        ):  # what the compiled Holds.available reads, read here
+            available = <object>_field(held_state, _FREE)
+        else:
+            available = ledger.available(account_id)
         if self.first_slice is None:
             afford = _longest(table, entry, number, available, self.limit)
             if afford is None:

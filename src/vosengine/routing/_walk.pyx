@@ -14,7 +14,7 @@ from cpython.set cimport PySet_Contains
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport isfinite
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uintptr_t
 
 from datetime import datetime, timezone
 
@@ -56,6 +56,7 @@ cdef extern from "Python.h":
 
 include "../_digits.pxi"
 include "../_slots.pxi"
+include "../_prefetch.pxi"
 
 cdef extern from *:
     ctypedef long long int128 "__int128"
@@ -185,6 +186,8 @@ cdef class Router:
         cdef Py_ssize_t index
         self._slots = plan.slots
         self._candidates = tuple(plan.candidates)
+        if not all(type(candidates) is tuple for candidates in self._candidates):
+            raise TypeError("plan: expected the candidates of each slot as a tuple")
         self._anywhere = plan.anywhere
         self._common = plan.common
         self._default = _Policy(policy(settings, plan.common), plan.common)
@@ -241,6 +244,7 @@ cdef class Router:
         cdef long position
         cdef int flags
         cdef bint again, longest_only
+        cdef PyObject* source_at
         cdef PyObject* found_policy
         if not (
             type(callee) is str
@@ -260,6 +264,17 @@ cdef class Router:
                 callee, client, at, now, caller, customer_rate, load, rng
             )
             stored = _UNWALKED  # the slot given was looked up for the number before it was read
+        slot = self._slots.longest_value(callee) if stored is _UNWALKED else stored
+        if slot is not None and (
+            type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
+        ):
+            raise TypeError(f"plan: expected a packed slot, got {slot!r}")
+        header = NULL if slot is None else <const Header*>PyBytes_AS_STRING(slot)
+        if header != NULL:
+            if header.index >= <size_t>len(self._candidates):
+                raise ValueError("a plan slot names candidates the plan does not have")
+            # the slot's candidates, cold: fetched while the policy is read
+            VOS_PREFETCH(VOS_TUPLE_ITEMS(<PyObject*>self._candidates) + header.index)
         found_policy = PyDict_GetItem(self._policies, client) if self._policies else NULL
         chosen = self._default if found_policy == NULL else <_Policy>found_policy
         cap = chosen.cap
@@ -269,16 +284,11 @@ cdef class Router:
             if customer_rate is None:
                 raise customer_rate_required()
             limit = min(limit, _floor_limit(chosen, customer_rate, self._common))
-        slot = self._slots.longest_value(callee) if stored is _UNWALKED else stored
-        if slot is not None and (
-            type(slot) is not bytes or PyBytes_GET_SIZE(slot) < <Py_ssize_t>sizeof(Header)
-        ):
-            raise TypeError(f"plan: expected a packed slot, got {slot!r}")
-        header = NULL if slot is None else <const Header*>PyBytes_AS_STRING(slot)
-        if header != NULL and header.index >= <size_t>len(self._candidates):
-            raise ValueError("a plan slot names candidates the plan does not have")
         if slot is not None and header.flags & _FAST and not self._anywhere:
-            source = self._candidates[header.index]
+            # borrowed from the plan, which keeps it, and referred to once the records are
+            # read: the tuple is fetched meanwhile
+            source_at = VOS_TUPLE_ITEMS(<PyObject*>self._candidates)[header.index]
+            VOS_PREFETCH(source_at)
             n = header.count
             if PyBytes_GET_SIZE(slot) != sizeof(Header) + 2 * n * sizeof(Row):
                 raise ValueError("a plan slot's records do not match its header")
@@ -330,7 +340,12 @@ cdef class Router:
                         | (_ABOVE_CAP if row[i].price > cap_limit else _BELOW_FLOOR),
                     )
                 else:
+                    if not found:  # the first route: its candidate is read next (admission)
+                        VOS_PREFETCH(<const void*>(
+                            <uintptr_t>VOS_TUPLE_ITEMS(source_at) + position * sizeof(PyObject*)
+                        ))
                     PyList_Append(found, position)
+            source = <object>source_at
             again = header.flags & _DYNAMIC
         else:
             context = _context(chosen, client, load, now, balances, callee, at, customer_rate)
