@@ -27,11 +27,11 @@ from vosengine.ledger._hold import Holds
 from vosengine.ledger._memory import _State
 from vosengine.money import CONTEXT, ZERO, from_units
 from vosengine.prefix import longest_values as _longest_values
-from vosengine.rating import Rate
+from vosengine.rating import Rate, RateTable
 from vosengine.rating._table import _PARAMS
 from vosengine.rating._afford import longest_call
-from vosengine.routing import GatewayBusy, Routes
-from vosengine.routing._plan import Candidate
+from vosengine.routing import GatewayBusy, Routes, RouteTable
+from vosengine.routing._plan import Candidate, Plan
 from vosengine.admission._outcomes import Admitted, Rejected
 from vosengine.admission._refusals import (
     RACES as _RACES,
@@ -88,6 +88,28 @@ cdef inline PyObject* _field(object of, Py_ssize_t at) noexcept:
     return (<PyObject**>((<char*><PyObject*>of) + at))[0]
 
 
+# Where a rate table and a route table keep what a call reads of them (set once, when made)
+cdef type _RATE_TABLE = RateTable
+cdef Py_ssize_t _BY_PREFIX = _slot_offset(RateTable, "_by_prefix")
+cdef Py_ssize_t _PRICER = _slot_offset(RateTable, "_pricer")
+cdef type _ROUTE_TABLE = RouteTable
+cdef Py_ssize_t _PLAN = _slot_offset(RouteTable, "_plan")
+cdef Py_ssize_t _ROUTER = _slot_offset(RouteTable, "_router")
+cdef type _PLAN_TYPE = Plan
+if Plan._fields[0] != "slots":
+    raise ImportError("vosengine.routing._plan.Plan's first field is not its slots")
+
+
+cdef inline object _read(object of, type cls, Py_ssize_t at, str name):
+    """``getattr(of, name)``, read where ``cls`` keeps it when ``of`` is exactly a ``cls``."""
+    cdef PyObject* value
+    if type(of) is cls:
+        value = _field(of, at)
+        if value != NULL:
+            return <object>value
+    return getattr(of, name)
+
+
 cdef inline bint _acyclic(object admitted, object rate):
     """Whether ``admitted`` can be in no reference cycle: every item is an atom or kept out
     of the collector's way (the ids, the aware datetime, the compiled ledger's hold and the
@@ -111,7 +133,7 @@ cdef object _longest(table, entry, number, available, limit):
     no kernel ``Params`` for the number, an unusual amount or limit, or a price that is no
     plain line."""
     cdef int decimals
-    pricer = table._pricer
+    pricer = _read(table, _RATE_TABLE, _PRICER, "_pricer")
     if (
         pricer is None
         or type(entry) is not _PARAMS
@@ -221,7 +243,14 @@ cdef class AdmitCore:
         # the customer's deck and the routing plan walked in lock step (their cache misses
         # overlap); a deck entry the kernel prices is one undated rate (RateTable._find)
         route_table = self.routes
-        entry, stored = _longest_values(number, (table._by_prefix, route_table._plan.slots))
+        plan = _read(route_table, _ROUTE_TABLE, _PLAN, "_plan")
+        entry, stored = _longest_values(
+            number,
+            (
+                _read(table, _RATE_TABLE, _BY_PREFIX, "_by_prefix"),
+                <object>PyTuple_GET_ITEM(plan, 0) if type(plan) is _PLAN_TYPE else plan.slots,
+            ),
+        )
         rate = entry.rate if type(entry) is _PARAMS else table._find(number, at)[0]
         if rate is None:
             return no_rate(account_id, number, at)
@@ -248,7 +277,7 @@ cdef class AdmitCore:
             return unaffordable(account_id, table, number, at, available)
         # the routes: RouteTable.route without its keyword-only front, on the slot found
         load = self.load
-        routes = route_table._router.route(
+        routes = _read(route_table, _ROUTE_TABLE, _ROUTER, "_router").route(
             number, account_id, at, now, caller, rate, load, self.balances, None, stored
         )
         if (
