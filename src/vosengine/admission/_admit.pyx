@@ -79,14 +79,7 @@ cdef type _ROUTES = Routes
 cdef Py_ssize_t _FOUND = _slot_offset(Routes, "_found")
 cdef Py_ssize_t _SOURCE = _slot_offset(Routes, "_source")
 cdef type _CANDIDATE = Candidate
-if Candidate._fields[0] != "gateway":
-    raise ImportError("vosengine.routing._plan.Candidate's first field is not its gateway")
-
-
-cdef inline PyObject* _field(object of, Py_ssize_t at) noexcept:
-    """The slot at offset ``at`` of ``of``, borrowed (NULL when it was never set)."""
-    return (<PyObject**>((<char*><PyObject*>of) + at))[0]
-
+_first_field(Candidate, "gateway")
 
 # Where a rate table and a route table keep what a call reads of them (set once, when made)
 cdef type _RATE_TABLE = RateTable
@@ -96,18 +89,7 @@ cdef type _ROUTE_TABLE = RouteTable
 cdef Py_ssize_t _PLAN = _slot_offset(RouteTable, "_plan")
 cdef Py_ssize_t _ROUTER = _slot_offset(RouteTable, "_router")
 cdef type _PLAN_TYPE = Plan
-if Plan._fields[0] != "slots":
-    raise ImportError("vosengine.routing._plan.Plan's first field is not its slots")
-
-
-cdef inline object _read(object of, type cls, Py_ssize_t at, str name):
-    """``getattr(of, name)``, read where ``cls`` keeps it when ``of`` is exactly a ``cls``."""
-    cdef PyObject* value
-    if type(of) is cls:
-        value = _field(of, at)
-        if value != NULL:
-            return <object>value
-    return getattr(of, name)
+_first_field(Plan, "slots")
 
 
 cdef inline bint _acyclic(object admitted, object rate):
