@@ -12,6 +12,7 @@ from typing import Any
 from .._checks import check_str, not_a_key
 from ..errors import InvalidArgumentType
 from ..numbering import AllSections, NumberSection, normalize_number
+from ..prefix import PrefixTable
 from ._account import (
     SEVERITY,
     Account,
@@ -28,13 +29,14 @@ from ._verdicts import AuditRecord, Decision, NumberCheck, StatusVerdict
 
 __all__: list[str] = []
 
-# Whether a chain's sections allow a number: ``look_up(digits, default)``, or ``default``
-# where no level has sections (``look_up`` is None): see NumberSection._look_up
-_Sections = tuple[Callable[[str, bool], bool] | None, bool]
+# Whether a chain's sections allow a number: ``look_up(digits, default)`` (see
+# NumberSection._look_up); a chain without sections looks up an empty table
+_Sections = tuple[Callable[[str, bool], bool], bool]
+_NO_SECTIONS: _Sections = (PrefixTable[bool]().longest_value, True)
 # (generation, status verdict, expiry dates nearest first, the sections' look-up and default,
 # whether the verdict is active: read without the verdict, which is an object of its own)
 _Expiries = tuple[tuple[datetime, str], ...]
-_Summary = tuple[int, StatusVerdict, _Expiries, Callable[[str, bool], bool] | None, bool, bool]
+_Summary = tuple[int, StatusVerdict, _Expiries, Callable[[str, bool], bool], bool, bool]
 
 
 class _Tree:
@@ -245,8 +247,7 @@ class _Tree:
             raise not_a_key(account_id, "account_id") from None
         if summary is None or summary[0] != self._generation:
             summary = self._summary(account_id)
-        look_up = summary[3]
-        return summary[4] if look_up is None else look_up(digits, summary[4])
+        return summary[3](digits, summary[4])
 
     def _section_verdict(self, account_id: str) -> _Sections:
         with self._lock:  # the chain and its verdict of one generation: no change between
@@ -256,7 +257,7 @@ class _Tree:
             entry = self._merged_sections.get(key)
             if entry is not None and entry[0] == generation:
                 return entry[1]
-            allows: _Sections = (None, True)
+            allows = _NO_SECTIONS
             if len(chain) == 1:
                 allows = chain[0][1]._look_up()
             elif chain:

@@ -172,7 +172,7 @@ cdef class AdmitCore:
         directory, ledger = self.directory, self.ledger
         # The account's entries in the ledger and in the directory's summaries, looked up
         # back to back so that their cache misses overlap; the ledger's is only a hint here
-        # (``available`` reads it below, from the cache).
+        # (the available amount is read from it below, from the cache).
         summary = None
         if type(account_id) is str:
             if isinstance(ledger, _Holds):
@@ -197,9 +197,7 @@ cdef class AdmitCore:
         # is, and the summary says whether the sections allow it (their prefix look-up and
         # its default, as the directory's ``_allows`` reads them); anything else, and every
         # refusal, is the stage's (``check_number``)
-        if summary is not None and _digits(callee) and (
-            summary[4] if summary[3] is None else summary[3](callee, summary[4])
-        ):
+        if summary is not None and _digits(callee) and summary[3](callee, summary[4]):
             number = callee
         else:
             number = self.check_number(account_id, callee)

@@ -121,11 +121,11 @@ cdef object _routes(
     settings, list found, list gone, source, callee, caller, client, cap, floor, rate
 ):
     """``Routes(settings, found, gone, ...)``, filled as its ``__init__`` fills it (which
-    ``test_walk`` checks field by field), without the Python frame, and kept out of the
-    collector's way: a ``Routes`` is read-only once made and refers only to immutable
-    values and to caches of them (routes made on first read), so it can be in no cycle.
-    An open call keeps it, and every pass of the collector would read what it refers to,
-    most of it cold."""
+    ``test_routing_model`` checks field by field), without the Python frame, and kept out
+    of the collector's way: a ``Routes`` is read-only once made and refers only to
+    immutable values and to caches of them (routes made on first read), so it can be in no
+    cycle. An open call keeps it, and every pass of the collector would read what it refers
+    to, most of it cold."""
     routes = PyType_GenericAlloc(_ROUTES, 0)  # every slot empty
     _put(routes, 0, settings)
     _put(routes, 1, tuple(found))
